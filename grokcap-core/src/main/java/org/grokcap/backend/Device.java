@@ -1,0 +1,91 @@
+package org.grokcap.backend;
+
+import org.grokcap.model.Activation;
+
+/**
+ * The small device API a model's step is written against: buffer handles plus one method per kernel.
+ *
+ * <p>A CPU device runs each call at once. A GPU device may record the sequence of calls made during
+ * the first step and replay it afterwards (DESIGN.md, "trace once, replay"); that is why the model
+ * makes the same calls, on the same buffers, in the same order, every step, and why data crosses
+ * between host and device only at {@link #toDevice} and {@link #toHost}. Argument order and shapes
+ * follow the reference kernels in {@code org.grokcap.kernels}; backward methods add into gradients.
+ */
+public interface Device extends AutoCloseable {
+
+    /** A short description: backend name, threads, vector width. */
+    String describe();
+
+    // ---- memory -------------------------------------------------------------------------------
+
+    default Buf floats(String name, int size) {
+        return new Buf(name, new float[size], 0, size);
+    }
+
+    default IntBuf ints(String name, int size) {
+        return new IntBuf(name, new int[size], 0, size);
+    }
+
+    /** Host writes to buf become visible to kernels. No-op on the CPU. */
+    default void toDevice(Buf buf) {}
+
+    default void toDevice(IntBuf buf) {}
+
+    /** Kernel writes to buf become visible in {@link Buf#host()}. No-op on the CPU. */
+    default void toHost(Buf buf) {}
+
+    void zero(Buf buf);
+
+    // ---- forward / backward pairs -------------------------------------------------------------
+
+    /** out (B,T,C) = wte[tokens] + wpe. */
+    void embeddingForward(Buf out, IntBuf tokens, Buf wte, Buf wpe, int B, int T, int C);
+
+    void embeddingBackward(Buf dwte, Buf dwpe, Buf dout, IntBuf tokens, int B, int T, int C);
+
+    /** out (N,OC) = inp (N,C) · w (OC,C)ᵀ + bias (OC, nullable). */
+    void linearForward(Buf out, Buf inp, Buf w, Buf bias, int N, int C, int OC);
+
+    void linearBackward(Buf dinp, Buf dw, Buf dbias, Buf dout, Buf inp, Buf w, int N, int C, int OC);
+
+    /** out (NQ,C), att (NQ,H,T) from qkv (B,T,3C) at the query rows qRows (NQ). */
+    void attentionForward(Buf out, Buf att, Buf qkv, IntBuf qRows, int NQ, int T, int C, int H, float scale);
+
+    void attentionBackward(Buf dqkv, Buf dout, Buf qkv, Buf att, IntBuf qRows, int NQ, int T, int C, int H, float scale);
+
+    void layerNormForward(Buf out, Buf mean, Buf rstd, Buf inp, Buf weight, Buf bias, int N, int C);
+
+    void layerNormBackward(Buf dinp, Buf dweight, Buf dbias, Buf dout, Buf inp, Buf weight, Buf mean, Buf rstd, int N, int C);
+
+    void activationForward(Activation kind, Buf out, Buf inp, int n);
+
+    void activationBackward(Activation kind, Buf dinp, Buf inp, Buf dout, int n);
+
+    void residualForward(Buf out, Buf a, Buf b, int n);
+
+    void residualBackward(Buf da, Buf db, Buf dout, int n);
+
+    /** out (R,C) = inp[rows] (R rows of inp (N,C)). */
+    void gatherRowsForward(Buf out, Buf inp, IntBuf rows, int R, int C);
+
+    void gatherRowsBackward(Buf dinp, Buf dout, IntBuf rows, int R, int C);
+
+    /** losses (N), hits (N) from logits (N,V) and targets (N). */
+    void crossEntropyForward(Buf losses, Buf hits, Buf logits, IntBuf targets, int N, int V, boolean float64);
+
+    void crossEntropyBackward(Buf dlogits, Buf logits, IntBuf targets, int N, int V, float dlossScale, boolean float64);
+
+    // ---- optimizer ----------------------------------------------------------------------------
+
+    /** Σ g² over the buffer, in double. */
+    double sumOfSquares(Buf grads);
+
+    void scale(Buf grads, float factor);
+
+    /** One AdamW update of the parameters in params (grads, m, v are the same slice of their buffers). */
+    void adamW(Buf params, Buf grads, Buf m, Buf v, float lr, float beta1, float beta2, float eps,
+               float weightDecay, int step);
+
+    @Override
+    default void close() {}
+}

@@ -1,0 +1,140 @@
+package org.grokcap.model;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every parameter tensor as a named slice of one flat buffer. Gradients and both AdamW moments use
+ * the same layout, so one offset finds a parameter, its gradient and its moments.
+ */
+public final class ParamLayout {
+
+    /** One tensor: its name, where it starts in the flat buffer, and its shape (row-major). */
+    public record Tensor(String name, int offset, int[] shape) {
+        public int size() {
+            int n = 1;
+            for (int d : shape) {
+                n *= d;
+            }
+            return n;
+        }
+
+        @Override
+        public String toString() {
+            return name + Arrays.toString(shape) + "@" + offset;
+        }
+    }
+
+    private final List<Tensor> tensors;
+    private final Map<String, Tensor> byName;
+    private final int size;
+
+    private ParamLayout(List<Tensor> tensors) {
+        this.tensors = Collections.unmodifiableList(tensors);
+        this.byName = new LinkedHashMap<>();
+        int end = 0;
+        for (Tensor t : tensors) {
+            byName.put(t.name(), t);
+            end = t.offset() + t.size();
+        }
+        this.size = end;
+    }
+
+    /** The layout of a model's parameters, in the order the names are listed in {@link #names}. */
+    public static ParamLayout of(ModelConfig cfg) {
+        int V = cfg.requireVocab();
+        int Vout = cfg.resolvedOutputVocab();
+        int T = cfg.contextLength();
+        int C = cfg.dModel();
+        int M = cfg.dMlp();
+        Builder b = new Builder();
+        b.add("wte", V, C);
+        b.add("wpe", T, C);
+        for (int l = 0; l < cfg.layers(); l++) {
+            String p = "layers." + l + ".";
+            if (cfg.layerNorm()) {
+                b.add(p + "ln1.weight", C);
+                b.add(p + "ln1.bias", C);
+            }
+            b.add(p + "attn.qkv.weight", 3 * C, C);
+            if (cfg.attentionBias()) {
+                b.add(p + "attn.qkv.bias", 3 * C);
+            }
+            b.add(p + "attn.proj.weight", C, C);
+            if (cfg.attentionBias()) {
+                b.add(p + "attn.proj.bias", C);
+            }
+            if (cfg.layerNorm()) {
+                b.add(p + "ln2.weight", C);
+                b.add(p + "ln2.bias", C);
+            }
+            b.add(p + "mlp.fc.weight", M, C);
+            if (cfg.mlpBias()) {
+                b.add(p + "mlp.fc.bias", M);
+            }
+            b.add(p + "mlp.proj.weight", C, M);
+            if (cfg.mlpBias()) {
+                b.add(p + "mlp.proj.bias", C);
+            }
+        }
+        if (cfg.layerNorm()) {
+            b.add("lnf.weight", C);
+            b.add("lnf.bias", C);
+        }
+        b.add("unembed.weight", Vout, C);
+        if (cfg.unembedBias()) {
+            b.add("unembed.bias", Vout);
+        }
+        return new ParamLayout(b.tensors);
+    }
+
+    public List<Tensor> tensors() {
+        return tensors;
+    }
+
+    /** The tensor called name, or an exception that lists the names there are. */
+    public Tensor get(String name) {
+        Tensor t = byName.get(name);
+        if (t == null) {
+            throw new IllegalArgumentException("no parameter '" + name + "'; have " + byName.keySet());
+        }
+        return t;
+    }
+
+    public boolean has(String name) {
+        return byName.containsKey(name);
+    }
+
+    /** Total number of parameters (floats in the flat buffer). */
+    public int size() {
+        return size;
+    }
+
+    public List<String> names() {
+        List<String> names = new ArrayList<>();
+        tensors.forEach(t -> names.add(t.name()));
+        return names;
+    }
+
+    private static final class Builder {
+        private final List<Tensor> tensors = new ArrayList<>();
+        private long offset;
+
+        void add(String name, int... shape) {
+            long n = 1;
+            for (int d : shape) {
+                n *= d;
+            }
+            if (offset + n > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException("model too large for one flat buffer at " + name
+                        + " (" + (offset + n) + " parameters; at most " + (Integer.MAX_VALUE - 8) + ")");
+            }
+            tensors.add(new Tensor(name, (int) offset, shape));
+            offset += n;
+        }
+    }
+}

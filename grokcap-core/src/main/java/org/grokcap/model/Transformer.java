@@ -1,0 +1,454 @@
+package org.grokcap.model;
+
+import org.grokcap.backend.Buf;
+import org.grokcap.backend.Device;
+import org.grokcap.backend.IntBuf;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A decoder-only transformer's forward and backward pass, written once as a fixed sequence of
+ * {@link Device} calls over buffers allocated when the model is built for a largest batch.
+ *
+ * <p>Every layer computes all positions except the last, which computes attention, MLP and
+ * unembedding only at the positions that have a target ({@code qRows}): the loss reads nothing else,
+ * so this is exact. A step allocates nothing.
+ *
+ * <pre>
+ * x0 = wte[tokens] + wpe                                  (B·T, C)
+ * per layer l, with rows = all B·T positions, or the target positions in the last layer (R rows):
+ *   h   = LN1(x) or x                                     (B·T, C)
+ *   qkv = h · Wqkvᵀ (+ b)                                 (B·T, 3C)
+ *   y   = attention(qkv) at rows                          (R, C)
+ *   x2  = x[rows] + y · Woᵀ (+ b)                         (R, C)
+ *   x3  = x2 + act(LN2(x2) · Wfcᵀ + b) · Wprojᵀ + b       (R, C)
+ * logits = (LNf(x3) or x3) · Wuᵀ (+ b)                    (R, Vout)
+ * loss   = mean over rows of cross-entropy(logits, target)
+ * </pre>
+ */
+public final class Transformer {
+    private final Device dev;
+    private final ModelConfig cfg;
+    private final ParamLayout layout;
+    private final int maxBatch;
+    private final int T;
+    private final int C;
+    private final int M;
+    private final int H;
+    private final int L;
+    private final int vOut;
+    private final float attScale;
+    private boolean lossFloat64 = true;
+
+    private final Buf params;
+    private final Buf grads;
+    private final Weights w;
+    private final Weights dw;
+    private final Acts acts;
+    private final Acts dacts;
+
+    private final IntBuf tokens;      // (B,T)
+    private final IntBuf allRows;     // (B·T) 0,1,2,...
+    private final IntBuf targetRows;  // (R) row b·T+t of each position with a target
+    private final IntBuf targetIds;   // (R) its target class
+
+    private int batch;
+    private int rows;
+    private double lossSum;
+    private int hitCount;
+
+    /** Builds the model for batches of up to maxBatch sequences; parameters start at zero. */
+    public Transformer(Device dev, ModelConfig cfg, int maxBatch) {
+        if (maxBatch < 1) {
+            throw new IllegalArgumentException("maxBatch must be ≥ 1, got " + maxBatch);
+        }
+        this.dev = dev;
+        this.cfg = cfg;
+        this.layout = ParamLayout.of(cfg);
+        this.maxBatch = maxBatch;
+        this.T = cfg.contextLength();
+        this.C = cfg.dModel();
+        this.M = cfg.dMlp();
+        this.H = cfg.heads();
+        this.L = cfg.layers();
+        this.vOut = cfg.resolvedOutputVocab();
+        this.attScale = cfg.resolvedAttentionScale();
+        long n = (long) maxBatch * T;
+        if (n * Math.max(3L * C, Math.max(M, vOut)) > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("batch of " + maxBatch + " × " + T + " positions is too large for one buffer");
+        }
+        this.params = dev.floats("params", layout.size());
+        this.grads = dev.floats("grads", layout.size());
+        this.w = new Weights(params);
+        this.dw = new Weights(grads);
+        this.acts = new Acts("acts");
+        this.dacts = new Acts("dacts");
+        this.tokens = dev.ints("tokens", maxBatch * T);
+        this.allRows = dev.ints("allRows", maxBatch * T);
+        this.targetRows = dev.ints("targetRows", maxBatch * T);
+        this.targetIds = dev.ints("targetIds", maxBatch * T);
+        int[] all = allRows.host();
+        for (int i = 0; i < all.length; i++) {
+            all[i] = i;
+        }
+        dev.toDevice(allRows);
+    }
+
+    public ModelConfig config() {
+        return cfg;
+    }
+
+    public ParamLayout layout() {
+        return layout;
+    }
+
+    public Device device() {
+        return dev;
+    }
+
+    public int maxBatch() {
+        return maxBatch;
+    }
+
+    /** The flat parameter buffer (layout order). Call {@link Device#toDevice} after writing its host array. */
+    public Buf params() {
+        return params;
+    }
+
+    /** The flat gradient buffer, same layout as {@link #params()}. */
+    public Buf grads() {
+        return grads;
+    }
+
+    /** The parameter tensor called name, as a slice of {@link #params()}. */
+    public Buf param(String name) {
+        ParamLayout.Tensor t = layout.get(name);
+        return params.slice(name, t.offset(), t.size());
+    }
+
+    /** Cross-entropy computed in double precision (default) or single. */
+    public void setLossFloat64(boolean lossFloat64) {
+        this.lossFloat64 = lossFloat64;
+    }
+
+    /**
+     * Loads a batch: tokens (B,T) and targets (B,T), both read from offset·T; a target &lt; 0 marks a
+     * position without one. At least one position must have a target.
+     */
+    public void setBatch(int[] tokenData, int[] targetData, int firstSequence, int B) {
+        if (B < 1 || B > maxBatch) {
+            throw new IllegalArgumentException("batch of " + B + " sequences; this model was built for 1.." + maxBatch);
+        }
+        int from = firstSequence * T;
+        System.arraycopy(tokenData, from, tokens.host(), tokens.offset(), B * T);
+        int[] tr = targetRows.host();
+        int[] ti = targetIds.host();
+        int r = 0;
+        for (int i = 0; i < B * T; i++) {
+            int target = targetData[from + i];
+            if (target >= 0) {
+                if (target >= vOut) {
+                    throw new IllegalArgumentException("target " + target + " outside the " + vOut + " output classes");
+                }
+                tr[targetRows.offset() + r] = i;
+                ti[targetIds.offset() + r] = target;
+                r++;
+            }
+        }
+        if (r == 0) {
+            throw new IllegalArgumentException("batch has no position with a target");
+        }
+        this.batch = B;
+        this.rows = r;
+        dev.toDevice(tokens);
+        dev.toDevice(targetRows);
+        dev.toDevice(targetIds);
+    }
+
+    /** Forward pass over the loaded batch; afterwards {@link #lossSum()} and {@link #hits()} describe it. */
+    public void forward() {
+        int B = batch;
+        int N = B * T;
+        dev.embeddingForward(acts.encoded, tokens, w.wte, w.wpe, B, T, C);
+        Buf x = acts.encoded;
+        for (int l = 0; l < L; l++) {
+            boolean last = l == L - 1;
+            int R = last ? rows : N;
+            IntBuf qRows = last ? targetRows : allRows;
+            Buf h = x;
+            if (cfg.layerNorm()) {
+                dev.layerNormForward(acts.ln1[l], acts.ln1Mean[l], acts.ln1Rstd[l], x, w.ln1w[l], w.ln1b[l], N, C);
+                h = acts.ln1[l];
+            }
+            dev.linearForward(acts.qkv[l], h, w.qkvw[l], w.qkvb[l], N, C, 3 * C);
+            dev.attentionForward(acts.atty[l], acts.att[l], acts.qkv[l], qRows, R, T, C, H, attScale);
+            dev.linearForward(acts.attproj[l], acts.atty[l], w.projw[l], w.projb[l], R, C, C);
+            dev.gatherRowsForward(acts.xg[l], x, qRows, R, C);
+            dev.residualForward(acts.x2[l], acts.xg[l], acts.attproj[l], R * C);
+            Buf h2 = acts.x2[l];
+            if (cfg.layerNorm()) {
+                dev.layerNormForward(acts.ln2[l], acts.ln2Mean[l], acts.ln2Rstd[l], acts.x2[l], w.ln2w[l], w.ln2b[l], R, C);
+                h2 = acts.ln2[l];
+            }
+            dev.linearForward(acts.fch[l], h2, w.fcw[l], w.fcb[l], R, C, M);
+            dev.activationForward(cfg.activation(), acts.fca[l], acts.fch[l], R * M);
+            dev.linearForward(acts.fcp[l], acts.fca[l], w.fcprojw[l], w.fcprojb[l], R, M, C);
+            dev.residualForward(acts.x3[l], acts.x2[l], acts.fcp[l], R * C);
+            x = acts.x3[l];
+        }
+        Buf hf = x;
+        if (cfg.layerNorm()) {
+            dev.layerNormForward(acts.lnf, acts.lnfMean, acts.lnfRstd, x, w.lnfw, w.lnfb, rows, C);
+            hf = acts.lnf;
+        }
+        dev.linearForward(acts.logits, hf, w.unembedw, w.unembedb, rows, C, vOut);
+        dev.crossEntropyForward(acts.losses, acts.hits, acts.logits, targetIds, rows, vOut, lossFloat64);
+        dev.toHost(acts.losses);
+        dev.toHost(acts.hits);
+        float[] ls = acts.losses.host();
+        float[] hs = acts.hits.host();
+        double sum = 0.0;
+        int hits = 0;
+        for (int i = 0; i < rows; i++) {
+            sum += ls[acts.losses.offset() + i];
+            hits += (int) hs[acts.hits.offset() + i];
+        }
+        this.lossSum = sum;
+        this.hitCount = hits;
+    }
+
+    /** Backward pass of the last {@link #forward()}: sets {@link #grads()} to the gradient of the mean loss. */
+    public void backward() {
+        int B = batch;
+        int N = B * T;
+        dev.zero(grads);
+        dev.zero(dacts.root);
+        dev.crossEntropyBackward(dacts.logits, acts.logits, targetIds, rows, vOut, 1f / rows, lossFloat64);
+        Buf hf = cfg.layerNorm() ? acts.lnf : acts.x3[L - 1];
+        Buf dhf = cfg.layerNorm() ? dacts.lnf : dacts.x3[L - 1];
+        dev.linearBackward(dhf, dw.unembedw, dw.unembedb, dacts.logits, hf, w.unembedw, rows, C, vOut);
+        if (cfg.layerNorm()) {
+            dev.layerNormBackward(dacts.x3[L - 1], dw.lnfw, dw.lnfb, dacts.lnf, acts.x3[L - 1], w.lnfw,
+                    acts.lnfMean, acts.lnfRstd, rows, C);
+        }
+        for (int l = L - 1; l >= 0; l--) {
+            boolean last = l == L - 1;
+            int R = last ? rows : N;
+            IntBuf qRows = last ? targetRows : allRows;
+            Buf x = l == 0 ? acts.encoded : acts.x3[l - 1];
+            Buf dx = l == 0 ? dacts.encoded : dacts.x3[l - 1];
+            dev.residualBackward(dacts.x2[l], dacts.fcp[l], dacts.x3[l], R * C);
+            dev.linearBackward(dacts.fca[l], dw.fcprojw[l], dw.fcprojb[l], dacts.fcp[l], acts.fca[l], w.fcprojw[l], R, M, C);
+            dev.activationBackward(cfg.activation(), dacts.fch[l], acts.fch[l], dacts.fca[l], R * M);
+            Buf h2 = cfg.layerNorm() ? acts.ln2[l] : acts.x2[l];
+            Buf dh2 = cfg.layerNorm() ? dacts.ln2[l] : dacts.x2[l];
+            dev.linearBackward(dh2, dw.fcw[l], dw.fcb[l], dacts.fch[l], h2, w.fcw[l], R, C, M);
+            if (cfg.layerNorm()) {
+                dev.layerNormBackward(dacts.x2[l], dw.ln2w[l], dw.ln2b[l], dacts.ln2[l], acts.x2[l], w.ln2w[l],
+                        acts.ln2Mean[l], acts.ln2Rstd[l], R, C);
+            }
+            dev.residualBackward(dacts.xg[l], dacts.attproj[l], dacts.x2[l], R * C);
+            dev.gatherRowsBackward(dx, dacts.xg[l], qRows, R, C);
+            dev.linearBackward(dacts.atty[l], dw.projw[l], dw.projb[l], dacts.attproj[l], acts.atty[l], w.projw[l], R, C, C);
+            dev.attentionBackward(dacts.qkv[l], dacts.atty[l], acts.qkv[l], acts.att[l], qRows, R, T, C, H, attScale);
+            Buf h = cfg.layerNorm() ? acts.ln1[l] : x;
+            Buf dh = cfg.layerNorm() ? dacts.ln1[l] : dx;
+            dev.linearBackward(dh, dw.qkvw[l], dw.qkvb[l], dacts.qkv[l], h, w.qkvw[l], N, C, 3 * C);
+            if (cfg.layerNorm()) {
+                dev.layerNormBackward(dx, dw.ln1w[l], dw.ln1b[l], dacts.ln1[l], x, w.ln1w[l],
+                        acts.ln1Mean[l], acts.ln1Rstd[l], N, C);
+            }
+        }
+        dev.embeddingBackward(dw.wte, dw.wpe, dacts.encoded, tokens, B, T, C);
+    }
+
+    /** Σ of the per-position losses of the last forward pass. */
+    public double lossSum() {
+        return lossSum;
+    }
+
+    /** Positions of the last forward pass whose argmax was the target. */
+    public int hits() {
+        return hitCount;
+    }
+
+    /** Positions with a target in the loaded batch. */
+    public int targetCount() {
+        return rows;
+    }
+
+    /** The logits of the last forward pass, (targetCount, outputVocab), on the host. */
+    public Buf logits() {
+        dev.toHost(acts.logits);
+        return acts.logits;
+    }
+
+    /** Per-tensor views of a flat parameter-shaped buffer. */
+    private final class Weights {
+        final Buf wte;
+        final Buf wpe;
+        final Buf[] ln1w = new Buf[L];
+        final Buf[] ln1b = new Buf[L];
+        final Buf[] qkvw = new Buf[L];
+        final Buf[] qkvb = new Buf[L];
+        final Buf[] projw = new Buf[L];
+        final Buf[] projb = new Buf[L];
+        final Buf[] ln2w = new Buf[L];
+        final Buf[] ln2b = new Buf[L];
+        final Buf[] fcw = new Buf[L];
+        final Buf[] fcb = new Buf[L];
+        final Buf[] fcprojw = new Buf[L];
+        final Buf[] fcprojb = new Buf[L];
+        final Buf lnfw;
+        final Buf lnfb;
+        final Buf unembedw;
+        final Buf unembedb;
+
+        Weights(Buf flat) {
+            wte = view(flat, "wte");
+            wpe = view(flat, "wpe");
+            for (int l = 0; l < L; l++) {
+                String p = "layers." + l + ".";
+                ln1w[l] = view(flat, p + "ln1.weight");
+                ln1b[l] = view(flat, p + "ln1.bias");
+                qkvw[l] = view(flat, p + "attn.qkv.weight");
+                qkvb[l] = view(flat, p + "attn.qkv.bias");
+                projw[l] = view(flat, p + "attn.proj.weight");
+                projb[l] = view(flat, p + "attn.proj.bias");
+                ln2w[l] = view(flat, p + "ln2.weight");
+                ln2b[l] = view(flat, p + "ln2.bias");
+                fcw[l] = view(flat, p + "mlp.fc.weight");
+                fcb[l] = view(flat, p + "mlp.fc.bias");
+                fcprojw[l] = view(flat, p + "mlp.proj.weight");
+                fcprojb[l] = view(flat, p + "mlp.proj.bias");
+            }
+            lnfw = view(flat, "lnf.weight");
+            lnfb = view(flat, "lnf.bias");
+            unembedw = view(flat, "unembed.weight");
+            unembedb = view(flat, "unembed.bias");
+        }
+
+        /** The slice for name, or null when this model has no such tensor (a bias it does without). */
+        private Buf view(Buf flat, String name) {
+            if (!layout.has(name)) {
+                return null;
+            }
+            ParamLayout.Tensor t = layout.get(name);
+            return flat.slice(flat.name() + ":" + name, t.offset(), t.size());
+        }
+    }
+
+    /** Activations (or their gradients) for the largest batch, as slices of one root buffer. */
+    private final class Acts {
+        final Buf root;
+        final Buf encoded;
+        final Buf[] ln1 = new Buf[L];
+        final Buf[] ln1Mean = new Buf[L];
+        final Buf[] ln1Rstd = new Buf[L];
+        final Buf[] qkv = new Buf[L];
+        final Buf[] att = new Buf[L];
+        final Buf[] atty = new Buf[L];
+        final Buf[] attproj = new Buf[L];
+        final Buf[] xg = new Buf[L];
+        final Buf[] x2 = new Buf[L];
+        final Buf[] ln2 = new Buf[L];
+        final Buf[] ln2Mean = new Buf[L];
+        final Buf[] ln2Rstd = new Buf[L];
+        final Buf[] fch = new Buf[L];
+        final Buf[] fca = new Buf[L];
+        final Buf[] fcp = new Buf[L];
+        final Buf[] x3 = new Buf[L];
+        final Buf lnf;
+        final Buf lnfMean;
+        final Buf lnfRstd;
+        final Buf logits;
+        final Buf losses;
+        final Buf hits;
+
+        Acts(String name) {
+            int N = maxBatch * T;
+            List<String> names = new ArrayList<>();
+            List<Integer> sizes = new ArrayList<>();
+            java.util.function.BiFunction<String, Integer, Integer> plan = (n, s) -> {
+                names.add(n);
+                sizes.add(s);
+                return names.size() - 1;
+            };
+            int iEnc = plan.apply("encoded", N * C);
+            int[] iLn1 = new int[L], iLn1m = new int[L], iLn1r = new int[L], iQkv = new int[L], iAtt = new int[L],
+                    iAtty = new int[L], iProj = new int[L], iXg = new int[L], iX2 = new int[L], iLn2 = new int[L],
+                    iLn2m = new int[L], iLn2r = new int[L], iFch = new int[L], iFca = new int[L], iFcp = new int[L],
+                    iX3 = new int[L];
+            boolean ln = cfg.layerNorm();
+            for (int l = 0; l < L; l++) {
+                String p = "layers." + l + ".";
+                iLn1[l] = ln ? plan.apply(p + "ln1", N * C) : -1;
+                iLn1m[l] = ln ? plan.apply(p + "ln1.mean", N) : -1;
+                iLn1r[l] = ln ? plan.apply(p + "ln1.rstd", N) : -1;
+                iQkv[l] = plan.apply(p + "qkv", N * 3 * C);
+                iAtt[l] = plan.apply(p + "att", N * H * T);
+                iAtty[l] = plan.apply(p + "atty", N * C);
+                iProj[l] = plan.apply(p + "attproj", N * C);
+                iXg[l] = plan.apply(p + "xg", N * C);
+                iX2[l] = plan.apply(p + "x2", N * C);
+                iLn2[l] = ln ? plan.apply(p + "ln2", N * C) : -1;
+                iLn2m[l] = ln ? plan.apply(p + "ln2.mean", N) : -1;
+                iLn2r[l] = ln ? plan.apply(p + "ln2.rstd", N) : -1;
+                iFch[l] = plan.apply(p + "fch", N * M);
+                iFca[l] = plan.apply(p + "fca", N * M);
+                iFcp[l] = plan.apply(p + "fcp", N * C);
+                iX3[l] = plan.apply(p + "x3", N * C);
+            }
+            int iLnf = ln ? plan.apply("lnf", N * C) : -1;
+            int iLnfm = ln ? plan.apply("lnf.mean", N) : -1;
+            int iLnfr = ln ? plan.apply("lnf.rstd", N) : -1;
+            int iLogits = plan.apply("logits", N * vOut);
+            int iLosses = plan.apply("losses", N);
+            int iHits = plan.apply("hits", N);
+            long total = 0;
+            int[] offsets = new int[sizes.size()];
+            for (int i = 0; i < sizes.size(); i++) {
+                offsets[i] = (int) total;
+                total += sizes.get(i);
+            }
+            if (total > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException("activations of " + total + " floats exceed one buffer; use a smaller batch");
+            }
+            root = dev.floats(name, (int) total);
+            Buf[] all = new Buf[sizes.size()];
+            for (int i = 0; i < all.length; i++) {
+                all[i] = root.slice(name + ":" + names.get(i), offsets[i], sizes.get(i));
+            }
+            encoded = all[iEnc];
+            for (int l = 0; l < L; l++) {
+                ln1[l] = pick(all, iLn1[l]);
+                ln1Mean[l] = pick(all, iLn1m[l]);
+                ln1Rstd[l] = pick(all, iLn1r[l]);
+                qkv[l] = all[iQkv[l]];
+                att[l] = all[iAtt[l]];
+                atty[l] = all[iAtty[l]];
+                attproj[l] = all[iProj[l]];
+                xg[l] = all[iXg[l]];
+                x2[l] = all[iX2[l]];
+                ln2[l] = pick(all, iLn2[l]);
+                ln2Mean[l] = pick(all, iLn2m[l]);
+                ln2Rstd[l] = pick(all, iLn2r[l]);
+                fch[l] = all[iFch[l]];
+                fca[l] = all[iFca[l]];
+                fcp[l] = all[iFcp[l]];
+                x3[l] = all[iX3[l]];
+            }
+            lnf = pick(all, iLnf);
+            lnfMean = pick(all, iLnfm);
+            lnfRstd = pick(all, iLnfr);
+            logits = all[iLogits];
+            losses = all[iLosses];
+            hits = all[iHits];
+        }
+
+        private static Buf pick(Buf[] all, int i) {
+            return i < 0 ? null : all[i];
+        }
+    }
+}

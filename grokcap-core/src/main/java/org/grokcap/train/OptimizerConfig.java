@@ -1,0 +1,50 @@
+package org.grokcap.train;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import org.grokcap.config.Check;
+
+import java.util.List;
+
+/**
+ * AdamW and its schedule. Null components take the defaults of the reference grokking setup.
+ *
+ * @param lr           peak learning rate; default 1e-3
+ * @param beta1        default 0.9
+ * @param beta2        default 0.98
+ * @param eps          default 1e-8
+ * @param weightDecay  decoupled weight decay; default 1.0
+ * @param noDecay      glob patterns of parameter names exempt from decay (e.g. "*.bias", "*ln*"); default none
+ * @param warmupSteps  linear warm-up: step s (0-based) uses lr·min(1, (s+1)/warmupSteps); default 0 (none)
+ * @param gradClip     clip the global gradient norm to this value; default 0 (off)
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record OptimizerConfig(Double lr, Double beta1, Double beta2, Double eps, Double weightDecay,
+                              List<String> noDecay, Integer warmupSteps, Double gradClip) {
+    public OptimizerConfig {
+        lr = Check.openInterval("lr", lr == null ? 1e-3 : lr, 0.0, 10.0);
+        beta1 = Check.halfOpen("beta1", beta1 == null ? 0.9 : beta1, 0.0, 1.0);
+        beta2 = Check.halfOpen("beta2", beta2 == null ? 0.98 : beta2, 0.0, 1.0);
+        eps = Check.openInterval("eps", eps == null ? 1e-8 : eps, 0.0, 1.0);
+        weightDecay = Check.finiteAtLeast("weightDecay", weightDecay == null ? 1.0 : weightDecay, 0.0);
+        if (weightDecay * lr >= 1.0) {
+            throw new org.grokcap.config.ConfigException("weightDecay", weightDecay,
+                    "lr·weightDecay must be < 1 (it is " + weightDecay * lr + "), else decay flips the weights' sign");
+        }
+        noDecay = noDecay == null ? List.of() : List.copyOf(noDecay);
+        warmupSteps = Check.atLeast("warmupSteps", warmupSteps == null ? 0 : warmupSteps, 0);
+        gradClip = Check.finiteAtLeast("gradClip", gradClip == null ? 0.0 : gradClip, 0.0);
+    }
+
+    /** The defaults: the reference grokking setup. */
+    public static OptimizerConfig defaults() {
+        return new OptimizerConfig(null, null, null, null, null, null, null, null);
+    }
+
+    /** The learning rate of update number step (0-based). */
+    public double lrAt(long step) {
+        if (warmupSteps == 0) {
+            return lr;
+        }
+        return lr * Math.min(1.0, (step + 1.0) / warmupSteps);
+    }
+}
