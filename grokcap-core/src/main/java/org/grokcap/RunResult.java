@@ -1,0 +1,22 @@
+package org.grokcap;
+
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * What a finished run reports, also stored as {@code result} in its run.json.
+ *
+ * @param runDir      where everything was written
+ * @param steps       optimizer updates made
+ * @param parameters  the model's parameter count
+ * @param wallSeconds training wall time, data generation and file writing excluded
+ * @param finalMetrics the last metrics row
+ * @param milestones  for each split, the first step at which accuracy reached 0.99 and 1.0
+ *                    ({@code <split>_accuracy_99}, {@code <split>_accuracy_100}); absent if never
+ */
+@JsonPropertyOrder({"runDir", "steps", "parameters", "wallSeconds", "finalMetrics", "milestones"})
+public record RunResult(Path runDir, int steps, long parameters, double wallSeconds, Map<String, Double> finalMetrics,
+                        Map<String, Integer> milestones) {
+}

@@ -1,0 +1,270 @@
+package org.grokcap.backend.cpu;
+
+import org.grokcap.backend.Buf;
+import org.grokcap.backend.IntBuf;
+import org.grokcap.backend.ReferenceDevice;
+import org.grokcap.kernels.Attention;
+import org.grokcap.kernels.CrossEntropy;
+
+/**
+ * The fast CPU device: linear layers on a cache-blocked Vector API matmul (scalar when the
+ * {@code jdk.incubator.vector} module is absent), split across a fixed pool of threads; attention and
+ * cross-entropy split by rows. Everything else is the reference kernel. Results are identical for
+ * any thread count: every output element is computed by one thread in a fixed order.
+ */
+public final class CpuDevice extends ReferenceDevice {
+    private final WorkerPool pool;
+    private final Gemm gemm;
+    private final boolean vector;
+    private final GemmJob gemmJob = new GemmJob();
+    private final RowsJob rowsJob = new RowsJob();
+    private float[] transposed = new float[0];
+
+    public CpuDevice(int threads) {
+        this.pool = new WorkerPool(threads);
+        this.vector = vectorApiPresent();
+        this.gemm = vector ? new VectorGemm() : new Gemm.Scalar();
+    }
+
+    /** Whether jdk.incubator.vector was added to the boot layer (--add-modules jdk.incubator.vector). */
+    public static boolean vectorApiPresent() {
+        return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+    }
+
+    @Override
+    public String describe() {
+        return "cpu (" + pool.threads() + " thread" + (pool.threads() == 1 ? "" : "s") + ", "
+                + (vector ? "Vector API " + VectorGemm.lanes() * 32 + "-bit" : "scalar, Vector API absent") + ")";
+    }
+
+    @Override
+    public void linearForward(Buf out, Buf inp, Buf w, Buf bias, int N, int C, int OC) {
+        // out = bias + inp · Wᵀ: B = Wᵀ (C,OC), made once per call so the inner loop streams rows of B.
+        float[] wt = transposedScratch(C * OC);
+        float[] wa = w.host();
+        int wo = w.offset();
+        for (int o = 0; o < OC; o++) {
+            for (int c = 0; c < C; c++) {
+                wt[c * OC + o] = wa[wo + o * C + c];
+            }
+        }
+        GemmJob j = gemmJob;
+        j.set(N, OC, C, inp.host(), inp.offset(), C, 1, wt, 0, OC, out.host(), out.offset(), OC);
+        j.init = true;
+        j.initBias = bias == null ? null : bias.host();
+        j.initBiasOff = bias == null ? 0 : bias.offset();
+        pool.run(j);
+        j.clear();
+    }
+
+    @Override
+    public void linearBackward(Buf dinp, Buf dw, Buf dbias, Buf dout, Buf inp, Buf w, int N, int C, int OC) {
+        GemmJob j = gemmJob;
+        if (dinp != null) {
+            // dinp (N,C) += dout (N,OC) · W (OC,C)
+            j.set(N, C, OC, dout.host(), dout.offset(), OC, 1, w.host(), w.offset(), C, dinp.host(), dinp.offset(), C);
+            pool.run(j);
+            j.clear();
+        }
+        // dW (OC,C) += doutᵀ (OC,N) · inp (N,C); the same pass sums doutᵀ's rows into dbias
+        j.set(OC, C, N, dout.host(), dout.offset(), 1, OC, inp.host(), inp.offset(), C, dw.host(), dw.offset(), C);
+        j.rowSums = dbias == null ? null : dbias.host();
+        j.rowSumsOff = dbias == null ? 0 : dbias.offset();
+        pool.run(j);
+        j.clear();
+    }
+
+    @Override
+    public void attentionForward(Buf out, Buf att, Buf qkv, IntBuf qRows, int NQ, int T, int C, int H, float scale) {
+        RowsJob j = rowsJob;
+        j.set(RowsJob.ATTENTION_FORWARD, NQ, T, qRows);
+        j.out = out;
+        j.att = att;
+        j.qkv = qkv;
+        j.C = C;
+        j.H = H;
+        j.scale = scale;
+        pool.run(j);
+        j.clear();
+    }
+
+    @Override
+    public void attentionBackward(Buf dqkv, Buf dout, Buf qkv, Buf att, IntBuf qRows, int NQ, int T, int C, int H,
+                                  float scale) {
+        RowsJob j = rowsJob;
+        j.set(RowsJob.ATTENTION_BACKWARD, NQ, T, qRows);
+        j.dqkv = dqkv;
+        j.out = dout;
+        j.att = att;
+        j.qkv = qkv;
+        j.C = C;
+        j.H = H;
+        j.scale = scale;
+        pool.run(j);
+        j.clear();
+    }
+
+    @Override
+    public void crossEntropyForward(Buf losses, Buf hits, Buf logits, IntBuf targets, int N, int V, boolean float64) {
+        RowsJob j = rowsJob;
+        j.set(RowsJob.CE_FORWARD, N, 1, null);
+        j.out = losses;
+        j.att = hits;
+        j.qkv = logits;
+        j.targets = targets;
+        j.C = V;
+        j.float64 = float64;
+        pool.run(j);
+        j.clear();
+    }
+
+    @Override
+    public void crossEntropyBackward(Buf dlogits, Buf logits, IntBuf targets, int N, int V, float dlossScale,
+                                     boolean float64) {
+        RowsJob j = rowsJob;
+        j.set(RowsJob.CE_BACKWARD, N, 1, null);
+        j.dqkv = dlogits;
+        j.qkv = logits;
+        j.targets = targets;
+        j.C = V;
+        j.scale = dlossScale;
+        j.float64 = float64;
+        pool.run(j);
+        j.clear();
+    }
+
+    private float[] transposedScratch(int size) {
+        if (transposed.length < size) {
+            transposed = new float[size];
+        }
+        return transposed;
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+
+    /** One matmul split by rows of C; optionally C starts at the bias (or 0), optionally A's rows are summed. */
+    private final class GemmJob implements WorkerPool.Job {
+        int M, N, K, aOff, aRow, aCol, bOff, ldb, cOff, ldc, initBiasOff, rowSumsOff;
+        float[] a, b, c, initBias, rowSums;
+        boolean init;
+
+        void set(int M, int N, int K, float[] a, int aOff, int aRow, int aCol, float[] b, int bOff, int ldb,
+                 float[] c, int cOff, int ldc) {
+            this.M = M;
+            this.N = N;
+            this.K = K;
+            this.a = a;
+            this.aOff = aOff;
+            this.aRow = aRow;
+            this.aCol = aCol;
+            this.b = b;
+            this.bOff = bOff;
+            this.ldb = ldb;
+            this.c = c;
+            this.cOff = cOff;
+            this.ldc = ldc;
+        }
+
+        void clear() {
+            a = b = c = initBias = rowSums = null;
+            init = false;
+        }
+
+        @Override
+        public void run(int part, int parts) {
+            int from = (int) ((long) M * part / parts);
+            int to = (int) ((long) M * (part + 1) / parts);
+            if (init) {
+                for (int i = from; i < to; i++) {
+                    int ci = cOff + i * ldc;
+                    if (initBias == null) {
+                        java.util.Arrays.fill(c, ci, ci + N, 0f);
+                    } else {
+                        System.arraycopy(initBias, initBiasOff, c, ci, N);
+                    }
+                }
+            }
+            if (rowSums != null) {
+                for (int i = from; i < to; i++) {
+                    float s = 0f;
+                    int ai = aOff + i * aRow;
+                    for (int k = 0; k < K; k++) {
+                        s += a[ai + k * aCol];
+                    }
+                    rowSums[rowSumsOff + i] += s;
+                }
+            }
+            gemm.multiplyAdd(from, to, N, K, a, aOff, aRow, aCol, b, bOff, ldb, c, cOff, ldc);
+        }
+    }
+
+    /**
+     * Row-wise kernels split into contiguous row ranges. For attention a range never splits a
+     * sequence, because the backward pass adds into the keys and values of the whole sequence.
+     */
+    private static final class RowsJob implements WorkerPool.Job {
+        static final int ATTENTION_FORWARD = 0;
+        static final int ATTENTION_BACKWARD = 1;
+        static final int CE_FORWARD = 2;
+        static final int CE_BACKWARD = 3;
+        int kind, rows, T, C, H;
+        IntBuf qRows, targets;
+        Buf out, att, qkv, dqkv;
+        float scale;
+        boolean float64;
+
+        void set(int kind, int rows, int T, IntBuf qRows) {
+            this.kind = kind;
+            this.rows = rows;
+            this.T = T;
+            this.qRows = qRows;
+        }
+
+        void clear() {
+            qRows = targets = null;
+            out = att = qkv = dqkv = null;
+        }
+
+        /** First row of this part, moved forward so that it starts a sequence. */
+        private int boundary(int part, int parts) {
+            int r = (int) ((long) rows * part / parts);
+            if (qRows == null || r == 0 || r >= rows) {
+                return r;
+            }
+            int[] q = qRows.host();
+            int o = qRows.offset();
+            int seq = q[o + r - 1] / T;
+            while (r < rows && q[o + r] / T == seq) {
+                r++;
+            }
+            return r;
+        }
+
+        @Override
+        public void run(int part, int parts) {
+            int from = boundary(part, parts);
+            int to = boundary(part + 1, parts);
+            int n = to - from;
+            if (n <= 0) {
+                return;
+            }
+            switch (kind) {
+                case ATTENTION_FORWARD -> Attention.forward(out.host(), out.offset() + from * C,
+                        att.host(), att.offset() + from * H * T, qkv.host(), qkv.offset(),
+                        qRows.host(), qRows.offset() + from, n, T, C, H, scale);
+                case ATTENTION_BACKWARD -> Attention.backward(dqkv.host(), dqkv.offset(), out.host(),
+                        out.offset() + from * C, qkv.host(), qkv.offset(), att.host(), att.offset() + from * H * T,
+                        qRows.host(), qRows.offset() + from, n, T, C, H, scale);
+                case CE_FORWARD -> CrossEntropy.forward(out.host(), out.offset() + from, att.host(),
+                        att.offset() + from, qkv.host(), qkv.offset() + from * C, targets.host(),
+                        targets.offset() + from, n, C, float64);
+                case CE_BACKWARD -> CrossEntropy.backward(dqkv.host(), dqkv.offset() + from * C, qkv.host(),
+                        qkv.offset() + from * C, targets.host(), targets.offset() + from, n, C, scale, float64);
+                default -> throw new IllegalStateException("unknown row job " + kind);
+            }
+        }
+    }
+}

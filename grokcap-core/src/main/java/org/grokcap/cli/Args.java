@@ -1,0 +1,106 @@
+package org.grokcap.cli;
+
+import org.grokcap.BadInputException;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Command-line words: a command, positionals, {@code --name value} options and {@code --flag}s. */
+final class Args {
+    private static final Set<String> FLAGS = Set.of("--quiet", "--debug", "--help");
+
+    final String command;
+    private final List<String> positionals = new ArrayList<>();
+    private final Map<String, String> options = new LinkedHashMap<>();
+
+    Args(String[] args) {
+        String cmd = null;
+        for (int i = 0; i < args.length; i++) {
+            String w = args[i];
+            if (w.startsWith("--")) {
+                String name = w;
+                String value = null;
+                int eq = w.indexOf('=');
+                if (eq > 0) {
+                    name = w.substring(0, eq);
+                    value = w.substring(eq + 1);
+                } else if (!FLAGS.contains(w)) {
+                    if (i + 1 >= args.length) {
+                        throw new BadInputException("option " + w + " needs a value");
+                    }
+                    value = args[++i];
+                }
+                if (options.containsKey(name)) {
+                    throw new BadInputException("option " + name + " given twice");
+                }
+                options.put(name, value);
+            } else if (cmd == null) {
+                cmd = w;
+            } else {
+                positionals.add(w);
+            }
+        }
+        this.command = cmd;
+    }
+
+    void allow(String... names) {
+        Set<String> ok = new HashSet<>(List.of(names));
+        ok.add("--help");
+        for (String n : options.keySet()) {
+            if (!ok.contains(n)) {
+                throw new BadInputException("unknown option " + n + " for '" + command + "'\n" + Main.USAGE);
+            }
+        }
+    }
+
+    String positional(int i, String what) {
+        if (i >= positionals.size()) {
+            throw new BadInputException("missing " + what + "\n" + Main.USAGE);
+        }
+        return positionals.get(i);
+    }
+
+    void noMorePositionals(int n) {
+        if (positionals.size() > n) {
+            throw new BadInputException("unexpected argument '" + positionals.get(n) + "'\n" + Main.USAGE);
+        }
+    }
+
+    boolean has(String name) {
+        return options.containsKey(name);
+    }
+
+    boolean flag(String name) {
+        return options.containsKey(name);
+    }
+
+    String value(String name) {
+        return options.get(name);
+    }
+
+    int intValue(String name, int min) {
+        String v = options.get(name);
+        try {
+            int x = Integer.parseInt(v);
+            if (x < min) {
+                throw new BadInputException(name + " = " + v + ": must be at least " + min);
+            }
+            return x;
+        } catch (NumberFormatException e) {
+            throw new BadInputException(name + " = " + v + ": not a whole number");
+        }
+    }
+
+    long longValue(String name) {
+        String v = options.get(name);
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw new BadInputException(name + " = " + v + ": not a whole number");
+        }
+    }
+}

@@ -1,0 +1,170 @@
+package org.grokcap.config;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.InvalidTypeIdException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import org.grokcap.BadInputException;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * Reads an {@link ExperimentSpec} from a JSON or YAML file and turns every way a file can be wrong
+ * into one {@link ConfigException} line that names the file, the field and the value.
+ *
+ * <p>A run's {@code run.json} is also a valid config: its {@code config} member is read, so a run can
+ * be re-created from its own record.
+ */
+public final class ConfigLoader {
+    private static final List<String> EXTENSIONS = List.of(".json", ".yaml", ".yml");
+
+    private ConfigLoader() {}
+
+    /** The file a config argument names: the path itself, or the path with .json, .yaml or .yml added. */
+    public static Path resolve(Path given) {
+        if (Files.isRegularFile(given)) {
+            return given;
+        }
+        for (String ext : EXTENSIONS) {
+            Path p = given.resolveSibling(given.getFileName() + ext);
+            if (Files.isRegularFile(p)) {
+                return p;
+            }
+        }
+        if (Files.isDirectory(given)) {
+            throw new BadInputException("config " + given + " is a directory, not a file");
+        }
+        throw new BadInputException("config file not found: " + given
+                + (hasExtension(given) ? "" : " (also tried " + EXTENSIONS.stream().map(e -> given.getFileName() + e)
+                .collect(Collectors.joining(", ")) + ")"));
+    }
+
+    public static ExperimentSpec load(Path given) {
+        Path file = resolve(given);
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw new BadInputException("cannot read config " + file + ": " + e.getMessage(), e);
+        }
+        ExperimentSpec spec = parse(text, isYaml(file), file.toString());
+        if (spec.name() == null) {
+            String base = file.getFileName().toString().replaceFirst("\\.(json|ya?ml)$", "");
+            spec = spec.withName(base.equals("run") ? "run" : base.replaceAll("[^A-Za-z0-9._-]", "_"));
+        }
+        return spec;
+    }
+
+    /** Parses config text; source names it in messages. */
+    public static ExperimentSpec parse(String text, boolean yaml, String source) {
+        ObjectMapper mapper = mapper(yaml);
+        try {
+            JsonNode root = mapper.readTree(text);
+            if (root == null || !root.isObject()) {
+                throw new ConfigException(source + ": a config must be a " + (yaml ? "YAML mapping" : "JSON object"));
+            }
+            if (root.has("provenance") && root.has("config")) {
+                root = root.get("config");
+            }
+            return mapper.treeToValue(root, ExperimentSpec.class);
+        } catch (JacksonException e) {
+            throw translate(e, source);
+        }
+    }
+
+    private static ObjectMapper mapper(boolean yaml) {
+        ObjectMapper m = yaml ? new ObjectMapper(new YAMLFactory()) : new ObjectMapper();
+        m.enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+        m.enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+        m.enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+        m.enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);
+        m.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+        return m;
+    }
+
+    private static ConfigException translate(JacksonException e, String source) {
+        if (e instanceof JsonMappingException jme) {
+            String path = path(jme);
+            Throwable cause = jme.getCause();
+            if (jme instanceof ValueInstantiationException && cause instanceof ConfigException ce) {
+                String field = ce.field().isEmpty() ? path : join(path, ce.field());
+                String msg = ce.field().isEmpty() ? ce.getMessage() : ce.getMessage().substring(ce.field().length());
+                return new ConfigException(source + ": " + field + msg);
+            }
+            if (jme instanceof ValueInstantiationException && cause instanceof IllegalArgumentException iae) {
+                return new ConfigException(source + ": " + path + ": " + iae.getMessage());
+            }
+            if (jme instanceof UnrecognizedPropertyException upe) {
+                String known = upe.getKnownPropertyIds() == null ? "" : " (known fields: "
+                        + upe.getKnownPropertyIds().stream().map(Object::toString).sorted()
+                        .collect(Collectors.joining(", ")) + ")";
+                return new ConfigException(source + ": unknown field '" + path + "'" + known);
+            }
+            if (jme instanceof InvalidTypeIdException itie) {
+                return new ConfigException(source + ": " + (path.isEmpty() ? "task" : path) + ".type = "
+                        + (itie.getTypeId() == null ? "missing" : "\"" + itie.getTypeId() + "\"")
+                        + ": must be one of: modular");
+            }
+            if (jme instanceof InvalidFormatException ife) {
+                Throwable root = ife.getCause();
+                String why = root instanceof IllegalArgumentException ? root.getMessage()
+                        : "expected " + ife.getTargetType().getSimpleName();
+                return new ConfigException(source + ": " + path + " = " + ife.getValue() + ": " + why);
+            }
+            if (jme instanceof MismatchedInputException mie) {
+                String type = mie.getTargetType() == null ? "another type" : mie.getTargetType().getSimpleName();
+                return new ConfigException(source + ": " + path + ": wrong type, expected " + type + location(e));
+            }
+            if (cause instanceof IllegalArgumentException iae) {
+                return new ConfigException(source + ": " + path + ": " + iae.getMessage());
+            }
+        }
+        return new ConfigException(source + ": malformed config" + location(e) + ": " + e.getOriginalMessage());
+    }
+
+    private static String location(JacksonException e) {
+        JsonLocation loc = e.getLocation();
+        return loc == null || loc.getLineNr() < 0 ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
+    }
+
+    private static String path(JsonMappingException e) {
+        StringBuilder sb = new StringBuilder();
+        for (JsonMappingException.Reference ref : e.getPath()) {
+            if (ref.getFieldName() != null) {
+                if (!sb.isEmpty()) {
+                    sb.append('.');
+                }
+                sb.append(ref.getFieldName());
+            } else if (ref.getIndex() >= 0) {
+                sb.append('[').append(ref.getIndex()).append(']');
+            }
+        }
+        return sb.toString();
+    }
+
+    private static String join(String a, String b) {
+        return a.isEmpty() ? b : a + "." + b;
+    }
+
+    private static boolean isYaml(Path file) {
+        String n = file.getFileName().toString().toLowerCase();
+        return n.endsWith(".yaml") || n.endsWith(".yml");
+    }
+
+    private static boolean hasExtension(Path p) {
+        return p.getFileName().toString().contains(".");
+    }
+}

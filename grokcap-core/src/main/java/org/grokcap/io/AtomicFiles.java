@@ -1,0 +1,99 @@
+package org.grokcap.io;
+
+import java.io.BufferedOutputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Writes a file so that readers see either the old content or the complete new content, never a
+ * half-written file: a killed run must not leave a truncated checkpoint or run.json behind.
+ *
+ * <p>The bytes go to a temporary file in the target's directory (a rename is only atomic within one
+ * file system), are forced to disk, and the temporary file is then renamed over the target.
+ */
+public final class AtomicFiles {
+    private AtomicFiles() {}
+
+    public static void write(Path target, byte[] bytes) throws IOException {
+        write(target, out -> out.write(bytes));
+    }
+
+    /**
+     * Calls body with a stream to a temporary file, then moves that file over target. If body or
+     * anything else fails, the temporary file is deleted and target is left as it was. Closing the
+     * stream inside body is allowed and has no effect.
+     */
+    public static void write(Path target, IoConsumer<OutputStream> body) throws IOException {
+        Path absolute = target.toAbsolutePath();
+        Path dir = absolute.getParent();
+        // Our own name instead of Files.createTempFile: that one creates the file with mode 0600,
+        // which the rename would carry over to the target; CREATE_NEW gives the usual umask mode.
+        Path tmp = dir.resolve("." + absolute.getFileName() + ".tmp-"
+                + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+        boolean moved = false;
+        try {
+            try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                 OutputStream buffered = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16)) {
+                body.accept(new UncloseableStream(buffered));
+                buffered.flush();
+                channel.force(true);
+            }
+            try {
+                Files.move(tmp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, absolute, StandardCopyOption.REPLACE_EXISTING);
+            }
+            moved = true;
+            forceDirectory(dir);
+        } finally {
+            if (!moved) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException suppressed) {
+                    // the original failure is the one worth reporting
+                }
+            }
+        }
+    }
+
+    /**
+     * Makes the rename itself durable. Best effort: some platforms (Windows) cannot open a
+     * directory as a channel, and the file's content is already safe on disk at this point.
+     */
+    private static void forceDirectory(Path dir) {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException | UnsupportedOperationException ignored) {
+            // nothing more can be done; the target is in place
+        }
+    }
+
+    /**
+     * Lets body close its stream (many encoders do) without closing the file before it is forced
+     * to disk. Bulk writes are passed on whole; FilterOutputStream would split them into bytes.
+     */
+    private static final class UncloseableStream extends FilterOutputStream {
+        UncloseableStream(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+        }
+
+        @Override
+        public void close() throws IOException {
+            out.flush();
+        }
+    }
+}

@@ -1,0 +1,95 @@
+package org.grokcap.io;
+
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.VectorGraphicsEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+
+/** Training curves as PNG (for a quick look) and SVG (for papers and the HTML report), via XChart. */
+public final class Charts {
+    static {
+        // Charts are drawn on servers and in forked build JVMs without a display.
+        System.setProperty("java.awt.headless", "true");
+    }
+
+    private Charts() {}
+
+    static final int WIDTH = 900;
+    static final int HEIGHT = 500;
+    /** Losses at or below zero are drawn here: a log axis cannot show them, and a float loss of 0 is real. */
+    static final double LOG_FLOOR = 1e-12;
+
+    /** {@link #trainingCurves(Path, String, List, List, boolean)} with a linear step axis. */
+    public static void trainingCurves(Path dir, String title, List<Map<String, Double>> rows, List<String> splits)
+            throws IOException {
+        trainingCurves(dir, title, rows, splits, false);
+    }
+
+    /**
+     * Writes loss.png/.svg (loss on a log axis, as in Neel Nanda's grokking plots) and
+     * accuracy.png/.svg (0..1) into dir, one line per split, from metrics rows with the keys "step",
+     * "&lt;split&gt;_loss" and "&lt;split&gt;_accuracy". Rows missing a value, and non-finite values,
+     * are left out of that line. With logX the step axis is logarithmic and step 0 is left out.
+     */
+    public static void trainingCurves(Path dir, String title, List<Map<String, Double>> rows, List<String> splits,
+                                      boolean logX) throws IOException {
+        Files.createDirectories(dir);
+        writeChart(dir, "loss", curves(title, "loss", rows, splits, "_loss", logX, true));
+        writeChart(dir, "accuracy", curves(title, "accuracy", rows, splits, "_accuracy", logX, false));
+    }
+
+    private static XYChart curves(String title, String quantity, List<Map<String, Double>> rows, List<String> splits,
+                                  String suffix, boolean logX, boolean logY) {
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT)
+                .title(title).xAxisTitle("step").yAxisTitle(quantity).build();
+        chart.getStyler().setXAxisLogarithmic(logX);
+        chart.getStyler().setYAxisLogarithmic(logY);
+        if (!logY) {
+            chart.getStyler().setYAxisMin(0.0);
+            chart.getStyler().setYAxisMax(1.0);
+        }
+        for (String split : splits) {
+            List<double[]> points = new ArrayList<>();
+            for (Map<String, Double> row : rows) {
+                Double step = row.get("step");
+                Double value = row.get(split + suffix);
+                if (step == null || value == null || !Double.isFinite(step) || !Double.isFinite(value)
+                        || (logX && step <= 0)) {
+                    continue;
+                }
+                points.add(new double[] {step, logY ? Math.max(value, LOG_FLOOR) : value});
+            }
+            if (points.isEmpty()) {
+                continue; // XChart refuses an empty series; a split without values has no line
+            }
+            // By step, so that a resumed run that repeats some evaluations still draws one line forward.
+            points.sort(Comparator.comparingDouble(p -> p[0]));
+            double[] x = new double[points.size()];
+            double[] y = new double[points.size()];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = points.get(i)[0];
+                y[i] = points.get(i)[1];
+            }
+            XYSeries series = chart.addSeries(split, x, y);
+            series.setMarker(SeriesMarkers.NONE);
+        }
+        return chart;
+    }
+
+    private static void writeChart(Path dir, String name, XYChart chart) throws IOException {
+        byte[] png = BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
+        AtomicFiles.write(dir.resolve(name + ".png"), png);
+        AtomicFiles.write(dir.resolve(name + ".svg"),
+                out -> VectorGraphicsEncoder.saveVectorGraphic(chart, out, VectorGraphicsEncoder.VectorGraphicsFormat.SVG));
+    }
+}

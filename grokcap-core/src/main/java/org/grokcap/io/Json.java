@@ -1,0 +1,44 @@
+package org.grokcap.io;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/**
+ * The one configured Jackson mapper of grokcap, for configs, run.json, metrics and safetensors
+ * headers. Reconfiguring it would change every file grokcap reads and writes, so callers who need
+ * other settings take {@code Json.mapper().copy()} or an {@code ObjectReader}/{@code ObjectWriter}.
+ */
+public final class Json {
+    private Json() {}
+
+    private static final ObjectMapper MAPPER = JsonMapper.builder()
+            // A misspelt config field must be an error, not silently ignored (DESIGN.md).
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            // "{...} garbage" is a broken file, not a valid one followed by noise.
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            // One object per line in metrics.jsonl; pretty output is asked for explicitly.
+            .disable(SerializationFeature.INDENT_OUTPUT)
+            // Fields in declaration / insertion order, so that files read in the order they were made.
+            .disable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
+            .disable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+            .build();
+
+    public static ObjectMapper mapper() {
+        return MAPPER;
+    }
+
+    /** Writes value as indented JSON with a final newline, atomically (see {@link AtomicFiles}). */
+    public static void writePretty(Path file, Object value) throws IOException {
+        byte[] json = MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(value);
+        byte[] withNewline = Arrays.copyOf(json, json.length + 1);
+        withNewline[json.length] = '\n';
+        AtomicFiles.write(file, withNewline);
+    }
+}

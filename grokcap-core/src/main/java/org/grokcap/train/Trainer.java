@@ -1,0 +1,167 @@
+package org.grokcap.train;
+
+import org.apache.commons.rng.UniformRandomProvider;
+import org.grokcap.backend.Device;
+import org.grokcap.config.ExperimentSpec;
+import org.grokcap.config.TrainConfig;
+import org.grokcap.data.Split;
+import org.grokcap.data.TokenizedDataset;
+import org.grokcap.model.Init;
+import org.grokcap.model.ModelConfig;
+import org.grokcap.model.Transformer;
+import org.grokcap.util.Rngs;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The training loop: one optimizer update per step (a full-batch step is one epoch), and at every
+ * evaluation step one metrics row with {@code step}, {@code <split>_loss} and {@code <split>_accuracy}
+ * for every split of the dataset.
+ *
+ * <p>Row {@code step = s} describes the parameters after s updates, as the reference notebook does:
+ * the training forward pass of step s gives the training metrics (in full-batch mode; otherwise the
+ * training split is evaluated like the others), the other splits are evaluated, and only then is
+ * update s+1 applied.
+ */
+public final class Trainer {
+
+    /** Receives each metrics row as soon as it exists. */
+    public interface Listener {
+        void onMetrics(Map<String, Double> row, int totalSteps);
+    }
+
+    private final TrainConfig train;
+    private final TokenizedDataset data;
+    private final Transformer model;
+    private final AdamWOptimizer optimizer;
+    private final Split trainSplit;
+    private final boolean fullBatch;
+    private final int batchSize;
+    private final int[] batchTokens;
+    private final int[] batchTargets;
+    private final int[] order;
+    private final UniformRandomProvider batchRng;
+    private int cursor;
+
+    /** Builds the model for this data, initialised from the spec's seed. */
+    public Trainer(ExperimentSpec spec, TokenizedDataset data, Device device) {
+        this.train = spec.train();
+        this.data = data;
+        ModelConfig cfg = spec.model().withData(data.vocabSize(), data.outputVocabSize(), data.contextLength());
+        this.trainSplit = data.split(data.trainSplit());
+        int n = trainSplit.size();
+        this.fullBatch = train.batchSize() == 0 || train.batchSize() >= n;
+        this.batchSize = fullBatch ? n : train.batchSize();
+        int evalBatch = train.evalBatchSize() != null ? train.evalBatchSize() : batchSize;
+        this.model = new Transformer(device, cfg, Math.max(batchSize, evalBatch));
+        model.setLossFloat64(train.lossFloat64());
+        Init.initialize(model.params().host(), model.layout(), cfg, Rngs.stream(train.seed(), "init"));
+        device.toDevice(model.params());
+        this.optimizer = new AdamWOptimizer(device, train.optimizer(), model.layout(), model.params(), model.grads());
+        int T = data.contextLength();
+        this.batchTokens = fullBatch ? null : new int[batchSize * T];
+        this.batchTargets = fullBatch ? null : new int[batchSize * T];
+        this.order = fullBatch ? null : identity(n);
+        this.batchRng = Rngs.stream(train.seed(), "batches");
+        this.cursor = n; // forces a shuffle before the first minibatch
+    }
+
+    public Transformer model() {
+        return model;
+    }
+
+    public AdamWOptimizer optimizer() {
+        return optimizer;
+    }
+
+    /** Runs every step of the config; returns the last metrics row. */
+    public Map<String, Double> run(Listener listener) {
+        int steps = train.steps();
+        Map<String, Double> last = null;
+        for (int step = 0; step < steps; step++) {
+            loadTrainingBatch();
+            model.forward();
+            double trainLoss = model.lossSum() / model.targetCount();
+            if (!Double.isFinite(trainLoss)) {
+                throw new TrainingDivergedException("training loss became " + trainLoss + " at step " + step);
+            }
+            double trainAccuracy = (double) model.hits() / model.targetCount();
+            model.backward();
+            boolean evalNow = step % train.evalEvery() == 0 || step == steps - 1;
+            if (evalNow) {
+                last = evaluate(step, fullBatch ? trainLoss : Double.NaN, trainAccuracy);
+            }
+            optimizer.step();
+            if (evalNow) {
+                listener.onMetrics(last, steps);
+            }
+        }
+        return last;
+    }
+
+    private Map<String, Double> evaluate(int step, double trainLoss, double trainAccuracy) {
+        Map<String, Double> row = new LinkedHashMap<>();
+        row.put("step", (double) step);
+        for (Split s : data.splits().values()) {
+            if (s == trainSplit && fullBatch) {
+                row.put(s.name() + "_loss", trainLoss);
+                row.put(s.name() + "_accuracy", trainAccuracy);
+            } else {
+                double[] la = evaluate(s);
+                row.put(s.name() + "_loss", la[0]);
+                row.put(s.name() + "_accuracy", la[1]);
+            }
+        }
+        return row;
+    }
+
+    /** Mean loss and accuracy over a whole split, in chunks of the model's largest batch. */
+    public double[] evaluate(Split s) {
+        double lossSum = 0;
+        long hits = 0;
+        long count = 0;
+        for (int from = 0; from < s.size(); from += model.maxBatch()) {
+            int b = Math.min(model.maxBatch(), s.size() - from);
+            model.setBatch(s.tokens(), s.targets(), from, b);
+            model.forward();
+            lossSum += model.lossSum();
+            hits += model.hits();
+            count += model.targetCount();
+        }
+        return new double[]{lossSum / count, (double) hits / count};
+    }
+
+    private void loadTrainingBatch() {
+        if (fullBatch) {
+            model.setBatch(trainSplit.tokens(), trainSplit.targets(), 0, batchSize);
+            return;
+        }
+        int n = trainSplit.size();
+        if (cursor + batchSize > n) {
+            for (int i = n - 1; i > 0; i--) { // Fisher–Yates, once per pass over the data
+                int j = batchRng.nextInt(i + 1);
+                int tmp = order[i];
+                order[i] = order[j];
+                order[j] = tmp;
+            }
+            cursor = 0;
+        }
+        int T = data.contextLength();
+        for (int i = 0; i < batchSize; i++) {
+            int src = order[cursor + i] * T;
+            System.arraycopy(trainSplit.tokens(), src, batchTokens, i * T, T);
+            System.arraycopy(trainSplit.targets(), src, batchTargets, i * T, T);
+        }
+        cursor += batchSize;
+        model.setBatch(batchTokens, batchTargets, 0, batchSize);
+    }
+
+    private static int[] identity(int n) {
+        int[] a = new int[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = i;
+        }
+        return a;
+    }
+}

@@ -1,0 +1,120 @@
+package org.grokcap.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.grokcap.io.Json;
+import org.grokcap.io.JsonLines;
+import org.grokcap.io.Safetensors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class MainTest {
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    private int run(String... args) {
+        return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    private String err() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    private static Path config(Path dir, String json) throws Exception {
+        Path f = dir.resolve("c.json");
+        Files.writeString(f, json);
+        return f;
+    }
+
+    private static final String TINY = """
+            {"name":"tiny","task":{"type":"modular","p":7,"trainFraction":0.5},
+             "model":{"dModel":16,"heads":2,"dMlp":32},"train":{"steps":500,"evalEvery":2}}""";
+
+    @Test
+    void trainWritesACompleteRunDirectory(@TempDir Path dir) throws Exception {
+        Path runDir = dir.resolve("run");
+        int code = run("train", config(dir, TINY).toString(), "--out", runDir.toString(), "--max-steps", "5",
+                "--seed", "9", "--quiet");
+        assertEquals(0, code, err());
+        JsonNode record = Json.mapper().readTree(runDir.resolve("run.json").toFile());
+        assertEquals(5, record.at("/config/train/steps").asInt(), "--max-steps caps the run");
+        assertEquals(9, record.at("/config/train/seed").asInt());
+        assertEquals(8, record.at("/config/model/vocabSize").asInt(), "sizes resolved from the task");
+        assertFalse(record.at("/provenance/datasetHash").asText().isEmpty());
+        assertEquals(5, record.at("/result/steps").asInt());
+        List<Map<String, Double>> rows = JsonLines.readMetrics(runDir.resolve("metrics.jsonl"));
+        assertEquals(List.of(0.0, 2.0, 4.0), rows.stream().map(r -> r.get("step")).toList());
+        assertTrue(rows.get(0).containsKey("test_accuracy"));
+        assertEquals(record.at("/provenance/parameters").asLong(),
+                Safetensors.read(runDir.resolve("weights.safetensors")).tensors().values().stream()
+                        .mapToLong(t -> t.data().length).sum());
+        for (String f : List.of("loss.png", "loss.svg", "accuracy.png", "accuracy.svg")) {
+            assertTrue(Files.size(runDir.resolve("plots").resolve(f)) > 0, f);
+        }
+        String[] lines = out.toString(StandardCharsets.UTF_8).strip().split("\n");
+        JsonNode last = Json.mapper().readTree(lines[lines.length - 1]);
+        assertEquals(5, last.get("steps").asInt(), "the result is the last line, as JSON");
+    }
+
+    @Test
+    void badInputExitsWithTwoAndOneLine(@TempDir Path dir) throws Exception {
+        assertEquals(2, run("train", dir.resolve("missing.json").toString()));
+        assertTrue(err().contains("config file not found"), err());
+        assertFalse(err().contains("\tat "), "no stack trace");
+
+        err.reset();
+        Path bad = config(dir, TINY.replace("\"heads\":2", "\"heads\":3"));
+        assertEquals(2, run("train", bad.toString(), "--out", dir.resolve("r").toString()));
+        assertTrue(err().contains("model.dModel = 16: must be divisible by heads (3)"), err());
+        assertFalse(Files.exists(dir.resolve("r")), "nothing written for a bad config");
+
+        err.reset();
+        assertEquals(2, run("train", config(dir, TINY).toString(), "--max-steps", "zero"));
+        assertTrue(err().contains("--max-steps = zero"), err());
+
+        err.reset();
+        assertEquals(2, run("frobnicate"));
+        assertEquals(2, run());
+        assertEquals(2, run("train", config(dir, TINY).toString(), "--bogus", "1"));
+    }
+
+    @Test
+    void unwritableOutputIsBadInput(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("a-file");
+        Files.writeString(file, "x");
+        assertEquals(2, run("train", config(dir, TINY).toString(), "--out", file.resolve("sub").toString(), "--quiet"));
+        assertTrue(err().contains("cannot create output directory"), err());
+        assertEquals("x", Files.readString(file), "nothing overwritten");
+    }
+
+    @Test
+    void aFinishedRunIsNeverOverwritten(@TempDir Path dir) throws Exception {
+        Path runDir = dir.resolve("run");
+        assertEquals(0, run("train", config(dir, TINY).toString(), "--out", runDir.toString(), "--max-steps", "2", "--quiet"));
+        byte[] before = Files.readAllBytes(runDir.resolve("metrics.jsonl"));
+        assertEquals(2, run("train", config(dir, TINY).toString(), "--out", runDir.toString(), "--quiet"));
+        assertTrue(err().contains("already holds a run"), err());
+        assertEquals(new String(before), Files.readString(runDir.resolve("metrics.jsonl")));
+    }
+
+    @Test
+    void infoListsBackends() throws Exception {
+        assertEquals(0, run("info"));
+        String text = out.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("reference"), text);
+        String[] lines = text.strip().split("\n");
+        JsonNode json = Json.mapper().readTree(lines[lines.length - 1]);
+        assertTrue(json.get("backends").size() >= 2);
+    }
+}

@@ -1,0 +1,91 @@
+package org.grokcap.train;
+
+import org.grokcap.backend.ReferenceDevice;
+import org.grokcap.backend.cpu.CpuDevice;
+import org.grokcap.config.ConfigLoader;
+import org.grokcap.config.ExperimentSpec;
+import org.grokcap.data.TokenizedDataset;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TrainerTest {
+
+    /** A small modular problem the CPU learns in a few hundred full-batch steps. */
+    private static ExperimentSpec small(int steps, int batch) {
+        return ConfigLoader.parse("""
+                {"name":"t","task":{"type":"modular","p":11,"trainFraction":0.6},
+                 "model":{"dModel":32,"heads":2,"dMlp":64},
+                 "train":{"seed":3,"steps":%d,"batchSize":%d,"optimizer":{"lr":0.003,"weightDecay":0.1}}}"""
+                .formatted(steps, batch), false, "test");
+    }
+
+    private static List<Map<String, Double>> run(ExperimentSpec spec, org.grokcap.backend.Device dev) {
+        TokenizedDataset data = spec.task().generate(spec.train().seed());
+        List<Map<String, Double>> rows = new ArrayList<>();
+        new Trainer(spec, data, dev).run((row, total) -> rows.add(row));
+        return rows;
+    }
+
+    @Test
+    void fullBatchTrainingMemorisesAndLogsEverySplit() {
+        List<Map<String, Double>> rows;
+        try (CpuDevice dev = new CpuDevice(2)) {
+            rows = run(small(300, 0), dev);
+        }
+        assertEquals(300, rows.size());
+        assertEquals(0.0, rows.get(0).get("step"));
+        assertEquals(List.of("step", "train_loss", "train_accuracy", "test_loss", "test_accuracy"),
+                List.copyOf(rows.get(0).keySet()));
+        Map<String, Double> last = rows.get(rows.size() - 1);
+        assertTrue(last.get("train_loss") < 0.1 * rows.get(0).get("train_loss"), "loss fell: " + last);
+        assertEquals(1.0, last.get("train_accuracy"), "memorised: " + last);
+    }
+
+    @Test
+    void resultsDoNotDependOnTheThreadCount() {
+        List<Map<String, Double>> one;
+        List<Map<String, Double>> two;
+        try (CpuDevice d1 = new CpuDevice(1); CpuDevice d2 = new CpuDevice(2)) {
+            one = run(small(40, 16), d1);
+            two = run(small(40, 16), d2);
+        }
+        assertEquals(one, two, "identical metrics for 1 and 2 threads");
+    }
+
+    @Test
+    void cpuBackendTracksTheReference() {
+        List<Map<String, Double>> ref = run(small(20, 0), new ReferenceDevice());
+        List<Map<String, Double>> cpu;
+        try (CpuDevice dev = new CpuDevice(2)) {
+            cpu = run(small(20, 0), dev);
+        }
+        for (int i = 0; i < ref.size(); i++) {
+            double a = ref.get(i).get("train_loss");
+            double b = cpu.get(i).get("train_loss");
+            assertEquals(a, b, 1e-4 * (1 + a), "step " + i);
+        }
+    }
+
+    @Test
+    void minibatchesAreSeededAndEvaluateTheTrainingSplit() {
+        List<Map<String, Double>> a = run(small(10, 8), new ReferenceDevice());
+        List<Map<String, Double>> b = run(small(10, 8), new ReferenceDevice());
+        assertEquals(a, b);
+        assertTrue(a.get(0).containsKey("train_loss"));
+    }
+
+    @Test
+    void warmupScalesTheLearningRateLinearly() {
+        OptimizerConfig c = new OptimizerConfig(0.01, null, null, null, 0.0, null, 4, null);
+        assertEquals(0.0025, c.lrAt(0), 1e-12);
+        assertEquals(0.0075, c.lrAt(2), 1e-12);
+        assertEquals(0.01, c.lrAt(3), 1e-12);
+        assertEquals(0.01, c.lrAt(1000), 1e-12);
+    }
+}

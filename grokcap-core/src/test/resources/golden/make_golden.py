@@ -1,0 +1,167 @@
+#!/usr/bin/python3
+"""Golden values for GoldenModelTest: a tiny 2-layer GPT-2-style model in plain PyTorch that uses
+exactly grokcap's math and parameter names (see org.grokcap.model.Transformer and ParamLayout).
+
+Run from this directory (Debian's interpreter, which has python3-torch):
+    /usr/bin/python3 make_golden.py        # writes tiny-gpt2.json beside this script
+"""
+import fnmatch
+import json
+import math
+import os
+
+import torch
+import torch.nn.functional as F
+
+torch.manual_seed(1234)
+torch.set_default_dtype(torch.float32)
+
+CFG = dict(vocabSize=11, outputVocabSize=7, contextLength=5, layers=2, dModel=12, heads=3, dMlp=20,
+           activation="gelu", layerNorm=True, attentionBias=True, mlpBias=True, unembedBias=True)
+V, VOUT, T, L, C, H, M = 11, 7, 5, 2, 12, 3, 20
+HS = C // H
+SCALE = 1.0 / math.sqrt(HS)
+B = 4
+NO_DECAY = ["*.bias", "*ln*"]
+LR, BETAS, EPS, WD, WARMUP, STEPS = 1e-2, (0.9, 0.98), 1e-8, 0.1, 2, 3
+
+
+def shapes():
+    """Parameter names and shapes in grokcap's ParamLayout order."""
+    s = [("wte", (V, C)), ("wpe", (T, C))]
+    for l in range(L):
+        p = f"layers.{l}."
+        s += [(p + "ln1.weight", (C,)), (p + "ln1.bias", (C,)),
+              (p + "attn.qkv.weight", (3 * C, C)), (p + "attn.qkv.bias", (3 * C,)),
+              (p + "attn.proj.weight", (C, C)), (p + "attn.proj.bias", (C,)),
+              (p + "ln2.weight", (C,)), (p + "ln2.bias", (C,)),
+              (p + "mlp.fc.weight", (M, C)), (p + "mlp.fc.bias", (M,)),
+              (p + "mlp.proj.weight", (C, M)), (p + "mlp.proj.bias", (C,))]
+    s += [("lnf.weight", (C,)), ("lnf.bias", (C,)), ("unembed.weight", (VOUT, C)), ("unembed.bias", (VOUT,))]
+    return s
+
+
+def init_params():
+    params = {}
+    for name, shape in shapes():
+        if name.endswith(".bias"):
+            t = 0.1 * torch.randn(shape)                 # small, non-zero: biases are tested too
+        elif ".ln" in name or name.startswith("ln"):
+            t = 1.0 + 0.1 * torch.randn(shape)           # LN gains near 1, not exactly 1
+        else:
+            t = 0.3 * torch.randn(shape)
+        params[name] = t.requires_grad_(True)
+    return params
+
+
+def layer_norm(x, w, b):
+    return F.layer_norm(x, (C,), w, b, eps=1e-5)
+
+
+def attention(qkv):
+    """Causal multi-head attention; qkv (B,T,3C) = q|k|v, heads contiguous within each."""
+    q, k, v = qkv.split(C, dim=-1)
+    q = q.view(B, T, H, HS).transpose(1, 2)              # (B,H,T,hs)
+    k = k.view(B, T, H, HS).transpose(1, 2)
+    v = v.view(B, T, H, HS).transpose(1, 2)
+    att = (q @ k.transpose(-2, -1)) * SCALE              # (B,H,T,T)
+    mask = torch.tril(torch.ones(T, T, dtype=torch.bool))
+    att = att.masked_fill(~mask, float("-inf")).softmax(dim=-1)
+    y = att @ v                                          # (B,H,T,hs)
+    return y.transpose(1, 2).reshape(B, T, C)
+
+
+def forward(p, tokens, targets):
+    """Logits at the target positions (row-major over (b,t)) and the mean float64 cross-entropy."""
+    x = p["wte"][tokens] + p["wpe"][torch.arange(T)]
+    for l in range(L):
+        pre = f"layers.{l}."
+        h = layer_norm(x, p[pre + "ln1.weight"], p[pre + "ln1.bias"])
+        qkv = F.linear(h, p[pre + "attn.qkv.weight"], p[pre + "attn.qkv.bias"])
+        y = attention(qkv)
+        x = x + F.linear(y, p[pre + "attn.proj.weight"], p[pre + "attn.proj.bias"])
+        h2 = layer_norm(x, p[pre + "ln2.weight"], p[pre + "ln2.bias"])
+        a = F.gelu(F.linear(h2, p[pre + "mlp.fc.weight"], p[pre + "mlp.fc.bias"]), approximate="tanh")
+        x = x + F.linear(a, p[pre + "mlp.proj.weight"], p[pre + "mlp.proj.bias"])
+    x = layer_norm(x, p["lnf.weight"], p["lnf.bias"])
+    logits = F.linear(x, p["unembed.weight"], p["unembed.bias"])   # (B,T,VOUT)
+    has = targets >= 0
+    sel = logits[has]                                    # boolean mask: row-major order of (b,t)
+    loss = F.cross_entropy(sel.double(), targets[has])   # mean over positions with a target
+    return sel, loss
+
+
+def flat(t):
+    return [float(v) for v in t.detach().reshape(-1).tolist()]
+
+
+def dumps(obj, depth=0):
+    """JSON with one line per leaf value or per tensor: small diffs when values are regenerated."""
+    if isinstance(obj, dict):
+        pad = " " * (depth + 1)
+        items = [pad + json.dumps(k) + ": " + dumps(v, depth + 1) for k, v in obj.items()]
+        return "{\n" + ",\n".join(items) + "\n" + " " * depth + "}" + ("\n" if depth == 0 else "")
+    return json.dumps(obj)  # floats keep full precision: repr round-trips every float32 value
+
+
+def main():
+    params = init_params()
+    tokens = torch.randint(0, V, (B, T))
+    # About half the positions have a target; every sequence has one, and not only at the last position.
+    targets = torch.tensor([[-1, 3, -1, 0, 6],
+                            [2, -1, 5, -1, -1],
+                            [-1, -1, 1, -1, 4],
+                            [-1, 6, -1, 2, -1]])
+    assert ((targets >= 0).sum(dim=1) > 0).all() and (targets < VOUT).all()
+
+    initial = {n: flat(t) for n, t in params.items()}
+    logits, loss = forward(params, tokens, targets)
+    loss.backward()
+    grads = {n: flat(t.grad) for n, t in params.items()}
+
+    # 3 AdamW steps on the same batch, starting from the same initial parameters.
+    names = [n for n, _ in shapes()]
+    exempt = [n for n in names if any(fnmatch.fnmatchcase(n, g) for g in NO_DECAY)]
+    decayed = [n for n in names if n not in exempt]
+    for t in params.values():
+        t.grad = None
+    opt = torch.optim.AdamW([{"params": [params[n] for n in decayed], "weight_decay": WD},
+                             {"params": [params[n] for n in exempt], "weight_decay": 0.0}],
+                            lr=LR, betas=BETAS, eps=EPS, weight_decay=WD)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / WARMUP))
+    step_losses = []
+    for _ in range(STEPS):
+        opt.zero_grad(set_to_none=True)
+        _, step_loss = forward(params, tokens, targets)
+        step_losses.append(float(step_loss))
+        step_loss.backward()
+        opt.step()
+        sched.step()
+    after = {n: flat(t) for n, t in params.items()}
+
+    out = {
+        "generator": "make_golden.py, torch " + torch.__version__,
+        "config": CFG,
+        "attentionScale": SCALE,
+        "batch": B,
+        "optimizer": {"lr": LR, "beta1": BETAS[0], "beta2": BETAS[1], "eps": EPS, "weightDecay": WD,
+                      "noDecay": NO_DECAY, "warmupSteps": WARMUP, "steps": STEPS},
+        "noDecayParams": exempt,
+        "shapes": {n: list(s) for n, s in shapes()},
+        "params": initial,
+        "tokens": tokens.tolist(),
+        "targets": targets.tolist(),
+        "logits": flat(logits),
+        "loss": float(loss),
+        "grads": grads,
+        "stepLosses": step_losses,
+        "paramsAfter": after,
+    }
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tiny-gpt2.json")
+    with open(path, "w") as f:
+        f.write(dumps(out))
+    print(f"wrote {path}: loss {float(loss):.6f}, step losses {step_losses}")
+
+
+if __name__ == "__main__":
+    main()
