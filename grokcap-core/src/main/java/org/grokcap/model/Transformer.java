@@ -52,6 +52,11 @@ public final class Transformer {
     private final IntBuf allRows;     // (B·T) 0,1,2,...
     private final IntBuf targetRows;  // (R) row b·T+t of each position with a target
     private final IntBuf targetIds;   // (R) its target class
+    private final IntBuf tableTokens; // (V,T) token v at every position: the vocabulary table as a batch
+    private final IntBuf tableRows;   // (B,T) row of the vocabulary table for each position: token·T + t
+    private final boolean tableFits;  // the vocabulary table is no larger than the largest batch
+    private boolean tableAllowed = true;
+    private boolean tableNow;
 
     private int batch;
     private int rows;
@@ -78,6 +83,7 @@ public final class Transformer {
         if (n * Math.max(3L * C, Math.max(M, vOut)) > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("batch of " + maxBatch + " × " + T + " positions is too large for one buffer");
         }
+        this.tableFits = (long) cfg.vocabSize() * T <= (long) maxBatch * T;
         this.params = dev.floats("params", layout.size());
         this.grads = dev.floats("grads", layout.size());
         this.w = new Weights(params);
@@ -88,6 +94,15 @@ public final class Transformer {
         this.allRows = dev.ints("allRows", maxBatch * T);
         this.targetRows = dev.ints("targetRows", maxBatch * T);
         this.targetIds = dev.ints("targetIds", maxBatch * T);
+        this.tableTokens = dev.ints("tableTokens", tableFits ? cfg.vocabSize() * T : 0);
+        this.tableRows = dev.ints("tableRows", maxBatch * T);
+        if (tableFits) {
+            int[] tt = tableTokens.host();
+            for (int i = 0; i < tt.length; i++) {
+                tt[i] = i / T;
+            }
+            dev.toDevice(tableTokens);
+        }
         int[] all = allRows.host();
         for (int i = 0; i < all.length; i++) {
             all[i] = i;
@@ -133,6 +148,17 @@ public final class Transformer {
     }
 
     /**
+     * Allows (default) or forbids the vocabulary-table shortcut: when the batch has more sequences than
+     * the vocabulary has tokens, the first layer's embedding, LayerNorm and q|k|v projection are
+     * computed once per (token, position) pair and looked up, instead of once per position. Every
+     * position with the same token and index gets the same vector either way, so this is exact up to
+     * float rounding order; tests compare both paths.
+     */
+    public void setVocabularyTable(boolean allowed) {
+        this.tableAllowed = allowed;
+    }
+
+    /**
      * Loads a batch: tokens (B,T) and targets (B,T), both read from offset·T; a target &lt; 0 marks a
      * position without one. At least one position must have a target.
      */
@@ -161,6 +187,15 @@ public final class Transformer {
         }
         this.batch = B;
         this.rows = r;
+        this.tableNow = tableAllowed && tableFits && cfg.vocabSize() < B;
+        if (tableNow) {
+            int[] tok = tokens.host();
+            int[] tr2 = tableRows.host();
+            for (int i = 0; i < B * T; i++) {
+                tr2[tableRows.offset() + i] = tok[tokens.offset() + i] * T + i % T;
+            }
+            dev.toDevice(tableRows);
+        }
         dev.toDevice(tokens);
         dev.toDevice(targetRows);
         dev.toDevice(targetIds);
@@ -170,18 +205,35 @@ public final class Transformer {
     public void forward() {
         int B = batch;
         int N = B * T;
-        dev.embeddingForward(acts.encoded, tokens, w.wte, w.wpe, B, T, C);
+        int VT = cfg.vocabSize() * T;
+        if (tableNow) {
+            dev.embeddingForward(acts.tableX, tableTokens, w.wte, w.wpe, cfg.vocabSize(), T, C);
+            dev.gatherRowsForward(acts.encoded, acts.tableX, tableRows, N, C);
+        } else {
+            dev.embeddingForward(acts.encoded, tokens, w.wte, w.wpe, B, T, C);
+        }
         Buf x = acts.encoded;
         for (int l = 0; l < L; l++) {
             boolean last = l == L - 1;
             int R = last ? rows : N;
             IntBuf qRows = last ? targetRows : allRows;
-            Buf h = x;
-            if (cfg.layerNorm()) {
-                dev.layerNormForward(acts.ln1[l], acts.ln1Mean[l], acts.ln1Rstd[l], x, w.ln1w[l], w.ln1b[l], N, C);
-                h = acts.ln1[l];
+            if (l == 0 && tableNow) {
+                Buf h = acts.tableX;
+                if (cfg.layerNorm()) {
+                    dev.layerNormForward(acts.tableLn1, acts.tableLn1Mean, acts.tableLn1Rstd, acts.tableX,
+                            w.ln1w[0], w.ln1b[0], VT, C);
+                    h = acts.tableLn1;
+                }
+                dev.linearForward(acts.tableQkv, h, w.qkvw[0], w.qkvb[0], VT, C, 3 * C);
+                dev.gatherRowsForward(acts.qkv[0], acts.tableQkv, tableRows, N, 3 * C);
+            } else {
+                Buf h = x;
+                if (cfg.layerNorm()) {
+                    dev.layerNormForward(acts.ln1[l], acts.ln1Mean[l], acts.ln1Rstd[l], x, w.ln1w[l], w.ln1b[l], N, C);
+                    h = acts.ln1[l];
+                }
+                dev.linearForward(acts.qkv[l], h, w.qkvw[l], w.qkvb[l], N, C, 3 * C);
             }
-            dev.linearForward(acts.qkv[l], h, w.qkvw[l], w.qkvb[l], N, C, 3 * C);
             dev.attentionForward(acts.atty[l], acts.att[l], acts.qkv[l], qRows, R, T, C, H, attScale);
             dev.linearForward(acts.attproj[l], acts.atty[l], w.projw[l], w.projb[l], R, C, C);
             dev.gatherRowsForward(acts.xg[l], x, qRows, R, C);
@@ -252,6 +304,9 @@ public final class Transformer {
             dev.gatherRowsBackward(dx, dacts.xg[l], qRows, R, C);
             dev.linearBackward(dacts.atty[l], dw.projw[l], dw.projb[l], dacts.attproj[l], acts.atty[l], w.projw[l], R, C, C);
             dev.attentionBackward(dacts.qkv[l], dacts.atty[l], acts.qkv[l], acts.att[l], qRows, R, T, C, H, attScale);
+            if (l == 0 && tableNow) {
+                break; // the first layer's input side runs on the vocabulary table, below
+            }
             Buf h = cfg.layerNorm() ? acts.ln1[l] : x;
             Buf dh = cfg.layerNorm() ? dacts.ln1[l] : dx;
             dev.linearBackward(dh, dw.qkvw[l], dw.qkvb[l], dacts.qkv[l], h, w.qkvw[l], N, C, 3 * C);
@@ -260,7 +315,22 @@ public final class Transformer {
                         acts.ln1Mean[l], acts.ln1Rstd[l], N, C);
             }
         }
-        dev.embeddingBackward(dw.wte, dw.wpe, dacts.encoded, tokens, B, T, C);
+        if (tableNow) {
+            int V = cfg.vocabSize();
+            int VT = V * T;
+            dev.gatherRowsBackward(dacts.tableQkv, dacts.qkv[0], tableRows, N, 3 * C);
+            Buf h = cfg.layerNorm() ? acts.tableLn1 : acts.tableX;
+            Buf dh = cfg.layerNorm() ? dacts.tableLn1 : dacts.tableX;
+            dev.linearBackward(dh, dw.qkvw[0], dw.qkvb[0], dacts.tableQkv, h, w.qkvw[0], VT, C, 3 * C);
+            if (cfg.layerNorm()) {
+                dev.layerNormBackward(dacts.tableX, dw.ln1w[0], dw.ln1b[0], dacts.tableLn1, acts.tableX, w.ln1w[0],
+                        acts.tableLn1Mean, acts.tableLn1Rstd, VT, C);
+            }
+            dev.gatherRowsBackward(dacts.tableX, dacts.encoded, tableRows, N, C);
+            dev.embeddingBackward(dw.wte, dw.wpe, dacts.tableX, tableTokens, V, T, C);
+        } else {
+            dev.embeddingBackward(dw.wte, dw.wpe, dacts.encoded, tokens, B, T, C);
+        }
     }
 
     /** Σ of the per-position losses of the last forward pass. */
@@ -343,6 +413,11 @@ public final class Transformer {
     private final class Acts {
         final Buf root;
         final Buf encoded;
+        final Buf tableX;
+        final Buf tableLn1;
+        final Buf tableLn1Mean;
+        final Buf tableLn1Rstd;
+        final Buf tableQkv;
         final Buf[] ln1 = new Buf[L];
         final Buf[] ln1Mean = new Buf[L];
         final Buf[] ln1Rstd = new Buf[L];
@@ -376,6 +451,12 @@ public final class Transformer {
                 return names.size() - 1;
             };
             int iEnc = plan.apply("encoded", N * C);
+            int VT = tableFits ? cfg.vocabSize() * T : 0;
+            int iTx = VT > 0 ? plan.apply("table.x", VT * C) : -1;
+            int iTln = VT > 0 && cfg.layerNorm() ? plan.apply("table.ln1", VT * C) : -1;
+            int iTlnm = VT > 0 && cfg.layerNorm() ? plan.apply("table.ln1.mean", VT) : -1;
+            int iTlnr = VT > 0 && cfg.layerNorm() ? plan.apply("table.ln1.rstd", VT) : -1;
+            int iTqkv = VT > 0 ? plan.apply("table.qkv", VT * 3 * C) : -1;
             int[] iLn1 = new int[L], iLn1m = new int[L], iLn1r = new int[L], iQkv = new int[L], iAtt = new int[L],
                     iAtty = new int[L], iProj = new int[L], iXg = new int[L], iX2 = new int[L], iLn2 = new int[L],
                     iLn2m = new int[L], iLn2r = new int[L], iFch = new int[L], iFca = new int[L], iFcp = new int[L],
@@ -421,6 +502,11 @@ public final class Transformer {
                 all[i] = root.slice(name + ":" + names.get(i), offsets[i], sizes.get(i));
             }
             encoded = all[iEnc];
+            tableX = pick(all, iTx);
+            tableLn1 = pick(all, iTln);
+            tableLn1Mean = pick(all, iTlnm);
+            tableLn1Rstd = pick(all, iTlnr);
+            tableQkv = pick(all, iTqkv);
             for (int l = 0; l < L; l++) {
                 ln1[l] = pick(all, iLn1[l]);
                 ln1Mean[l] = pick(all, iLn1m[l]);

@@ -5,6 +5,11 @@ import org.grokcap.backend.IntBuf;
 import org.grokcap.backend.ReferenceDevice;
 import org.grokcap.kernels.Attention;
 import org.grokcap.kernels.CrossEntropy;
+import org.grokcap.kernels.GatherRows;
+import org.grokcap.kernels.Gelu;
+import org.grokcap.kernels.Relu;
+import org.grokcap.kernels.Residual;
+import org.grokcap.model.Activation;
 
 /**
  * The fast CPU device: linear layers on a cache-blocked Vector API matmul (scalar when the
@@ -18,6 +23,7 @@ public final class CpuDevice extends ReferenceDevice {
     private final boolean vector;
     private final GemmJob gemmJob = new GemmJob();
     private final RowsJob rowsJob = new RowsJob();
+    private final ElementwiseJob elementwiseJob = new ElementwiseJob();
     private float[] transposed = new float[0];
 
     public CpuDevice(int threads) {
@@ -133,6 +139,56 @@ public final class CpuDevice extends ReferenceDevice {
         j.clear();
     }
 
+    @Override
+    public void zero(Buf b) {
+        elementwise(ElementwiseJob.ZERO, b, null, null, b.size(), 1);
+    }
+
+    @Override
+    public void activationForward(Activation kind, Buf out, Buf inp, int n) {
+        elementwise(kind == Activation.RELU ? ElementwiseJob.RELU_FORWARD : ElementwiseJob.GELU_FORWARD, out, inp, null, n, 1);
+    }
+
+    @Override
+    public void activationBackward(Activation kind, Buf dinp, Buf inp, Buf dout, int n) {
+        elementwise(kind == Activation.RELU ? ElementwiseJob.RELU_BACKWARD : ElementwiseJob.GELU_BACKWARD, dinp, inp, dout, n, 1);
+    }
+
+    @Override
+    public void residualForward(Buf out, Buf a, Buf b, int n) {
+        elementwise(ElementwiseJob.RESIDUAL_FORWARD, out, a, b, n, 1);
+    }
+
+    @Override
+    public void residualBackward(Buf da, Buf db, Buf dout, int n) {
+        elementwise(ElementwiseJob.RESIDUAL_BACKWARD, da, db, dout, n, 1);
+    }
+
+    @Override
+    public void gatherRowsForward(Buf out, Buf inp, IntBuf rows, int R, int C) {
+        // gatherRowsBackward stays on one thread: repeated rows make its scatter-add race across threads
+        elementwiseJob.rows = rows;
+        elementwise(ElementwiseJob.GATHER_FORWARD, out, inp, null, R, C);
+    }
+
+    private void elementwise(int kind, Buf x, Buf y, Buf z, int n, int width) {
+        ElementwiseJob j = elementwiseJob;
+        j.kind = kind;
+        j.x = x;
+        j.y = y;
+        j.z = z;
+        j.n = n;
+        j.width = width;
+        // below ~16k elements a second thread costs more than it saves
+        if ((long) n * width < 16_384) {
+            j.run(0, 1);
+        } else {
+            pool.run(j);
+        }
+        j.x = j.y = j.z = null;
+        j.rows = null;
+    }
+
     private float[] transposedScratch(int size) {
         if (transposed.length < size) {
             transposed = new float[size];
@@ -198,6 +254,43 @@ public final class CpuDevice extends ReferenceDevice {
                 }
             }
             gemm.multiplyAdd(from, to, N, K, a, aOff, aRow, aCol, b, bOff, ldb, c, cOff, ldc);
+        }
+    }
+
+    /** Elementwise kernels (and row gathers) split into contiguous ranges of n items of width floats. */
+    private static final class ElementwiseJob implements WorkerPool.Job {
+        static final int ZERO = 0;
+        static final int RELU_FORWARD = 1;
+        static final int RELU_BACKWARD = 2;
+        static final int GELU_FORWARD = 3;
+        static final int GELU_BACKWARD = 4;
+        static final int RESIDUAL_FORWARD = 5;
+        static final int RESIDUAL_BACKWARD = 6;
+        static final int GATHER_FORWARD = 7;
+        int kind, n, width;
+        Buf x, y, z;
+        IntBuf rows;
+
+        @Override
+        public void run(int part, int parts) {
+            int from = (int) ((long) n * part / parts);
+            int len = (int) ((long) n * (part + 1) / parts) - from;
+            switch (kind) {
+                case ZERO -> java.util.Arrays.fill(x.host(), x.offset() + from, x.offset() + from + len, 0f);
+                case RELU_FORWARD -> Relu.forward(x.host(), x.offset() + from, y.host(), y.offset() + from, len);
+                case RELU_BACKWARD -> Relu.backward(x.host(), x.offset() + from, y.host(), y.offset() + from,
+                        z.host(), z.offset() + from, len);
+                case GELU_FORWARD -> Gelu.forward(x.host(), x.offset() + from, y.host(), y.offset() + from, len);
+                case GELU_BACKWARD -> Gelu.backward(x.host(), x.offset() + from, y.host(), y.offset() + from,
+                        z.host(), z.offset() + from, len);
+                case RESIDUAL_FORWARD -> Residual.forward(x.host(), x.offset() + from, y.host(), y.offset() + from,
+                        z.host(), z.offset() + from, len);
+                case RESIDUAL_BACKWARD -> Residual.backward(x.host(), x.offset() + from, y.host(), y.offset() + from,
+                        z.host(), z.offset() + from, len);
+                case GATHER_FORWARD -> GatherRows.forward(x.host(), x.offset() + from * width, y.host(), y.offset(),
+                        rows.host(), rows.offset() + from, len, width);
+                default -> throw new IllegalStateException("unknown elementwise job " + kind);
+            }
         }
     }
 

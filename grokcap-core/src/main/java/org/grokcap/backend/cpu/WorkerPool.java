@@ -43,6 +43,9 @@ public final class WorkerPool implements AutoCloseable {
 
     /** Runs job.run(p, threads) for every p, in parallel; returns when all parts are done. */
     public void run(Job j) {
+        if (closed) {
+            throw new IllegalStateException("worker pool is closed");
+        }
         if (threads == 1) {
             j.run(0, 1);
             return;

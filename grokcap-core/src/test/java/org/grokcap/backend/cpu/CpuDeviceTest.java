@@ -7,7 +7,6 @@ import org.grokcap.backend.Buf;
 import org.grokcap.backend.Device;
 import org.grokcap.backend.IntBuf;
 import org.grokcap.backend.ReferenceDevice;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.Random;
@@ -19,16 +18,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The optimised CPU kernels against the scalar reference, on fresh random inputs of many shapes. */
 class CpuDeviceTest {
     private static final ReferenceDevice REF = new ReferenceDevice();
+    // Shared by jqwik properties and JUnit tests, which run in different engines, so never closed
+    // here: their threads are daemons and end with the JVM.
     private static final CpuDevice ONE = new CpuDevice(1);
     private static final CpuDevice TWO = new CpuDevice(2);
     private static final CpuDevice THREE = new CpuDevice(3);
-
-    @AfterAll
-    static void close() {
-        ONE.close();
-        TWO.close();
-        THREE.close();
-    }
 
     private static Buf random(Device d, String name, int n, Random r) {
         Buf b = d.floats(name, n + 3).slice(name, 3, n); // a non-zero offset on purpose
