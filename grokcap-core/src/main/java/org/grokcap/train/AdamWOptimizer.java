@@ -79,7 +79,8 @@ public final class AdamWOptimizer {
         }
         float lr = (float) cfg.lrAt(step);
         step++;
-        for (Group g : groups) {
+        for (int i = 0; i < groups.size(); i++) { // indexed: no iterator, nothing allocated per step
+            Group g = groups.get(i);
             dev.adamW(g.p(), g.g(), g.m(), g.v(), lr, cfg.beta1().floatValue(), cfg.beta2().floatValue(),
                     cfg.eps().floatValue(), g.decay() ? cfg.weightDecay().floatValue() : 0f, step);
         }

@@ -1,0 +1,30 @@
+package org.grokcap;
+
+import org.grokcap.config.ConfigLoader;
+import org.grokcap.config.ExperimentSpec;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The shipped configs run through the public Java API (a couple of steps each). */
+class GrokcapApiTest {
+
+    @ParameterizedTest
+    @ValueSource(strings = {"modular-addition", "nanda-p113"})
+    void shippedConfigsTrainThroughTheApi(String name, @TempDir Path dir) {
+        ExperimentSpec spec = ConfigLoader.load(Path.of("..", "conf", name));
+        spec = spec.withTrain(spec.train().withSteps(2));
+        RunResult r = Grokcap.train(spec, new RunOptions(dir.resolve("run"), null, 0, null));
+        assertEquals(2, r.steps());
+        assertEquals(222_592 + (name.equals("nanda-p113") ? 2 * 16 * 128 : 0), r.parameters(),
+                "W_E (p+1)·128 + W_pos 3·128 + attention 4·128² + MLP 2·128·512 + 640 biases + W_U 128·p");
+        assertTrue(Files.exists(dir.resolve("run").resolve("weights.safetensors")));
+        assertTrue(r.finalMetrics().containsKey("test_accuracy"));
+    }
+}
