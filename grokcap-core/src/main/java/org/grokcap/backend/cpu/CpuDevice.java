@@ -22,7 +22,8 @@ public final class CpuDevice extends ReferenceDevice {
     private final Gemm gemm;
     private final boolean vector;
     private final GemmJob gemmJob = new GemmJob();
-    private final RowsJob rowsJob = new RowsJob();
+    private final AttentionJob attentionJob = new AttentionJob();
+    private final CrossEntropyJob crossEntropyJob = new CrossEntropyJob();
     private final ElementwiseJob elementwiseJob = new ElementwiseJob();
     private float[] transposed = new float[0];
 
@@ -82,14 +83,8 @@ public final class CpuDevice extends ReferenceDevice {
 
     @Override
     public void attentionForward(Buf out, Buf att, Buf qkv, IntBuf qRows, int NQ, int T, int C, int H, float scale) {
-        RowsJob j = rowsJob;
-        j.set(RowsJob.ATTENTION_FORWARD, NQ, T, qRows);
-        j.out = out;
-        j.att = att;
-        j.qkv = qkv;
-        j.C = C;
-        j.H = H;
-        j.scale = scale;
+        AttentionJob j = attentionJob;
+        j.set(false, out, null, att, qkv, null, qRows, NQ, T, C, H, scale);
         pool.run(j);
         j.clear();
     }
@@ -97,29 +92,16 @@ public final class CpuDevice extends ReferenceDevice {
     @Override
     public void attentionBackward(Buf dqkv, Buf dout, Buf qkv, Buf att, IntBuf qRows, int NQ, int T, int C, int H,
                                   float scale) {
-        RowsJob j = rowsJob;
-        j.set(RowsJob.ATTENTION_BACKWARD, NQ, T, qRows);
-        j.dqkv = dqkv;
-        j.out = dout;
-        j.att = att;
-        j.qkv = qkv;
-        j.C = C;
-        j.H = H;
-        j.scale = scale;
+        AttentionJob j = attentionJob;
+        j.set(true, null, dout, att, qkv, dqkv, qRows, NQ, T, C, H, scale);
         pool.run(j);
         j.clear();
     }
 
     @Override
     public void crossEntropyForward(Buf losses, Buf hits, Buf logits, IntBuf targets, int N, int V, boolean float64) {
-        RowsJob j = rowsJob;
-        j.set(RowsJob.CE_FORWARD, N, 1, null);
-        j.out = losses;
-        j.att = hits;
-        j.qkv = logits;
-        j.targets = targets;
-        j.C = V;
-        j.float64 = float64;
+        CrossEntropyJob j = crossEntropyJob;
+        j.set(false, losses, hits, null, logits, targets, N, V, 0f, float64);
         pool.run(j);
         j.clear();
     }
@@ -127,14 +109,8 @@ public final class CpuDevice extends ReferenceDevice {
     @Override
     public void crossEntropyBackward(Buf dlogits, Buf logits, IntBuf targets, int N, int V, float dlossScale,
                                      boolean float64) {
-        RowsJob j = rowsJob;
-        j.set(RowsJob.CE_BACKWARD, N, 1, null);
-        j.dqkv = dlogits;
-        j.qkv = logits;
-        j.targets = targets;
-        j.C = V;
-        j.scale = dlossScale;
-        j.float64 = float64;
+        CrossEntropyJob j = crossEntropyJob;
+        j.set(true, null, null, dlogits, logits, targets, N, V, dlossScale, float64);
         pool.run(j);
         j.clear();
     }
@@ -295,42 +271,48 @@ public final class CpuDevice extends ReferenceDevice {
     }
 
     /**
-     * Row-wise kernels split into contiguous row ranges. For attention a range never splits a
-     * sequence, because the backward pass adds into the keys and values of the whole sequence.
+     * Attention split into contiguous ranges of query rows. A range never splits a sequence, because
+     * the backward pass adds into the keys and values of the whole sequence; query rows come sorted by
+     * sequence (all rows, or the target rows in order).
      */
-    private static final class RowsJob implements WorkerPool.Job {
-        static final int ATTENTION_FORWARD = 0;
-        static final int ATTENTION_BACKWARD = 1;
-        static final int CE_FORWARD = 2;
-        static final int CE_BACKWARD = 3;
-        int kind, rows, T, C, H;
-        IntBuf qRows, targets;
-        Buf out, att, qkv, dqkv;
+    private static final class AttentionJob implements WorkerPool.Job {
+        boolean backward;
+        Buf out, dout, att, qkv, dqkv;
+        IntBuf qRows;
+        int NQ, T, C, H;
         float scale;
-        boolean float64;
 
-        void set(int kind, int rows, int T, IntBuf qRows) {
-            this.kind = kind;
-            this.rows = rows;
-            this.T = T;
+        void set(boolean backward, Buf out, Buf dout, Buf att, Buf qkv, Buf dqkv, IntBuf qRows,
+                 int NQ, int T, int C, int H, float scale) {
+            this.backward = backward;
+            this.out = out;
+            this.dout = dout;
+            this.att = att;
+            this.qkv = qkv;
+            this.dqkv = dqkv;
             this.qRows = qRows;
+            this.NQ = NQ;
+            this.T = T;
+            this.C = C;
+            this.H = H;
+            this.scale = scale;
         }
 
         void clear() {
-            qRows = targets = null;
-            out = att = qkv = dqkv = null;
+            out = dout = att = qkv = dqkv = null;
+            qRows = null;
         }
 
-        /** First row of this part, moved forward so that it starts a sequence. */
+        /** First query of this part, moved forward so that it starts a sequence. */
         private int boundary(int part, int parts) {
-            int r = (int) ((long) rows * part / parts);
-            if (qRows == null || r == 0 || r >= rows) {
+            int r = (int) ((long) NQ * part / parts);
+            if (r == 0 || r >= NQ) {
                 return r;
             }
             int[] q = qRows.host();
             int o = qRows.offset();
             int seq = q[o + r - 1] / T;
-            while (r < rows && q[o + r] / T == seq) {
+            while (r < NQ && q[o + r] / T == seq) {
                 r++;
             }
             return r;
@@ -339,24 +321,63 @@ public final class CpuDevice extends ReferenceDevice {
         @Override
         public void run(int part, int parts) {
             int from = boundary(part, parts);
-            int to = boundary(part + 1, parts);
-            int n = to - from;
+            int n = boundary(part + 1, parts) - from;
             if (n <= 0) {
                 return;
             }
-            switch (kind) {
-                case ATTENTION_FORWARD -> Attention.forward(out.host(), out.offset() + from * C,
-                        att.host(), att.offset() + from * H * T, qkv.host(), qkv.offset(),
+            if (backward) {
+                Attention.backward(dqkv.host(), dqkv.offset(), dout.host(), dout.offset() + from * C,
+                        qkv.host(), qkv.offset(), att.host(), att.offset() + from * H * T,
                         qRows.host(), qRows.offset() + from, n, T, C, H, scale);
-                case ATTENTION_BACKWARD -> Attention.backward(dqkv.host(), dqkv.offset(), out.host(),
-                        out.offset() + from * C, qkv.host(), qkv.offset(), att.host(), att.offset() + from * H * T,
-                        qRows.host(), qRows.offset() + from, n, T, C, H, scale);
-                case CE_FORWARD -> CrossEntropy.forward(out.host(), out.offset() + from, att.host(),
-                        att.offset() + from, qkv.host(), qkv.offset() + from * C, targets.host(),
-                        targets.offset() + from, n, C, float64);
-                case CE_BACKWARD -> CrossEntropy.backward(dqkv.host(), dqkv.offset() + from * C, qkv.host(),
-                        qkv.offset() + from * C, targets.host(), targets.offset() + from, n, C, scale, float64);
-                default -> throw new IllegalStateException("unknown row job " + kind);
+            } else {
+                Attention.forward(out.host(), out.offset() + from * C, att.host(), att.offset() + from * H * T,
+                        qkv.host(), qkv.offset(), qRows.host(), qRows.offset() + from, n, T, C, H, scale);
+            }
+        }
+    }
+
+    /** Cross-entropy split into contiguous ranges of rows; rows are independent. */
+    private static final class CrossEntropyJob implements WorkerPool.Job {
+        boolean backward;
+        Buf losses, hits, dlogits, logits;
+        IntBuf targets;
+        int N, V;
+        float dlossScale;
+        boolean float64;
+
+        void set(boolean backward, Buf losses, Buf hits, Buf dlogits, Buf logits, IntBuf targets, int N, int V,
+                 float dlossScale, boolean float64) {
+            this.backward = backward;
+            this.losses = losses;
+            this.hits = hits;
+            this.dlogits = dlogits;
+            this.logits = logits;
+            this.targets = targets;
+            this.N = N;
+            this.V = V;
+            this.dlossScale = dlossScale;
+            this.float64 = float64;
+        }
+
+        void clear() {
+            losses = hits = dlogits = logits = null;
+            targets = null;
+        }
+
+        @Override
+        public void run(int part, int parts) {
+            int from = (int) ((long) N * part / parts);
+            int n = (int) ((long) N * (part + 1) / parts) - from;
+            if (n <= 0) {
+                return;
+            }
+            if (backward) {
+                CrossEntropy.backward(dlogits.host(), dlogits.offset() + from * V, logits.host(),
+                        logits.offset() + from * V, targets.host(), targets.offset() + from, n, V, dlossScale, float64);
+            } else {
+                CrossEntropy.forward(losses.host(), losses.offset() + from, hits.host(), hits.offset() + from,
+                        logits.host(), logits.offset() + from * V, targets.host(), targets.offset() + from, n, V,
+                        float64);
             }
         }
     }
