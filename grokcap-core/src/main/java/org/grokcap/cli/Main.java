@@ -6,7 +6,9 @@ import org.grokcap.RunOptions;
 import org.grokcap.RunResult;
 import org.grokcap.backend.Backend;
 import org.grokcap.backend.Backends;
+import org.grokcap.backend.Device;
 import org.grokcap.backend.cpu.CpuDevice;
+import org.grokcap.bench.EpochBenchmark;
 import org.grokcap.config.ConfigLoader;
 import org.grokcap.config.ExperimentSpec;
 import org.grokcap.io.Json;
@@ -28,6 +30,7 @@ public final class Main {
     static final String USAGE = """
             usage: grokcap train CONFIG [--out DIR] [--max-steps N] [--seed S] [--backend B] [--threads N] [--quiet]
                    grokcap info
+                   grokcap bench modular-addition [--threads N] [--backend B] [--epochs N] [--warmup N]
             options for every command: --debug (stack traces), --help""";
 
     private Main() {}
@@ -48,6 +51,7 @@ public final class Main {
             return switch (a.command) {
                 case "train" -> train(a, out, err);
                 case "info" -> info(a, out);
+                case "bench" -> bench(a, out, err);
                 default -> throw new BadInputException("unknown command '" + a.command + "'\n" + USAGE);
             };
         } catch (BadInputException e) {
@@ -143,6 +147,53 @@ public final class Main {
         info.put("defaultBackend", chosen);
         out.println(Json.mapper().writeValueAsString(info));
         return 0;
+    }
+
+    private static int bench(Args a, PrintStream out, PrintStream err) throws Exception {
+        a.allow("--threads", "--backend", "--epochs", "--warmup", "--debug");
+        String name = a.positional(0, "benchmark name (" + String.join(", ", EpochBenchmark.names()) + ")");
+        a.noMorePositionals(1);
+        if (!EpochBenchmark.names().contains(name)) {
+            throw new BadInputException("unknown benchmark '" + name + "'; have " + EpochBenchmark.names());
+        }
+        int threads = a.has("--threads") ? a.intValue("--threads", 1) : Runtime.getRuntime().availableProcessors();
+        int epochs = a.has("--epochs") ? a.intValue("--epochs", 1) : 100;
+        int warmup = a.has("--warmup") ? a.intValue("--warmup", 0) : 30;
+        ExperimentSpec spec = ConfigLoader.load(shippedConfig(name));
+        Backend backend = Backends.choose(a.value("--backend"));
+        err.printf("bench %s: %d warm-up + %d timed epochs on %s, %d threads...%n", name, warmup, epochs,
+                backend.name(), threads);
+        EpochBenchmark.Result r;
+        try (Device device = backend.create(threads)) {
+            r = EpochBenchmark.run(name, spec, device, threads, warmup, epochs);
+        }
+        out.printf("%s on %s: %.2f ms/epoch (median of %d; min %.2f, max %.2f)%n", r.name(), r.device(),
+                r.msPerEpoch(), r.epochs(), r.msMin(), r.msMax());
+        out.printf("%.3f GFLOP/epoch of matmul work -> %.1f GFLOP/s, %.0f%% of the measured matmul peak %.1f GFLOP/s%n",
+                r.gflopPerEpoch(), r.gflops(), 100 * r.fractionOfPeak(), r.peakGflops());
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("bench", r.name());
+        json.put("backend", backend.name());
+        json.put("device", r.device());
+        json.put("threads", r.threads());
+        json.put("epochs", r.epochs());
+        json.put("ms_per_epoch", r.msPerEpoch());
+        json.put("gflop_per_epoch", r.gflopPerEpoch());
+        json.put("gflops", r.gflops());
+        json.put("peak_gflops", r.peakGflops());
+        json.put("fraction_of_peak", r.fractionOfPeak());
+        out.println(Json.mapper().writeValueAsString(json));
+        return 0;
+    }
+
+    /** conf/NAME from the working directory, else from the grokcap checkout the launcher names. */
+    private static Path shippedConfig(String name) {
+        Path local = Path.of("conf", name);
+        String home = System.getProperty("grokcap.home");
+        if (home != null && !ConfigLoader.exists(local)) {
+            return Path.of(home, "conf", name);
+        }
+        return local;
     }
 
     private static String describe(Throwable e) {

@@ -52,6 +52,16 @@ public final class ConfigLoader {
                 .collect(Collectors.joining(", ")) + ")"));
     }
 
+    /** Whether {@link #resolve} would find a file for this argument. */
+    public static boolean exists(Path given) {
+        try {
+            resolve(given);
+            return true;
+        } catch (BadInputException e) {
+            return false;
+        }
+    }
+
     public static ExperimentSpec load(Path given) {
         Path file = resolve(given);
         String text;

@@ -33,6 +33,10 @@ public record TrainConfig(Long seed, Integer steps, Integer batchSize, Integer e
         return new TrainConfig(newSeed, steps, batchSize, evalBatchSize, evalEvery, lossFloat64, optimizer);
     }
 
+    public TrainConfig withEvalEvery(int every) {
+        return new TrainConfig(seed, steps, batchSize, evalBatchSize, every, lossFloat64, optimizer);
+    }
+
     public TrainConfig withSteps(int newSteps) {
         return new TrainConfig(seed, newSteps, batchSize, evalBatchSize, evalEvery, lossFloat64, optimizer);
     }

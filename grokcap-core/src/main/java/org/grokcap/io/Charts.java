@@ -48,6 +48,8 @@ public final class Charts {
         writeChart(dir, "accuracy", curves(title, "accuracy", rows, splits, "_accuracy", logX, false));
     }
 
+    static final int MAX_POINTS = 2000;
+
     private static XYChart curves(String title, String quantity, List<Map<String, Double>> rows, List<String> splits,
                                   String suffix, boolean logX, boolean logY) {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT)
@@ -74,11 +76,16 @@ public final class Charts {
             }
             // By step, so that a resumed run that repeats some evaluations still draws one line forward.
             points.sort(Comparator.comparingDouble(p -> p[0]));
-            double[] x = new double[points.size()];
-            double[] y = new double[points.size()];
-            for (int i = 0; i < x.length; i++) {
-                x[i] = points.get(i)[0];
-                y[i] = points.get(i)[1];
+            // A 900-pixel plot shows no more than ~2,000 points; more only bloat the SVG (20,000
+            // epochs drew a 10 MB file). Keep every k-th point and always the last one.
+            int stride = (points.size() + MAX_POINTS - 1) / MAX_POINTS;
+            int n = (points.size() - 1) / stride + 1 + ((points.size() - 1) % stride == 0 ? 0 : 1);
+            double[] x = new double[n];
+            double[] y = new double[n];
+            for (int i = 0; i < n; i++) {
+                double[] pt = points.get(Math.min(i * stride, points.size() - 1));
+                x[i] = pt[0];
+                y[i] = pt[1];
             }
             XYSeries series = chart.addSeries(split, x, y);
             series.setMarker(SeriesMarkers.NONE);

@@ -60,6 +60,7 @@ public final class Transformer {
 
     private int batch;
     private int rows;
+    private long matmulFlops;
     private double lossSum;
     private int hitCount;
 
@@ -224,7 +225,7 @@ public final class Transformer {
                             w.ln1w[0], w.ln1b[0], VT, C);
                     h = acts.tableLn1;
                 }
-                dev.linearForward(acts.tableQkv, h, w.qkvw[0], w.qkvb[0], VT, C, 3 * C);
+                linearForward(acts.tableQkv, h, w.qkvw[0], w.qkvb[0], VT, C, 3 * C);
                 dev.gatherRowsForward(acts.qkv[0], acts.tableQkv, tableRows, N, 3 * C);
             } else {
                 Buf h = x;
@@ -232,10 +233,10 @@ public final class Transformer {
                     dev.layerNormForward(acts.ln1[l], acts.ln1Mean[l], acts.ln1Rstd[l], x, w.ln1w[l], w.ln1b[l], N, C);
                     h = acts.ln1[l];
                 }
-                dev.linearForward(acts.qkv[l], h, w.qkvw[l], w.qkvb[l], N, C, 3 * C);
+                linearForward(acts.qkv[l], h, w.qkvw[l], w.qkvb[l], N, C, 3 * C);
             }
             dev.attentionForward(acts.atty[l], acts.att[l], acts.qkv[l], qRows, R, T, C, H, attScale);
-            dev.linearForward(acts.attproj[l], acts.atty[l], w.projw[l], w.projb[l], R, C, C);
+            linearForward(acts.attproj[l], acts.atty[l], w.projw[l], w.projb[l], R, C, C);
             dev.gatherRowsForward(acts.xg[l], x, qRows, R, C);
             dev.residualForward(acts.x2[l], acts.xg[l], acts.attproj[l], R * C);
             Buf h2 = acts.x2[l];
@@ -243,9 +244,9 @@ public final class Transformer {
                 dev.layerNormForward(acts.ln2[l], acts.ln2Mean[l], acts.ln2Rstd[l], acts.x2[l], w.ln2w[l], w.ln2b[l], R, C);
                 h2 = acts.ln2[l];
             }
-            dev.linearForward(acts.fch[l], h2, w.fcw[l], w.fcb[l], R, C, M);
+            linearForward(acts.fch[l], h2, w.fcw[l], w.fcb[l], R, C, M);
             dev.activationForward(cfg.activation(), acts.fca[l], acts.fch[l], R * M);
-            dev.linearForward(acts.fcp[l], acts.fca[l], w.fcprojw[l], w.fcprojb[l], R, M, C);
+            linearForward(acts.fcp[l], acts.fca[l], w.fcprojw[l], w.fcprojb[l], R, M, C);
             dev.residualForward(acts.x3[l], acts.x2[l], acts.fcp[l], R * C);
             x = acts.x3[l];
         }
@@ -254,7 +255,7 @@ public final class Transformer {
             dev.layerNormForward(acts.lnf, acts.lnfMean, acts.lnfRstd, x, w.lnfw, w.lnfb, rows, C);
             hf = acts.lnf;
         }
-        dev.linearForward(acts.logits, hf, w.unembedw, w.unembedb, rows, C, vOut);
+        linearForward(acts.logits, hf, w.unembedw, w.unembedb, rows, C, vOut);
         dev.crossEntropyForward(acts.losses, acts.hits, acts.logits, targetIds, rows, vOut, lossFloat64);
         dev.toHost(acts.losses);
         dev.toHost(acts.hits);
@@ -279,7 +280,7 @@ public final class Transformer {
         dev.crossEntropyBackward(dacts.logits, acts.logits, targetIds, rows, vOut, 1f / rows, lossFloat64);
         Buf hf = cfg.layerNorm() ? acts.lnf : acts.x3[L - 1];
         Buf dhf = cfg.layerNorm() ? dacts.lnf : dacts.x3[L - 1];
-        dev.linearBackward(dhf, dw.unembedw, dw.unembedb, dacts.logits, hf, w.unembedw, rows, C, vOut);
+        linearBackward(dhf, dw.unembedw, dw.unembedb, dacts.logits, hf, w.unembedw, rows, C, vOut);
         if (cfg.layerNorm()) {
             dev.layerNormBackward(dacts.x3[L - 1], dw.lnfw, dw.lnfb, dacts.lnf, acts.x3[L - 1], w.lnfw,
                     acts.lnfMean, acts.lnfRstd, rows, C);
@@ -291,25 +292,25 @@ public final class Transformer {
             Buf x = l == 0 ? acts.encoded : acts.x3[l - 1];
             Buf dx = l == 0 ? dacts.encoded : dacts.x3[l - 1];
             dev.residualBackward(dacts.x2[l], dacts.fcp[l], dacts.x3[l], R * C);
-            dev.linearBackward(dacts.fca[l], dw.fcprojw[l], dw.fcprojb[l], dacts.fcp[l], acts.fca[l], w.fcprojw[l], R, M, C);
+            linearBackward(dacts.fca[l], dw.fcprojw[l], dw.fcprojb[l], dacts.fcp[l], acts.fca[l], w.fcprojw[l], R, M, C);
             dev.activationBackward(cfg.activation(), dacts.fch[l], acts.fch[l], dacts.fca[l], R * M);
             Buf h2 = cfg.layerNorm() ? acts.ln2[l] : acts.x2[l];
             Buf dh2 = cfg.layerNorm() ? dacts.ln2[l] : dacts.x2[l];
-            dev.linearBackward(dh2, dw.fcw[l], dw.fcb[l], dacts.fch[l], h2, w.fcw[l], R, C, M);
+            linearBackward(dh2, dw.fcw[l], dw.fcb[l], dacts.fch[l], h2, w.fcw[l], R, C, M);
             if (cfg.layerNorm()) {
                 dev.layerNormBackward(dacts.x2[l], dw.ln2w[l], dw.ln2b[l], dacts.ln2[l], acts.x2[l], w.ln2w[l],
                         acts.ln2Mean[l], acts.ln2Rstd[l], R, C);
             }
             dev.residualBackward(dacts.xg[l], dacts.attproj[l], dacts.x2[l], R * C);
             dev.gatherRowsBackward(dx, dacts.xg[l], qRows, R, C);
-            dev.linearBackward(dacts.atty[l], dw.projw[l], dw.projb[l], dacts.attproj[l], acts.atty[l], w.projw[l], R, C, C);
+            linearBackward(dacts.atty[l], dw.projw[l], dw.projb[l], dacts.attproj[l], acts.atty[l], w.projw[l], R, C, C);
             dev.attentionBackward(dacts.qkv[l], dacts.atty[l], acts.qkv[l], acts.att[l], qRows, R, T, C, H, attScale);
             if (l == 0 && tableNow) {
                 break; // the first layer's input side runs on the vocabulary table, below
             }
             Buf h = cfg.layerNorm() ? acts.ln1[l] : x;
             Buf dh = cfg.layerNorm() ? dacts.ln1[l] : dx;
-            dev.linearBackward(dh, dw.qkvw[l], dw.qkvb[l], dacts.qkv[l], h, w.qkvw[l], N, C, 3 * C);
+            linearBackward(dh, dw.qkvw[l], dw.qkvb[l], dacts.qkv[l], h, w.qkvw[l], N, C, 3 * C);
             if (cfg.layerNorm()) {
                 dev.layerNormBackward(dx, dw.ln1w[l], dw.ln1b[l], dacts.ln1[l], x, w.ln1w[l],
                         acts.ln1Mean[l], acts.ln1Rstd[l], N, C);
@@ -321,7 +322,7 @@ public final class Transformer {
             dev.gatherRowsBackward(dacts.tableQkv, dacts.qkv[0], tableRows, N, 3 * C);
             Buf h = cfg.layerNorm() ? acts.tableLn1 : acts.tableX;
             Buf dh = cfg.layerNorm() ? dacts.tableLn1 : dacts.tableX;
-            dev.linearBackward(dh, dw.qkvw[0], dw.qkvb[0], dacts.tableQkv, h, w.qkvw[0], VT, C, 3 * C);
+            linearBackward(dh, dw.qkvw[0], dw.qkvb[0], dacts.tableQkv, h, w.qkvw[0], VT, C, 3 * C);
             if (cfg.layerNorm()) {
                 dev.layerNormBackward(dacts.tableX, dw.ln1w[0], dw.ln1b[0], dacts.tableLn1, acts.tableX, w.ln1w[0],
                         acts.tableLn1Mean, acts.tableLn1Rstd, VT, C);
@@ -331,6 +332,24 @@ public final class Transformer {
         } else {
             dev.embeddingBackward(dw.wte, dw.wpe, dacts.encoded, tokens, B, T, C);
         }
+    }
+
+    /**
+     * Floating-point operations of the linear layers (2 per multiply-add) run since the model was
+     * built: the work benchmarks divide by time. Attention, norms and activations are left out.
+     */
+    public long matmulFlops() {
+        return matmulFlops;
+    }
+
+    private void linearForward(Buf out, Buf inp, Buf weight, Buf bias, int n, int c, int oc) {
+        dev.linearForward(out, inp, weight, bias, n, c, oc);
+        matmulFlops += 2L * n * c * oc;
+    }
+
+    private void linearBackward(Buf dinp, Buf dweight, Buf dbias, Buf dout, Buf inp, Buf weight, int n, int c, int oc) {
+        dev.linearBackward(dinp, dweight, dbias, dout, inp, weight, n, c, oc);
+        matmulFlops += (dinp == null ? 2L : 4L) * n * c * oc;
     }
 
     /** Σ of the per-position losses of the last forward pass. */

@@ -57,6 +57,25 @@ class ChartsTest {
         checkFiles(dir.resolve("empty"));
     }
 
+    @Test
+    void longRunsAreThinnedNotBloated(@TempDir Path dir) throws IOException {
+        Path small = dir.resolve("small");
+        Path large = dir.resolve("large");
+        Charts.trainingCurves(small, "t", curve(Charts.MAX_POINTS), List.of("train"));
+        Charts.trainingCurves(large, "t", curve(10 * Charts.MAX_POINTS + 7), List.of("train"));
+        long s = Files.size(small.resolve("loss.svg"));
+        long l = Files.size(large.resolve("loss.svg"));
+        assertTrue(l < 1.5 * s, "10× the rows drew " + l + " bytes against " + s);
+    }
+
+    private static List<Map<String, Double>> curve(int n) {
+        List<Map<String, Double>> rows = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            rows.add(Map.of("step", (double) i, "train_loss", 1.0 / (1 + i), "train_accuracy", i / (double) n));
+        }
+        return rows;
+    }
+
     private static void checkFiles(Path out) throws IOException {
         for (String name : List.of("loss", "accuracy")) {
             BufferedImage png = ImageIO.read(out.resolve(name + ".png").toFile());
