@@ -91,12 +91,4 @@ public final class AdamWOptimizer {
     public int stepCount() {
         return step;
     }
-
-    public Buf firstMoment() {
-        return m;
-    }
-
-    public Buf secondMoment() {
-        return v;
-    }
 }
