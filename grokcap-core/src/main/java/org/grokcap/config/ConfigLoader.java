@@ -73,7 +73,7 @@ public final class ConfigLoader {
         ExperimentSpec spec = parse(text, isYaml(file), file.toString());
         if (spec.name() == null) {
             String base = file.getFileName().toString().replaceFirst("\\.(json|ya?ml)$", "");
-            spec = spec.withName(base.equals("run") ? "run" : base.replaceAll("[^A-Za-z0-9._-]", "_"));
+            spec = spec.withName(base.replaceAll("[^A-Za-z0-9._-]", "_"));
         }
         return spec;
     }
