@@ -9,6 +9,7 @@ import org.grokcap.backend.Backends;
 import org.grokcap.backend.Device;
 import org.grokcap.backend.cpu.CpuDevice;
 import org.grokcap.bench.EpochBenchmark;
+import org.grokcap.bench.StepBenchmark;
 import org.grokcap.config.ConfigLoader;
 import org.grokcap.config.ExperimentSpec;
 import org.grokcap.io.Json;
@@ -30,7 +31,7 @@ public final class Main {
     static final String USAGE = """
             usage: grokcap train CONFIG [--out DIR] [--max-steps N] [--seed S] [--backend B] [--threads N] [--quiet]
                    grokcap info
-                   grokcap bench modular-addition [--threads N] [--backend B] [--epochs N] [--warmup N]
+                   grokcap bench modular-addition|gpt2-small-cpu [--threads N] [--backend B] [--epochs N] [--warmup N]
             options for every command: --debug (stack traces), --help""";
 
     private Main() {}
@@ -151,14 +152,19 @@ public final class Main {
 
     private static int bench(Args a, PrintStream out, PrintStream err) throws Exception {
         a.allow("--threads", "--backend", "--epochs", "--warmup", "--debug");
-        String name = a.positional(0, "benchmark name (" + String.join(", ", EpochBenchmark.names()) + ")");
+        List<String> names = new ArrayList<>(EpochBenchmark.names());
+        names.addAll(StepBenchmark.names());
+        String name = a.positional(0, "benchmark name (" + String.join(", ", names) + ")");
         a.noMorePositionals(1);
-        if (!EpochBenchmark.names().contains(name)) {
-            throw new BadInputException("unknown benchmark '" + name + "'; have " + EpochBenchmark.names());
+        if (!names.contains(name)) {
+            throw new BadInputException("unknown benchmark '" + name + "'; have " + names);
         }
         int threads = a.has("--threads") ? a.intValue("--threads", 1) : Runtime.getRuntime().availableProcessors();
         int epochs = a.has("--epochs") ? a.intValue("--epochs", 1) : 100;
         int warmup = a.has("--warmup") ? a.intValue("--warmup", 0) : 30;
+        if (name.equals(StepBenchmark.GPT2_SMALL_CPU)) {
+            return benchSteps(a.value("--backend"), threads, warmup, epochs, out, err);
+        }
         ExperimentSpec spec = ConfigLoader.load(shippedConfig(name));
         Backend backend = Backends.choose(a.value("--backend"));
         err.printf("bench %s: %d warm-up + %d timed epochs on %s, %d threads...%n", name, warmup, epochs,
@@ -179,6 +185,35 @@ public final class Main {
         json.put("epochs", r.epochs());
         json.put("ms_per_epoch", r.msPerEpoch());
         json.put("gflop_per_epoch", r.gflopPerEpoch());
+        json.put("gflops", r.gflops());
+        json.put("peak_gflops", r.peakGflops());
+        json.put("fraction_of_peak", r.fractionOfPeak());
+        out.println(Json.mapper().writeValueAsString(json));
+        return 0;
+    }
+
+    private static int benchSteps(String backendName, int threads, int warmup, int steps, PrintStream out,
+                                  PrintStream err) throws Exception {
+        Backend backend = Backends.choose(backendName);
+        err.printf("bench %s: %d warm-up + %d timed steps on %s, %d threads...%n", StepBenchmark.GPT2_SMALL_CPU,
+                warmup, steps, backend.name(), threads);
+        StepBenchmark.Result r;
+        try (Device device = backend.create(threads)) {
+            r = StepBenchmark.gpt2SmallCpu(device, threads, warmup, steps);
+        }
+        out.printf("%s on %s: %.2f ms/step (median of %d), %.0f tokens/s%n", r.name(), r.device(), r.msPerStep(),
+                r.steps(), r.tokensPerS());
+        out.printf("%.3f GFLOP/step of matmul work -> %.1f GFLOP/s, %.0f%% of the measured matmul peak %.1f GFLOP/s%n",
+                r.gflopPerStep(), r.gflops(), 100 * r.fractionOfPeak(), r.peakGflops());
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("bench", r.name());
+        json.put("backend", backend.name());
+        json.put("device", r.device());
+        json.put("threads", r.threads());
+        json.put("steps", r.steps());
+        json.put("ms_per_step", r.msPerStep());
+        json.put("tokens_per_s", r.tokensPerS());
+        json.put("gflop_per_step", r.gflopPerStep());
         json.put("gflops", r.gflops());
         json.put("peak_gflops", r.peakGflops());
         json.put("fraction_of_peak", r.fractionOfPeak());
