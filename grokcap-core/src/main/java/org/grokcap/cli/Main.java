@@ -162,61 +162,48 @@ public final class Main {
         int threads = a.has("--threads") ? a.intValue("--threads", 1) : Runtime.getRuntime().availableProcessors();
         int epochs = a.has("--epochs") ? a.intValue("--epochs", 1) : 100;
         int warmup = a.has("--warmup") ? a.intValue("--warmup", 0) : 30;
-        if (name.equals(StepBenchmark.GPT2_SMALL_CPU)) {
-            return benchSteps(a.value("--backend"), threads, warmup, epochs, out, err);
-        }
-        ExperimentSpec spec = ConfigLoader.load(shippedConfig(name));
+        boolean steps = name.equals(StepBenchmark.GPT2_SMALL_CPU);
+        ExperimentSpec spec = steps ? null : ConfigLoader.load(shippedConfig(name));
         Backend backend = Backends.choose(a.value("--backend"));
-        err.printf("bench %s: %d warm-up + %d timed epochs on %s, %d threads...%n", name, warmup, epochs,
+        String unit = steps ? "step" : "epoch";
+        err.printf("bench %s: %d warm-up + %d timed %ss on %s, %d threads...%n", name, warmup, epochs, unit,
                 backend.name(), threads);
-        EpochBenchmark.Result r;
-        try (Device device = backend.create(threads)) {
-            r = EpochBenchmark.run(name, spec, device, threads, warmup, epochs);
-        }
-        out.printf("%s on %s: %.2f ms/epoch (median of %d; min %.2f, max %.2f)%n", r.name(), r.device(),
-                r.msPerEpoch(), r.epochs(), r.msMin(), r.msMax());
-        out.printf("%.3f GFLOP/epoch of matmul work -> %.1f GFLOP/s, %.0f%% of the measured matmul peak %.1f GFLOP/s%n",
-                r.gflopPerEpoch(), r.gflops(), 100 * r.fractionOfPeak(), r.peakGflops());
         Map<String, Object> json = new LinkedHashMap<>();
-        json.put("bench", r.name());
+        json.put("bench", name);
         json.put("backend", backend.name());
-        json.put("device", r.device());
-        json.put("threads", r.threads());
-        json.put("epochs", r.epochs());
-        json.put("ms_per_epoch", r.msPerEpoch());
-        json.put("gflop_per_epoch", r.gflopPerEpoch());
-        json.put("gflops", r.gflops());
-        json.put("peak_gflops", r.peakGflops());
-        json.put("fraction_of_peak", r.fractionOfPeak());
-        out.println(Json.mapper().writeValueAsString(json));
-        return 0;
-    }
-
-    private static int benchSteps(String backendName, int threads, int warmup, int steps, PrintStream out,
-                                  PrintStream err) throws Exception {
-        Backend backend = Backends.choose(backendName);
-        err.printf("bench %s: %d warm-up + %d timed steps on %s, %d threads...%n", StepBenchmark.GPT2_SMALL_CPU,
-                warmup, steps, backend.name(), threads);
-        StepBenchmark.Result r;
+        double gflopPer;
+        double gflops;
+        double peak;
         try (Device device = backend.create(threads)) {
-            r = StepBenchmark.gpt2SmallCpu(device, threads, warmup, steps);
+            json.put("device", device.describe());
+            json.put("threads", threads);
+            if (steps) {
+                StepBenchmark.Result r = StepBenchmark.gpt2SmallCpu(device, threads, warmup, epochs);
+                out.printf("%s on %s: %.2f ms/step (median of %d), %.0f tokens/s%n", name, r.device(),
+                        r.msPerStep(), r.steps(), r.tokensPerS());
+                json.put("steps", r.steps());
+                json.put("ms_per_step", r.msPerStep());
+                json.put("tokens_per_s", r.tokensPerS());
+                gflopPer = r.gflopPerStep();
+                gflops = r.gflops();
+                peak = r.peakGflops();
+            } else {
+                EpochBenchmark.Result r = EpochBenchmark.run(name, spec, device, threads, warmup, epochs);
+                out.printf("%s on %s: %.2f ms/epoch (median of %d; min %.2f, max %.2f)%n", name, r.device(),
+                        r.msPerEpoch(), r.epochs(), r.msMin(), r.msMax());
+                json.put("epochs", r.epochs());
+                json.put("ms_per_epoch", r.msPerEpoch());
+                gflopPer = r.gflopPerEpoch();
+                gflops = r.gflops();
+                peak = r.peakGflops();
+            }
         }
-        out.printf("%s on %s: %.2f ms/step (median of %d), %.0f tokens/s%n", r.name(), r.device(), r.msPerStep(),
-                r.steps(), r.tokensPerS());
-        out.printf("%.3f GFLOP/step of matmul work -> %.1f GFLOP/s, %.0f%% of the measured matmul peak %.1f GFLOP/s%n",
-                r.gflopPerStep(), r.gflops(), 100 * r.fractionOfPeak(), r.peakGflops());
-        Map<String, Object> json = new LinkedHashMap<>();
-        json.put("bench", r.name());
-        json.put("backend", backend.name());
-        json.put("device", r.device());
-        json.put("threads", r.threads());
-        json.put("steps", r.steps());
-        json.put("ms_per_step", r.msPerStep());
-        json.put("tokens_per_s", r.tokensPerS());
-        json.put("gflop_per_step", r.gflopPerStep());
-        json.put("gflops", r.gflops());
-        json.put("peak_gflops", r.peakGflops());
-        json.put("fraction_of_peak", r.fractionOfPeak());
+        out.printf("%.3f GFLOP/%s of matmul work -> %.1f GFLOP/s, %.0f%% of the measured matmul peak %.1f GFLOP/s%n",
+                gflopPer, unit, gflops, 100 * gflops / peak, peak);
+        json.put("gflop_per_" + unit, gflopPer);
+        json.put("gflops", gflops);
+        json.put("peak_gflops", peak);
+        json.put("fraction_of_peak", gflops / peak);
         out.println(Json.mapper().writeValueAsString(json));
         return 0;
     }
