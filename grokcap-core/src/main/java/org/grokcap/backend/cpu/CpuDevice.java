@@ -25,12 +25,14 @@ public final class CpuDevice extends ReferenceDevice {
     private final AttentionJob attentionJob = new AttentionJob();
     private final CrossEntropyJob crossEntropyJob = new CrossEntropyJob();
     private final ElementwiseJob elementwiseJob = new ElementwiseJob();
-    private float[] transposed = new float[0];
+    private final float[][] gemmScratch;
+    private float[] packedB = new float[0];
 
     public CpuDevice(int threads) {
         this.pool = new WorkerPool(threads);
         this.vector = vectorApiPresent();
-        this.gemm = vector ? new VectorGemm() : new Gemm.Scalar();
+        this.gemm = new Gemm(vector ? new VectorKernel() : new Gemm.ScalarKernel());
+        this.gemmScratch = new float[threads][gemm.scratchSize()];
     }
 
     /** Whether jdk.incubator.vector was added to the boot layer (--add-modules jdk.incubator.vector). */
@@ -41,27 +43,18 @@ public final class CpuDevice extends ReferenceDevice {
     @Override
     public String describe() {
         return "cpu (" + pool.threads() + " thread" + (pool.threads() == 1 ? "" : "s") + ", "
-                + (vector ? "Vector API " + VectorGemm.lanes() * 32 + "-bit" : "scalar, Vector API absent") + ")";
+                + gemm.describe() + ")";
     }
 
     @Override
     public void linearForward(Buf out, Buf inp, Buf w, Buf bias, int N, int C, int OC) {
-        // out = bias + inp · Wᵀ: B = Wᵀ (C,OC), made once per call so the inner loop streams rows of B.
-        float[] wt = transposedScratch(C * OC);
-        float[] wa = w.host();
-        int wo = w.offset();
-        for (int o = 0; o < OC; o++) {
-            for (int c = 0; c < C; c++) {
-                wt[c * OC + o] = wa[wo + o * C + c];
-            }
-        }
+        // out (N,OC) = bias + inp (N,C) · Wᵀ (C,OC); Wᵀ is read straight from W by the packing
         GemmJob j = gemmJob;
-        j.set(N, OC, C, inp.host(), inp.offset(), C, 1, wt, 0, OC, out.host(), out.offset(), OC);
+        j.set(N, OC, C, inp.host(), inp.offset(), C, 1, w.host(), w.offset(), 1, C, out.host(), out.offset(), OC);
         j.init = true;
         j.initBias = bias == null ? null : bias.host();
         j.initBiasOff = bias == null ? 0 : bias.offset();
-        pool.run(j);
-        j.clear();
+        runGemm(j);
     }
 
     @Override
@@ -69,14 +62,29 @@ public final class CpuDevice extends ReferenceDevice {
         GemmJob j = gemmJob;
         if (dinp != null) {
             // dinp (N,C) += dout (N,OC) · W (OC,C)
-            j.set(N, C, OC, dout.host(), dout.offset(), OC, 1, w.host(), w.offset(), C, dinp.host(), dinp.offset(), C);
-            pool.run(j);
-            j.clear();
+            j.set(N, C, OC, dout.host(), dout.offset(), OC, 1, w.host(), w.offset(), C, 1, dinp.host(), dinp.offset(), C);
+            runGemm(j);
         }
         // dW (OC,C) += doutᵀ (OC,N) · inp (N,C); the same pass sums doutᵀ's rows into dbias
-        j.set(OC, C, N, dout.host(), dout.offset(), 1, OC, inp.host(), inp.offset(), C, dw.host(), dw.offset(), C);
+        j.set(OC, C, N, dout.host(), dout.offset(), 1, OC, inp.host(), inp.offset(), C, 1, dw.host(), dw.offset(), C);
         j.rowSums = dbias == null ? null : dbias.host();
         j.rowSumsOff = dbias == null ? 0 : dbias.offset();
+        runGemm(j);
+    }
+
+    /** Packs B (in parallel when it is big enough to pay for a dispatch), then runs the rows of C in parallel. */
+    private void runGemm(GemmJob j) {
+        int size = gemm.packedBSize(j.N, j.K);
+        if (packedB.length < size) {
+            packedB = new float[size];
+        }
+        j.packing = true;
+        if ((long) j.N * j.K < 32_768) {
+            j.run(0, 1);
+        } else {
+            pool.run(j);
+        }
+        j.packing = false;
         pool.run(j);
         j.clear();
     }
@@ -165,25 +173,22 @@ public final class CpuDevice extends ReferenceDevice {
         j.rows = null;
     }
 
-    private float[] transposedScratch(int size) {
-        if (transposed.length < size) {
-            transposed = new float[size];
-        }
-        return transposed;
-    }
-
     @Override
     public void close() {
         pool.close();
     }
 
-    /** One matmul split by rows of C; optionally C starts at the bias (or 0), optionally A's rows are summed. */
+    /**
+     * One matmul: first B's panels are packed (split by panel), then C is computed (split by rows, in
+     * multiples of the micro-kernel's height); optionally C starts at the bias (or 0), optionally A's
+     * rows are summed.
+     */
     private final class GemmJob implements WorkerPool.Job {
-        int M, N, K, aOff, aRow, aCol, bOff, ldb, cOff, ldc, initBiasOff, rowSumsOff;
+        int M, N, K, aOff, aRow, aCol, bOff, bRow, bCol, cOff, ldc, initBiasOff, rowSumsOff;
         float[] a, b, c, initBias, rowSums;
-        boolean init;
+        boolean init, packing;
 
-        void set(int M, int N, int K, float[] a, int aOff, int aRow, int aCol, float[] b, int bOff, int ldb,
+        void set(int M, int N, int K, float[] a, int aOff, int aRow, int aCol, float[] b, int bOff, int bRow, int bCol,
                  float[] c, int cOff, int ldc) {
             this.M = M;
             this.N = N;
@@ -194,7 +199,8 @@ public final class CpuDevice extends ReferenceDevice {
             this.aCol = aCol;
             this.b = b;
             this.bOff = bOff;
-            this.ldb = ldb;
+            this.bRow = bRow;
+            this.bCol = bCol;
             this.c = c;
             this.cOff = cOff;
             this.ldc = ldc;
@@ -207,8 +213,17 @@ public final class CpuDevice extends ReferenceDevice {
 
         @Override
         public void run(int part, int parts) {
-            int from = (int) ((long) M * part / parts);
-            int to = (int) ((long) M * (part + 1) / parts);
+            if (packing) {
+                int panels = gemm.panels(N);
+                gemm.packB(packedB, (int) ((long) panels * part / parts), (int) ((long) panels * (part + 1) / parts),
+                        N, K, b, bOff, bRow, bCol);
+                return;
+            }
+            int from = rowBoundary(part, parts);
+            int to = rowBoundary(part + 1, parts);
+            if (from >= to) {
+                return;
+            }
             if (init) {
                 for (int i = from; i < to; i++) {
                     int ci = cOff + i * ldc;
@@ -219,22 +234,44 @@ public final class CpuDevice extends ReferenceDevice {
                     }
                 }
             }
+            float[] scratch = gemmScratch[part];
             if (rowSums != null) {
-                for (int i = from; i < to; i++) {
-                    float s = 0f;
-                    int ai = aOff + i * aRow;
-                    for (int k = 0; k < K; k++) {
-                        s += a[ai + k * aCol];
+                sumRows(from, to, scratch);
+            }
+            gemm.multiplyAdd(from, to, N, K, a, aOff, aRow, aCol, packedB, c, cOff, ldc, scratch);
+        }
+
+        /**
+         * rowSums[i] += Σ_k A[i][k] for rows [from, to), each sum taken k = 0, 1, … in a partial sum. The
+         * k loop is outside so that A = doutᵀ is read along dout's rows; scratch holds the partial sums.
+         */
+        private void sumRows(int from, int to, float[] scratch) {
+            for (int i0 = from; i0 < to; i0 += scratch.length) {
+                int n = Math.min(scratch.length, to - i0);
+                java.util.Arrays.fill(scratch, 0, n, 0f);
+                for (int k = 0; k < K; k++) {
+                    int ak = aOff + i0 * aRow + k * aCol;
+                    for (int i = 0; i < n; i++) {
+                        scratch[i] += a[ak + i * aRow];
                     }
-                    rowSums[rowSumsOff + i] += s;
+                }
+                for (int i = 0; i < n; i++) {
+                    rowSums[rowSumsOff + i0 + i] += scratch[i];
                 }
             }
-            gemm.multiplyAdd(from, to, N, K, a, aOff, aRow, aCol, b, bOff, ldb, c, cOff, ldc);
+        }
+
+        private int rowBoundary(int part, int parts) {
+            if (part == parts) {
+                return M;
+            }
+            int tiles = (M + Gemm.MR - 1) / Gemm.MR;
+            return Math.min(M, (int) ((long) tiles * part / parts) * Gemm.MR);
         }
     }
 
     /** Elementwise kernels (and row gathers) split into contiguous ranges of n items of width floats. */
-    private static final class ElementwiseJob implements WorkerPool.Job {
+    private final class ElementwiseJob implements WorkerPool.Job {
         static final int ZERO = 0;
         static final int RELU_FORWARD = 1;
         static final int RELU_BACKWARD = 2;
@@ -253,9 +290,22 @@ public final class CpuDevice extends ReferenceDevice {
             int len = (int) ((long) n * (part + 1) / parts) - from;
             switch (kind) {
                 case ZERO -> java.util.Arrays.fill(x.host(), x.offset() + from, x.offset() + from + len, 0f);
-                case RELU_FORWARD -> Relu.forward(x.host(), x.offset() + from, y.host(), y.offset() + from, len);
-                case RELU_BACKWARD -> Relu.backward(x.host(), x.offset() + from, y.host(), y.offset() + from,
-                        z.host(), z.offset() + from, len);
+                case RELU_FORWARD -> {
+                    if (vector) {
+                        VectorKernels.reluForward(x.host(), x.offset() + from, y.host(), y.offset() + from, len);
+                    } else {
+                        Relu.forward(x.host(), x.offset() + from, y.host(), y.offset() + from, len);
+                    }
+                }
+                case RELU_BACKWARD -> {
+                    if (vector) {
+                        VectorKernels.reluBackward(x.host(), x.offset() + from, y.host(), y.offset() + from,
+                                z.host(), z.offset() + from, len);
+                    } else {
+                        Relu.backward(x.host(), x.offset() + from, y.host(), y.offset() + from,
+                                z.host(), z.offset() + from, len);
+                    }
+                }
                 case GELU_FORWARD -> Gelu.forward(x.host(), x.offset() + from, y.host(), y.offset() + from, len);
                 case GELU_BACKWARD -> Gelu.backward(x.host(), x.offset() + from, y.host(), y.offset() + from,
                         z.host(), z.offset() + from, len);
@@ -275,7 +325,7 @@ public final class CpuDevice extends ReferenceDevice {
      * the backward pass adds into the keys and values of the whole sequence; query rows come sorted by
      * sequence (all rows, or the target rows in order).
      */
-    private static final class AttentionJob implements WorkerPool.Job {
+    private final class AttentionJob implements WorkerPool.Job {
         boolean backward;
         Buf out, dout, att, qkv, dqkv;
         IntBuf qRows;
@@ -325,13 +375,14 @@ public final class CpuDevice extends ReferenceDevice {
             if (n <= 0) {
                 return;
             }
+            Attention.HeadMath m = vector && VectorKernels.attentionFits(C, H) ? VectorKernels.HEAD_MATH : Attention.SCALAR;
             if (backward) {
                 Attention.backward(dqkv.host(), dqkv.offset(), dout.host(), dout.offset() + from * C,
                         qkv.host(), qkv.offset(), att.host(), att.offset() + from * H * T,
-                        qRows.host(), qRows.offset() + from, n, T, C, H, scale);
+                        qRows.host(), qRows.offset() + from, n, T, C, H, scale, m);
             } else {
                 Attention.forward(out.host(), out.offset() + from * C, att.host(), att.offset() + from * H * T,
-                        qkv.host(), qkv.offset(), qRows.host(), qRows.offset() + from, n, T, C, H, scale);
+                        qkv.host(), qkv.offset(), qRows.host(), qRows.offset() + from, n, T, C, H, scale, m);
             }
         }
     }

@@ -1,0 +1,82 @@
+package org.grokcap.backend.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.grokcap.kernels.Attention;
+
+/**
+ * Vector API versions of the reference kernels that are not matmuls: ReLU (the same bits as
+ * {@link org.grokcap.kernels.Relu}) and the per-head arithmetic of {@link Attention} (which differs by
+ * rounding: its dot products sum lane-wise and its sums use fused multiply-adds). Loaded
+ * only when {@code jdk.incubator.vector} is in the boot layer.
+ */
+final class VectorKernels {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+
+    private VectorKernels() {}
+
+    /** out = inp where inp > 0, else 0 (NaN → 0, as the reference). */
+    static void reluForward(float[] out, int outOff, float[] inp, int inpOff, int n) {
+        int i = 0;
+        for (int end = S.loopBound(n); i < end; i += L) {
+            FloatVector x = FloatVector.fromArray(S, inp, inpOff + i);
+            FloatVector.zero(S).blend(x, x.compare(VectorOperators.GT, 0f)).intoArray(out, outOff + i);
+        }
+        for (; i < n; i++) {
+            float x = inp[inpOff + i];
+            out[outOff + i] = x > 0f ? x : 0f;
+        }
+    }
+
+    /** dinp += dout where inp > 0. */
+    static void reluBackward(float[] dinp, int dinpOff, float[] inp, int inpOff, float[] dout, int doutOff, int n) {
+        int i = 0;
+        for (int end = S.loopBound(n); i < end; i += L) {
+            VectorMask<Float> on = FloatVector.fromArray(S, inp, inpOff + i).compare(VectorOperators.GT, 0f);
+            FloatVector d = FloatVector.fromArray(S, dinp, dinpOff + i);
+            d.add(FloatVector.fromArray(S, dout, doutOff + i), on).intoArray(dinp, dinpOff + i);
+        }
+        for (; i < n; i++) {
+            if (inp[inpOff + i] > 0f) {
+                dinp[dinpOff + i] += dout[doutOff + i];
+            }
+        }
+    }
+
+    /** Whether {@link #HEAD_MATH} applies: a head is whole vectors. */
+    static boolean attentionFits(int C, int H) {
+        return (C / H) % L == 0;
+    }
+
+    /** {@link Attention.HeadMath} on vectors, for head sizes that are a multiple of the vector length. */
+    static final Attention.HeadMath HEAD_MATH = new Attention.HeadMath() {
+        @Override
+        public float dot(float[] x, int xOff, float[] y, int yOff, int n) {
+            return VectorKernels.dot(x, xOff, y, yOff, n);
+        }
+
+        @Override
+        public void axpy(float p, float[] x, int xOff, float[] y, int yOff, int n) {
+            VectorKernels.axpy(p, x, xOff, y, yOff, n);
+        }
+    };
+
+    /** Σ x·y over n (a multiple of L) elements, lane-wise then across lanes. */
+    private static float dot(float[] x, int xOff, float[] y, int yOff, int n) {
+        FloatVector acc = FloatVector.zero(S);
+        for (int i = 0; i < n; i += L) {
+            acc = FloatVector.fromArray(S, x, xOff + i).fma(FloatVector.fromArray(S, y, yOff + i), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** y += p·x over n (a multiple of L) elements. */
+    private static void axpy(float p, float[] x, int xOff, float[] y, int yOff, int n) {
+        for (int i = 0; i < n; i += L) {
+            FloatVector.fromArray(S, x, xOff + i).fma(FloatVector.broadcast(S, p), FloatVector.fromArray(S, y, yOff + i)).intoArray(y, yOff + i);
+        }
+    }
+}
