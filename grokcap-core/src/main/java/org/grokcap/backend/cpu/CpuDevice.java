@@ -286,8 +286,8 @@ public final class CpuDevice extends ReferenceDevice {
 
         @Override
         public void run(int part, int parts) {
-            int from = (int) ((long) n * part / parts);
-            int len = (int) ((long) n * (part + 1) / parts) - from;
+            int from = boundary(part, parts);
+            int len = boundary(part + 1, parts) - from;
             switch (kind) {
                 case ZERO -> java.util.Arrays.fill(x.host(), x.offset() + from, x.offset() + from + len, 0f);
                 case RELU_FORWARD -> {
@@ -306,9 +306,22 @@ public final class CpuDevice extends ReferenceDevice {
                                 z.host(), z.offset() + from, len);
                     }
                 }
-                case GELU_FORWARD -> Gelu.forward(x.host(), x.offset() + from, y.host(), y.offset() + from, len);
-                case GELU_BACKWARD -> Gelu.backward(x.host(), x.offset() + from, y.host(), y.offset() + from,
-                        z.host(), z.offset() + from, len);
+                case GELU_FORWARD -> {
+                    if (vector) {
+                        VectorKernels.geluForward(x.host(), x.offset() + from, y.host(), y.offset() + from, len);
+                    } else {
+                        Gelu.forward(x.host(), x.offset() + from, y.host(), y.offset() + from, len);
+                    }
+                }
+                case GELU_BACKWARD -> {
+                    if (vector) {
+                        VectorKernels.geluBackward(x.host(), x.offset() + from, y.host(), y.offset() + from,
+                                z.host(), z.offset() + from, len);
+                    } else {
+                        Gelu.backward(x.host(), x.offset() + from, y.host(), y.offset() + from,
+                                z.host(), z.offset() + from, len);
+                    }
+                }
                 case RESIDUAL_FORWARD -> Residual.forward(x.host(), x.offset() + from, y.host(), y.offset() + from,
                         z.host(), z.offset() + from, len);
                 case RESIDUAL_BACKWARD -> Residual.backward(x.host(), x.offset() + from, y.host(), y.offset() + from,
@@ -317,6 +330,14 @@ public final class CpuDevice extends ReferenceDevice {
                         rows.host(), rows.offset() + from, len, width);
                 default -> throw new IllegalStateException("unknown elementwise job " + kind);
             }
+        }
+
+        /**
+         * Start of a part, a multiple of 64 items: the vector kernels then cover the same elements with
+         * lanes, and the same last few with their scalar tail, however many parts there are.
+         */
+        private int boundary(int part, int parts) {
+            return part == parts ? n : (int) ((long) n * part / parts) & ~63;
         }
     }
 

@@ -5,11 +5,13 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.grokcap.kernels.Attention;
+import org.grokcap.kernels.Gelu;
 
 /**
  * Vector API versions of the reference kernels that are not matmuls: ReLU (the same bits as
- * {@link org.grokcap.kernels.Relu}) and the per-head arithmetic of {@link Attention} (which differs by
- * rounding: its dot products sum lane-wise and its sums use fused multiply-adds). Loaded
+ * {@link org.grokcap.kernels.Relu}), GELU (tanh from the Vector API, within a few ulps of
+ * {@link Math#tanh}) and the per-head arithmetic of {@link Attention} (which differs by rounding: its
+ * dot products sum lane-wise and its sums use fused multiply-adds). Loaded
  * only when {@code jdk.incubator.vector} is in the boot layer.
  */
 final class VectorKernels {
@@ -44,6 +46,38 @@ final class VectorKernels {
                 dinp[dinpOff + i] += dout[doutOff + i];
             }
         }
+    }
+
+    /** {@link Gelu#forward}, with tanh from the Vector API's lane-wise TANH. */
+    static void geluForward(float[] out, int outOff, float[] inp, int inpOff, int n) {
+        int i = 0;
+        for (int end = S.loopBound(n); i < end; i += L) {
+            FloatVector x = FloatVector.fromArray(S, inp, inpOff + i);
+            FloatVector th = tanhArgument(x).lanewise(VectorOperators.TANH);
+            x.mul(0.5f).mul(th.add(1f)).intoArray(out, outOff + i);
+        }
+        Gelu.forward(out, outOff + i, inp, inpOff + i, n - i);
+    }
+
+    /** {@link Gelu#backward}, with tanh from the Vector API's lane-wise TANH. */
+    static void geluBackward(float[] dinp, int dinpOff, float[] inp, int inpOff, float[] dout, int doutOff, int n) {
+        int i = 0;
+        for (int end = S.loopBound(n); i < end; i += L) {
+            FloatVector x = FloatVector.fromArray(S, inp, inpOff + i);
+            FloatVector th = tanhArgument(x).lanewise(VectorOperators.TANH);
+            FloatVector sech2 = th.mul(th).neg().add(1f);
+            // 0.5(1 + th) + 0.5·x·sech²·√(2/π)·(1 + 3·0.044715·x²)
+            FloatVector slope = x.mul(x).mul(3f * Gelu.CUBIC).add(1f).mul(sech2).mul(x).mul(0.5f * Gelu.SCALE);
+            FloatVector grad = th.add(1f).mul(0.5f).add(slope);
+            FloatVector d = FloatVector.fromArray(S, dinp, dinpOff + i);
+            grad.fma(FloatVector.fromArray(S, dout, doutOff + i), d).intoArray(dinp, dinpOff + i);
+        }
+        Gelu.backward(dinp, dinpOff + i, inp, inpOff + i, dout, doutOff + i, n - i);
+    }
+
+    /** √(2/π)(x + 0.044715x³). */
+    private static FloatVector tanhArgument(FloatVector x) {
+        return x.mul(x).mul(x).mul(Gelu.CUBIC).add(x).mul(Gelu.SCALE);
     }
 
     /** Whether {@link #HEAD_MATH} applies: a head is whole vectors. */
