@@ -20,6 +20,12 @@ public final class CrossEntropy {
      */
     public static void forward(float[] losses, int lossesOff, float[] hits, int hitsOff, float[] logits, int logitsOff,
                                int[] targets, int targetsOff, int N, int V, boolean float64) {
+        forward(losses, lossesOff, hits, hitsOff, logits, logitsOff, targets, targetsOff, N, V, float64, SCALAR);
+    }
+
+    /** {@link #forward}, with the exponentials done by {@code m}. */
+    public static void forward(float[] losses, int lossesOff, float[] hits, int hitsOff, float[] logits, int logitsOff,
+                               int[] targets, int targetsOff, int N, int V, boolean float64, RowMath m) {
         for (int n = 0; n < N; n++) {
             int l = logitsOff + n * V;
             int target = targets[targetsOff + n];
@@ -31,19 +37,10 @@ public final class CrossEntropy {
                     argmax = v;
                 }
             }
-            double logSum;
+            double sum = m.sumExp(logits, l, V, max, float64);
             if (float64) {
-                double sum = 0.0;
-                for (int v = 0; v < V; v++) {
-                    sum += Math.exp((double) logits[l + v] - max);
-                }
-                logSum = Math.log(sum);
-                losses[lossesOff + n] = (float) (logSum - ((double) logits[l + target] - max));
+                losses[lossesOff + n] = (float) (Math.log(sum) - ((double) logits[l + target] - max));
             } else {
-                float sum = 0f;
-                for (int v = 0; v < V; v++) {
-                    sum += (float) Math.exp(logits[l + v] - max);
-                }
                 losses[lossesOff + n] = (float) Math.log(sum) - (logits[l + target] - max);
             }
             hits[hitsOff + n] = argmax == target ? 1f : 0f;
@@ -60,33 +57,68 @@ public final class CrossEntropy {
      */
     public static void backward(float[] dlogits, int dlogitsOff, float[] logits, int logitsOff,
                                 int[] targets, int targetsOff, int N, int V, float dlossScale, boolean float64) {
+        backward(dlogits, dlogitsOff, logits, logitsOff, targets, targetsOff, N, V, dlossScale, float64, SCALAR);
+    }
+
+    /** {@link #backward}, with the exponentials done by {@code m}. */
+    public static void backward(float[] dlogits, int dlogitsOff, float[] logits, int logitsOff,
+                                int[] targets, int targetsOff, int N, int V, float dlossScale, boolean float64,
+                                RowMath m) {
         for (int n = 0; n < N; n++) {
             int l = logitsOff + n * V;
-            int target = targets[targetsOff + n];
             float max = Float.NEGATIVE_INFINITY;
             for (int v = 0; v < V; v++) {
                 max = Math.max(max, logits[l + v]);
             }
-            if (float64) {
-                double sum = 0.0;
-                for (int v = 0; v < V; v++) {
-                    sum += Math.exp((double) logits[l + v] - max);
-                }
-                for (int v = 0; v < V; v++) {
-                    double p = Math.exp((double) logits[l + v] - max) / sum;
-                    double g = (p - (v == target ? 1.0 : 0.0)) * dlossScale;
-                    dlogits[dlogitsOff + n * V + v] += (float) g;
-                }
-            } else {
-                float sum = 0f;
-                for (int v = 0; v < V; v++) {
-                    sum += (float) Math.exp(logits[l + v] - max);
-                }
-                for (int v = 0; v < V; v++) {
-                    float p = (float) Math.exp(logits[l + v] - max) / sum;
-                    dlogits[dlogitsOff + n * V + v] += (p - (v == target ? 1f : 0f)) * dlossScale;
-                }
-            }
+            double sum = m.sumExp(logits, l, V, max, float64);
+            m.addSoftmaxGradient(dlogits, dlogitsOff + n * V, logits, l, V, max, sum, targets[targetsOff + n],
+                    dlossScale, float64);
         }
     }
+
+    /** The per-row exponentials, so that an optimised backend can run them on SIMD lanes. */
+    public interface RowMath {
+        /** Σ_v exp(x[v] − max) over n values: summed in double when float64, else in float (returned widened). */
+        double sumExp(float[] x, int xOff, int n, float max, boolean float64);
+
+        /** d[v] += (exp(x[v] − max) / sum − [v = target]) · scale, in double when float64, else in float. */
+        void addSoftmaxGradient(float[] d, int dOff, float[] x, int xOff, int n, float max, double sum, int target,
+                                float scale, boolean float64);
+    }
+
+    /** Plain loops, summing in index order. */
+    public static final RowMath SCALAR = new RowMath() {
+        @Override
+        public double sumExp(float[] x, int xOff, int n, float max, boolean float64) {
+            if (float64) {
+                double sum = 0.0;
+                for (int v = 0; v < n; v++) {
+                    sum += Math.exp((double) x[xOff + v] - max);
+                }
+                return sum;
+            }
+            float sum = 0f;
+            for (int v = 0; v < n; v++) {
+                sum += (float) Math.exp(x[xOff + v] - max);
+            }
+            return sum;
+        }
+
+        @Override
+        public void addSoftmaxGradient(float[] d, int dOff, float[] x, int xOff, int n, float max, double sum,
+                                       int target, float scale, boolean float64) {
+            if (float64) {
+                for (int v = 0; v < n; v++) {
+                    double p = Math.exp((double) x[xOff + v] - max) / sum;
+                    d[dOff + v] += (float) ((p - (v == target ? 1.0 : 0.0)) * scale);
+                }
+                return;
+            }
+            float fsum = (float) sum;
+            for (int v = 0; v < n; v++) {
+                float p = (float) Math.exp(x[xOff + v] - max) / fsum;
+                d[dOff + v] += (p - (v == target ? 1f : 0f)) * scale;
+            }
+        }
+    };
 }

@@ -409,7 +409,7 @@ public final class CpuDevice extends ReferenceDevice {
     }
 
     /** Cross-entropy split into contiguous ranges of rows; rows are independent. */
-    private static final class CrossEntropyJob implements WorkerPool.Job {
+    private final class CrossEntropyJob implements WorkerPool.Job {
         boolean backward;
         Buf losses, hits, dlogits, logits;
         IntBuf targets;
@@ -431,6 +431,10 @@ public final class CpuDevice extends ReferenceDevice {
             this.float64 = float64;
         }
 
+        private CrossEntropy.RowMath rowMath() {
+            return vector ? VectorKernels.ROW_MATH : CrossEntropy.SCALAR;
+        }
+
         void clear() {
             losses = hits = dlogits = logits = null;
             targets = null;
@@ -445,11 +449,12 @@ public final class CpuDevice extends ReferenceDevice {
             }
             if (backward) {
                 CrossEntropy.backward(dlogits.host(), dlogits.offset() + from * V, logits.host(),
-                        logits.offset() + from * V, targets.host(), targets.offset() + from, n, V, dlossScale, float64);
+                        logits.offset() + from * V, targets.host(), targets.offset() + from, n, V, dlossScale, float64,
+                        rowMath());
             } else {
                 CrossEntropy.forward(losses.host(), losses.offset() + from, hits.host(), hits.offset() + from,
                         logits.host(), logits.offset() + from * V, targets.host(), targets.offset() + from, n, V,
-                        float64);
+                        float64, rowMath());
             }
         }
     }

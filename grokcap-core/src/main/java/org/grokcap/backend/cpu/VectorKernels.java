@@ -1,10 +1,12 @@
 package org.grokcap.backend.cpu;
 
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.grokcap.kernels.Attention;
+import org.grokcap.kernels.CrossEntropy;
 import org.grokcap.kernels.Gelu;
 
 /**
@@ -17,6 +19,10 @@ import org.grokcap.kernels.Gelu;
 final class VectorKernels {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
+    private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
+    private static final int DL = D.length();
+    /** Floats as many as D has doubles: the half-width float species that widens into D. */
+    private static final VectorSpecies<Float> H = VectorSpecies.of(float.class, jdk.incubator.vector.VectorShape.forBitSize(DL * 32));
 
     private VectorKernels() {}
 
@@ -97,6 +103,67 @@ final class VectorKernels {
             VectorKernels.axpy(p, x, xOff, y, yOff, n);
         }
     };
+
+    /**
+     * {@link CrossEntropy.RowMath} on vectors: exp from the Vector API's lane-wise EXP, sums taken
+     * lane-wise. In float64 mode the logits are widened 4 (or, with AVX-512, 8) at a time.
+     */
+    static final CrossEntropy.RowMath ROW_MATH = new CrossEntropy.RowMath() {
+        @Override
+        public double sumExp(float[] x, int xOff, int n, float max, boolean float64) {
+            int v = 0;
+            if (float64) {
+                DoubleVector acc = DoubleVector.zero(D);
+                for (int end = D.loopBound(n); v < end; v += DL) {
+                    acc = acc.add(widen(x, xOff + v).sub(max).lanewise(VectorOperators.EXP));
+                }
+                double sum = acc.reduceLanes(VectorOperators.ADD);
+                for (; v < n; v++) {
+                    sum += Math.exp((double) x[xOff + v] - max);
+                }
+                return sum;
+            }
+            FloatVector acc = FloatVector.zero(S);
+            for (int end = S.loopBound(n); v < end; v += L) {
+                acc = acc.add(FloatVector.fromArray(S, x, xOff + v).sub(max).lanewise(VectorOperators.EXP));
+            }
+            float sum = acc.reduceLanes(VectorOperators.ADD);
+            for (; v < n; v++) {
+                sum += (float) Math.exp(x[xOff + v] - max);
+            }
+            return sum;
+        }
+
+        @Override
+        public void addSoftmaxGradient(float[] d, int dOff, float[] x, int xOff, int n, float max, double sum,
+                                       int target, float scale, boolean float64) {
+            float before = d[dOff + target];
+            int v = 0;
+            if (float64) {
+                double f = scale / sum;
+                for (int end = D.loopBound(n); v < end; v += DL) {
+                    DoubleVector g = widen(x, xOff + v).sub(max).lanewise(VectorOperators.EXP).mul(f);
+                    FloatVector gf = (FloatVector) g.convertShape(VectorOperators.D2F, H, 0);
+                    FloatVector.fromArray(H, d, dOff + v).add(gf).intoArray(d, dOff + v);
+                }
+            } else {
+                float f = (float) (scale / sum);
+                for (int end = S.loopBound(n); v < end; v += L) {
+                    FloatVector g = FloatVector.fromArray(S, x, xOff + v).sub(max).lanewise(VectorOperators.EXP).mul(f);
+                    FloatVector.fromArray(S, d, dOff + v).add(g).intoArray(d, dOff + v);
+                }
+            }
+            CrossEntropy.SCALAR.addSoftmaxGradient(d, dOff + v, x, xOff + v, n - v, max, sum, target - v, scale, float64);
+            // the target's entry again, as the reference computes it: (p − 1)·scale added once
+            double p = Math.exp((double) x[xOff + target] - max) / sum;
+            d[dOff + target] = before + (float) ((p - 1.0) * scale);
+        }
+    };
+
+    /** D lanes of x from xOff, widened to double. */
+    private static DoubleVector widen(float[] x, int xOff) {
+        return (DoubleVector) FloatVector.fromArray(H, x, xOff).convertShape(VectorOperators.F2D, D, 0);
+    }
 
     /** Σ x·y over n (a multiple of L) elements, lane-wise then across lanes. */
     private static float dot(float[] x, int xOff, float[] y, int yOff, int n) {

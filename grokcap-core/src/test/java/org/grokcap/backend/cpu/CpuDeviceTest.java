@@ -146,7 +146,7 @@ class CpuDeviceTest {
     }
 
     @Property(tries = 40)
-    void crossEntropyMatchesReference(@ForAll @IntRange(min = 1, max = 30) int N, @ForAll @IntRange(min = 2, max = 40) int V,
+    void crossEntropyMatchesReference(@ForAll @IntRange(min = 1, max = 30) int N, @ForAll @IntRange(min = 2, max = 130) int V,
                                       @ForAll boolean float64, @ForAll long seed) {
         Random r = new Random(seed);
         Buf logits = random(REF, "logits", N * V, r);
@@ -160,15 +160,23 @@ class CpuDeviceTest {
         Buf dRef = random(REF, "d", N * V, r);
         Buf d0 = copy(REF, dRef);
         REF.crossEntropyBackward(dRef, logits, targets, N, V, 1f / N, float64);
+        float[][] first = null;
         for (CpuDevice dev : new CpuDevice[]{ONE, TWO, THREE}) {
             Buf loss = dev.floats("l", N);
             Buf hits = dev.floats("h", N);
             dev.crossEntropyForward(loss, hits, logits, targets, N, V, float64);
             Buf d = copy(dev, d0);
             dev.crossEntropyBackward(d, logits, targets, N, V, 1f / N, float64);
-            assertArrayEquals(values(lossRef), values(loss));
-            assertArrayEquals(values(hitsRef), values(hits));
-            assertArrayEquals(values(dRef), values(d));
+            // the vector kernels' exp and lane-wise sums differ from the reference by rounding only
+            close(values(lossRef), values(loss), 1e-5f, "loss");
+            assertArrayEquals(values(hitsRef), values(hits), "hits");
+            close(values(dRef), values(d), 1e-6f, "dlogits");
+            float[][] now = {values(loss), values(d)};
+            if (first == null) {
+                first = now;
+            }
+            assertArrayEquals(first[0], now[0], "losses bitwise identical for any thread count");
+            assertArrayEquals(first[1], now[1], "dlogits bitwise identical for any thread count");
         }
     }
 
