@@ -1,6 +1,5 @@
 package org.grokcap.backend.cpu;
 
-import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -11,18 +10,15 @@ import org.grokcap.kernels.Gelu;
 
 /**
  * Vector API versions of the reference kernels that are not matmuls: ReLU (the same bits as
- * {@link org.grokcap.kernels.Relu}), GELU (tanh from the Vector API, within a few ulps of
- * {@link Math#tanh}) and the per-head arithmetic of {@link Attention} (which differs by rounding: its
- * dot products sum lane-wise and its sums use fused multiply-adds). Loaded
+ * {@link org.grokcap.kernels.Relu}), GELU and the cross-entropy's exponentials (with
+ * {@link VectorMath}'s exp and tanh), and the per-head arithmetic of {@link Attention} (which differs by
+ * rounding: its dot products sum lane-wise and its sums use fused multiply-adds). Scalar tails repeat
+ * the vector body's operations, so every element gets the same bits wherever a thread's range starts. Loaded
  * only when {@code jdk.incubator.vector} is in the boot layer.
  */
 final class VectorKernels {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
-    private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
-    private static final int DL = D.length();
-    /** Floats as many as D has doubles: the half-width float species that widens into D. */
-    private static final VectorSpecies<Float> H = VectorSpecies.of(float.class, jdk.incubator.vector.VectorShape.forBitSize(DL * 32));
 
     private VectorKernels() {}
 
@@ -54,36 +50,42 @@ final class VectorKernels {
         }
     }
 
-    /** {@link Gelu#forward}, with tanh from the Vector API's lane-wise TANH. */
+    /** {@link Gelu#forward}, with {@link VectorMath#tanh}. */
     static void geluForward(float[] out, int outOff, float[] inp, int inpOff, int n) {
         int i = 0;
         for (int end = S.loopBound(n); i < end; i += L) {
             FloatVector x = FloatVector.fromArray(S, inp, inpOff + i);
-            FloatVector th = tanhArgument(x).lanewise(VectorOperators.TANH);
+            FloatVector th = VectorMath.tanh(x.mul(x).mul(x).mul(Gelu.CUBIC).add(x).mul(Gelu.SCALE));
             x.mul(0.5f).mul(th.add(1f)).intoArray(out, outOff + i);
         }
-        Gelu.forward(out, outOff + i, inp, inpOff + i, n - i);
+        for (; i < n; i++) {
+            float x = inp[inpOff + i];
+            float th = VectorMath.tanh((x * x * x * Gelu.CUBIC + x) * Gelu.SCALE);
+            out[outOff + i] = x * 0.5f * (th + 1f);
+        }
     }
 
-    /** {@link Gelu#backward}, with tanh from the Vector API's lane-wise TANH. */
+    /** {@link Gelu#backward}, with {@link VectorMath#tanh}. */
     static void geluBackward(float[] dinp, int dinpOff, float[] inp, int inpOff, float[] dout, int doutOff, int n) {
         int i = 0;
         for (int end = S.loopBound(n); i < end; i += L) {
             FloatVector x = FloatVector.fromArray(S, inp, inpOff + i);
-            FloatVector th = tanhArgument(x).lanewise(VectorOperators.TANH);
-            FloatVector sech2 = th.mul(th).neg().add(1f);
+            FloatVector th = VectorMath.tanh(x.mul(x).mul(x).mul(Gelu.CUBIC).add(x).mul(Gelu.SCALE));
             // 0.5(1 + th) + 0.5·x·sech²·√(2/π)·(1 + 3·0.044715·x²)
+            FloatVector sech2 = th.mul(th).neg().add(1f);
             FloatVector slope = x.mul(x).mul(3f * Gelu.CUBIC).add(1f).mul(sech2).mul(x).mul(0.5f * Gelu.SCALE);
             FloatVector grad = th.add(1f).mul(0.5f).add(slope);
             FloatVector d = FloatVector.fromArray(S, dinp, dinpOff + i);
             grad.fma(FloatVector.fromArray(S, dout, doutOff + i), d).intoArray(dinp, dinpOff + i);
         }
-        Gelu.backward(dinp, dinpOff + i, inp, inpOff + i, dout, doutOff + i, n - i);
-    }
-
-    /** √(2/π)(x + 0.044715x³). */
-    private static FloatVector tanhArgument(FloatVector x) {
-        return x.mul(x).mul(x).mul(Gelu.CUBIC).add(x).mul(Gelu.SCALE);
+        for (; i < n; i++) {
+            float x = inp[inpOff + i];
+            float th = VectorMath.tanh((x * x * x * Gelu.CUBIC + x) * Gelu.SCALE);
+            float sech2 = -(th * th) + 1f;
+            float slope = (x * x * (3f * Gelu.CUBIC) + 1f) * sech2 * x * (0.5f * Gelu.SCALE);
+            float grad = (th + 1f) * 0.5f + slope;
+            dinp[dinpOff + i] = Math.fma(grad, dout[doutOff + i], dinp[dinpOff + i]);
+        }
     }
 
     /** Whether {@link #HEAD_MATH} applies: a head is whole vectors. */
@@ -105,31 +107,34 @@ final class VectorKernels {
     };
 
     /**
-     * {@link CrossEntropy.RowMath} on vectors: exp from the Vector API's lane-wise EXP, sums taken
-     * lane-wise. In float64 mode the logits are widened 4 (or, with AVX-512, 8) at a time.
+     * {@link CrossEntropy.RowMath} on vectors, with {@link VectorMath#exp}. The exponentials are single
+     * precision (within 2 ulp) in both modes; float64 mode sums them in double and takes the target's
+     * p − 1 in double, which is where single precision fails once the loss is tiny (1 + ε and 1 − p).
      */
     static final CrossEntropy.RowMath ROW_MATH = new CrossEntropy.RowMath() {
         @Override
         public double sumExp(float[] x, int xOff, int n, float max, boolean float64) {
             int v = 0;
             if (float64) {
-                DoubleVector acc = DoubleVector.zero(D);
-                for (int end = D.loopBound(n); v < end; v += DL) {
-                    acc = acc.add(widen(x, xOff + v).sub(max).lanewise(VectorOperators.EXP));
+                double sum = 0.0;
+                for (int end = S.loopBound(n); v < end; v += L) {
+                    FloatVector e = VectorMath.exp(FloatVector.fromArray(S, x, xOff + v).sub(max));
+                    for (int i = 0; i < L; i++) {
+                        sum += e.lane(i);
+                    }
                 }
-                double sum = acc.reduceLanes(VectorOperators.ADD);
                 for (; v < n; v++) {
-                    sum += Math.exp((double) x[xOff + v] - max);
+                    sum += VectorMath.exp(x[xOff + v] - max);
                 }
                 return sum;
             }
             FloatVector acc = FloatVector.zero(S);
             for (int end = S.loopBound(n); v < end; v += L) {
-                acc = acc.add(FloatVector.fromArray(S, x, xOff + v).sub(max).lanewise(VectorOperators.EXP));
+                acc = acc.add(VectorMath.exp(FloatVector.fromArray(S, x, xOff + v).sub(max)));
             }
-            float sum = acc.reduceLanes(VectorOperators.ADD);
+            float sum = VectorMath.sum(acc);
             for (; v < n; v++) {
-                sum += (float) Math.exp(x[xOff + v] - max);
+                sum += VectorMath.exp(x[xOff + v] - max);
             }
             return sum;
         }
@@ -138,32 +143,24 @@ final class VectorKernels {
         public void addSoftmaxGradient(float[] d, int dOff, float[] x, int xOff, int n, float max, double sum,
                                        int target, float scale, boolean float64) {
             float before = d[dOff + target];
+            float f = (float) (scale / sum);
             int v = 0;
-            if (float64) {
-                double f = scale / sum;
-                for (int end = D.loopBound(n); v < end; v += DL) {
-                    DoubleVector g = widen(x, xOff + v).sub(max).lanewise(VectorOperators.EXP).mul(f);
-                    FloatVector gf = (FloatVector) g.convertShape(VectorOperators.D2F, H, 0);
-                    FloatVector.fromArray(H, d, dOff + v).add(gf).intoArray(d, dOff + v);
-                }
-            } else {
-                float f = (float) (scale / sum);
-                for (int end = S.loopBound(n); v < end; v += L) {
-                    FloatVector g = FloatVector.fromArray(S, x, xOff + v).sub(max).lanewise(VectorOperators.EXP).mul(f);
-                    FloatVector.fromArray(S, d, dOff + v).add(g).intoArray(d, dOff + v);
-                }
+            for (int end = S.loopBound(n); v < end; v += L) {
+                FloatVector g = VectorMath.exp(FloatVector.fromArray(S, x, xOff + v).sub(max)).mul(f);
+                FloatVector.fromArray(S, d, dOff + v).add(g).intoArray(d, dOff + v);
             }
-            CrossEntropy.SCALAR.addSoftmaxGradient(d, dOff + v, x, xOff + v, n - v, max, sum, target - v, scale, float64);
-            // the target's entry again, as the reference computes it: (p − 1)·scale added once
-            double p = Math.exp((double) x[xOff + target] - max) / sum;
-            d[dOff + target] = before + (float) ((p - 1.0) * scale);
+            for (; v < n; v++) {
+                d[dOff + v] += VectorMath.exp(x[xOff + v] - max) * f;
+            }
+            // the target's entry again, as (p − 1)·scale
+            float e = VectorMath.exp(x[xOff + target] - max);
+            if (float64) {
+                d[dOff + target] = before + (float) ((e / sum - 1.0) * scale);
+            } else {
+                d[dOff + target] = before + (e / (float) sum - 1f) * scale;
+            }
         }
     };
-
-    /** D lanes of x from xOff, widened to double. */
-    private static DoubleVector widen(float[] x, int xOff) {
-        return (DoubleVector) FloatVector.fromArray(H, x, xOff).convertShape(VectorOperators.F2D, D, 0);
-    }
 
     /** Σ x·y over n (a multiple of L) elements, lane-wise then across lanes. */
     private static float dot(float[] x, int xOff, float[] y, int yOff, int n) {
@@ -171,7 +168,7 @@ final class VectorKernels {
         for (int i = 0; i < n; i += L) {
             acc = FloatVector.fromArray(S, x, xOff + i).fma(FloatVector.fromArray(S, y, yOff + i), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return VectorMath.sum(acc);
     }
 
     /** y += p·x over n (a multiple of L) elements. */
