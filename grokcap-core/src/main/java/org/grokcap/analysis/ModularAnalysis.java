@@ -118,8 +118,9 @@ public final class ModularAnalysis {
         return new Outputs(logits, acts);
     }
 
-    /** Every measure of the model's current parameters (on the host: call Device.toHost on params first). */
+    /** Every measure of the model's current parameters. */
     public ProgressMeasures measure(Transformer model, int step) {
+        model.device().toHost(model.params());
         Outputs out = run(model);
         boolean[] test = new boolean[p * p];
         for (int i = 0; i < test.length; i++) {

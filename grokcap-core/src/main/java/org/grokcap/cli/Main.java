@@ -30,6 +30,7 @@ import java.util.Map;
 public final class Main {
     static final String USAGE = """
             usage: grokcap train CONFIG [--out DIR] [--max-steps N] [--seed S] [--backend B] [--threads N] [--quiet]
+                                 [--analysis-every N]
                    grokcap info
                    grokcap bench modular-addition|gpt2-small-cpu [--threads N] [--backend B] [--epochs N] [--warmup N]
             options for every command: --debug (stack traces), --help""";
@@ -71,7 +72,7 @@ public final class Main {
     }
 
     private static int train(Args a, PrintStream out, PrintStream err) throws Exception {
-        a.allow("--out", "--max-steps", "--seed", "--backend", "--threads", "--quiet", "--debug");
+        a.allow("--out", "--max-steps", "--seed", "--backend", "--threads", "--quiet", "--analysis-every", "--debug");
         String config = a.positional(0, "CONFIG");
         a.noMorePositionals(1);
         ExperimentSpec spec = ConfigLoader.load(Path.of(config));
@@ -87,7 +88,9 @@ public final class Main {
         Path outDir = a.has("--out") ? Path.of(a.value("--out")) : null;
         int threads = a.has("--threads") ? a.intValue("--threads", 1) : 0;
         Progress progress = new Progress(err, a.flag("--quiet"));
-        RunResult result = Grokcap.train(spec, new RunOptions(outDir, a.value("--backend"), threads, progress));
+        int analysisEvery = a.has("--analysis-every") ? a.intValue("--analysis-every", 1) : 0;
+        RunResult result = Grokcap.train(spec, new RunOptions(outDir, a.value("--backend"), threads, progress,
+                analysisEvery));
         progress.finish();
         printSummary(result, out);
         return 0;
