@@ -59,8 +59,9 @@ public record AttentionMaps(List<String> tokens, double[][][][] probabilities) {
         List<String> written = new ArrayList<>();
         for (int l = 0; l < probabilities.length; l++) {
             for (int h = 0; h < probabilities[l].length; h++) {
-                HeatMapChart chart = new HeatMapChartBuilder().width(Math.min(Charts.WIDTH, 200 + 60 * tokens.size()))
-                        .height(Math.min(Charts.HEIGHT + 200, 160 + 60 * tokens.size()))
+                // wide enough that XChart writes every position's label
+                HeatMapChart chart = new HeatMapChartBuilder().width(Math.max(Charts.WIDTH, 300 + 100 * tokens.size()))
+                        .height(Math.max(Charts.HEIGHT, 200 + 80 * tokens.size()))
                         .title("attention, layer " + l + ", head " + h).xAxisTitle("key").yAxisTitle("query").build();
                 chart.getStyler().setMin(0).setMax(1).setShowValue(tokens.size() <= 12)
                         .setHeatMapValueDecimalPattern("0.00")
