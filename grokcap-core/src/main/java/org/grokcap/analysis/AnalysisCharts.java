@@ -6,6 +6,7 @@ import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 import java.awt.BasicStroke;
+import java.awt.Color;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -14,6 +15,9 @@ import java.util.Map;
 /** The analysis's charts over training steps, drawn with {@link Charts}, with the grokking phases marked. */
 final class AnalysisCharts {
     private AnalysisCharts() {}
+
+    /** The same colour for the same boundary in every chart, apart from the data's colours. */
+    private static final Color[] BOUNDARY_COLORS = {new Color(0x7f3c8d), new Color(0x11a579), new Color(0x555555)};
 
     /**
      * Writes dir/name.{png,svg}: one line per series s (values under s + suffix), and a dashed vertical
@@ -33,10 +37,12 @@ final class AnalysisCharts {
                 lo = 0;
                 hi = 1;
             }
+            int i = 0;
             for (Map.Entry<String, Integer> b : phases.boundaries().entrySet()) {
                 XYSeries line = chart.addSeries(b.getKey() + " (" + b.getValue() + ")",
                         new double[] {b.getValue(), b.getValue()}, new double[] {lo, hi});
                 line.setMarker(SeriesMarkers.NONE);
+                line.setLineColor(BOUNDARY_COLORS[i++ % BOUNDARY_COLORS.length]);
                 line.setLineStyle(new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f,
                         new float[] {6f, 4f}, 0f));
             }
