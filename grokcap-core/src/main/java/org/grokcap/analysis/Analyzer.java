@@ -103,8 +103,7 @@ public final class Analyzer {
             IntegratedGradients ig = IntegratedGradients.of(run.model(), tokens, answer, IG_STEPS,
                     run.data().vocabulary());
             Json.writePretty(dir.resolve("attributions.json"), ig);
-            writeAttributionChart(dir, title, ig, run.data().vocabulary().size() > answer
-                    ? answerName(answer, run.data()) : Integer.toString(answer));
+            writeAttributionChart(dir, title, ig, answerName(answer, run.data()));
             Map<String, Object> igs = new LinkedHashMap<>();
             igs.put("tokens", ig.tokens());
             igs.put("answer", answerName(answer, run.data()));

@@ -60,6 +60,18 @@ class TrainWithAnalysisTest {
     }
 
     @Test
+    void measuringDoesNotChangeTheTraining(@TempDir Path dir) throws Exception {
+        Path with = dir.resolve("with");
+        Path without = dir.resolve("without");
+        assertEquals(0, run("train", config(dir, "x+y").toString(), "--out", with.toString(), "--analysis-every", "3",
+                "--quiet"));
+        assertEquals(0, run("train", config(dir, "x+y").toString(), "--out", without.toString(), "--quiet"));
+        assertEquals(JsonLines.readMetrics(without.resolve("metrics.jsonl")), JsonLines.readMetrics(with.resolve("metrics.jsonl")));
+        assertTrue(Files.exists(with.resolve("analysis/progress.jsonl")));
+        assertFalse(Files.exists(without.resolve("analysis")));
+    }
+
+    @Test
     void refusesATaskWithoutTheMeasuresBeforeWritingAnything(@TempDir Path dir) throws Exception {
         Path runDir = dir.resolve("run");
         int code = run("train", config(dir, "x/y").toString(), "--out", runDir.toString(), "--analysis-every", "10",
