@@ -1,5 +1,7 @@
 package org.grokcap;
 
+import org.grokcap.analysis.ModularAnalysis;
+import org.grokcap.analysis.ProgressRecorder;
 import org.grokcap.backend.Backend;
 import org.grokcap.backend.Backends;
 import org.grokcap.backend.Device;
@@ -42,12 +44,17 @@ public final class Grokcap {
         ModelConfig model = spec.model().withData(data.vocabSize(), data.outputVocabSize(), data.contextLength());
         ExperimentSpec resolved = spec.withModel(model);
         Backend backend = Backends.choose(options.backend());
+        if (options.analysisEvery() > 0 && ModularAnalysis.unsupportedReason(spec.task()) != null) {
+            throw new BadInputException("--analysis-every: " + ModularAnalysis.unsupportedReason(spec.task()));
+        }
         Path out = options.outDir() != null ? options.outDir() : defaultRunDir(resolved);
         try (Device device = backend.create(options.threads())) {
             Trainer trainer = new Trainer(resolved, data, device);
             long parameters = trainer.model().layout().size();
             Provenance provenance = Provenance.capture(backend.name(), device.describe(), data.hash(), parameters);
-            try (RunDirectory run = RunDirectory.create(out)) {
+            try (RunDirectory run = RunDirectory.create(out);
+                 ProgressRecorder progress = options.analysisEvery() > 0 ? ProgressRecorder.start(run.path(), resolved.task(),
+                         data, trainer.model(), options.analysisEvery()) : null) {
                 Map<String, Object> record = new LinkedHashMap<>();
                 record.put("config", resolved);
                 record.put("provenance", provenance);
@@ -65,6 +72,13 @@ public final class Grokcap {
                     } catch (IOException e) {
                         throw new UncheckedIOException("cannot append to " + RunDirectory.METRICS, e);
                     }
+                    try {
+                        if (progress != null) {
+                            progress.afterUpdates(trainer.optimizer().stepCount(), row.get("step") == total - 1);
+                        }
+                    } catch (IOException e) {
+                        throw new UncheckedIOException("cannot append to the progress measures", e);
+                    }
                     if (user != null) {
                         user.onMetrics(row, total);
                     }
@@ -79,6 +93,10 @@ public final class Grokcap {
                 meta.put("step", Integer.toString(trainer.optimizer().stepCount()));
                 run.writeWeights(trainer.model().layout(), trainer.model().params().host(), meta);
                 run.writePlots(resolved.name(), rows, new ArrayList<>(data.splits().keySet()));
+                if (progress != null) {
+                    ProgressRecorder.writePhases(run.path(), resolved.name(), rows, new ArrayList<>(data.splits().keySet()));
+                    ProgressRecorder.plot(run.path(), resolved.name(), rows);
+                }
 
                 RunResult result = new RunResult(run.path(), trainer.optimizer().stepCount(), parameters, wall, last,
                         milestones.reached);

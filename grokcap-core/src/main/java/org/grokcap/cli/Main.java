@@ -4,6 +4,7 @@ import org.grokcap.BadInputException;
 import org.grokcap.Grokcap;
 import org.grokcap.RunOptions;
 import org.grokcap.RunResult;
+import org.grokcap.analysis.Analyzer;
 import org.grokcap.backend.Backend;
 import org.grokcap.backend.Backends;
 import org.grokcap.backend.Device;
@@ -23,13 +24,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code grokcap train|info}. Exit 0 on success, 2 for bad input (usage, config, files), 1 for any
+ * {@code grokcap train|analyze|info|bench}. Exit 0 on success, 2 for bad input (usage, config, files), 1 for any
  * other failure; errors are one line on stderr, with the stack trace only under {@code --debug}.
  * A command that computes a result prints it last, as one JSON line on stdout.
  */
 public final class Main {
     static final String USAGE = """
             usage: grokcap train CONFIG [--out DIR] [--max-steps N] [--seed S] [--backend B] [--threads N] [--quiet]
+                                 [--analysis-every N]
+                   grokcap analyze RUN_DIR [--input "TOKENS"] [--backend B]
                    grokcap info
                    grokcap bench modular-addition|gpt2-small-cpu [--threads N] [--backend B] [--epochs N] [--warmup N]
             options for every command: --debug (stack traces), --help""";
@@ -51,6 +54,7 @@ public final class Main {
             }
             return switch (a.command) {
                 case "train" -> train(a, out, err);
+                case "analyze" -> analyze(a, out);
                 case "info" -> info(a, out);
                 case "bench" -> bench(a, out, err);
                 default -> throw new BadInputException("unknown command '" + a.command + "'\n" + USAGE);
@@ -71,7 +75,7 @@ public final class Main {
     }
 
     private static int train(Args a, PrintStream out, PrintStream err) throws Exception {
-        a.allow("--out", "--max-steps", "--seed", "--backend", "--threads", "--quiet", "--debug");
+        a.allow("--out", "--max-steps", "--seed", "--backend", "--threads", "--quiet", "--analysis-every", "--debug");
         String config = a.positional(0, "CONFIG");
         a.noMorePositionals(1);
         ExperimentSpec spec = ConfigLoader.load(Path.of(config));
@@ -87,7 +91,9 @@ public final class Main {
         Path outDir = a.has("--out") ? Path.of(a.value("--out")) : null;
         int threads = a.has("--threads") ? a.intValue("--threads", 1) : 0;
         Progress progress = new Progress(err, a.flag("--quiet"));
-        RunResult result = Grokcap.train(spec, new RunOptions(outDir, a.value("--backend"), threads, progress));
+        int analysisEvery = a.has("--analysis-every") ? a.intValue("--analysis-every", 1) : 0;
+        RunResult result = Grokcap.train(spec, new RunOptions(outDir, a.value("--backend"), threads, progress,
+                analysisEvery));
         progress.finish();
         printSummary(result, out);
         return 0;
@@ -108,6 +114,15 @@ public final class Main {
                     .replace("≥ 99", "≥ 0.99").replace("≥ 100", "= 1"), e.getValue());
         }
         out.println(Json.mapper().writeValueAsString(r));
+    }
+
+    private static int analyze(Args a, PrintStream out) throws Exception {
+        a.allow("--input", "--backend", "--debug");
+        Path runDir = Path.of(a.positional(0, "RUN_DIR"));
+        a.noMorePositionals(1);
+        Map<String, Object> summary = Analyzer.analyze(runDir, a.value("--input"), a.value("--backend"));
+        out.println(Json.mapper().writeValueAsString(summary));
+        return 0;
     }
 
     private static int info(Args a, PrintStream out) throws Exception {

@@ -5,6 +5,7 @@ import org.knowm.xchart.VectorGraphicsEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.internal.chartpart.Chart;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 import java.io.IOException;
@@ -24,8 +25,8 @@ public final class Charts {
 
     private Charts() {}
 
-    static final int WIDTH = 900;
-    static final int HEIGHT = 500;
+    public static final int WIDTH = 900;
+    public static final int HEIGHT = 500;
     /** Losses at or below zero are drawn here: a log axis cannot show them, and a float loss of 0 is real. */
     static final double LOG_FLOOR = 1e-12;
 
@@ -50,8 +51,13 @@ public final class Charts {
 
     static final int MAX_POINTS = 2000;
 
-    private static XYChart curves(String title, String quantity, List<Map<String, Double>> rows, List<String> splits,
-                                  String suffix, boolean logX, boolean logY) {
+    /**
+     * A chart of one quantity over steps: a line per series name s from the rows' values under the key
+     * s + suffix, thinned to {@link #MAX_POINTS}; logY draws values ≤ 0 at {@link #LOG_FLOOR}, a linear
+     * axis runs from 0 to 1.
+     */
+    public static XYChart curves(String title, String quantity, List<Map<String, Double>> rows, List<String> splits,
+                                 String suffix, boolean logX, boolean logY) {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT)
                 .title(title).xAxisTitle("step").yAxisTitle(quantity).build();
         chart.getStyler().setXAxisLogarithmic(logX);
@@ -93,7 +99,9 @@ public final class Charts {
         return chart;
     }
 
-    private static void writeChart(Path dir, String name, XYChart chart) throws IOException {
+    /** Writes any XChart chart as dir/name.png and dir/name.svg, atomically. */
+    public static void writeChart(Path dir, String name, Chart<?, ?> chart) throws IOException {
+        Files.createDirectories(dir);
         byte[] png = BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
         AtomicFiles.write(dir.resolve(name + ".png"), png);
         AtomicFiles.write(dir.resolve(name + ".svg"),

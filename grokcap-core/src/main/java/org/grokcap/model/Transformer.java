@@ -6,6 +6,7 @@ import org.grokcap.backend.IntBuf;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * A decoder-only transformer's forward and backward pass, written once as a fixed sequence of
@@ -273,11 +274,35 @@ public final class Transformer {
 
     /** Backward pass of the last {@link #forward()}: sets {@link #grads()} to the gradient of the mean loss. */
     public void backward() {
-        int B = batch;
-        int N = B * T;
         dev.zero(grads);
         dev.zero(dacts.root);
         dev.crossEntropyBackward(dacts.logits, acts.logits, targetIds, rows, vOut, 1f / rows, lossFloat64);
+        backwardFromLogitGradient();
+    }
+
+    /**
+     * Backward pass of the last {@link #forward()} seeded with a chosen gradient of the logits instead
+     * of the loss's: sets {@link #grads()} to the gradient of Σ dlogits·logits. With a one-hot dlogits
+     * this is the gradient of one logit, which attributions need.
+     *
+     * @param dlogits (targetCount, outputVocab), row-major, on the host
+     */
+    public void backward(float[] dlogits) {
+        if (dlogits.length != rows * vOut) {
+            throw new IllegalArgumentException("dlogits has " + dlogits.length + " values; the last forward pass has "
+                    + rows + " × " + vOut + " logits");
+        }
+        dev.zero(grads);
+        dev.zero(dacts.root);
+        System.arraycopy(dlogits, 0, dacts.logits.host(), dacts.logits.offset(), dlogits.length);
+        dev.toDevice(dacts.logits);
+        backwardFromLogitGradient();
+    }
+
+    /** Everything of the backward pass after the logits' gradient is in dacts.logits. */
+    private void backwardFromLogitGradient() {
+        int B = batch;
+        int N = B * T;
         Buf hf = cfg.layerNorm() ? acts.lnf : acts.x3[L - 1];
         Buf dhf = cfg.layerNorm() ? dacts.lnf : dacts.x3[L - 1];
         linearBackward(dhf, dw.unembedw, dw.unembedb, dacts.logits, hf, w.unembedw, rows, C, vOut);
@@ -371,6 +396,25 @@ public final class Transformer {
     public Buf logits() {
         dev.toHost(acts.logits);
         return acts.logits;
+    }
+
+    /**
+     * Attention probabilities of layer l in the last forward pass, (rows, H, T) on the host: every
+     * layer but the last has a row for each of the B·T positions (b·T+t order); the last layer has a
+     * row only for each position with a target, in {@link #setBatch} order. Entries after the query's
+     * position are 0.
+     */
+    public Buf attentionProbabilities(int l) {
+        Objects.checkIndex(l, L);
+        dev.toHost(acts.att[l]);
+        return acts.att[l];
+    }
+
+    /** MLP activations after the nonlinearity of layer l in the last forward pass, (rows, M), rows as in {@link #attentionProbabilities}. */
+    public Buf mlpActivations(int l) {
+        Objects.checkIndex(l, L);
+        dev.toHost(acts.fca[l]);
+        return acts.fca[l];
     }
 
     /** Per-tensor views of a flat parameter-shaped buffer. */
