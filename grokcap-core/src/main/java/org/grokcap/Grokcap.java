@@ -6,10 +6,15 @@ import org.grokcap.backend.Device;
 import org.grokcap.config.ConfigLoader;
 import org.grokcap.config.ExperimentSpec;
 import org.grokcap.data.TokenizedDataset;
+import org.grokcap.config.ConfigException;
+import org.grokcap.io.Json;
 import org.grokcap.io.Provenance;
 import org.grokcap.io.RunDirectory;
 import org.grokcap.model.ModelConfig;
+import org.grokcap.model.ParamLayout;
+import org.grokcap.train.Checkpoint;
 import org.grokcap.train.Trainer;
+import org.grokcap.train.TrainingDivergedException;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -44,50 +49,210 @@ public final class Grokcap {
         Backend backend = Backends.choose(options.backend());
         Path out = options.outDir() != null ? options.outDir() : defaultRunDir(resolved);
         try (Device device = backend.create(options.threads())) {
-            Trainer trainer = new Trainer(resolved, data, device);
+            Trainer trainer = newTrainer(resolved, data, device);
             long parameters = trainer.model().layout().size();
             Provenance provenance = Provenance.capture(backend.name(), device.describe(), data.hash(), parameters);
             try (RunDirectory run = RunDirectory.create(out)) {
                 Map<String, Object> record = new LinkedHashMap<>();
                 record.put("config", resolved);
                 record.put("provenance", provenance);
+                if (options.checkpointEvery() > 0) {
+                    record.put(CHECKPOINT_EVERY, options.checkpointEvery());
+                }
                 run.writeRecord(record);
+                return continueRun(run, trainer, resolved, provenance, data, record, new ArrayList<>(),
+                        options.checkpointEvery(), options.listener());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing the run directory " + out + " failed: " + e.getMessage(), e);
+        }
+    }
 
-                List<Map<String, Double>> rows = new ArrayList<>();
-                Milestones milestones = new Milestones();
-                Trainer.Listener user = options.listener();
-                long start = System.nanoTime();
-                Map<String, Double> last = trainer.run((row, total) -> {
+    /**
+     * Continues a run from its newest checkpoint, as if it had never stopped: the metrics of steps after
+     * the checkpoint are cut from metrics.jsonl and made again, so the finished run's metrics and
+     * weights are bit-identical to those of an uninterrupted run. The config, seed and dataset are the
+     * checkpoint's; options choose the backend, threads, listener and (if &gt; 0) a new checkpoint interval.
+     */
+    public static RunResult resume(Path runDir, RunOptions options) {
+        try (RunDirectory run = RunDirectory.openForResume(runDir)) {
+            List<Path> checkpoints = run.checkpoints();
+            if (checkpoints.isEmpty()) {
+                throw new BadInputException("run " + runDir + " has no checkpoint to resume from (train with "
+                        + "--checkpoint-every N to write them)");
+            }
+            Path latest = checkpoints.get(checkpoints.size() - 1);
+            Map<String, String> meta = Checkpoint.readMetadata(latest);
+            ExperimentSpec spec = ConfigLoader.parse(required(latest, meta, "config"), false,
+                    latest + " __metadata__ config");
+            Provenance provenance = parseMetadata(latest, meta, "provenance", Provenance.class);
+            TokenizedDataset data = spec.task().generate(spec.train().seed());
+            if (!data.hash().equals(provenance.datasetHash())) {
+                throw new BadInputException(latest + ": the dataset generated now (SHA-256 " + data.hash()
+                        + ") differs from the run's (" + provenance.datasetHash() + "); it cannot continue exactly");
+            }
+            int every = options.checkpointEvery() > 0 ? options.checkpointEvery()
+                    : Checkpoint.integer(latest, meta, CHECKPOINT_EVERY, 1, Integer.MAX_VALUE);
+            long metricsBytes = parseMetadata(latest, meta, METRICS_BYTES, Long.class);
+            Backend backend = Backends.choose(options.backend());
+            try (Device device = backend.create(options.threads())) {
+                Trainer trainer = newTrainer(spec, data, device);
+                Checkpoint.restore(latest, trainer);
+                run.truncateMetrics(metricsBytes);
+                List<Map<String, Double>> rows = run.readMetrics();
+                Map<String, Object> record = run.readRecord();
+                @SuppressWarnings("unchecked")
+                List<Object> resumes = (List<Object>) record.computeIfAbsent("resumes", k -> new ArrayList<>());
+                Map<String, Object> resume = new LinkedHashMap<>();
+                resume.put("fromCheckpoint", run.path().relativize(latest).toString());
+                resume.put("step", trainer.optimizer().stepCount());
+                resume.put("provenance", Provenance.capture(backend.name(), device.describe(), data.hash(),
+                        trainer.model().layout().size()));
+                resumes.add(resume);
+                run.writeRecord(record);
+                return continueRun(run, trainer, spec, provenance, data, record, rows, every, options.listener());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("resuming the run in " + runDir + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static final String CHECKPOINT_EVERY = "checkpointEvery";
+    private static final String METRICS_BYTES = "metricsBytes";
+
+    /**
+     * The trainer for a resolved spec; sizes no flat buffer or this JVM's heap can hold are bad input,
+     * found before anything large is allocated.
+     */
+    private static Trainer newTrainer(ExperimentSpec resolved, TokenizedDataset data, Device device) {
+        ParamLayout layout;
+        try {
+            layout = ParamLayout.of(resolved.model());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("model: " + e.getMessage());
+        }
+        long bytes = 4L * Float.BYTES * layout.size(); // parameters, gradients and two AdamW moments
+        long heap = Runtime.getRuntime().maxMemory();
+        if (bytes > heap) {
+            throw new ConfigException(String.format("model: %,d parameters need %,d MiB for parameters, gradients "
+                    + "and AdamW moments alone, more than the JVM's %,d MiB heap (raise it with "
+                    + "GROKCAP_JAVA_OPTS=-Xmx...)", layout.size(), bytes >> 20, heap >> 20));
+        }
+        try {
+            return new Trainer(resolved, data, device);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("train: " + e.getMessage());
+        }
+    }
+
+    /** Trains the remaining steps and finishes the run directory: metrics, checkpoints, weights, plots, result. */
+    private static RunResult continueRun(RunDirectory run, Trainer trainer, ExperimentSpec resolved,
+                                         Provenance provenance, TokenizedDataset data, Map<String, Object> record,
+                                         List<Map<String, Double>> rows, int checkpointEvery, Trainer.Listener user)
+            throws IOException {
+        Milestones milestones = new Milestones();
+        rows.forEach(milestones::see);
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("config", Json.mapper().writeValueAsString(resolved));
+        meta.put("provenance", Json.mapper().writeValueAsString(provenance));
+        List<Path> existing = run.checkpoints();
+        Path[] lastGood = {existing.isEmpty() ? null : existing.get(existing.size() - 1)};
+        long start = System.nanoTime();
+        Map<String, Double> last;
+        try {
+            last = trainer.run(new Trainer.Listener() {
+                @Override
+                public void onMetrics(Map<String, Double> row, int total) {
                     rows.add(row);
                     milestones.see(row);
                     try {
                         run.appendMetrics(row);
                     } catch (IOException e) {
-                        throw new UncheckedIOException("cannot append to " + RunDirectory.METRICS, e);
+                        throw new UncheckedIOException("cannot append to " + run.path().resolve(RunDirectory.METRICS)
+                                + ": " + e.getMessage() + "; " + lastGoodCheckpoint(lastGood[0]), e);
                     }
                     if (user != null) {
                         user.onMetrics(row, total);
                     }
-                });
-                double wall = (System.nanoTime() - start) / 1e9;
+                }
 
-                device.toHost(trainer.model().params());
-                Map<String, String> meta = new LinkedHashMap<>();
-                meta.put("format", "grokcap");
-                meta.put("config", org.grokcap.io.Json.mapper().writeValueAsString(resolved));
-                meta.put("provenance", org.grokcap.io.Json.mapper().writeValueAsString(provenance));
-                meta.put("step", Integer.toString(trainer.optimizer().stepCount()));
-                run.writeWeights(trainer.model().layout(), trainer.model().params().host(), meta);
-                run.writePlots(resolved.name(), rows, new ArrayList<>(data.splits().keySet()));
+                @Override
+                public void afterUpdate(int updates, int total) {
+                    if (checkpointEvery > 0 && updates % checkpointEvery == 0 && updates < total) {
+                        lastGood[0] = checkpoint(run, trainer, updates, meta, checkpointEvery, lastGood[0]);
+                    }
+                }
+            });
+        } catch (TrainingDivergedException e) {
+            throw new TrainingDivergedException(e.getMessage() + "; " + lastGoodCheckpoint(lastGood[0]));
+        }
+        double wall = (System.nanoTime() - start) / 1e9;
+        if (last == null && !rows.isEmpty()) {
+            last = rows.get(rows.size() - 1); // resumed after the last row was written
+        }
 
-                RunResult result = new RunResult(run.path(), trainer.optimizer().stepCount(), parameters, wall, last,
-                        milestones.reached);
-                record.put("result", result);
-                run.writeRecord(record);
-                return result;
-            }
+        trainer.model().device().toHost(trainer.model().params());
+        Map<String, String> weightsMeta = new LinkedHashMap<>();
+        weightsMeta.put("format", "grokcap");
+        weightsMeta.putAll(meta);
+        weightsMeta.put(Checkpoint.STEP, Integer.toString(trainer.optimizer().stepCount()));
+        run.writeWeights(trainer.model().layout(), trainer.model().params().host(), weightsMeta);
+        run.writePlots(resolved.name(), rows, new ArrayList<>(data.splits().keySet()));
+
+        RunResult result = new RunResult(run.path(), trainer.optimizer().stepCount(), trainer.model().layout().size(),
+                wall, last, milestones.reached);
+        record.put("result", result);
+        run.writeRecord(record);
+        return result;
+    }
+
+    /**
+     * Writes the checkpoint after this many updates and returns its file. Parameters that are no longer
+     * finite stop the run instead: a checkpoint must be good to resume from.
+     */
+    private static Path checkpoint(RunDirectory run, Trainer trainer, int updates, Map<String, String> runMeta,
+                                   int every, Path previous) {
+        String bad = trainer.firstNonFiniteParameter();
+        if (bad != null) {
+            throw new TrainingDivergedException("training diverged at update " + updates
+                    + ": first non-finite tensor: parameter " + bad);
+        }
+        Path file = run.checkpointFile(updates);
+        try {
+            Map<String, String> meta = new LinkedHashMap<>(runMeta);
+            meta.put(METRICS_BYTES, Long.toString(run.metricsBytes()));
+            meta.put(CHECKPOINT_EVERY, Integer.toString(every));
+            return run.writeCheckpoint(updates, f -> Checkpoint.write(f, trainer, meta));
         } catch (IOException e) {
-            throw new UncheckedIOException("writing the run directory " + out + " failed: " + e.getMessage(), e);
+            throw new UncheckedIOException("writing checkpoint " + file + " failed: " + e.getMessage() + "; "
+                    + lastGoodCheckpoint(previous), e);
+        }
+    }
+
+    private static String lastGoodCheckpoint(Path file) {
+        return file == null ? "no checkpoint was written (see --checkpoint-every)"
+                : "the last good checkpoint is " + file;
+    }
+
+    private static String required(Path file, Map<String, String> meta, String key) {
+        String v = meta.get(key);
+        if (v == null) {
+            throw new BadInputException(file + ": __metadata__ has no " + key);
+        }
+        return v;
+    }
+
+    private static <T> T parseMetadata(Path file, Map<String, String> meta, String key, Class<T> type) {
+        String text = required(file, meta, key);
+        try {
+            T value = Json.mapper().readValue(text, type);
+            if (value == null) {
+                throw new BadInputException(file + ": __metadata__ " + key + " is null");
+            }
+            return value;
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            throw new BadInputException(file + ": __metadata__ " + key + " is not a valid " + type.getSimpleName()
+                    + ": " + e.getOriginalMessage(), e);
         }
     }
 

@@ -7,17 +7,37 @@ import java.nio.file.Path;
 /**
  * How to run an experiment, apart from the experiment itself.
  *
- * @param outDir   the run directory; null for runs/&lt;name&gt;-&lt;time&gt;
- * @param backend  a backend name, or null to choose (see {@link org.grokcap.backend.Backends})
- * @param threads  CPU threads; 0 for all cores
- * @param listener receives each metrics row; null for none
+ * @param outDir          the run directory; null for runs/&lt;name&gt;-&lt;time&gt; (ignored when resuming)
+ * @param backend         a backend name, or null to choose (see {@link org.grokcap.backend.Backends})
+ * @param threads         CPU threads; 0 for all cores
+ * @param listener        receives each metrics row; null for none
+ * @param checkpointEvery write a checkpoint after every this many updates; 0 for none (when resuming:
+ *                        0 keeps the interval the run was started with)
  */
-public record RunOptions(Path outDir, String backend, int threads, Trainer.Listener listener) {
+public record RunOptions(Path outDir, String backend, int threads, Trainer.Listener listener, int checkpointEvery) {
+    public RunOptions {
+        if (checkpointEvery < 0) {
+            throw new BadInputException("checkpoint interval " + checkpointEvery + ": must be at least 0");
+        }
+    }
+
+    public RunOptions(Path outDir, String backend, int threads, Trainer.Listener listener) {
+        this(outDir, backend, threads, listener, 0);
+    }
+
     public static RunOptions defaults() {
-        return new RunOptions(null, null, 0, null);
+        return new RunOptions(null, null, 0, null, 0);
     }
 
     public RunOptions withListener(Trainer.Listener l) {
-        return new RunOptions(outDir, backend, threads, l);
+        return new RunOptions(outDir, backend, threads, l, checkpointEvery);
+    }
+
+    public RunOptions withOutDir(Path dir) {
+        return new RunOptions(dir, backend, threads, listener, checkpointEvery);
+    }
+
+    public RunOptions withCheckpointEvery(int every) {
+        return new RunOptions(outDir, backend, threads, listener, every);
     }
 }

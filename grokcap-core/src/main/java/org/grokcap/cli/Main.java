@@ -29,7 +29,9 @@ import java.util.Map;
  */
 public final class Main {
     static final String USAGE = """
-            usage: grokcap train CONFIG [--out DIR] [--max-steps N] [--seed S] [--backend B] [--threads N] [--quiet]
+            usage: grokcap train CONFIG [--out DIR] [--max-steps N] [--seed S] [--backend B] [--threads N]
+                                 [--checkpoint-every N] [--quiet]
+                   grokcap train --resume RUN_DIR [--backend B] [--threads N] [--checkpoint-every N] [--quiet]
                    grokcap info
                    grokcap bench modular-addition|gpt2-small-cpu [--threads N] [--backend B] [--epochs N] [--warmup N]
             options for every command: --debug (stack traces), --help""";
@@ -71,7 +73,19 @@ public final class Main {
     }
 
     private static int train(Args a, PrintStream out, PrintStream err) throws Exception {
-        a.allow("--out", "--max-steps", "--seed", "--backend", "--threads", "--quiet", "--debug");
+        int threads = a.has("--threads") ? a.intValue("--threads", 1) : 0;
+        int every = a.has("--checkpoint-every") ? a.intValue("--checkpoint-every", 1) : 0;
+        Progress progress = new Progress(err, a.flag("--quiet"));
+        if (a.has("--resume")) {
+            a.allow("--resume", "--backend", "--threads", "--checkpoint-every", "--quiet", "--debug");
+            a.noMorePositionals(0);
+            RunResult result = Grokcap.resume(Path.of(a.value("--resume")),
+                    new RunOptions(null, a.value("--backend"), threads, progress, every));
+            progress.finish();
+            printSummary(result, out);
+            return 0;
+        }
+        a.allow("--out", "--max-steps", "--seed", "--backend", "--threads", "--checkpoint-every", "--quiet", "--debug");
         String config = a.positional(0, "CONFIG");
         a.noMorePositionals(1);
         ExperimentSpec spec = ConfigLoader.load(Path.of(config));
@@ -85,9 +99,7 @@ public final class Main {
             }
         }
         Path outDir = a.has("--out") ? Path.of(a.value("--out")) : null;
-        int threads = a.has("--threads") ? a.intValue("--threads", 1) : 0;
-        Progress progress = new Progress(err, a.flag("--quiet"));
-        RunResult result = Grokcap.train(spec, new RunOptions(outDir, a.value("--backend"), threads, progress));
+        RunResult result = Grokcap.train(spec, new RunOptions(outDir, a.value("--backend"), threads, progress, every));
         progress.finish();
         printSummary(result, out);
         return 0;
