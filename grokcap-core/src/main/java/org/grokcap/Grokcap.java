@@ -86,6 +86,7 @@ public final class Grokcap {
             ExperimentSpec spec = ConfigLoader.parse(required(latest, meta, "config"), false,
                     latest + " __metadata__ config");
             Provenance provenance = parseMetadata(latest, meta, "provenance", Provenance.class);
+            Checkpoint.integer(latest, meta, Checkpoint.STEP, 0, spec.train().steps());
             TokenizedDataset data = spec.task().generate(spec.train().seed());
             if (!data.hash().equals(provenance.datasetHash())) {
                 throw new BadInputException(latest + ": the dataset generated now (SHA-256 " + data.hash()
@@ -121,15 +122,16 @@ public final class Grokcap {
     private static final String METRICS_BYTES = "metricsBytes";
 
     /**
-     * The trainer for a resolved spec; sizes no flat buffer or this JVM's heap can hold are bad input,
-     * found before anything large is allocated.
+     * The parameter layout of a spec whose sizes are resolved (see {@link ModelConfig#withData}); bad
+     * input when no flat buffer, or this JVM's heap, can hold the parameters, gradients and moments.
+     * Nothing large is allocated.
      */
-    private static Trainer newTrainer(ExperimentSpec resolved, TokenizedDataset data, Device device) {
+    public static ParamLayout requireFits(ExperimentSpec resolved) {
         ParamLayout layout;
         try {
             layout = ParamLayout.of(resolved.model());
         } catch (IllegalArgumentException e) {
-            throw new ConfigException("model: " + e.getMessage());
+            throw new ConfigException("model (layers, dModel, dMlp, vocabulary): " + e.getMessage());
         }
         long bytes = 4L * Float.BYTES * layout.size(); // parameters, gradients and two AdamW moments
         long heap = Runtime.getRuntime().maxMemory();
@@ -138,10 +140,16 @@ public final class Grokcap {
                     + "and AdamW moments alone, more than the JVM's %,d MiB heap (raise it with "
                     + "GROKCAP_JAVA_OPTS=-Xmx...)", layout.size(), bytes >> 20, heap >> 20));
         }
+        return layout;
+    }
+
+    /** The trainer for a resolved spec, once {@link #requireFits} passes; impossible batch sizes are bad input. */
+    private static Trainer newTrainer(ExperimentSpec resolved, TokenizedDataset data, Device device) {
+        requireFits(resolved);
         try {
             return new Trainer(resolved, data, device);
         } catch (IllegalArgumentException e) {
-            throw new ConfigException("train: " + e.getMessage());
+            throw new ConfigException("train (batchSize, evalBatchSize): " + e.getMessage());
         }
     }
 

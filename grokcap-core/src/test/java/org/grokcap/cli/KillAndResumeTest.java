@@ -63,6 +63,11 @@ class KillAndResumeTest {
                 Thread.sleep(2);
             }
             assertTrue(child.isAlive(), "the child finished before the kill");
+            // While it runs, no other process may write its directory.
+            assertEquals(2, main("train", "--resume", killed.toString(), "--quiet"));
+            assertTrue(err.toString().contains("is in use by another grokcap run (process " + child.pid() + ")"),
+                    err.toString());
+            err.reset();
         } finally {
             child.destroyForcibly();
         }
