@@ -7,7 +7,10 @@ import org.grokcap.config.ConfigLoader;
 import org.grokcap.config.ExperimentSpec;
 import org.grokcap.data.TokenizedDataset;
 import org.grokcap.config.ConfigException;
+import org.grokcap.io.HuggingFaceGpt2;
 import org.grokcap.io.Json;
+import org.grokcap.io.Safetensors;
+import org.grokcap.io.SafetensorsException;
 import org.grokcap.io.Provenance;
 import org.grokcap.io.RunDirectory;
 import org.grokcap.model.ModelConfig;
@@ -18,6 +21,7 @@ import org.grokcap.train.TrainingDivergedException;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -115,6 +119,54 @@ public final class Grokcap {
             }
         } catch (IOException e) {
             throw new UncheckedIOException("resuming the run in " + runDir + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Exports a run's newest parameters (final weights, else newest checkpoint) as a Hugging Face
+     * GPT-2 checkpoint: outDir/model.safetensors and outDir/config.json (see {@link HuggingFaceGpt2}).
+     * Returns the file the parameters came from.
+     */
+    public static Path exportGpt2(Path runDir, Path outDir) {
+        try {
+            Path source = RunDirectory.latestWeights(runDir);
+            Map<String, String> meta = Checkpoint.metadataOf(source);
+            ExperimentSpec spec = ConfigLoader.parse(required(source, meta, "config"), false, source + " __metadata__ config");
+            ParamLayout layout = requireFits(spec);
+            float[] params = new float[layout.size()];
+            Safetensors.readParams(source, layout, params);
+            Map<String, String> exportMeta = new LinkedHashMap<>();
+            exportMeta.put("grokcap_source", source.toAbsolutePath().normalize().toString());
+            exportMeta.put("grokcap_step", meta.getOrDefault(Checkpoint.STEP, "unknown"));
+            HuggingFaceGpt2.export(spec.model(), params, outDir, exportMeta);
+            return source;
+        } catch (SafetensorsException e) {
+            throw new BadInputException(e.getMessage(), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("exporting " + runDir + " to " + outDir + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Imports a Hugging Face GPT-2 checkpoint directory (config.json + model.safetensors) as a grokcap
+     * weights file, with the model config in its metadata (key "model").
+     */
+    public static HuggingFaceGpt2.Imported importGpt2(Path hfDir, Path weightsFile) {
+        try {
+            HuggingFaceGpt2.Imported imported = HuggingFaceGpt2.importModel(hfDir);
+            if (Files.exists(weightsFile)) {
+                throw new BadInputException(weightsFile + " already exists; choose another --out");
+            }
+            Path parent = weightsFile.toAbsolutePath().getParent();
+            Files.createDirectories(parent);
+            Map<String, String> meta = new LinkedHashMap<>();
+            meta.put("format", "grokcap");
+            meta.put("model", Json.mapper().writeValueAsString(imported.config()));
+            meta.put("grokcap_source", hfDir.toAbsolutePath().normalize().toString());
+            Safetensors.write(weightsFile, ParamLayout.of(imported.config()), imported.params(), meta);
+            return imported;
+        } catch (IOException e) {
+            throw new UncheckedIOException("importing " + hfDir + " failed: " + e.getMessage(), e);
         }
     }
 

@@ -12,6 +12,7 @@ import org.grokcap.bench.EpochBenchmark;
 import org.grokcap.bench.StepBenchmark;
 import org.grokcap.config.ConfigLoader;
 import org.grokcap.config.ExperimentSpec;
+import org.grokcap.io.HuggingFaceGpt2;
 import org.grokcap.io.Json;
 import org.grokcap.io.Provenance;
 
@@ -32,6 +33,8 @@ public final class Main {
             usage: grokcap train CONFIG [--out DIR] [--max-steps N] [--seed S] [--backend B] [--threads N]
                                  [--checkpoint-every N] [--quiet]
                    grokcap train --resume RUN_DIR [--backend B] [--threads N] [--checkpoint-every N] [--quiet]
+                   grokcap export RUN_DIR --out DIR [--format gpt2]
+                   grokcap import HF_DIR --out WEIGHTS.safetensors
                    grokcap info
                    grokcap bench modular-addition|gpt2-small-cpu [--threads N] [--backend B] [--epochs N] [--warmup N]
             options for every command: --debug (stack traces), --help""";
@@ -54,6 +57,8 @@ public final class Main {
             return switch (a.command) {
                 case "train" -> train(a, out, err);
                 case "info" -> info(a, out);
+                case "export" -> export(a, out);
+                case "import" -> importGpt2(a, out);
                 case "bench" -> bench(a, out, err);
                 default -> throw new BadInputException("unknown command '" + a.command + "'\n" + USAGE);
             };
@@ -103,6 +108,50 @@ public final class Main {
         progress.finish();
         printSummary(result, out);
         return 0;
+    }
+
+    private static int export(Args a, PrintStream out) throws Exception {
+        a.allow("--out", "--format", "--debug");
+        Path run = Path.of(a.positional(0, "RUN_DIR"));
+        a.noMorePositionals(1);
+        String format = a.has("--format") ? a.value("--format") : "gpt2";
+        if (format.equals("llama")) {
+            throw new BadInputException("--format llama: Llama-style export needs the Llama model variant (RMSNorm, "
+                    + "rotary positions, SwiGLU) of issue 6, which has not landed; grokcap's models export as gpt2");
+        }
+        if (!format.equals("gpt2")) {
+            throw new BadInputException("--format " + format + ": must be gpt2");
+        }
+        Path dir = Path.of(required(a, "--out"));
+        Path source = Grokcap.exportGpt2(run, dir);
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("source", source.toString());
+        json.put("format", format);
+        json.put("weights", dir.resolve(HuggingFaceGpt2.WEIGHTS).toString());
+        json.put("config", dir.resolve(HuggingFaceGpt2.CONFIG).toString());
+        out.println(Json.mapper().writeValueAsString(json));
+        return 0;
+    }
+
+    private static int importGpt2(Args a, PrintStream out) throws Exception {
+        a.allow("--out", "--debug");
+        Path dir = Path.of(a.positional(0, "HF_DIR"));
+        a.noMorePositionals(1);
+        Path file = Path.of(required(a, "--out"));
+        HuggingFaceGpt2.Imported imported = Grokcap.importGpt2(dir, file);
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("weights", file.toString());
+        json.put("parameters", imported.params().length);
+        json.put("model", imported.config());
+        out.println(Json.mapper().writeValueAsString(json));
+        return 0;
+    }
+
+    private static String required(Args a, String option) {
+        if (!a.has(option)) {
+            throw new BadInputException("missing " + option + "\n" + USAGE);
+        }
+        return a.value(option);
     }
 
     private static void printSummary(RunResult r, PrintStream out) throws Exception {

@@ -215,7 +215,12 @@ public final class RunDirectory implements Closeable {
 
     /** The checkpoints present, oldest first. */
     public List<Path> checkpoints() throws IOException {
-        Path cdir = dir.resolve(CHECKPOINTS);
+        return checkpoints(dir);
+    }
+
+    /** The checkpoints of the run in runDir, oldest first (none if it has no checkpoints folder). */
+    public static List<Path> checkpoints(Path runDir) throws IOException {
+        Path cdir = runDir.resolve(CHECKPOINTS);
         if (!Files.isDirectory(cdir)) {
             return List.of();
         }
@@ -238,6 +243,24 @@ public final class RunDirectory implements Closeable {
             Files.deleteIfExists(all.get(i));
         }
         return file;
+    }
+
+    /**
+     * The newest parameters of a run, without opening it for writing: its final weights, else its
+     * newest checkpoint; bad input when it has neither.
+     */
+    public static Path latestWeights(Path runDir) throws IOException {
+        if (!Files.isDirectory(runDir)) {
+            throw new BadInputException("run directory not found: " + runDir);
+        }
+        if (Files.isRegularFile(runDir.resolve(WEIGHTS))) {
+            return runDir.resolve(WEIGHTS);
+        }
+        List<Path> all = checkpoints(runDir);
+        if (all.isEmpty()) {
+            throw new BadInputException(runDir + " holds neither " + WEIGHTS + " nor a checkpoint");
+        }
+        return all.get(all.size() - 1);
     }
 
     /** run.json as written. */

@@ -227,14 +227,26 @@ public final class Safetensors {
      */
     public static Map<String, String> readInto(Path file, ParamLayout layout, Map<String, float[]> groups,
                                                List<Tensor> extra) throws IOException {
-        List<Slice> wanted = slices(layout, groups, extra);
+        return read(file, slices(layout, groups, extra), false);
+    }
+
+    /**
+     * Loads the layout's tensors, by name and with their shapes, into flat from a file that may hold
+     * other tensors too (a checkpoint's optimizer state); returns the metadata.
+     */
+    public static Map<String, String> readParams(Path file, ParamLayout layout, float[] flat) throws IOException {
+        return read(file, slices(layout, Map.of("", flat), List.of()), true);
+    }
+
+    /** Reads the wanted slices, checking names and shapes first; other tensors are an error unless allowed. */
+    private static Map<String, String> read(Path file, List<Slice> wanted, boolean othersAllowed) throws IOException {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             Header header = readHeader(file, channel);
             Map<String, Entry> byName = new HashMap<>();
             Set<String> expected = new HashSet<>();
             wanted.forEach(w -> expected.add(w.name()));
             for (Entry e : header.entries()) {
-                if (!expected.contains(e.name())) {
+                if (!expected.contains(e.name()) && !othersAllowed) {
                     throw new SafetensorsException(file, "unexpected tensor " + quote(e.name())
                             + ": expected shape none (not a tensor of this model), found " + Arrays.toString(e.shape()));
                 }

@@ -81,14 +81,7 @@ public final class Checkpoint {
 
     /** The metadata alone (header checked in full); bad input when the file is not a grokcap checkpoint. */
     public static Map<String, String> readMetadata(Path file) {
-        Map<String, String> meta;
-        try {
-            meta = Safetensors.readMetadata(file);
-        } catch (SafetensorsException e) {
-            throw new BadInputException("corrupt checkpoint " + e.getMessage(), e);
-        } catch (IOException e) {
-            throw new BadInputException("cannot read checkpoint " + file + ": " + e.getMessage(), e);
-        }
+        Map<String, String> meta = metadataOf(file);
         if (!FORMAT.equals(meta.get("format"))) {
             throw new BadInputException(file + ": not a grokcap checkpoint (__metadata__ format is "
                     + (meta.get("format") == null ? "missing" : "'" + meta.get("format") + "'") + ")");
@@ -98,6 +91,17 @@ public final class Checkpoint {
                     + " is not the supported " + FORMAT_VERSION);
         }
         return meta;
+    }
+
+    /** The metadata of any safetensors file grokcap wrote (checkpoint or weights); damage is bad input. */
+    public static Map<String, String> metadataOf(Path file) {
+        try {
+            return Safetensors.readMetadata(file);
+        } catch (SafetensorsException e) {
+            throw new BadInputException("corrupt checkpoint " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new BadInputException("cannot read checkpoint " + file + ": " + e.getMessage(), e);
+        }
     }
 
     /**
