@@ -150,6 +150,41 @@ class HuggingFaceGpt2Test {
         assertTrue(e.getMessage().contains("only gpt2 is supported"), e.getMessage());
     }
 
+    @Test
+    void aPlainHuggingFaceGpt2Imports(@TempDir Path dir) throws Exception {
+        // GPT-2 as transformers saves it: names without "transformer.", lm_head tied to wte (absent),
+        // the causal-mask buffers, and a config with GPT-2's fields only.
+        ModelConfig cfg = new ModelConfig(10, 10, 4, 2, 8, 2, 32, org.grokcap.model.Activation.GELU, true, true, true,
+                false, null, null);
+        ParamLayout layout = ParamLayout.of(cfg);
+        float[] params = new float[layout.size()];
+        java.util.Random rnd = new java.util.Random(1);
+        for (int i = 0; i < params.length; i++) {
+            params[i] = (float) rnd.nextGaussian();
+        }
+        ParamLayout.Tensor wte = layout.get("wte");
+        System.arraycopy(params, wte.offset(), params, layout.get("unembed.weight").offset(), wte.size()); // tied
+        Path export = dir.resolve("full");
+        HuggingFaceGpt2.export(cfg, params, export, Map.of());
+        Path plain = dir.resolve("plain");
+        Files.createDirectories(plain);
+        List<Safetensors.Tensor> tensors = new ArrayList<>();
+        for (Safetensors.Tensor t : Safetensors.read(export.resolve(HuggingFaceGpt2.WEIGHTS)).tensors().values()) {
+            if (!t.name().equals("lm_head.weight")) {
+                String name = t.name().substring("transformer.".length());
+                tensors.add(new Safetensors.Tensor(name, t.shape(), t.data()));
+            }
+        }
+        tensors.add(new Safetensors.Tensor("h.0.attn.bias", new int[]{1, 1, 4, 4}, new float[16]));
+        Safetensors.write(plain.resolve(HuggingFaceGpt2.WEIGHTS), tensors, Map.of("format", "pt"));
+        Files.writeString(plain.resolve(HuggingFaceGpt2.CONFIG), """
+                {"model_type":"gpt2","vocab_size":10,"n_positions":4,"n_embd":8,"n_layer":2,"n_head":2,
+                 "n_inner":null,"activation_function":"gelu_new","layer_norm_epsilon":1e-05}""");
+        HuggingFaceGpt2.Imported back = HuggingFaceGpt2.importModel(plain);
+        assertEquals(cfg, back.config());
+        assertArrayEquals(params, back.params());
+    }
+
     /** /usr/bin/python3 when it imports torch; otherwise the test is skipped with the reason. */
     private static String torchPython() throws Exception {
         String python = "/usr/bin/python3";
