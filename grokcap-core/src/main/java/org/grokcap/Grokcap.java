@@ -61,7 +61,7 @@ public final class Grokcap {
                 record.put("config", resolved);
                 record.put("provenance", provenance);
                 if (options.checkpointEvery() > 0) {
-                    record.put(CHECKPOINT_EVERY, options.checkpointEvery());
+                    record.put(Checkpoint.CHECKPOINT_EVERY, options.checkpointEvery());
                 }
                 run.writeRecord(record);
                 return continueRun(run, trainer, resolved, provenance, data, record, new ArrayList<>(),
@@ -86,24 +86,20 @@ public final class Grokcap {
                         + "--checkpoint-every N to write them)");
             }
             Path latest = checkpoints.get(checkpoints.size() - 1);
-            Map<String, String> meta = Checkpoint.readMetadata(latest);
-            ExperimentSpec spec = ConfigLoader.parse(required(latest, meta, "config"), false,
-                    latest + " __metadata__ config");
-            Provenance provenance = parseMetadata(latest, meta, "provenance", Provenance.class);
-            Checkpoint.integer(latest, meta, Checkpoint.STEP, 0, spec.train().steps());
+            Checkpoint.Info info = Checkpoint.readInfo(latest);
+            ExperimentSpec spec = info.spec();
+            Provenance provenance = info.provenance();
             TokenizedDataset data = spec.task().generate(spec.train().seed());
             if (!data.hash().equals(provenance.datasetHash())) {
                 throw new BadInputException(latest + ": the dataset generated now (SHA-256 " + data.hash()
                         + ") differs from the run's (" + provenance.datasetHash() + "); it cannot continue exactly");
             }
-            int every = options.checkpointEvery() > 0 ? options.checkpointEvery()
-                    : Checkpoint.integer(latest, meta, CHECKPOINT_EVERY, 1, Integer.MAX_VALUE);
-            long metricsBytes = parseMetadata(latest, meta, METRICS_BYTES, Long.class);
+            int every = options.checkpointEvery() > 0 ? options.checkpointEvery() : info.checkpointEvery();
             Backend backend = Backends.choose(options.backend());
             try (Device device = backend.create(options.threads())) {
                 Trainer trainer = newTrainer(spec, data, device);
                 Checkpoint.restore(latest, trainer);
-                run.truncateMetrics(metricsBytes);
+                run.truncateMetrics(info.metricsBytes());
                 List<Map<String, Double>> rows = run.readMetrics();
                 Map<String, Object> record = run.readRecord();
                 @SuppressWarnings("unchecked")
@@ -130,8 +126,8 @@ public final class Grokcap {
     public static Path exportGpt2(Path runDir, Path outDir) {
         try {
             Path source = RunDirectory.latestWeights(runDir);
-            Map<String, String> meta = Checkpoint.metadataOf(source);
-            ExperimentSpec spec = ConfigLoader.parse(required(source, meta, "config"), false, source + " __metadata__ config");
+            Map<String, String> meta = Checkpoint.metadataOf(source, "weights");
+            ExperimentSpec spec = Checkpoint.config(source, meta);
             ParamLayout layout = requireFits(spec);
             float[] params = new float[layout.size()];
             Safetensors.readParams(source, layout, params);
@@ -170,8 +166,6 @@ public final class Grokcap {
         }
     }
 
-    private static final String CHECKPOINT_EVERY = "checkpointEvery";
-    private static final String METRICS_BYTES = "metricsBytes";
 
     /**
      * The parameter layout of a spec whose sizes are resolved (see {@link ModelConfig#withData}); bad
@@ -280,8 +274,8 @@ public final class Grokcap {
         Path file = run.checkpointFile(updates);
         try {
             Map<String, String> meta = new LinkedHashMap<>(runMeta);
-            meta.put(METRICS_BYTES, Long.toString(run.metricsBytes()));
-            meta.put(CHECKPOINT_EVERY, Integer.toString(every));
+            meta.put(Checkpoint.METRICS_BYTES, Long.toString(run.metricsBytes()));
+            meta.put(Checkpoint.CHECKPOINT_EVERY, Integer.toString(every));
             return run.writeCheckpoint(updates, f -> Checkpoint.write(f, trainer, meta));
         } catch (IOException e) {
             throw new UncheckedIOException("writing checkpoint " + file + " failed: " + e.getMessage() + "; "
@@ -292,28 +286,6 @@ public final class Grokcap {
     private static String lastGoodCheckpoint(Path file) {
         return file == null ? "no checkpoint was written (see --checkpoint-every)"
                 : "the last good checkpoint is " + file;
-    }
-
-    private static String required(Path file, Map<String, String> meta, String key) {
-        String v = meta.get(key);
-        if (v == null) {
-            throw new BadInputException(file + ": __metadata__ has no " + key);
-        }
-        return v;
-    }
-
-    private static <T> T parseMetadata(Path file, Map<String, String> meta, String key, Class<T> type) {
-        String text = required(file, meta, key);
-        try {
-            T value = Json.mapper().readValue(text, type);
-            if (value == null) {
-                throw new BadInputException(file + ": __metadata__ " + key + " is null");
-            }
-            return value;
-        } catch (com.fasterxml.jackson.core.JacksonException e) {
-            throw new BadInputException(file + ": __metadata__ " + key + " is not a valid " + type.getSimpleName()
-                    + ": " + e.getOriginalMessage(), e);
-        }
     }
 
     private static Path defaultRunDir(ExperimentSpec spec) {

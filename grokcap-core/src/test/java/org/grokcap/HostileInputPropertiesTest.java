@@ -15,6 +15,7 @@ import org.grokcap.config.ConfigLoader;
 import org.grokcap.config.ExperimentSpec;
 import org.grokcap.data.TokenizedDataset;
 import org.grokcap.io.Json;
+import org.grokcap.io.Provenance;
 import org.grokcap.model.ModelConfig;
 import org.grokcap.train.Checkpoint;
 import org.grokcap.train.Trainer;
@@ -139,7 +140,10 @@ class HostileInputPropertiesTest {
             try {
                 Trainer trainer = new Trainer(RESOLVED.withTrain(RESOLVED.train().withSteps(3)), DATA, new ReferenceDevice());
                 trainer.run((row, total) -> {});
-                Checkpoint.write(file, trainer, Map.of("config", Json.mapper().writeValueAsString(RESOLVED)));
+                Provenance provenance = Provenance.capture("reference", "test", DATA.hash(), trainer.model().layout().size());
+                Checkpoint.write(file, trainer, Map.of(Checkpoint.CONFIG, Json.mapper().writeValueAsString(RESOLVED),
+                        Checkpoint.PROVENANCE, Json.mapper().writeValueAsString(provenance),
+                        Checkpoint.METRICS_BYTES, "300", Checkpoint.CHECKPOINT_EVERY, "3"));
                 goodCheckpoint = Files.readAllBytes(file);
             } finally {
                 Files.deleteIfExists(file);
@@ -176,14 +180,21 @@ class HostileInputPropertiesTest {
         Path path = Files.createTempFile("grokcap-fuzz", ".safetensors");
         try {
             Files.write(path, bytes);
-            Trainer trainer = new Trainer(RESOLVED, DATA, new ReferenceDevice());
-            Checkpoint.restore(path, trainer);
+            // The two ways a resume reads a checkpoint: its metadata, then its tensors into a trainer.
+            expectOnlyBadInput(header, () -> Checkpoint.readInfo(path));
+            expectOnlyBadInput(header, () -> Checkpoint.restore(path, new Trainer(RESOLVED, DATA, new ReferenceDevice())));
+        } finally {
+            Files.deleteIfExists(path);
+        }
+    }
+
+    private static void expectOnlyBadInput(JsonNode header, Runnable read) {
+        try {
+            read.run();
         } catch (BadInputException expected) {
             // the one allowed failure
         } catch (Throwable t) {
             fail("checkpoint header " + header + " ended in " + t, t);
-        } finally {
-            Files.deleteIfExists(path);
         }
     }
 }

@@ -62,12 +62,7 @@ public final class RunDirectory implements Closeable {
         if (Files.exists(abs) && !Files.isDirectory(abs)) {
             throw new BadInputException("output directory " + dir + " exists and is not a directory");
         }
-        for (String f : List.of(RUN_JSON, METRICS, WEIGHTS)) {
-            if (Files.exists(abs.resolve(f))) {
-                throw new BadInputException("output directory " + dir + " already holds a run (" + f
-                        + "); choose another --out");
-            }
-        }
+        requireNoRun(abs, dir);
         try {
             Files.createDirectories(abs);
         } catch (IOException | SecurityException e) {
@@ -77,15 +72,22 @@ public final class RunDirectory implements Closeable {
             throw new BadInputException("output directory " + dir + " is not writable");
         }
         FileChannel lock = lock(abs, dir);
-        // Again under the lock: another run may have started here between the check above and the lock.
+        try {
+            requireNoRun(abs, dir); // again under the lock: another run may have started here meanwhile
+        } catch (BadInputException e) {
+            unlock(abs, lock);
+            throw e;
+        }
+        return new RunDirectory(abs, lock);
+    }
+
+    private static void requireNoRun(Path abs, Path shown) {
         for (String f : List.of(RUN_JSON, METRICS, WEIGHTS)) {
             if (Files.exists(abs.resolve(f))) {
-                unlock(abs, lock);
-                throw new BadInputException("output directory " + dir + " already holds a run (" + f
+                throw new BadInputException("output directory " + shown + " already holds a run (" + f
                         + "); choose another --out");
             }
         }
-        return new RunDirectory(abs, lock);
     }
 
     /**

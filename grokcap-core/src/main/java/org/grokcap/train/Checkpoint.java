@@ -1,8 +1,13 @@
 package org.grokcap.train;
 
 import org.apache.commons.rng.core.RandomProviderDefaultState;
+import com.fasterxml.jackson.core.JacksonException;
 import org.grokcap.BadInputException;
 import org.grokcap.backend.Device;
+import org.grokcap.config.ConfigLoader;
+import org.grokcap.config.ExperimentSpec;
+import org.grokcap.io.Json;
+import org.grokcap.io.Provenance;
 import org.grokcap.io.Safetensors;
 import org.grokcap.io.SafetensorsException;
 import org.grokcap.model.Transformer;
@@ -33,6 +38,11 @@ public final class Checkpoint {
     public static final String FORMAT = "grokcap-checkpoint";
     public static final String FORMAT_VERSION = "1";
     public static final String STEP = "step";
+    public static final String CONFIG = "config";
+    public static final String PROVENANCE = "provenance";
+    /** The length of metrics.jsonl when the checkpoint was written. */
+    public static final String METRICS_BYTES = "metricsBytes";
+    public static final String CHECKPOINT_EVERY = "checkpointEvery";
     static final String M = "adam.m.";
     static final String V = "adam.v.";
     static final String ORDER = "batch.order";
@@ -81,7 +91,7 @@ public final class Checkpoint {
 
     /** The metadata alone (header checked in full); bad input when the file is not a grokcap checkpoint. */
     public static Map<String, String> readMetadata(Path file) {
-        Map<String, String> meta = metadataOf(file);
+        Map<String, String> meta = metadataOf(file, "checkpoint");
         if (!FORMAT.equals(meta.get("format"))) {
             throw new BadInputException(file + ": not a grokcap checkpoint (__metadata__ format is "
                     + (meta.get("format") == null ? "missing" : "'" + meta.get("format") + "'") + ")");
@@ -93,14 +103,61 @@ public final class Checkpoint {
         return meta;
     }
 
-    /** The metadata of any safetensors file grokcap wrote (checkpoint or weights); damage is bad input. */
-    public static Map<String, String> metadataOf(Path file) {
+    /**
+     * What a run's checkpoint says about the run, every value checked.
+     *
+     * @param spec            the resolved experiment
+     * @param provenance      the run's provenance (its dataset hash must match the data made again)
+     * @param step            updates applied, in [0, spec's steps]
+     * @param checkpointEvery the run's checkpoint interval
+     * @param metricsBytes    the length of metrics.jsonl at the checkpoint
+     */
+    public record Info(ExperimentSpec spec, Provenance provenance, int step, int checkpointEvery, long metricsBytes) {}
+
+    /** Reads and checks a checkpoint's metadata (no tensor data); every problem is bad input naming the file and key. */
+    public static Info readInfo(Path file) {
+        Map<String, String> meta = readMetadata(file);
+        ExperimentSpec spec = config(file, meta);
+        Provenance provenance = json(file, meta, PROVENANCE, Provenance.class);
+        return new Info(spec, provenance, integer(file, meta, STEP, 0, spec.train().steps()),
+                integer(file, meta, CHECKPOINT_EVERY, 1, Integer.MAX_VALUE),
+                number(file, meta, METRICS_BYTES, 0, Long.MAX_VALUE));
+    }
+
+    /** The experiment in a grokcap file's metadata (key "config"). */
+    public static ExperimentSpec config(Path file, Map<String, String> meta) {
+        return ConfigLoader.parse(required(file, meta, CONFIG), false, file + " __metadata__ " + CONFIG);
+    }
+
+    private static String required(Path file, Map<String, String> meta, String key) {
+        String v = meta.get(key);
+        if (v == null) {
+            throw new BadInputException(file + ": __metadata__ has no " + key);
+        }
+        return v;
+    }
+
+    private static <T> T json(Path file, Map<String, String> meta, String key, Class<T> type) {
+        try {
+            T value = Json.mapper().readValue(required(file, meta, key), type);
+            if (value == null) {
+                throw new BadInputException(file + ": __metadata__ " + key + " is null");
+            }
+            return value;
+        } catch (JacksonException e) {
+            throw new BadInputException(file + ": __metadata__ " + key + " is not a valid " + type.getSimpleName()
+                    + ": " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** The metadata of any safetensors file grokcap wrote (what: "checkpoint", "weights"); damage is bad input. */
+    public static Map<String, String> metadataOf(Path file, String what) {
         try {
             return Safetensors.readMetadata(file);
         } catch (SafetensorsException e) {
-            throw new BadInputException("corrupt checkpoint " + e.getMessage(), e);
+            throw new BadInputException("corrupt " + what + " " + e.getMessage(), e);
         } catch (IOException e) {
-            throw new BadInputException("cannot read checkpoint " + file + ": " + e.getMessage(), e);
+            throw new BadInputException("cannot read " + what + " " + file + ": " + e.getMessage(), e);
         }
     }
 
@@ -180,10 +237,14 @@ public final class Checkpoint {
     }
 
     /** A whole number from the metadata in [min, max], or bad input naming the file and key. */
-    public static int integer(Path file, Map<String, String> meta, String key, int min, int max) {
+    static int integer(Path file, Map<String, String> meta, String key, int min, int max) {
+        return (int) number(file, meta, key, min, max);
+    }
+
+    private static long number(Path file, Map<String, String> meta, String key, long min, long max) {
         String s = meta.get(key);
         try {
-            int x = Integer.parseInt(s == null ? "" : s);
+            long x = Long.parseLong(s == null ? "" : s);
             if (x >= min && x <= max) {
                 return x;
             }
