@@ -8,13 +8,22 @@ import org.grokcap.backend.Device;
 import org.grokcap.config.ConfigLoader;
 import org.grokcap.config.ExperimentSpec;
 import org.grokcap.data.TokenizedDataset;
+import org.grokcap.config.ConfigException;
+import org.grokcap.io.HuggingFaceGpt2;
+import org.grokcap.io.Json;
+import org.grokcap.io.Safetensors;
+import org.grokcap.io.SafetensorsException;
 import org.grokcap.io.Provenance;
 import org.grokcap.io.RunDirectory;
 import org.grokcap.model.ModelConfig;
+import org.grokcap.model.ParamLayout;
+import org.grokcap.train.Checkpoint;
 import org.grokcap.train.Trainer;
+import org.grokcap.train.TrainingDivergedException;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -49,28 +58,183 @@ public final class Grokcap {
         }
         Path out = options.outDir() != null ? options.outDir() : defaultRunDir(resolved);
         try (Device device = backend.create(options.threads())) {
-            Trainer trainer = new Trainer(resolved, data, device);
+            Trainer trainer = newTrainer(resolved, data, device);
             long parameters = trainer.model().layout().size();
             Provenance provenance = Provenance.capture(backend.name(), device.describe(), data.hash(), parameters);
             try (RunDirectory run = RunDirectory.create(out);
-                 ProgressRecorder progress = options.analysisEvery() > 0 ? ProgressRecorder.start(run.path(), resolved.task(),
-                         data, trainer.model(), options.analysisEvery()) : null) {
+                 ProgressRecorder progress = options.analysisEvery() > 0 ? ProgressRecorder.start(run.path(),
+                         resolved.task(), data, trainer.model(), options.analysisEvery()) : null) {
                 Map<String, Object> record = new LinkedHashMap<>();
                 record.put("config", resolved);
                 record.put("provenance", provenance);
+                if (options.checkpointEvery() > 0) {
+                    record.put(Checkpoint.CHECKPOINT_EVERY, options.checkpointEvery());
+                }
                 run.writeRecord(record);
+                return continueRun(run, trainer, resolved, provenance, data, record, new ArrayList<>(),
+                        options.checkpointEvery(), options.listener(), progress);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing the run directory " + out + " failed: " + e.getMessage(), e);
+        }
+    }
 
-                List<Map<String, Double>> rows = new ArrayList<>();
-                Milestones milestones = new Milestones();
-                Trainer.Listener user = options.listener();
-                long start = System.nanoTime();
-                Map<String, Double> last = trainer.run((row, total) -> {
+    /**
+     * Continues a run from its newest checkpoint, as if it had never stopped: the metrics of steps after
+     * the checkpoint are cut from metrics.jsonl and made again, so the finished run's metrics and
+     * weights are bit-identical to those of an uninterrupted run. The config, seed and dataset are the
+     * checkpoint's; options choose the backend, threads, listener and (if &gt; 0) a new checkpoint interval.
+     */
+    public static RunResult resume(Path runDir, RunOptions options) {
+        if (options.analysisEvery() > 0) {
+            throw new BadInputException("--analysis-every applies to a new run only, not to --resume");
+        }
+        try (RunDirectory run = RunDirectory.openForResume(runDir)) {
+            List<Path> checkpoints = run.checkpoints();
+            if (checkpoints.isEmpty()) {
+                throw new BadInputException("run " + runDir + " has no checkpoint to resume from (train with "
+                        + "--checkpoint-every N to write them)");
+            }
+            Path latest = checkpoints.get(checkpoints.size() - 1);
+            Checkpoint.Info info = Checkpoint.readInfo(latest);
+            ExperimentSpec spec = info.spec();
+            Provenance provenance = info.provenance();
+            TokenizedDataset data = spec.task().generate(spec.train().seed());
+            if (!data.hash().equals(provenance.datasetHash())) {
+                throw new BadInputException(latest + ": the dataset generated now (SHA-256 " + data.hash()
+                        + ") differs from the run's (" + provenance.datasetHash() + "); it cannot continue exactly");
+            }
+            int every = options.checkpointEvery() > 0 ? options.checkpointEvery() : info.checkpointEvery();
+            Backend backend = Backends.choose(options.backend());
+            try (Device device = backend.create(options.threads())) {
+                Trainer trainer = newTrainer(spec, data, device);
+                Checkpoint.restore(latest, trainer);
+                run.truncateMetrics(info.metricsBytes());
+                List<Map<String, Double>> rows = run.readMetrics();
+                Map<String, Object> record = run.readRecord();
+                @SuppressWarnings("unchecked")
+                List<Object> resumes = (List<Object>) record.computeIfAbsent("resumes", k -> new ArrayList<>());
+                Map<String, Object> resume = new LinkedHashMap<>();
+                resume.put("fromCheckpoint", run.path().relativize(latest).toString());
+                resume.put("step", trainer.optimizer().stepCount());
+                resume.put("provenance", Provenance.capture(backend.name(), device.describe(), data.hash(),
+                        trainer.model().layout().size()));
+                resumes.add(resume);
+                run.writeRecord(record);
+                return continueRun(run, trainer, spec, provenance, data, record, rows, every, options.listener(), null);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("resuming the run in " + runDir + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Exports a run's newest parameters (final weights, else newest checkpoint) as a Hugging Face
+     * GPT-2 checkpoint: outDir/model.safetensors and outDir/config.json (see {@link HuggingFaceGpt2}).
+     * Returns the file the parameters came from.
+     */
+    public static Path exportGpt2(Path runDir, Path outDir) {
+        try {
+            Path source = RunDirectory.latestWeights(runDir);
+            Map<String, String> meta = Checkpoint.metadataOf(source, "weights");
+            ExperimentSpec spec = Checkpoint.config(source, meta);
+            ParamLayout layout = requireFits(spec);
+            float[] params = new float[layout.size()];
+            Safetensors.readParams(source, layout, params);
+            Map<String, String> exportMeta = new LinkedHashMap<>();
+            exportMeta.put("grokcap_source", source.toAbsolutePath().normalize().toString());
+            exportMeta.put("grokcap_step", meta.getOrDefault(Checkpoint.STEP, "unknown"));
+            HuggingFaceGpt2.export(spec.model(), params, outDir, exportMeta);
+            return source;
+        } catch (SafetensorsException e) {
+            throw new BadInputException(e.getMessage(), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("exporting " + runDir + " to " + outDir + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Imports a Hugging Face GPT-2 checkpoint directory (config.json + model.safetensors) as a grokcap
+     * weights file, with the model config in its metadata (key "model").
+     */
+    public static HuggingFaceGpt2.Imported importGpt2(Path hfDir, Path weightsFile) {
+        try {
+            HuggingFaceGpt2.Imported imported = HuggingFaceGpt2.importModel(hfDir);
+            if (Files.exists(weightsFile)) {
+                throw new BadInputException(weightsFile + " already exists; choose another --out");
+            }
+            Path parent = weightsFile.toAbsolutePath().getParent();
+            Files.createDirectories(parent);
+            Map<String, String> meta = new LinkedHashMap<>();
+            meta.put("format", "grokcap");
+            meta.put("model", Json.mapper().writeValueAsString(imported.config()));
+            meta.put("grokcap_source", hfDir.toAbsolutePath().normalize().toString());
+            Safetensors.write(weightsFile, ParamLayout.of(imported.config()), imported.params(), meta);
+            return imported;
+        } catch (IOException e) {
+            throw new UncheckedIOException("importing " + hfDir + " failed: " + e.getMessage(), e);
+        }
+    }
+
+
+    /**
+     * The parameter layout of a spec whose sizes are resolved (see {@link ModelConfig#withData}); bad
+     * input when no flat buffer, or this JVM's heap, can hold the parameters, gradients and moments.
+     * Nothing large is allocated.
+     */
+    public static ParamLayout requireFits(ExperimentSpec resolved) {
+        ParamLayout layout;
+        try {
+            layout = ParamLayout.of(resolved.model());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("model (layers, dModel, dMlp, vocabulary): " + e.getMessage());
+        }
+        long bytes = 4L * Float.BYTES * layout.size(); // parameters, gradients and two AdamW moments
+        long heap = Runtime.getRuntime().maxMemory();
+        if (bytes > heap) {
+            throw new ConfigException(String.format("model: %,d parameters need %,d MiB for parameters, gradients "
+                    + "and AdamW moments alone, more than the JVM's %,d MiB heap (raise it with "
+                    + "GROKCAP_JAVA_OPTS=-Xmx...)", layout.size(), bytes >> 20, heap >> 20));
+        }
+        return layout;
+    }
+
+    /** The trainer for a resolved spec, once {@link #requireFits} passes; impossible batch sizes are bad input. */
+    private static Trainer newTrainer(ExperimentSpec resolved, TokenizedDataset data, Device device) {
+        requireFits(resolved);
+        try {
+            return new Trainer(resolved, data, device);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("train (batchSize, evalBatchSize): " + e.getMessage());
+        }
+    }
+
+    /** Trains the remaining steps and finishes the run directory: metrics, checkpoints, weights, plots, result. */
+    private static RunResult continueRun(RunDirectory run, Trainer trainer, ExperimentSpec resolved,
+                                         Provenance provenance, TokenizedDataset data, Map<String, Object> record,
+                                         List<Map<String, Double>> rows, int checkpointEvery, Trainer.Listener user,
+                                         ProgressRecorder progress)
+            throws IOException {
+        Milestones milestones = new Milestones();
+        rows.forEach(milestones::see);
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("config", Json.mapper().writeValueAsString(resolved));
+        meta.put("provenance", Json.mapper().writeValueAsString(provenance));
+        List<Path> existing = run.checkpoints();
+        Path[] lastGood = {existing.isEmpty() ? null : existing.get(existing.size() - 1)};
+        long start = System.nanoTime();
+        Map<String, Double> last;
+        try {
+            last = trainer.run(new Trainer.Listener() {
+                @Override
+                public void onMetrics(Map<String, Double> row, int total) {
                     rows.add(row);
                     milestones.see(row);
                     try {
                         run.appendMetrics(row);
                     } catch (IOException e) {
-                        throw new UncheckedIOException("cannot append to " + RunDirectory.METRICS, e);
+                        throw new UncheckedIOException("cannot append to " + run.path().resolve(RunDirectory.METRICS)
+                                + ": " + e.getMessage() + "; " + lastGoodCheckpoint(lastGood[0]), e);
                     }
                     try {
                         if (progress != null) {
@@ -82,31 +246,68 @@ public final class Grokcap {
                     if (user != null) {
                         user.onMetrics(row, total);
                     }
-                });
-                double wall = (System.nanoTime() - start) / 1e9;
-
-                device.toHost(trainer.model().params());
-                Map<String, String> meta = new LinkedHashMap<>();
-                meta.put("format", "grokcap");
-                meta.put("config", org.grokcap.io.Json.mapper().writeValueAsString(resolved));
-                meta.put("provenance", org.grokcap.io.Json.mapper().writeValueAsString(provenance));
-                meta.put("step", Integer.toString(trainer.optimizer().stepCount()));
-                run.writeWeights(trainer.model().layout(), trainer.model().params().host(), meta);
-                run.writePlots(resolved.name(), rows, new ArrayList<>(data.splits().keySet()));
-                if (progress != null) {
-                    ProgressRecorder.writePhases(run.path(), resolved.name(), rows, new ArrayList<>(data.splits().keySet()));
-                    ProgressRecorder.plot(run.path(), resolved.name(), rows);
                 }
 
-                RunResult result = new RunResult(run.path(), trainer.optimizer().stepCount(), parameters, wall, last,
-                        milestones.reached);
-                record.put("result", result);
-                run.writeRecord(record);
-                return result;
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("writing the run directory " + out + " failed: " + e.getMessage(), e);
+                @Override
+                public void afterUpdate(int updates, int total) {
+                    if (checkpointEvery > 0 && updates % checkpointEvery == 0 && updates < total) {
+                        lastGood[0] = checkpoint(run, trainer, updates, meta, checkpointEvery, lastGood[0]);
+                    }
+                }
+            });
+        } catch (TrainingDivergedException e) {
+            throw new TrainingDivergedException(e.getMessage() + "; " + lastGoodCheckpoint(lastGood[0]));
         }
+        double wall = (System.nanoTime() - start) / 1e9;
+        if (last == null && !rows.isEmpty()) {
+            last = rows.get(rows.size() - 1); // resumed after the last row was written
+        }
+
+        trainer.model().device().toHost(trainer.model().params());
+        Map<String, String> weightsMeta = new LinkedHashMap<>();
+        weightsMeta.put("format", "grokcap");
+        weightsMeta.putAll(meta);
+        weightsMeta.put(Checkpoint.STEP, Integer.toString(trainer.optimizer().stepCount()));
+        run.writeWeights(trainer.model().layout(), trainer.model().params().host(), weightsMeta);
+        run.writePlots(resolved.name(), rows, new ArrayList<>(data.splits().keySet()));
+        if (progress != null) {
+            ProgressRecorder.writePhases(run.path(), resolved.name(), rows, new ArrayList<>(data.splits().keySet()));
+            ProgressRecorder.plot(run.path(), resolved.name(), rows);
+        }
+
+        RunResult result = new RunResult(run.path(), trainer.optimizer().stepCount(), trainer.model().layout().size(),
+                wall, last, milestones.reached);
+        record.put("result", result);
+        run.writeRecord(record);
+        return result;
+    }
+
+    /**
+     * Writes the checkpoint after this many updates and returns its file. Parameters that are no longer
+     * finite stop the run instead: a checkpoint must be good to resume from.
+     */
+    private static Path checkpoint(RunDirectory run, Trainer trainer, int updates, Map<String, String> runMeta,
+                                   int every, Path previous) {
+        String bad = trainer.firstNonFiniteParameter();
+        if (bad != null) {
+            throw new TrainingDivergedException("training diverged at update " + updates
+                    + ": first non-finite tensor: parameter " + bad);
+        }
+        Path file = run.checkpointFile(updates);
+        try {
+            Map<String, String> meta = new LinkedHashMap<>(runMeta);
+            meta.put(Checkpoint.METRICS_BYTES, Long.toString(run.metricsBytes()));
+            meta.put(Checkpoint.CHECKPOINT_EVERY, Integer.toString(every));
+            return run.writeCheckpoint(updates, f -> Checkpoint.write(f, trainer, meta));
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing checkpoint " + file + " failed: " + e.getMessage() + "; "
+                    + lastGoodCheckpoint(previous), e);
+        }
+    }
+
+    private static String lastGoodCheckpoint(Path file) {
+        return file == null ? "no checkpoint was written (see --checkpoint-every)"
+                : "the last good checkpoint is " + file;
     }
 
     private static Path defaultRunDir(ExperimentSpec spec) {

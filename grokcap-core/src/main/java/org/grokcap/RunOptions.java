@@ -7,33 +7,47 @@ import java.nio.file.Path;
 /**
  * How to run an experiment, apart from the experiment itself.
  *
- * @param outDir   the run directory; null for runs/&lt;name&gt;-&lt;time&gt;
- * @param backend  a backend name, or null to choose (see {@link org.grokcap.backend.Backends})
- * @param threads  CPU threads; 0 for all cores
- * @param listener receives each metrics row; null for none
- * @param analysisEvery record the progress measures of {@code org.grokcap.analysis} into
- *                 RUN_DIR/analysis/progress.jsonl every this many updates (modular tasks); 0 for never
+ * @param outDir          the run directory; null for runs/&lt;name&gt;-&lt;time&gt; (ignored when resuming)
+ * @param backend         a backend name, or null to choose (see {@link org.grokcap.backend.Backends})
+ * @param threads         CPU threads; 0 for all cores
+ * @param listener        receives each metrics row; null for none
+ * @param checkpointEvery write a checkpoint after every this many updates; 0 for none (when resuming:
+ *                        0 keeps the interval the run was started with)
+ * @param analysisEvery   record the progress measures of {@code org.grokcap.analysis} into
+ *                        RUN_DIR/analysis/progress.jsonl every this many updates (modular tasks); 0 for never
  */
-public record RunOptions(Path outDir, String backend, int threads, Trainer.Listener listener, int analysisEvery) {
+public record RunOptions(Path outDir, String backend, int threads, Trainer.Listener listener, int checkpointEvery,
+                         int analysisEvery) {
     public RunOptions {
+        if (checkpointEvery < 0) {
+            throw new BadInputException("checkpoint interval " + checkpointEvery + ": must be at least 0");
+        }
         if (analysisEvery < 0) {
-            throw new IllegalArgumentException("analysisEvery must be ≥ 0, got " + analysisEvery);
+            throw new BadInputException("analysis interval " + analysisEvery + ": must be at least 0");
         }
     }
 
     public RunOptions(Path outDir, String backend, int threads, Trainer.Listener listener) {
-        this(outDir, backend, threads, listener, 0);
+        this(outDir, backend, threads, listener, 0, 0);
     }
 
     public static RunOptions defaults() {
-        return new RunOptions(null, null, 0, null, 0);
+        return new RunOptions(null, null, 0, null, 0, 0);
     }
 
     public RunOptions withListener(Trainer.Listener l) {
-        return new RunOptions(outDir, backend, threads, l, analysisEvery);
+        return new RunOptions(outDir, backend, threads, l, checkpointEvery, analysisEvery);
+    }
+
+    public RunOptions withOutDir(Path dir) {
+        return new RunOptions(dir, backend, threads, listener, checkpointEvery, analysisEvery);
+    }
+
+    public RunOptions withCheckpointEvery(int every) {
+        return new RunOptions(outDir, backend, threads, listener, every, analysisEvery);
     }
 
     public RunOptions withAnalysisEvery(int every) {
-        return new RunOptions(outDir, backend, threads, listener, every);
+        return new RunOptions(outDir, backend, threads, listener, checkpointEvery, every);
     }
 }

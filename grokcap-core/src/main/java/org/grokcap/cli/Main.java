@@ -13,6 +13,7 @@ import org.grokcap.bench.EpochBenchmark;
 import org.grokcap.bench.StepBenchmark;
 import org.grokcap.config.ConfigLoader;
 import org.grokcap.config.ExperimentSpec;
+import org.grokcap.io.HuggingFaceGpt2;
 import org.grokcap.io.Json;
 import org.grokcap.io.Provenance;
 
@@ -30,9 +31,12 @@ import java.util.Map;
  */
 public final class Main {
     static final String USAGE = """
-            usage: grokcap train CONFIG [--out DIR] [--max-steps N] [--seed S] [--backend B] [--threads N] [--quiet]
-                                 [--analysis-every N]
+            usage: grokcap train CONFIG [--out DIR] [--max-steps N] [--seed S] [--backend B] [--threads N]
+                                 [--checkpoint-every N] [--analysis-every N] [--quiet]
+                   grokcap train --resume RUN_DIR [--backend B] [--threads N] [--checkpoint-every N] [--quiet]
                    grokcap analyze RUN_DIR [--input "TOKENS"] [--backend B]
+                   grokcap export RUN_DIR --out DIR [--format gpt2]
+                   grokcap import HF_DIR --out WEIGHTS.safetensors
                    grokcap info
                    grokcap bench modular-addition|gpt2-small-cpu [--threads N] [--backend B] [--epochs N] [--warmup N]
             options for every command: --debug (stack traces), --help""";
@@ -56,6 +60,8 @@ public final class Main {
                 case "train" -> train(a, out, err);
                 case "analyze" -> analyze(a, out);
                 case "info" -> info(a, out);
+                case "export" -> export(a, out);
+                case "import" -> importGpt2(a, out);
                 case "bench" -> bench(a, out, err);
                 default -> throw new BadInputException("unknown command '" + a.command + "'\n" + USAGE);
             };
@@ -75,7 +81,20 @@ public final class Main {
     }
 
     private static int train(Args a, PrintStream out, PrintStream err) throws Exception {
-        a.allow("--out", "--max-steps", "--seed", "--backend", "--threads", "--quiet", "--analysis-every", "--debug");
+        int threads = a.has("--threads") ? a.intValue("--threads", 1) : 0;
+        int every = a.has("--checkpoint-every") ? a.intValue("--checkpoint-every", 1) : 0;
+        Progress progress = new Progress(err, a.flag("--quiet"));
+        if (a.has("--resume")) {
+            a.allow("--resume", "--backend", "--threads", "--checkpoint-every", "--quiet", "--debug");
+            a.noMorePositionals(0);
+            RunResult result = Grokcap.resume(Path.of(a.value("--resume")),
+                    new RunOptions(null, a.value("--backend"), threads, progress, every, 0));
+            progress.finish();
+            printSummary(result, out);
+            return 0;
+        }
+        a.allow("--out", "--max-steps", "--seed", "--backend", "--threads", "--checkpoint-every", "--analysis-every",
+                "--quiet", "--debug");
         String config = a.positional(0, "CONFIG");
         a.noMorePositionals(1);
         ExperimentSpec spec = ConfigLoader.load(Path.of(config));
@@ -89,14 +108,56 @@ public final class Main {
             }
         }
         Path outDir = a.has("--out") ? Path.of(a.value("--out")) : null;
-        int threads = a.has("--threads") ? a.intValue("--threads", 1) : 0;
-        Progress progress = new Progress(err, a.flag("--quiet"));
         int analysisEvery = a.has("--analysis-every") ? a.intValue("--analysis-every", 1) : 0;
-        RunResult result = Grokcap.train(spec, new RunOptions(outDir, a.value("--backend"), threads, progress,
+        RunResult result = Grokcap.train(spec, new RunOptions(outDir, a.value("--backend"), threads, progress, every,
                 analysisEvery));
         progress.finish();
         printSummary(result, out);
         return 0;
+    }
+
+    private static int export(Args a, PrintStream out) throws Exception {
+        a.allow("--out", "--format", "--debug");
+        Path run = Path.of(a.positional(0, "RUN_DIR"));
+        a.noMorePositionals(1);
+        String format = a.has("--format") ? a.value("--format") : "gpt2";
+        if (format.equals("llama")) {
+            throw new BadInputException("--format llama: Llama-style export needs the Llama model variant (RMSNorm, "
+                    + "rotary positions, SwiGLU) of issue 6, which has not landed; grokcap's models export as gpt2");
+        }
+        if (!format.equals("gpt2")) {
+            throw new BadInputException("--format " + format + ": must be gpt2");
+        }
+        Path dir = Path.of(required(a, "--out"));
+        Path source = Grokcap.exportGpt2(run, dir);
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("source", source.toString());
+        json.put("format", format);
+        json.put("weights", dir.resolve(HuggingFaceGpt2.WEIGHTS).toString());
+        json.put("config", dir.resolve(HuggingFaceGpt2.CONFIG).toString());
+        out.println(Json.mapper().writeValueAsString(json));
+        return 0;
+    }
+
+    private static int importGpt2(Args a, PrintStream out) throws Exception {
+        a.allow("--out", "--debug");
+        Path dir = Path.of(a.positional(0, "HF_DIR"));
+        a.noMorePositionals(1);
+        Path file = Path.of(required(a, "--out"));
+        HuggingFaceGpt2.Imported imported = Grokcap.importGpt2(dir, file);
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("weights", file.toString());
+        json.put("parameters", imported.params().length);
+        json.put("model", imported.config());
+        out.println(Json.mapper().writeValueAsString(json));
+        return 0;
+    }
+
+    private static String required(Args a, String option) {
+        if (!a.has(option)) {
+            throw new BadInputException("missing " + option + "\n" + USAGE);
+        }
+        return a.value(option);
     }
 
     private static void printSummary(RunResult r, PrintStream out) throws Exception {

@@ -3,6 +3,7 @@ package org.grokcap.config;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -140,6 +141,9 @@ public final class ConfigLoader {
             }
             if (cause instanceof IllegalArgumentException iae) {
                 return new ConfigException(source + ": " + path + ": " + iae.getMessage());
+            }
+            if (cause instanceof InputCoercionException ice) { // a number too large for its field
+                return new ConfigException(source + ": " + path + ": " + ice.getOriginalMessage());
             }
         }
         return new ConfigException(source + ": malformed config" + location(e) + ": " + e.getOriginalMessage());

@@ -43,7 +43,7 @@ public final class AtomicFiles {
         try {
             try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
                  OutputStream buffered = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16)) {
-                body.accept(new UncloseableStream(buffered));
+                body.accept(new UncloseableStream(SimulatedDisk.wrap(buffered)));
                 buffered.flush();
                 channel.force(true);
             }

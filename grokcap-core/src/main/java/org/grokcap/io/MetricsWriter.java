@@ -26,8 +26,8 @@ public final class MetricsWriter implements Closeable {
     public MetricsWriter(Path file) throws IOException {
         repairLastLine(file);
         // Unbuffered on purpose: each row is one write of a whole line, so nothing waits in memory.
-        out = Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.APPEND);
+        out = SimulatedDisk.wrap(Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.APPEND));
     }
 
     /** Writes row as one line of compact JSON, keys in the map's order. */

@@ -5,28 +5,55 @@ import org.grokcap.model.ParamLayout;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * One run's directory: {@code run.json} (resolved config and provenance, then the result),
- * {@code metrics.jsonl} (one row per evaluation, flushed as written), {@code weights.safetensors}
- * and {@code plots/}. Opening it checks that it can be written and holds no earlier run, before any
+ * {@code metrics.jsonl} (one row per evaluation, flushed as written), {@code weights.safetensors},
+ * {@code checkpoints/step-NNNNNNNNN.safetensors} (the latest {@link #KEEP_CHECKPOINTS}) and
+ * {@code plots/}. Opening it checks that it can be written and holds no earlier run, before any
  * work starts; every file but the metrics is written atomically.
+ *
+ * <p>An open run directory holds an exclusive lock on its {@code .lock} file, so two processes (or
+ * two runs in one process) never write the same directory; the operating system drops the lock when
+ * the process ends, however it ends, so a killed run leaves no stale lock behind.
  */
 public final class RunDirectory implements Closeable {
     public static final String RUN_JSON = "run.json";
     public static final String METRICS = "metrics.jsonl";
     public static final String WEIGHTS = "weights.safetensors";
     public static final String PLOTS = "plots";
+    public static final String CHECKPOINTS = "checkpoints";
+    public static final String LOCK = ".lock";
+    /** Checkpoints kept: the newest, and the one before in case the newest turns out unreadable. */
+    public static final int KEEP_CHECKPOINTS = 2;
+    private static final Pattern CHECKPOINT_NAME = Pattern.compile("step-(\\d{9})\\.safetensors");
+
+    /** Directories this process has locked. */
+    private static final Set<Path> LOCKED_HERE = ConcurrentHashMap.newKeySet();
 
     private final Path dir;
+    private final FileChannel lockChannel;
     private MetricsWriter metrics;
 
-    private RunDirectory(Path dir) {
+    private RunDirectory(Path dir, FileChannel lockChannel) {
         this.dir = dir;
+        this.lockChannel = lockChannel;
     }
 
     /** Creates (or reuses an empty) directory for a new run; bad input if it cannot be written or holds a run. */
@@ -35,12 +62,7 @@ public final class RunDirectory implements Closeable {
         if (Files.exists(abs) && !Files.isDirectory(abs)) {
             throw new BadInputException("output directory " + dir + " exists and is not a directory");
         }
-        for (String f : List.of(RUN_JSON, METRICS, WEIGHTS)) {
-            if (Files.exists(abs.resolve(f))) {
-                throw new BadInputException("output directory " + dir + " already holds a run (" + f
-                        + "); choose another --out");
-            }
-        }
+        requireNoRun(abs, dir);
         try {
             Files.createDirectories(abs);
         } catch (IOException | SecurityException e) {
@@ -49,7 +71,93 @@ public final class RunDirectory implements Closeable {
         if (!Files.isWritable(abs)) {
             throw new BadInputException("output directory " + dir + " is not writable");
         }
-        return new RunDirectory(abs);
+        FileChannel lock = lock(abs, dir);
+        try {
+            requireNoRun(abs, dir); // again under the lock: another run may have started here meanwhile
+        } catch (BadInputException e) {
+            unlock(abs, lock);
+            throw e;
+        }
+        return new RunDirectory(abs, lock);
+    }
+
+    private static void requireNoRun(Path abs, Path shown) {
+        for (String f : List.of(RUN_JSON, METRICS, WEIGHTS)) {
+            if (Files.exists(abs.resolve(f))) {
+                throw new BadInputException("output directory " + shown + " already holds a run (" + f
+                        + "); choose another --out");
+            }
+        }
+    }
+
+    /**
+     * Opens an existing run to continue it: the directory must hold a run.json and no final weights
+     * (a finished run has nothing to resume), and no other run may have it open.
+     */
+    public static RunDirectory openForResume(Path dir) {
+        Path abs = dir.toAbsolutePath().normalize();
+        if (!Files.isDirectory(abs)) {
+            throw new BadInputException("run directory not found: " + dir);
+        }
+        if (!Files.isRegularFile(abs.resolve(RUN_JSON))) {
+            throw new BadInputException(dir + " is not a run directory (it has no " + RUN_JSON + ")");
+        }
+        FileChannel lock = lock(abs, dir);
+        if (Files.exists(abs.resolve(WEIGHTS))) {
+            unlock(abs, lock);
+            throw new BadInputException("run " + dir + " is already finished (it has " + WEIGHTS + "); nothing to resume");
+        }
+        return new RunDirectory(abs, lock);
+    }
+
+    /**
+     * Takes the directory's lock, or bad input when another run holds it. Runs of this process are
+     * told apart before the file is opened: on POSIX systems closing any descriptor of a file drops
+     * the process's lock on it, so a second channel to a locked file must never be opened and closed.
+     */
+    private static FileChannel lock(Path abs, Path shown) {
+        String busy = "run directory " + shown + " is in use by another grokcap run";
+        if (!LOCKED_HERE.add(abs)) {
+            throw new BadInputException(busy + " in this process; wait for it to end or choose another directory");
+        }
+        Path file = abs.resolve(LOCK);
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            LOCKED_HERE.remove(abs);
+            throw new BadInputException("cannot create the lock file " + file + ": " + describe(e), e);
+        }
+        try {
+            FileLock held = channel.tryLock();
+            if (held == null) {
+                String holder = new String(Files.readAllBytes(file), StandardCharsets.UTF_8).strip();
+                unlock(abs, channel);
+                throw new BadInputException(busy + (holder.isEmpty() ? "" : " (" + holder + ")")
+                        + "; wait for it to end or choose another directory");
+            }
+            byte[] me = ("process " + ProcessHandle.current().pid()).getBytes(StandardCharsets.UTF_8);
+            channel.truncate(0);
+            channel.write(ByteBuffer.wrap(me), 0);
+            return channel;
+        } catch (OverlappingFileLockException e) {
+            unlock(abs, channel);
+            throw new BadInputException(busy + " in this process; wait for it to end or choose another directory", e);
+        } catch (IOException e) {
+            unlock(abs, channel);
+            throw new BadInputException("cannot lock " + file + ": " + describe(e), e);
+        }
+    }
+
+    /** Releases the lock (closing the channel drops it). */
+    private static void unlock(Path abs, FileChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // closing releases the lock; nothing else to do
+        } finally {
+            LOCKED_HERE.remove(abs);
+        }
     }
 
     public Path path() {
@@ -68,6 +176,102 @@ public final class RunDirectory implements Closeable {
         metrics.write(row);
     }
 
+    /** Bytes of metrics.jsonl written so far (0 before the first row): the position a checkpoint records. */
+    public long metricsBytes() throws IOException {
+        Path f = dir.resolve(METRICS);
+        return Files.exists(f) ? Files.size(f) : 0;
+    }
+
+    /**
+     * Cuts metrics.jsonl back to the length a checkpoint recorded, dropping the rows of steps that
+     * will be made again; bad input when the file is shorter than that (it was damaged).
+     */
+    public void truncateMetrics(long bytes) throws IOException {
+        if (metrics != null) {
+            throw new IllegalStateException("metrics already being appended");
+        }
+        Path f = dir.resolve(METRICS);
+        long size = metricsBytes();
+        if (size < bytes) {
+            throw new BadInputException(f + " has " + size + " bytes, fewer than the " + bytes
+                    + " the checkpoint recorded; it was damaged, so the run cannot continue exactly");
+        }
+        if (Files.exists(f)) {
+            try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
+                ch.truncate(bytes);
+                ch.force(true);
+            }
+        }
+    }
+
+    /** The metrics rows written so far. */
+    public List<Map<String, Double>> readMetrics() throws IOException {
+        Path f = dir.resolve(METRICS);
+        return Files.exists(f) ? JsonLines.readMetrics(f) : new ArrayList<>();
+    }
+
+    /** The file a checkpoint after this many updates goes to. */
+    public Path checkpointFile(int updates) {
+        return dir.resolve(CHECKPOINTS).resolve(String.format("step-%09d.safetensors", updates));
+    }
+
+    /** The checkpoints present, oldest first. */
+    public List<Path> checkpoints() throws IOException {
+        return checkpoints(dir);
+    }
+
+    /** The checkpoints of the run in runDir, oldest first (none if it has no checkpoints folder). */
+    public static List<Path> checkpoints(Path runDir) throws IOException {
+        Path cdir = runDir.resolve(CHECKPOINTS);
+        if (!Files.isDirectory(cdir)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(cdir)) {
+            return files.filter(p -> CHECKPOINT_NAME.matcher(p.getFileName().toString()).matches())
+                    .sorted().toList();
+        }
+    }
+
+    /**
+     * Writes a checkpoint atomically through writer, then deletes all but the newest
+     * {@link #KEEP_CHECKPOINTS}; if the write fails, every earlier checkpoint stays as it was.
+     */
+    public Path writeCheckpoint(int updates, IoConsumer<Path> writer) throws IOException {
+        Files.createDirectories(dir.resolve(CHECKPOINTS));
+        Path file = checkpointFile(updates);
+        writer.accept(file);
+        List<Path> all = checkpoints();
+        for (int i = 0; i < all.size() - KEEP_CHECKPOINTS; i++) {
+            Files.deleteIfExists(all.get(i));
+        }
+        return file;
+    }
+
+    /**
+     * The newest parameters of a run, without opening it for writing: its final weights, else its
+     * newest checkpoint; bad input when it has neither.
+     */
+    public static Path latestWeights(Path runDir) throws IOException {
+        if (!Files.isDirectory(runDir)) {
+            throw new BadInputException("run directory not found: " + runDir);
+        }
+        if (Files.isRegularFile(runDir.resolve(WEIGHTS))) {
+            return runDir.resolve(WEIGHTS);
+        }
+        List<Path> all = checkpoints(runDir);
+        if (all.isEmpty()) {
+            throw new BadInputException(runDir + " holds neither " + WEIGHTS + " nor a checkpoint");
+        }
+        return all.get(all.size() - 1);
+    }
+
+    /** run.json as written. */
+    public Map<String, Object> readRecord() throws IOException {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> record = Json.mapper().readValue(dir.resolve(RUN_JSON).toFile(), LinkedHashMap.class);
+        return record;
+    }
+
     public void writeWeights(ParamLayout layout, float[] flat, Map<String, String> metadata) throws IOException {
         Safetensors.write(dir.resolve(WEIGHTS), layout, flat, metadata);
     }
@@ -78,8 +282,12 @@ public final class RunDirectory implements Closeable {
 
     @Override
     public void close() throws IOException {
-        if (metrics != null) {
-            metrics.close();
+        try {
+            if (metrics != null) {
+                metrics.close();
+            }
+        } finally {
+            unlock(dir, lockChannel);
         }
     }
 

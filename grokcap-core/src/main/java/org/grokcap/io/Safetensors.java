@@ -99,11 +99,7 @@ public final class Safetensors {
 
     /** Writes the tensors, in the given order, atomically. metadata may be null or empty. */
     public static void write(Path file, List<Tensor> tensors, Map<String, String> metadata) throws IOException {
-        List<Slice> slices = new ArrayList<>(tensors.size());
-        for (Tensor t : tensors) {
-            slices.add(new Slice(t.name(), t.shape(), t.data(), 0, t.data().length));
-        }
-        writeSlices(file, slices, metadata);
+        writeSlices(file, slices(null, Map.of(), tensors), metadata);
     }
 
     /**
@@ -112,15 +108,36 @@ public final class Safetensors {
      */
     public static void write(Path file, ParamLayout layout, float[] flat, Map<String, String> metadata)
             throws IOException {
-        requireHolds(layout, flat);
-        List<Slice> slices = new ArrayList<>(layout.tensors().size());
-        for (ParamLayout.Tensor t : layout.tensors()) {
-            slices.add(new Slice(t.name(), t.shape(), flat, t.offset(), t.size()));
-        }
+        write(file, layout, Map.of("", flat), List.of(), metadata);
+    }
+
+    /**
+     * Writes, atomically, every tensor of the layout once per flat buffer of groups, named prefix + the
+     * layout's name (e.g. "" for the parameters, "adam.m." for a moment), group by group in map order,
+     * then the extra tensors. No buffer is copied.
+     */
+    public static void write(Path file, ParamLayout layout, Map<String, float[]> groups, List<Tensor> extra,
+                             Map<String, String> metadata) throws IOException {
+        List<Slice> slices = slices(layout, groups, extra);
         writeSlices(file, slices, metadata);
     }
 
-    /** One tensor to write: count floats of source from offset, with this name and shape. */
+    /** The tensors of each prefixed group of the layout, then the extra tensors, as slices of their arrays. */
+    private static List<Slice> slices(ParamLayout layout, Map<String, float[]> groups, List<Tensor> extra) {
+        List<Slice> slices = new ArrayList<>();
+        for (Map.Entry<String, float[]> g : groups.entrySet()) {
+            requireHolds(layout, g.getValue());
+            for (ParamLayout.Tensor t : layout.tensors()) {
+                slices.add(new Slice(g.getKey() + t.name(), t.shape(), g.getValue(), t.offset(), t.size()));
+            }
+        }
+        for (Tensor t : extra) {
+            slices.add(new Slice(t.name(), t.shape(), t.data(), 0, t.data().length));
+        }
+        return slices;
+    }
+
+    /** One tensor to write (or read into): count floats of source from offset, with this name and shape. */
     private record Slice(String name, int[] shape, float[] source, int offset, int count) {}
 
     /** The one writer behind both public write methods. */
@@ -196,34 +213,68 @@ public final class Safetensors {
     /**
      * Loads every tensor of the layout, by name, into its slice of flat. The file must hold exactly
      * the layout's tensors with the layout's shapes; this is checked before any of flat is written.
+     * Returns the file's metadata.
      */
-    public static void readInto(Path file, ParamLayout layout, float[] flat) throws IOException {
-        requireHolds(layout, flat);
+    public static Map<String, String> readInto(Path file, ParamLayout layout, float[] flat) throws IOException {
+        return readInto(file, layout, Map.of("", flat), List.of());
+    }
+
+    /**
+     * The reverse of {@link #write(Path, ParamLayout, Map, List, Map)}: loads each prefixed group of the
+     * layout into its flat buffer and each extra tensor into its array (whose shape the file must have).
+     * The file must hold exactly these tensors with these shapes; this is checked before any array is
+     * written. Returns the file's metadata.
+     */
+    public static Map<String, String> readInto(Path file, ParamLayout layout, Map<String, float[]> groups,
+                                               List<Tensor> extra) throws IOException {
+        return read(file, slices(layout, groups, extra), false);
+    }
+
+    /**
+     * Loads the layout's tensors, by name and with their shapes, into flat from a file that may hold
+     * other tensors too (a checkpoint's optimizer state); returns the metadata.
+     */
+    public static Map<String, String> readParams(Path file, ParamLayout layout, float[] flat) throws IOException {
+        return read(file, slices(layout, Map.of("", flat), List.of()), true);
+    }
+
+    /** Reads the wanted slices, checking names and shapes first; other tensors are an error unless allowed. */
+    private static Map<String, String> read(Path file, List<Slice> wanted, boolean othersAllowed) throws IOException {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             Header header = readHeader(file, channel);
             Map<String, Entry> byName = new HashMap<>();
+            Set<String> expected = new HashSet<>();
+            wanted.forEach(w -> expected.add(w.name()));
             for (Entry e : header.entries()) {
-                if (!layout.has(e.name())) {
+                if (!expected.contains(e.name()) && !othersAllowed) {
                     throw new SafetensorsException(file, "unexpected tensor " + quote(e.name())
-                            + ": expected shape none (not a parameter of this model), found " + Arrays.toString(e.shape()));
+                            + ": expected shape none (not a tensor of this model), found " + Arrays.toString(e.shape()));
                 }
                 byName.put(e.name(), e);
             }
-            for (ParamLayout.Tensor t : layout.tensors()) {
-                Entry e = byName.get(t.name());
+            for (Slice w : wanted) {
+                Entry e = byName.get(w.name());
                 if (e == null) {
-                    throw new SafetensorsException(file, "missing tensor " + quote(t.name())
-                            + ": expected shape " + Arrays.toString(t.shape()) + ", found none");
+                    throw new SafetensorsException(file, "missing tensor " + quote(w.name())
+                            + ": expected shape " + Arrays.toString(w.shape()) + ", found none");
                 }
-                if (!Arrays.equals(e.shape(), t.shape())) {
-                    throw new SafetensorsException(file, "tensor " + quote(t.name()) + ": expected shape "
-                            + Arrays.toString(t.shape()) + ", found " + Arrays.toString(e.shape()));
+                if (!Arrays.equals(e.shape(), w.shape())) {
+                    throw new SafetensorsException(file, "tensor " + quote(w.name()) + ": expected shape "
+                            + Arrays.toString(w.shape()) + ", found " + Arrays.toString(e.shape()));
                 }
             }
-            for (ParamLayout.Tensor t : layout.tensors()) {
-                Entry e = byName.get(t.name());
-                readFloats(file, channel, header.dataStart() + e.begin(), flat, t.offset(), t.size());
+            for (Slice w : wanted) {
+                Entry e = byName.get(w.name());
+                readFloats(file, channel, header.dataStart() + e.begin(), w.source(), w.offset(), w.count());
             }
+            return header.metadata();
+        }
+    }
+
+    /** Only the metadata of a file (its header is checked in full; no tensor data is read). */
+    public static Map<String, String> readMetadata(Path file) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            return readHeader(file, channel).metadata();
         }
     }
 

@@ -91,4 +91,22 @@ public final class AdamWOptimizer {
     public int stepCount() {
         return step;
     }
+
+    /** The first moment, same layout as the parameters. */
+    public Buf m() {
+        return m;
+    }
+
+    /** The second moment, same layout as the parameters. */
+    public Buf v() {
+        return v;
+    }
+
+    /** Continues from a checkpoint: the next update is number updates + 1 (warm-up and bias correction). */
+    void restoreStepCount(int updates) {
+        if (updates < 0) {
+            throw new IllegalArgumentException("negative update count " + updates);
+        }
+        this.step = updates;
+    }
 }

@@ -1,6 +1,6 @@
 package org.grokcap.train;
 
-import org.apache.commons.rng.UniformRandomProvider;
+import org.apache.commons.rng.RestorableUniformRandomProvider;
 import org.grokcap.backend.Device;
 import org.grokcap.config.ExperimentSpec;
 import org.grokcap.config.TrainConfig;
@@ -8,6 +8,7 @@ import org.grokcap.data.Split;
 import org.grokcap.data.TokenizedDataset;
 import org.grokcap.model.Init;
 import org.grokcap.model.ModelConfig;
+import org.grokcap.model.ParamLayout;
 import org.grokcap.model.Transformer;
 import org.grokcap.util.Rngs;
 
@@ -29,6 +30,12 @@ public final class Trainer {
     /** Receives each metrics row as soon as it exists. */
     public interface Listener {
         void onMetrics(Map<String, Double> row, int totalSteps);
+
+        /**
+         * Called after each update, once its metrics row (if any) went to {@link #onMetrics}: the
+         * moment to save a checkpoint. updates counts the updates applied so far.
+         */
+        default void afterUpdate(int updates, int totalSteps) {}
     }
 
     private final TrainConfig train;
@@ -41,7 +48,7 @@ public final class Trainer {
     private final int[] batchTokens;
     private final int[] batchTargets;
     private final int[] order;
-    private final UniformRandomProvider batchRng;
+    private final RestorableUniformRandomProvider batchRng;
     private int cursor;
 
     /** Builds the model for this data, initialised from the spec's seed. */
@@ -75,16 +82,20 @@ public final class Trainer {
         return optimizer;
     }
 
-    /** Runs every step of the config; returns the last metrics row. */
+    /**
+     * Runs the steps of the config that are still to do (all of them, unless a checkpoint was restored);
+     * returns the last metrics row of this call, or null if it made none.
+     */
     public Map<String, Double> run(Listener listener) {
         int steps = train.steps();
         Map<String, Double> last = null;
-        for (int step = 0; step < steps; step++) {
+        for (int step = optimizer.stepCount(); step < steps; step++) {
             loadTrainingBatch();
             model.forward();
             double trainLoss = model.lossSum() / model.targetCount();
             if (!Double.isFinite(trainLoss)) {
-                throw new TrainingDivergedException("training loss became " + trainLoss + " at step " + step);
+                throw new TrainingDivergedException("training diverged at step " + step + ": the training loss is "
+                        + trainLoss + "; " + firstNonFiniteAfterForward());
             }
             double trainAccuracy = (double) model.hits() / model.targetCount();
             model.backward();
@@ -96,8 +107,49 @@ public final class Trainer {
             if (evalNow) {
                 listener.onMetrics(last, steps);
             }
+            listener.afterUpdate(step + 1, steps);
         }
         return last;
+    }
+
+    /**
+     * Why the loss of the last forward pass is not finite: the first non-finite parameter in layout
+     * order, else (after a backward pass) the first non-finite gradient, else the loss itself.
+     */
+    private String firstNonFiniteAfterForward() {
+        Device dev = model.device();
+        dev.toHost(model.params());
+        String p = firstNonFinite(model.layout(), "", model.params().host(), model.params().offset());
+        if (p != null) {
+            return "first non-finite tensor: parameter " + p;
+        }
+        model.backward();
+        dev.toHost(model.grads());
+        String g = firstNonFinite(model.layout(), "", model.grads().host(), model.grads().offset());
+        return g != null ? "first non-finite tensor: gradient of " + g
+                : "every parameter and gradient is finite: the loss itself overflowed";
+    }
+
+    /** The parameters' first non-finite tensor (host copy), as for {@link #firstNonFinite}; null if none. */
+    public String firstNonFiniteParameter() {
+        model.device().toHost(model.params());
+        return firstNonFinite(model.layout(), "", model.params().host(), model.params().offset());
+    }
+
+    /**
+     * "'prefix+name' (element i = value)" for the first tensor of a parameter-shaped buffer, in layout
+     * order, that holds a NaN or infinity; null when all are finite.
+     */
+    static String firstNonFinite(ParamLayout layout, String prefix, float[] a, int offset) {
+        for (ParamLayout.Tensor t : layout.tensors()) {
+            int base = offset + t.offset();
+            for (int i = 0; i < t.size(); i++) {
+                if (!Float.isFinite(a[base + i])) {
+                    return "'" + prefix + t.name() + "' (element " + i + " = " + a[base + i] + ")";
+                }
+            }
+        }
+        return null;
     }
 
     private Map<String, Double> evaluate(int step, double trainLoss, double trainAccuracy) {
@@ -155,6 +207,33 @@ public final class Trainer {
         }
         cursor += batchSize;
         model.setBatch(batchTokens, batchTargets, 0, batchSize);
+    }
+
+    // ------------------------------------------------------------- state a checkpoint saves and restores
+
+    /** Whether every step trains on the whole training split (then there is no batch order to save). */
+    boolean fullBatch() {
+        return fullBatch;
+    }
+
+    /** The current pass's order of the training split (null in full-batch mode); live, not a copy. */
+    int[] batchOrder() {
+        return order;
+    }
+
+    /** How many sequences of the current pass's order have been used. */
+    int batchCursor() {
+        return cursor;
+    }
+
+    /** The batch-order stream, positioned after the last shuffle. */
+    RestorableUniformRandomProvider batchRng() {
+        return batchRng;
+    }
+
+    /** Sets the batch position a checkpoint recorded; the order and stream are restored in place. */
+    void restoreBatchCursor(int c) {
+        this.cursor = c;
     }
 
     private static int[] identity(int n) {

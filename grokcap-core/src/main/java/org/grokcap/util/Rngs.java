@@ -1,6 +1,6 @@
 package org.grokcap.util;
 
-import org.apache.commons.rng.UniformRandomProvider;
+import org.apache.commons.rng.RestorableUniformRandomProvider;
 import org.apache.commons.rng.simple.RandomSource;
 
 import java.nio.charset.StandardCharsets;
@@ -13,8 +13,11 @@ import java.nio.charset.StandardCharsets;
 public final class Rngs {
     private Rngs() {}
 
-    /** A fresh generator for this seed and purpose (e.g. "data", "init", "batches"). */
-    public static UniformRandomProvider stream(long seed, String purpose) {
+    /**
+     * A fresh generator for this seed and purpose (e.g. "data", "init", "batches"); its state can be
+     * saved and restored, so a checkpoint can continue the stream where it was.
+     */
+    public static RestorableUniformRandomProvider stream(long seed, String purpose) {
         long h = 0xcbf29ce484222325L; // FNV-1a over the purpose's bytes
         for (byte b : purpose.getBytes(StandardCharsets.UTF_8)) {
             h ^= b & 0xff;

@@ -1,0 +1,318 @@
+package org.grokcap.io;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.grokcap.BadInputException;
+import org.grokcap.config.ConfigException;
+import org.grokcap.model.Activation;
+import org.grokcap.model.ModelConfig;
+import org.grokcap.model.ParamLayout;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * grokcap's decoder as a Hugging Face GPT-2 checkpoint ({@code model.safetensors} + {@code config.json},
+ * the tensor names and config fields of {@code transformers}' {@code GPT2LMHeadModel}) and back.
+ *
+ * <p>What maps one to one: token and position embeddings, pre-LayerNorm blocks (eps 1e-5), fused
+ * q|k|v attention with heads contiguous, causal softmax scaled by 1/√(head size), GELU with the tanh
+ * approximation ({@code gelu_new}), a final LayerNorm. Two layout facts: Hugging Face's
+ * {@code Conv1D} stores its weight (in, out), the transpose of grokcap's (out, in) linear weights,
+ * so {@code c_attn}, {@code c_proj}, {@code c_fc} are transposed both ways; {@code lm_head} is an
+ * {@code nn.Linear}, (out, in), and is not tied to the token embedding here.
+ *
+ * <p>What GPT-2 cannot express is recorded as extra {@code grokcap_*} fields of config.json, so a
+ * reader that honours them (like the PyTorch test of this class) rebuilds grokcap's exact model:
+ * <ul>
+ *   <li>{@code grokcap_layer_norm: false} — the grokking papers' model has no LayerNorm; the
+ *       {@code ln_*} tensors are then absent (no GPT-2 LayerNorm is the identity).</li>
+ *   <li>{@code grokcap_attention_bias}, {@code grokcap_mlp_bias: false} — exported as zero biases, which
+ *       GPT-2 computes exactly like no bias; import checks they are zero.</li>
+ *   <li>{@code grokcap_unembed_bias: true} — an extra {@code lm_head.bias}.</li>
+ *   <li>{@code grokcap_output_vocab_size} — rows of {@code lm_head} when it differs from vocab_size.</li>
+ *   <li>{@code grokcap_attention_scale} — the factor on q·k (GPT-2's is 1/√(n_embd/n_head)).</li>
+ *   <li>{@code activation_function: "relu"} — a value {@code transformers} knows.</li>
+ * </ul>
+ * Llama-style export (RMSNorm, rotary positions, SwiGLU) needs the Llama model variant of issue 6,
+ * which has not landed.
+ */
+public final class HuggingFaceGpt2 {
+    public static final String WEIGHTS = "model.safetensors";
+    public static final String CONFIG = "config.json";
+    private static final String PREFIX = "transformer.";
+
+    private HuggingFaceGpt2() {}
+
+    /** A model read back: its config (sizes resolved) and its parameters in grokcap's layout. */
+    public record Imported(ModelConfig config, float[] params) {}
+
+    /** One grokcap tensor and its Hugging Face name; transposed for Conv1D weights; zeros when grokcap has none. */
+    private record Mapping(String grokcap, String hf, int[] hfShape, boolean transpose) {}
+
+    // ------------------------------------------------------------------------------------------ export
+
+    /** Writes model.safetensors and config.json into dir (created if needed), each atomically. */
+    public static void export(ModelConfig cfg, float[] params, Path dir, Map<String, String> metadata) throws IOException {
+        ParamLayout layout = ParamLayout.of(cfg);
+        List<Safetensors.Tensor> tensors = new ArrayList<>();
+        for (Mapping m : mappings(cfg)) {
+            float[] data = new float[elements(m.hfShape())];
+            if (layout.has(m.grokcap())) {
+                ParamLayout.Tensor t = layout.get(m.grokcap());
+                if (m.transpose()) {
+                    transpose(params, t.offset(), t.shape()[0], t.shape()[1], data);
+                } else {
+                    System.arraycopy(params, t.offset(), data, 0, t.size());
+                }
+            }
+            tensors.add(new Safetensors.Tensor(m.hf(), m.hfShape(), data));
+        }
+        Files.createDirectories(dir);
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("format", "pt"); // what transformers expects of a PyTorch-layout safetensors file
+        meta.putAll(metadata);
+        Safetensors.write(dir.resolve(WEIGHTS), tensors, meta);
+        Json.writePretty(dir.resolve(CONFIG), config(cfg));
+    }
+
+    /** config.json: GPT2Config's fields, then grokcap's differences. */
+    static Map<String, Object> config(ModelConfig cfg) {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("architectures", List.of("GPT2LMHeadModel"));
+        c.put("model_type", "gpt2");
+        c.put("vocab_size", cfg.vocabSize());
+        c.put("n_positions", cfg.contextLength());
+        c.put("n_ctx", cfg.contextLength());
+        c.put("n_embd", cfg.dModel());
+        c.put("n_layer", cfg.layers());
+        c.put("n_head", cfg.heads());
+        c.put("n_inner", cfg.dMlp());
+        c.put("activation_function", cfg.activation() == Activation.GELU ? "gelu_new" : "relu");
+        c.put("layer_norm_epsilon", 1e-5);
+        c.put("resid_pdrop", 0.0);
+        c.put("embd_pdrop", 0.0);
+        c.put("attn_pdrop", 0.0);
+        c.put("scale_attn_weights", true);
+        c.put("tie_word_embeddings", false);
+        c.put("torch_dtype", "float32");
+        c.put("grokcap_layer_norm", cfg.layerNorm());
+        c.put("grokcap_attention_bias", cfg.attentionBias());
+        c.put("grokcap_mlp_bias", cfg.mlpBias());
+        c.put("grokcap_unembed_bias", cfg.unembedBias());
+        c.put("grokcap_output_vocab_size", cfg.resolvedOutputVocab());
+        c.put("grokcap_attention_scale", (double) cfg.resolvedAttentionScale());
+        c.put("grokcap_model", cfg);
+        return c;
+    }
+
+    private static List<Mapping> mappings(ModelConfig cfg) {
+        int C = cfg.dModel();
+        int M = cfg.dMlp();
+        List<Mapping> m = new ArrayList<>();
+        m.add(new Mapping("wte", PREFIX + "wte.weight", new int[]{cfg.vocabSize(), C}, false));
+        m.add(new Mapping("wpe", PREFIX + "wpe.weight", new int[]{cfg.contextLength(), C}, false));
+        for (int l = 0; l < cfg.layers(); l++) {
+            String g = "layers." + l + ".";
+            String h = PREFIX + "h." + l + ".";
+            if (cfg.layerNorm()) {
+                m.add(new Mapping(g + "ln1.weight", h + "ln_1.weight", new int[]{C}, false));
+                m.add(new Mapping(g + "ln1.bias", h + "ln_1.bias", new int[]{C}, false));
+            }
+            m.add(new Mapping(g + "attn.qkv.weight", h + "attn.c_attn.weight", new int[]{C, 3 * C}, true));
+            m.add(new Mapping(g + "attn.qkv.bias", h + "attn.c_attn.bias", new int[]{3 * C}, false));
+            m.add(new Mapping(g + "attn.proj.weight", h + "attn.c_proj.weight", new int[]{C, C}, true));
+            m.add(new Mapping(g + "attn.proj.bias", h + "attn.c_proj.bias", new int[]{C}, false));
+            if (cfg.layerNorm()) {
+                m.add(new Mapping(g + "ln2.weight", h + "ln_2.weight", new int[]{C}, false));
+                m.add(new Mapping(g + "ln2.bias", h + "ln_2.bias", new int[]{C}, false));
+            }
+            m.add(new Mapping(g + "mlp.fc.weight", h + "mlp.c_fc.weight", new int[]{C, M}, true));
+            m.add(new Mapping(g + "mlp.fc.bias", h + "mlp.c_fc.bias", new int[]{M}, false));
+            m.add(new Mapping(g + "mlp.proj.weight", h + "mlp.c_proj.weight", new int[]{M, C}, true));
+            m.add(new Mapping(g + "mlp.proj.bias", h + "mlp.c_proj.bias", new int[]{C}, false));
+        }
+        if (cfg.layerNorm()) {
+            m.add(new Mapping("lnf.weight", PREFIX + "ln_f.weight", new int[]{C}, false));
+            m.add(new Mapping("lnf.bias", PREFIX + "ln_f.bias", new int[]{C}, false));
+        }
+        m.add(new Mapping("unembed.weight", "lm_head.weight", new int[]{cfg.resolvedOutputVocab(), C}, false));
+        if (cfg.unembedBias()) {
+            m.add(new Mapping("unembed.bias", "lm_head.bias", new int[]{cfg.resolvedOutputVocab()}, false));
+        }
+        return m;
+    }
+
+    // ------------------------------------------------------------------------------------------ import
+
+    /**
+     * Reads a GPT-2 checkpoint directory (config.json + model.safetensors): one written by
+     * {@link #export}, or a plain Hugging Face GPT-2 (names with or without "transformer.", lm_head
+     * tied to wte when absent, attention-mask buffers ignored). Every problem is bad input naming the
+     * file and the field or tensor.
+     */
+    public static Imported importModel(Path dir) throws IOException {
+        Path configFile = dir.resolve(CONFIG);
+        Path weightsFile = dir.resolve(WEIGHTS);
+        for (Path f : List.of(configFile, weightsFile)) {
+            if (!Files.isRegularFile(f)) {
+                throw new BadInputException("not a Hugging Face GPT-2 directory: " + f + " not found");
+            }
+        }
+        ModelConfig cfg = readConfig(configFile);
+        Safetensors.Contents contents;
+        try {
+            contents = Safetensors.read(weightsFile);
+        } catch (SafetensorsException e) {
+            throw new BadInputException(e.getMessage(), e);
+        }
+        Map<String, Safetensors.Tensor> byName = new LinkedHashMap<>();
+        for (Safetensors.Tensor t : contents.tensors().values()) {
+            String name = t.name().startsWith(PREFIX) || t.name().startsWith("lm_head.") ? t.name() : PREFIX + t.name();
+            if (name.endsWith(".attn.bias") || name.endsWith(".attn.masked_bias")) {
+                continue; // the causal-mask buffers of older transformers versions, not parameters
+            }
+            byName.put(name, t);
+        }
+        if (!byName.containsKey("lm_head.weight") && byName.containsKey(PREFIX + "wte.weight")
+                && cfg.resolvedOutputVocab() == cfg.vocabSize()) {
+            Safetensors.Tensor wte = byName.get(PREFIX + "wte.weight");
+            byName.put("lm_head.weight", new Safetensors.Tensor("lm_head.weight", wte.shape(), wte.data())); // tied
+        }
+        ParamLayout layout = ParamLayout.of(cfg);
+        float[] params = new float[layout.size()];
+        List<Mapping> mappings = mappings(cfg);
+        for (Mapping m : mappings) {
+            Safetensors.Tensor t = byName.remove(m.hf());
+            if (t == null) {
+                throw new BadInputException(weightsFile + ": missing tensor '" + m.hf() + "' (expected shape "
+                        + Arrays.toString(m.hfShape()) + ")");
+            }
+            if (!Arrays.equals(t.shape(), m.hfShape())) {
+                throw new BadInputException(weightsFile + ": tensor '" + m.hf() + "': expected shape "
+                        + Arrays.toString(m.hfShape()) + ", found " + Arrays.toString(t.shape()));
+            }
+            if (!layout.has(m.grokcap())) {
+                requireZero(weightsFile, t);
+                continue;
+            }
+            ParamLayout.Tensor p = layout.get(m.grokcap());
+            if (m.transpose()) {
+                transpose(t.data(), 0, m.hfShape()[0], m.hfShape()[1], params, p.offset());
+            } else {
+                System.arraycopy(t.data(), 0, params, p.offset(), p.size());
+            }
+        }
+        if (!byName.isEmpty()) {
+            throw new BadInputException(weightsFile + ": unexpected tensor '" + byName.keySet().iterator().next()
+                    + "' for this config (" + CONFIG + " says " + cfg.layers() + " layers, layer norm "
+                    + cfg.layerNorm() + ")");
+        }
+        return new Imported(cfg, params);
+    }
+
+    /** A bias grokcap's model does without must be zero, or the import would change the model. */
+    private static void requireZero(Path file, Safetensors.Tensor t) {
+        for (int i = 0; i < t.data().length; i++) {
+            if (t.data()[i] != 0f) {
+                throw new BadInputException(file + ": tensor '" + t.name() + "' is not zero (element " + i + " = "
+                        + t.data()[i] + ") but " + CONFIG + " says the model has no such bias");
+            }
+        }
+    }
+
+    /** The grokcap model a config.json describes: grokcap_model when present, else GPT-2's own fields. */
+    static ModelConfig readConfig(Path file) throws IOException {
+        JsonNode root;
+        try {
+            root = Json.mapper().readTree(file.toFile());
+        } catch (JacksonException e) {
+            throw new BadInputException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
+        }
+        if (root == null || !root.isObject()) {
+            throw new BadInputException(file + ": not a JSON object");
+        }
+        if (root.has("model_type") && !"gpt2".equals(root.get("model_type").asText())) {
+            throw new BadInputException(file + ": model_type = \"" + root.get("model_type").asText()
+                    + "\": only gpt2 is supported (Llama-style models need issue 6's model variant)");
+        }
+        try {
+            if (root.get("grokcap_model") instanceof ObjectNode g) {
+                return Json.mapper().treeToValue(g, ModelConfig.class);
+            }
+            String act = text(file, root, "activation_function", "gelu_new");
+            Activation activation = switch (act) {
+                case "gelu_new", "gelu_pytorch_tanh" -> Activation.GELU;
+                case "relu" -> Activation.RELU;
+                default -> throw new BadInputException(file + ": activation_function = \"" + act
+                        + "\": must be gelu_new, gelu_pytorch_tanh or relu");
+            };
+            double eps = root.path("layer_norm_epsilon").asDouble(1e-5);
+            if (eps != 1e-5) {
+                throw new BadInputException(file + ": layer_norm_epsilon = " + eps + ": grokcap's LayerNorm uses 1e-5");
+            }
+            if (!root.path("scale_attn_weights").asBoolean(true) || root.path("scale_attn_by_inverse_layer_idx").asBoolean(false)) {
+                throw new BadInputException(file + ": only GPT-2's default attention scale 1/sqrt(head size) is supported");
+            }
+            int vocab = integer(file, root, "vocab_size");
+            int embd = integer(file, root, "n_embd");
+            JsonNode inner = root.get("n_inner");
+            Integer mlp = inner == null || inner.isNull() ? 4 * embd : integer(file, root, "n_inner");
+            return new ModelConfig(vocab, vocab, integer(file, root, "n_positions"), integer(file, root, "n_layer"),
+                    embd, integer(file, root, "n_head"), mlp, activation, true, true, true, false, null, null);
+        } catch (ConfigException e) {
+            throw new BadInputException(file + ": " + e.getMessage(), e);
+        } catch (JacksonException e) {
+            throw new BadInputException(file + ": grokcap_model: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    private static int integer(Path file, JsonNode root, String field) {
+        JsonNode n = root.get(field);
+        if (n == null || !n.isIntegralNumber() || !n.canConvertToInt()) {
+            throw new BadInputException(file + ": " + field + " = " + n + ": must be a whole number");
+        }
+        return n.intValue();
+    }
+
+    private static String text(Path file, JsonNode root, String field, String orElse) {
+        JsonNode n = root.get(field);
+        if (n == null) {
+            return orElse;
+        }
+        if (!n.isTextual()) {
+            throw new BadInputException(file + ": " + field + " = " + n + ": must be a string");
+        }
+        return n.textValue();
+    }
+
+    // ----------------------------------------------------------------------------------------- helpers
+
+    /** dst (cols, rows) = transpose of src[offset...] (rows, cols), both row-major. */
+    private static void transpose(float[] src, int offset, int rows, int cols, float[] dst) {
+        transpose(src, offset, rows, cols, dst, 0);
+    }
+
+    private static void transpose(float[] src, int srcOff, int rows, int cols, float[] dst, int dstOff) {
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                dst[dstOff + c * rows + r] = src[srcOff + r * cols + c];
+            }
+        }
+    }
+
+    private static int elements(int[] shape) {
+        int n = 1;
+        for (int d : shape) {
+            n *= d;
+        }
+        return n;
+    }
+}
