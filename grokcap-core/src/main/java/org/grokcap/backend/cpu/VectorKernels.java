@@ -107,9 +107,9 @@ final class VectorKernels {
     };
 
     /**
-     * {@link CrossEntropy.RowMath} on vectors, with {@link VectorMath#exp}. The exponentials are single
-     * precision (within 2 ulp) in both modes; float64 mode sums them in double and takes the target's
-     * p − 1 in double, which is where single precision fails once the loss is tiny (1 + ε and 1 − p).
+     * {@link CrossEntropy.RowMath} with the sum of exponentials on vectors ({@link VectorMath#exp}, single
+     * precision, within 2 ulp, in both modes; float64 mode sums them in double, which is where single
+     * precision fails once the loss is tiny: 1 + ε). The gradient is the reference's loop.
      */
     static final CrossEntropy.RowMath ROW_MATH = new CrossEntropy.RowMath() {
         @Override
@@ -139,26 +139,15 @@ final class VectorKernels {
             return sum;
         }
 
+        /**
+         * The plain loop: in the backward pass's compiled code C2 did not inline the vector exp here
+         * (its inlining budget ran out), and a vector passed across a call is boxed, which made this
+         * slower than scalar {@link Math#exp} and allocated 8 MB per modular-addition epoch.
+         */
         @Override
         public void addSoftmaxGradient(float[] d, int dOff, float[] x, int xOff, int n, float max, double sum,
                                        int target, float scale, boolean float64) {
-            float before = d[dOff + target];
-            float f = (float) (scale / sum);
-            int v = 0;
-            for (int end = S.loopBound(n); v < end; v += L) {
-                FloatVector g = VectorMath.exp(FloatVector.fromArray(S, x, xOff + v).sub(max)).mul(f);
-                FloatVector.fromArray(S, d, dOff + v).add(g).intoArray(d, dOff + v);
-            }
-            for (; v < n; v++) {
-                d[dOff + v] += VectorMath.exp(x[xOff + v] - max) * f;
-            }
-            // the target's entry again, as (p − 1)·scale
-            float e = VectorMath.exp(x[xOff + target] - max);
-            if (float64) {
-                d[dOff + target] = before + (float) ((e / sum - 1.0) * scale);
-            } else {
-                d[dOff + target] = before + (e / (float) sum - 1f) * scale;
-            }
+            CrossEntropy.SCALAR.addSoftmaxGradient(d, dOff, x, xOff, n, max, sum, target, scale, float64);
         }
     };
 

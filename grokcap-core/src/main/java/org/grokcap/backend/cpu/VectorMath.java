@@ -4,6 +4,7 @@ import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * exp, tanh and lane sums built only from IEEE-exact vector operations (add, mul, fma, min, max, integer
@@ -16,11 +17,15 @@ import jdk.incubator.vector.VectorOperators;
  * same bits in the interpreter, in C2 and in their scalar twins, so a kernel's scalar tail agrees with
  * its vector body and results do not depend on where the thread split falls.
  *
+ * <p>Vector arguments must be of {@code FloatVector.SPECIES_PREFERRED}.
+ *
  * <p>exp is Cephes' single-precision algorithm (range reduction by ln 2, degree-5 polynomial, scaling
  * by 2ⁿ through the exponent bits): within 2 ulp of {@link Math#exp} on its range, with the argument
  * clamped to [−87.3, 88], so results lie in [1.2e-38, 1.7e38] (never 0 or ∞).
  */
 final class VectorMath {
+    /** The one species these functions take: {@code FloatVector.SPECIES_PREFERRED}. */
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final float EXP_LO = -87.33654f;
     static final float EXP_HI = 88f;
     private static final float LOG2E = 1.44269504088896341f;
@@ -42,13 +47,13 @@ final class VectorMath {
         x = x.max(EXP_LO).min(EXP_HI);
         FloatVector t = x.fma(LOG2E, ROUND);
         FloatVector n = t.sub(ROUND);
-        FloatVector r = n.fma(broadcast(x, -LN2_HI), x);
-        r = n.fma(broadcast(x, -LN2_LO), r);
+        FloatVector r = n.fma(broadcast(-LN2_HI), x);
+        r = n.fma(broadcast(-LN2_LO), r);
         FloatVector p = r.fma(P0, P1);
-        p = p.fma(r, broadcast(x, P2));
-        p = p.fma(r, broadcast(x, P3));
-        p = p.fma(r, broadcast(x, P4));
-        p = p.fma(r, broadcast(x, P5));
+        p = p.fma(r, broadcast(P2));
+        p = p.fma(r, broadcast(P3));
+        p = p.fma(r, broadcast(P4));
+        p = p.fma(r, broadcast(P5));
         FloatVector y = p.fma(r.mul(r), r).add(1f);
         IntVector k = ((IntVector) t.reinterpretAsInts()).sub(ROUND_BITS);
         FloatVector scale = (FloatVector) k.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
@@ -75,7 +80,7 @@ final class VectorMath {
     /** tanh(y) = 1 − 2 / (1 + e^{2y}): absolute error below 2e-7, exact ±1 in the tails. */
     static FloatVector tanh(FloatVector y) {
         FloatVector e = exp(y.add(y));
-        return broadcast(y, 2f).div(e.add(1f)).neg().add(1f);
+        return broadcast(2f).div(e.add(1f)).neg().add(1f);
     }
 
     /** The scalar twin of {@link #tanh(FloatVector)}. */
@@ -102,7 +107,11 @@ final class VectorMath {
         return s;
     }
 
-    private static FloatVector broadcast(FloatVector like, float value) {
-        return FloatVector.broadcast(like.species(), value);
+    /**
+     * Always the one species: C2 intrinsifies a broadcast only when its species is a constant (taking
+     * the argument's {@code species()} made every call fall back to boxed, lane-by-lane Java).
+     */
+    private static FloatVector broadcast(float value) {
+        return FloatVector.broadcast(S, value);
     }
 }
