@@ -85,7 +85,7 @@ public final class Transformer {
         if (n * Math.max(3L * C, Math.max(M, vOut)) > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("batch of " + maxBatch + " × " + T + " positions is too large for one buffer");
         }
-        this.tableFits = (long) cfg.vocabSize() * T <= (long) maxBatch * T;
+        this.tableFits = cfg.vocabSize() <= maxBatch;
         this.params = dev.floats("params", layout.size());
         this.grads = dev.floats("grads", layout.size());
         this.w = new Weights(params);

@@ -1,6 +1,5 @@
 package org.grokcap.backend.cpu;
 
-import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -92,15 +91,6 @@ final class VectorMath {
     /** Σ of the lanes, in lane order. */
     static float sum(FloatVector v) {
         float s = 0f;
-        for (int i = 0; i < v.length(); i++) {
-            s += v.lane(i);
-        }
-        return s;
-    }
-
-    /** Σ of the lanes, in lane order. */
-    static double sum(DoubleVector v) {
-        double s = 0.0;
         for (int i = 0; i < v.length(); i++) {
             s += v.lane(i);
         }
