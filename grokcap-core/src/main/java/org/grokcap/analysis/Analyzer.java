@@ -65,11 +65,11 @@ public final class Analyzer {
             summary.put("analysisDir", dir.toString());
             summary.put("step", run.step());
 
-            if (ModularAnalysis.unsupportedReason(run.spec().task()) == null) {
-                ModularAnalysis modular = ModularAnalysis.of(run.spec().task(), run.data());
-                ProgressMeasures m = modular.measure(run.model(), run.step());
+            String unsupported = ModularAnalysis.unsupportedReason(run.spec().task());
+            if (unsupported == null) {
+                ProgressMeasures m = ModularAnalysis.of(run.spec().task(), run.data()).measure(run.model(), run.step());
                 Json.writePretty(dir.resolve("measures.json"), m);
-                writeFourierCharts(dir, title, m, modular);
+                writeFourierCharts(dir, title, m);
                 Map<String, Object> ms = new LinkedHashMap<>();
                 ms.put("keyFrequencies", m.keyFrequencies());
                 ms.put("keyFrequencyVariance", m.keyFrequencyVariance());
@@ -82,16 +82,17 @@ public final class Analyzer {
                 ms.put("sumSquaredWeights", m.sumSquaredWeights());
                 summary.put("measures", ms);
             } else {
-                summary.put("measures", ModularAnalysis.unsupportedReason(run.spec().task()));
+                summary.put("measures", unsupported);
             }
 
             Path metricsFile = runDir.resolve(RunDirectory.METRICS);
             if (Files.exists(metricsFile)) {
                 List<Map<String, Double>> metrics = JsonLines.readMetrics(metricsFile);
                 if (!metrics.isEmpty() && metrics.get(0).containsKey("test_loss")) {
-                    summary.put("phases", ProgressRecorder.writePhases(runDir, title, metrics,
-                            new ArrayList<>(run.data().splits().keySet())));
-                    summary.put("progressPlotted", ProgressRecorder.plot(runDir, title, metrics));
+                    Phases phases = ProgressRecorder.writePhases(runDir, title, metrics,
+                            new ArrayList<>(run.data().splits().keySet()));
+                    summary.put("phases", phases);
+                    summary.put("progressPlotted", ProgressRecorder.plot(runDir, title, phases));
                 }
             }
 
@@ -102,11 +103,12 @@ public final class Analyzer {
             int answer = answerFor(tokens, run);
             IntegratedGradients ig = IntegratedGradients.of(run.model(), tokens, answer, IG_STEPS,
                     run.data().vocabulary());
+            String answerName = answerName(answer, run.data());
             Json.writePretty(dir.resolve("attributions.json"), ig);
-            writeAttributionChart(dir, title, ig, answerName(answer, run.data()));
+            writeAttributionChart(dir, title, ig, answerName);
             Map<String, Object> igs = new LinkedHashMap<>();
             igs.put("tokens", ig.tokens());
-            igs.put("answer", answerName(answer, run.data()));
+            igs.put("answer", answerName);
             igs.put("attributions", ig.attributions());
             igs.put("logitMinusBaseline", ig.logit() - ig.baselineLogit());
             igs.put("completenessError", ig.completenessError());
@@ -135,8 +137,7 @@ public final class Analyzer {
         Transformer model = new Transformer(device, cfg, Math.max(1, Math.min(2048, largest)));
         Map<String, String> meta;
         try {
-            Safetensors.readInto(weights, model.layout(), model.params().host());
-            meta = Safetensors.read(weights).metadata();
+            meta = Safetensors.readInto(weights, model.layout(), model.params().host());
         } catch (IOException e) {
             throw new BadInputException("cannot load the weights: " + e.getMessage(), e);
         }
@@ -228,8 +229,7 @@ public final class Analyzer {
         return answer < data.vocabulary().size() ? data.vocabulary().get(answer) : Integer.toString(answer);
     }
 
-    private static void writeFourierCharts(Path dir, String title, ProgressMeasures m, ModularAnalysis modular)
-            throws IOException {
+    private static void writeFourierCharts(Path dir, String title, ProgressMeasures m) throws IOException {
         double[] norms = m.embeddingFourierNorms();
         List<String> freqs = new ArrayList<>();
         List<Double> values = new ArrayList<>();

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -56,6 +57,8 @@ public record AttentionMaps(List<String> tokens, double[][][][] probabilities) {
         for (int t = 0; t < tokens.size(); t++) {
             positions.add(t + ":" + tokens.get(t));
         }
+        List<String> reversed = new ArrayList<>(positions);
+        Collections.reverse(reversed);
         List<String> written = new ArrayList<>();
         for (int l = 0; l < probabilities.length; l++) {
             for (int h = 0; h < probabilities[l].length; h++) {
@@ -75,8 +78,6 @@ public record AttentionMaps(List<String> tokens, double[][][][] probabilities) {
                         cells.add(new Number[] {k, T - 1 - q, probabilities[l][h][q][k]});
                     }
                 }
-                List<String> reversed = new ArrayList<>(positions);
-                java.util.Collections.reverse(reversed);
                 chart.addSeries("p", positions, reversed, cells);
                 String name = "attention-L" + l + "-H" + h;
                 Charts.writeChart(dir, name, chart);

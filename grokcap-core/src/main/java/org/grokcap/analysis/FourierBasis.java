@@ -1,5 +1,8 @@
 package org.grokcap.analysis;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * The real Fourier basis of functions on Z_p (Nanda et al. 2023), as p orthonormal rows of length p:
  * row 0 is the constant 1/√p; for frequency k = 1..⌊(p−1)/2⌋ row 2k−1 is cos(2πkx/p) and row 2k is
@@ -51,6 +54,20 @@ public final class FourierBasis {
             throw new IllegalArgumentException("frequency " + k + " outside 1.." + frequencies());
         }
         return 2 * k == p ? new int[] {p - 1} : new int[] {2 * k - 1, 2 * k};
+    }
+
+    /** The basis rows of the given frequencies, preceded by the constant row 0 when withConstant. */
+    public int[] rowsOf(int[] freqs, boolean withConstant) {
+        List<Integer> rows = new ArrayList<>();
+        if (withConstant) {
+            rows.add(0);
+        }
+        for (int k : freqs) {
+            for (int r : rowsOf(k)) {
+                rows.add(r);
+            }
+        }
+        return rows.stream().mapToInt(Integer::intValue).toArray();
     }
 
     /** Basis row r at x. */

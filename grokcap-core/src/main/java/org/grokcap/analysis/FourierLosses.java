@@ -21,12 +21,12 @@ public final class FourierLosses {
      * @return (p², V) the restricted logits
      */
     public static double[][] restricted(FourierBasis basis, double[][] logits, int[] keep) {
-        return project(basis, logits, rowsOf(basis, keep, true));
+        return project(basis, logits, basis.rowsOf(keep, true));
     }
 
     /** (p², V) the logits minus their components on the frequencies in remove. */
     public static double[][] excluded(FourierBasis basis, double[][] logits, int[] remove) {
-        double[][] proj = project(basis, logits, rowsOf(basis, remove, false));
+        double[][] proj = project(basis, logits, basis.rowsOf(remove, false));
         double[][] out = new double[logits.length][];
         for (int i = 0; i < logits.length; i++) {
             out[i] = logits[i].clone();
@@ -61,19 +61,6 @@ public final class FourierLosses {
             throw new IllegalArgumentException("no rows to average the loss over");
         }
         return sum / n;
-    }
-
-    private static int[] rowsOf(FourierBasis basis, int[] freqs, boolean withConstant) {
-        java.util.List<Integer> rows = new java.util.ArrayList<>();
-        if (withConstant) {
-            rows.add(0);
-        }
-        for (int k : freqs) {
-            for (int r : basis.rowsOf(k)) {
-                rows.add(r);
-            }
-        }
-        return rows.stream().mapToInt(Integer::intValue).toArray();
     }
 
     /** The component of each class's logit grid on the functions row(a+b mod p), summed over rows. */

@@ -1,12 +1,12 @@
 package org.grokcap.analysis;
 
 import org.grokcap.BadInputException;
+import org.grokcap.backend.Buf;
 import org.grokcap.config.TaskSpec;
 import org.grokcap.data.Split;
 import org.grokcap.data.TokenizedDataset;
 import org.grokcap.data.modular.ModularTaskSpec;
 import org.grokcap.data.modular.Operation;
-import org.grokcap.model.ParamLayout;
 import org.grokcap.model.Transformer;
 
 /**
@@ -24,6 +24,7 @@ public final class ModularAnalysis {
     private final int p;
     private final int[] labels;       // (p²) the answer of pair a·p+b
     private final boolean[] train;    // (p²) whether pair a·p+b is in the training split
+    private final boolean[] test;     // (p²) !train
 
     private ModularAnalysis(ModularTaskSpec task, TokenizedDataset data) {
         this.task = task;
@@ -32,6 +33,7 @@ public final class ModularAnalysis {
         this.basis = new FourierBasis(p);
         this.labels = new int[p * p];
         this.train = new boolean[p * p];
+        this.test = new boolean[p * p];
         boolean[] seen = new boolean[p * p];
         int T = data.contextLength();
         for (Split s : data.splits().values()) {
@@ -41,6 +43,7 @@ public final class ModularAnalysis {
                 seen[pair] = true;
                 labels[pair] = s.targets()[i * T + T - 1];
                 train[pair] = isTrain;
+                test[pair] = !isTrain;
             }
         }
         for (int i = 0; i < seen.length; i++) {
@@ -73,10 +76,6 @@ public final class ModularAnalysis {
             throw new BadInputException(why);
         }
         return new ModularAnalysis((ModularTaskSpec) task, data);
-    }
-
-    public FourierBasis basis() {
-        return basis;
     }
 
     /** Pair index a·p+b of sequence i of a split: a is its first token, b the one before '='. */
@@ -122,10 +121,6 @@ public final class ModularAnalysis {
     public ProgressMeasures measure(Transformer model, int step) {
         model.device().toHost(model.params());
         Outputs out = run(model);
-        boolean[] test = new boolean[p * p];
-        for (int i = 0; i < test.length; i++) {
-            test[i] = !train[i];
-        }
         NeuronFrequencies nf = NeuronFrequencies.of(basis, out.activations());
         Double restricted = null;
         Double excluded = null;
@@ -134,17 +129,15 @@ public final class ModularAnalysis {
             restricted = FourierLosses.crossEntropy(FourierLosses.restricted(basis, out.logits(), keys), labels, null);
             excluded = FourierLosses.crossEntropy(FourierLosses.excluded(basis, out.logits(), keys), labels, train);
         }
-        ParamLayout layout = model.layout();
-        float[] params = model.params().host();
-        int base = model.params().offset();
-        int C = model.config().dModel();
-        double[] embedNorms = basis.frequencyNorms(rows(params, base + layout.get("wte").offset(), p, C));
+        double[] embedNorms = basis.frequencyNorms(rows(model.param("wte"), p, model.config().dModel()));
         double giniNeuronLogit = Double.NaN;
         if (model.config().resolvedOutputVocab() == p) {
             giniNeuronLogit = Gini.of(tail(basis.frequencyNorms(neuronLogitMap(model))));
         }
+        float[] params = model.params().host();
+        int base = model.params().offset();
         double ssw = 0;
-        for (int i = 0; i < layout.size(); i++) {
+        for (int i = 0; i < model.params().size(); i++) {
             double w = params[base + i];
             ssw += w * w;
         }
@@ -160,11 +153,8 @@ public final class ModularAnalysis {
         int C = model.config().dModel();
         int M = model.config().dMlp();
         int V = model.config().resolvedOutputVocab();
-        float[] w = model.params().host();
-        int base = model.params().offset();
-        double[][] wu = rows(w, base + model.layout().get("unembed.weight").offset(), V, C);
-        double[][] wout = rows(w, base + model.layout().get("layers." + (model.config().layers() - 1)
-                + ".mlp.proj.weight").offset(), C, M);
+        double[][] wu = rows(model.param("unembed.weight"), V, C);
+        double[][] wout = rows(model.param("layers." + (model.config().layers() - 1) + ".mlp.proj.weight"), C, M);
         double[][] out = new double[V][M];
         for (int v = 0; v < V; v++) {
             for (int c = 0; c < C; c++) {
@@ -204,11 +194,11 @@ public final class ModularAnalysis {
         return best;
     }
 
-    /** rows × cols floats of a row-major tensor starting at offset, as doubles. */
-    static double[][] rows(float[] src, int offset, int rows, int cols) {
+    /** The first rows × cols floats of a row-major tensor, as doubles. */
+    private static double[][] rows(Buf tensor, int rows, int cols) {
         double[][] m = new double[rows][];
         for (int r = 0; r < rows; r++) {
-            m[r] = toDouble(src, offset + r * cols, cols);
+            m[r] = toDouble(tensor.host(), tensor.offset() + r * cols, cols);
         }
         return m;
     }

@@ -86,7 +86,7 @@ public record NeuronFrequencies(int[] bestFrequency, double[] bestFraction, List
         int[] best = new int[M];
         double[] bestFrac = new double[M];
         for (int k = 1; k <= F; k++) {
-            double[] share = blockSum(sq, withConstant(basis, new int[] {k}), M);
+            double[] share = blockSum(sq, basis.rowsOf(new int[] {k}, true), M);
             for (int m = 0; m < M; m++) {
                 if (total[m] > 0 && share[m] / total[m] > bestFrac[m]) {
                     bestFrac[m] = share[m] / total[m];
@@ -108,7 +108,7 @@ public record NeuronFrequencies(int[] bestFrequency, double[] bestFraction, List
         double keyShare = 0;
         double all = 0;
         if (keyArray.length > 0) {
-            double[] s = blockSum(sq, withConstant(basis, keyArray), M);
+            double[] s = blockSum(sq, basis.rowsOf(keyArray, true), M);
             for (int m = 0; m < M; m++) {
                 keyShare += s[m];
             }
@@ -117,17 +117,6 @@ public record NeuronFrequencies(int[] bestFrequency, double[] bestFraction, List
             all += total[m];
         }
         return new NeuronFrequencies(best, bestFrac, List.copyOf(keys), all > 0 ? keyShare / all : 0);
-    }
-
-    /** The basis rows of the constant and of the given frequencies. */
-    private static int[] withConstant(FourierBasis basis, int[] freqs) {
-        List<Integer> rows = new ArrayList<>(List.of(0));
-        for (int k : freqs) {
-            for (int r : basis.rowsOf(k)) {
-                rows.add(r);
-            }
-        }
-        return rows.stream().mapToInt(Integer::intValue).toArray();
     }
 
     /** Per neuron, Σ over (i, j) ∈ rows × rows of sq[i][j] (the (0, 0) entry is 0 after centering). */

@@ -74,13 +74,17 @@ public final class ProgressRecorder implements Closeable {
      * into RUN_DIR/analysis/progress-{losses,fourier,weights}.{png,svg}. Returns whether it did.
      */
     public static boolean plot(Path runDir, String title, List<Map<String, Double>> metrics) throws IOException {
+        return plot(runDir, title, Phases.of(metrics));
+    }
+
+    /** {@link #plot(Path, String, List)} with the phases already found (as {@link #writePhases} returns them). */
+    static boolean plot(Path runDir, String title, Phases phases) throws IOException {
         Path dir = runDir.resolve(DIR);
         Path file = dir.resolve(PROGRESS);
         if (!Files.exists(file)) {
             return false;
         }
         List<Map<String, Double>> rows = JsonLines.readMetrics(file);
-        Phases phases = Phases.of(metrics);
         AnalysisCharts.overSteps(dir, "progress-losses", title + ": losses", "loss", rows,
                 List.of("train", "test", "restricted", "excluded"), "Loss", true, phases);
         AnalysisCharts.overSteps(dir, "progress-fourier", title + ": Fourier sparsity", "Gini / share", rows,
