@@ -53,8 +53,9 @@ public final class Grokcap {
         ModelConfig model = spec.model().withData(data.vocabSize(), data.outputVocabSize(), data.contextLength());
         ExperimentSpec resolved = spec.withModel(model);
         Backend backend = Backends.choose(options.backend());
-        if (options.analysisEvery() > 0 && ModularAnalysis.unsupportedReason(spec.task()) != null) {
-            throw new BadInputException("--analysis-every: " + ModularAnalysis.unsupportedReason(spec.task()));
+        String noAnalysis = options.analysisEvery() > 0 ? ModularAnalysis.unsupportedReason(spec.task()) : null;
+        if (noAnalysis != null) {
+            throw new BadInputException("--analysis-every: " + noAnalysis);
         }
         Path out = options.outDir() != null ? options.outDir() : defaultRunDir(resolved);
         try (Device device = backend.create(options.threads())) {
@@ -218,8 +219,8 @@ public final class Grokcap {
         Milestones milestones = new Milestones();
         rows.forEach(milestones::see);
         Map<String, String> meta = new LinkedHashMap<>();
-        meta.put("config", Json.mapper().writeValueAsString(resolved));
-        meta.put("provenance", Json.mapper().writeValueAsString(provenance));
+        meta.put(Checkpoint.CONFIG, Json.mapper().writeValueAsString(resolved));
+        meta.put(Checkpoint.PROVENANCE, Json.mapper().writeValueAsString(provenance));
         List<Path> existing = run.checkpoints();
         Path[] lastGood = {existing.isEmpty() ? null : existing.get(existing.size() - 1)};
         long start = System.nanoTime();
@@ -269,9 +270,10 @@ public final class Grokcap {
         weightsMeta.putAll(meta);
         weightsMeta.put(Checkpoint.STEP, Integer.toString(trainer.optimizer().stepCount()));
         run.writeWeights(trainer.model().layout(), trainer.model().params().host(), weightsMeta);
-        run.writePlots(resolved.name(), rows, new ArrayList<>(data.splits().keySet()));
+        List<String> splits = new ArrayList<>(data.splits().keySet());
+        run.writePlots(resolved.name(), rows, splits);
         if (progress != null) {
-            ProgressRecorder.writePhases(run.path(), resolved.name(), rows, new ArrayList<>(data.splits().keySet()));
+            ProgressRecorder.writePhases(run.path(), resolved.name(), rows, splits);
             ProgressRecorder.plot(run.path(), resolved.name(), rows);
         }
 

@@ -64,7 +64,7 @@ public final class HuggingFaceGpt2 {
         ParamLayout layout = ParamLayout.of(cfg);
         List<Safetensors.Tensor> tensors = new ArrayList<>();
         for (Mapping m : mappings(cfg)) {
-            float[] data = new float[elements(m.hfShape())];
+            float[] data = new float[Math.toIntExact(Safetensors.elements(m.hfShape()))];
             if (layout.has(m.grokcap())) {
                 ParamLayout.Tensor t = layout.get(m.grokcap());
                 if (m.transpose()) {
@@ -306,13 +306,5 @@ public final class HuggingFaceGpt2 {
                 dst[dstOff + c * rows + r] = src[srcOff + r * cols + c];
             }
         }
-    }
-
-    private static int elements(int[] shape) {
-        int n = 1;
-        for (int d : shape) {
-            n *= d;
-        }
-        return n;
     }
 }

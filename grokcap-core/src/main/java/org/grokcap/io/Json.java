@@ -36,9 +36,13 @@ public final class Json {
 
     /** Writes value as indented JSON with a final newline, atomically (see {@link AtomicFiles}). */
     public static void writePretty(Path file, Object value) throws IOException {
-        byte[] json = MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(value);
-        byte[] withNewline = Arrays.copyOf(json, json.length + 1);
-        withNewline[json.length] = '\n';
-        AtomicFiles.write(file, withNewline);
+        AtomicFiles.write(file, withNewline(MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(value)));
+    }
+
+    /** json with a final newline, as one array (so that a metrics row is one write). */
+    static byte[] withNewline(byte[] json) {
+        byte[] line = Arrays.copyOf(json, json.length + 1);
+        line[json.length] = '\n';
+        return line;
     }
 }

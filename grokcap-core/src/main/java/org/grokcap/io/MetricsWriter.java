@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Arrays;
 import java.util.Map;
 
 /**
@@ -32,10 +31,7 @@ public final class MetricsWriter implements Closeable {
 
     /** Writes row as one line of compact JSON, keys in the map's order. */
     public void write(Map<String, ?> row) throws IOException {
-        byte[] json = Json.mapper().writeValueAsBytes(row);
-        byte[] line = Arrays.copyOf(json, json.length + 1);
-        line[json.length] = '\n';
-        out.write(line);
+        out.write(Json.withNewline(Json.mapper().writeValueAsBytes(row)));
         out.flush();
     }
 

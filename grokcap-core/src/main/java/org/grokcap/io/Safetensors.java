@@ -448,7 +448,7 @@ public final class Safetensors {
     }
 
     /** The number of elements of a shape; ArithmeticException when it overflows a long. */
-    private static long elements(int[] shape) {
+    static long elements(int[] shape) {
         long n = 1;
         for (int d : shape) {
             if (d < 0) {
