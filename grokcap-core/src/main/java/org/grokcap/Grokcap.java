@@ -7,6 +7,7 @@ import org.grokcap.backend.Backends;
 import org.grokcap.backend.Device;
 import org.grokcap.config.ConfigLoader;
 import org.grokcap.config.ExperimentSpec;
+import org.grokcap.data.DatasetFiles;
 import org.grokcap.data.TokenizedDataset;
 import org.grokcap.config.ConfigException;
 import org.grokcap.io.HuggingFaceGpt2;
@@ -38,6 +39,21 @@ import java.util.Map;
  */
 public final class Grokcap {
     private Grokcap() {}
+
+    /**
+     * Writes the dataset an experiment's task generates (with the spec's seed) into outDir, which
+     * must be absent or empty; returns the metadata also written to dataset.json.
+     */
+    public static Map<String, Object> generate(ExperimentSpec spec, Path outDir) {
+        try {
+            Path dir = DatasetFiles.prepare(outDir);
+            Map<String, Object> meta = new LinkedHashMap<>(spec.task().writeGenerated(spec.train().seed(), dir));
+            meta.put("out", dir.toString());
+            return meta;
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing the dataset to " + outDir + " failed: " + e.getMessage(), e);
+        }
+    }
 
     /** Trains the experiment a config file describes, into runs/&lt;name&gt;-&lt;time&gt;. */
     public static RunResult train(Path config) {

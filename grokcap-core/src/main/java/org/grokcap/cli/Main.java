@@ -25,7 +25,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code grokcap train|analyze|info|bench}. Exit 0 on success, 2 for bad input (usage, config, files), 1 for any
+ * {@code grokcap train|generate|analyze|export|import|info|bench}. Exit 0 on success, 2 for bad input (usage, config, files), 1 for any
  * other failure; errors are one line on stderr, with the stack trace only under {@code --debug}.
  * A command that computes a result prints it last, as one JSON line on stdout.
  */
@@ -34,6 +34,7 @@ public final class Main {
             usage: grokcap train CONFIG [--out DIR] [--max-steps N] [--seed S] [--backend B] [--threads N]
                                  [--checkpoint-every N] [--analysis-every N] [--quiet]
                    grokcap train --resume RUN_DIR [--backend B] [--threads N] [--checkpoint-every N] [--quiet]
+                   grokcap generate CONFIG --out DIR [--seed S]
                    grokcap analyze RUN_DIR [--input "TOKENS"] [--backend B]
                    grokcap export RUN_DIR --out DIR [--format gpt2]
                    grokcap import HF_DIR --out WEIGHTS.safetensors
@@ -58,6 +59,7 @@ public final class Main {
             }
             return switch (a.command) {
                 case "train" -> train(a, out, err);
+                case "generate" -> generate(a, out);
                 case "analyze" -> analyze(a, out);
                 case "info" -> info(a, out);
                 case "export" -> export(a, out);
@@ -113,6 +115,19 @@ public final class Main {
                 analysisEvery));
         progress.finish();
         printSummary(result, out);
+        return 0;
+    }
+
+    private static int generate(Args a, PrintStream out) throws Exception {
+        a.allow("--out", "--seed", "--debug");
+        String config = a.positional(0, "CONFIG");
+        a.noMorePositionals(1);
+        Path dir = Path.of(required(a, "--out"));
+        ExperimentSpec spec = ConfigLoader.load(Path.of(config));
+        if (a.has("--seed")) {
+            spec = spec.withTrain(spec.train().withSeed(a.longValue("--seed")));
+        }
+        out.println(Json.mapper().writeValueAsString(Grokcap.generate(spec, dir)));
         return 0;
     }
 

@@ -2,6 +2,11 @@ package org.grokcap.config;
 
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+import org.grokcap.data.DatasetFiles;
 import org.grokcap.data.TokenizedDataset;
 import org.grokcap.data.modular.ModularTaskSpec;
 
@@ -13,4 +18,13 @@ import org.grokcap.data.modular.ModularTaskSpec;
 public interface TaskSpec {
     /** Generates the whole dataset; the same seed gives the same data, bit for bit. */
     TokenizedDataset generate(long seed);
+
+    /**
+     * Writes the dataset for {@code grokcap generate} into dir (already created and empty) and returns
+     * the metadata written to {@link DatasetFiles#METADATA}. Tasks with records of their own (facts,
+     * profiles) override this; the default writes every split's sequences as token names.
+     */
+    default Map<String, Object> writeGenerated(long seed, Path dir) throws IOException {
+        return DatasetFiles.writeSplits(this, generate(seed), seed, dir);
+    }
 }

@@ -68,6 +68,28 @@ class MainTest {
     }
 
     @Test
+    void generateWritesEverySplitAndItsMetadata(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("data");
+        assertEquals(0, run("generate", config(dir, TINY).toString(), "--out", out.toString(), "--seed", "3"), err());
+        JsonNode meta = Json.mapper().readTree(out.resolve("dataset.json").toFile());
+        assertEquals(3, meta.get("seed").asInt());
+        assertEquals(7, meta.at("/task/p").asInt());
+        assertEquals(64, meta.get("hash").asText().length());
+        int rows = 0;
+        for (String split : List.of("train", "test")) {
+            List<String> lines = Files.readAllLines(out.resolve(split + ".jsonl"));
+            assertEquals(meta.at("/splits/" + split).asInt(), lines.size());
+            rows += lines.size();
+        }
+        assertEquals(49, rows, "every pair (a, b) of Z_7 once");
+        JsonNode printed = Json.mapper().readTree(this.out.toString(StandardCharsets.UTF_8).strip());
+        assertEquals(meta.get("hash"), printed.get("hash"), "the result is printed as one JSON line");
+        assertEquals(2, run("generate", config(dir, TINY).toString(), "--out", out.toString()),
+                "a second generate into the same directory is refused");
+        assertTrue(err().contains("not empty"), err());
+    }
+
+    @Test
     void badInputExitsWithTwoAndOneLine(@TempDir Path dir) throws Exception {
         assertEquals(2, run("train", dir.resolve("missing.json").toString()));
         assertTrue(err().contains("config file not found"), err());
