@@ -93,7 +93,7 @@ public final class DatasetEntropy {
                     exact = edges * log2Names;
                     approx = exact;
                 } else {
-                    exact = mutual ? Log2.factorial(n) - m - Log2.factorial(m) : Log2.factorial(n - 1);
+                    exact = mutual ? Math.max(0, Log2.factorial(n) - m - Log2.factorial(m)) : Log2.factorial(n - 1);
                     approx = edges * Log2.of(n);
                 }
             }

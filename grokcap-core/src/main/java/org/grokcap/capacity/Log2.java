@@ -2,13 +2,17 @@ package org.grokcap.capacity;
 
 /**
  * Logarithms base 2 of counts too large for any integer type: factorials and binomial coefficients,
- * in double precision. Small binomials are summed term by term; large ones use log-gamma.
+ * in double precision and in O(1) time. Small cases are sums of logs; larger ones use Stirling's
+ * series for ln Γ, with the difference ln Γ(b+k) − ln Γ(b) written through log1p so that a binomial
+ * with a huge n and a modest k loses no precision to cancellation.
  */
 public final class Log2 {
     private static final double LN2 = Math.log(2);
     private static final double HALF_LN_2PI = 0.5 * Math.log(2 * Math.PI);
-    /** Up to this many terms, log2 C(n, k) is a plain sum of logs. */
-    private static final long SUM_LIMIT = 1 << 20;
+    /** Up to this many terms, a plain sum of logs. */
+    private static final long SUM_LIMIT = 64;
+    /** Stirling's series is used from here on (its first omitted term is below 1e-13 there). */
+    private static final double STIRLING_FROM = 15;
 
     private Log2() {}
 
@@ -21,10 +25,17 @@ public final class Log2 {
         if (n < 0) {
             throw new IllegalArgumentException("factorial of " + n);
         }
+        if (n <= SUM_LIMIT) {
+            double s = 0;
+            for (long i = 2; i <= n; i++) {
+                s += Math.log(i);
+            }
+            return s / LN2;
+        }
         return lnGamma(n + 1.0) / LN2;
     }
 
-    /** log2 C(n, k), exact up to double rounding; 0 ≤ k ≤ n. */
+    /** log2 C(n, k), 0 ≤ k ≤ n. */
     public static double binomial(long n, long k) {
         if (k < 0 || k > n) {
             throw new IllegalArgumentException("C(" + n + ", " + k + ")");
@@ -38,7 +49,8 @@ public final class Log2 {
             }
             return s / LN2;
         }
-        return (lnGamma(n + 1.0) - lnGamma(m + 1.0) - lnGamma(n - m + 1.0)) / LN2;
+        // C(n, m) = Γ(n−m+1+m) / Γ(n−m+1) / m!
+        return (lnRising(n - m + 1.0, m) - lnGamma(m + 1.0)) / LN2;
     }
 
     /** ln Γ(x) for x ≥ 1: Stirling's series from x ≥ 15, shifted up below that. */
@@ -47,13 +59,33 @@ public final class Log2 {
             throw new IllegalArgumentException("lnGamma(" + x + ")");
         }
         double shift = 0;
-        while (x < 15) {
+        while (x < STIRLING_FROM) {
             shift += Math.log(x);
             x += 1;
         }
+        return (x - 0.5) * Math.log(x) - x + HALF_LN_2PI + series(x) - shift;
+    }
+
+    /** ln Γ(b+k) − ln Γ(b) = ln(b (b+1) ... (b+k−1)), for b ≥ 1, k ≥ 0. */
+    static double lnRising(double b, long k) {
+        double shift = 0;
+        while (b < STIRLING_FROM && k > 0) {
+            shift += Math.log(b);
+            b += 1;
+            k--;
+        }
+        if (k == 0) {
+            return shift;
+        }
+        // (b+k−½)ln(b+k) − (b−½)ln b − k = (b−½)·log1p(k/b) + k·(ln(b+k) − 1)
+        double a = b + k;
+        return shift + (b - 0.5) * Math.log1p(k / b) + k * (Math.log(a) - 1) + series(a) - series(b);
+    }
+
+    /** Stirling's correction 1/(12x) − 1/(360x³) + 1/(1260x⁵) − 1/(1680x⁷). */
+    private static double series(double x) {
         double inv = 1 / x;
         double inv2 = inv * inv;
-        double series = inv * (1.0 / 12 - inv2 * (1.0 / 360 - inv2 * (1.0 / 1260 - inv2 * (1.0 / 1680))));
-        return (x - 0.5) * Math.log(x) - x + HALF_LN_2PI + series - shift;
+        return inv * (1.0 / 12 - inv2 * (1.0 / 360 - inv2 * (1.0 / 1260 - inv2 * (1.0 / 1680))));
     }
 }
