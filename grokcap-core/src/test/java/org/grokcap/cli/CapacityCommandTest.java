@@ -107,6 +107,10 @@ class CapacityCommandTest {
         assertTrue(err.toString().contains("missing --target-bits"));
         assertEquals(2, run("capacity", "plan", "--target-bits", "1e30", config.toString()));
         assertTrue(err.toString().contains("more than the"), err.toString());
+        Path tiny = dir.resolve("tiny.json");
+        Files.writeString(tiny, "{\"task\":{\"type\":\"profiles\",\"n\":2,\"pools\":{\"first\":1,\"middle\":1,\"last\":4}}}");
+        assertEquals(2, run("capacity", "plan", "--target-bits", "100", tiny.toString()));
+        assertTrue(err.toString().contains("the pools make only 4 distinct names"), err.toString());
         Path modular = dir.resolve("m.json");
         Files.writeString(modular, "{\"task\":{\"type\":\"modular\",\"p\":5}}");
         assertEquals(2, run("capacity", "plan", "--target-bits", "100", modular.toString()));
