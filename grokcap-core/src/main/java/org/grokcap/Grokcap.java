@@ -239,6 +239,7 @@ public final class Grokcap {
         meta.put(Checkpoint.PROVENANCE, Json.mapper().writeValueAsString(provenance));
         List<Path> existing = run.checkpoints();
         Path[] lastGood = {existing.isEmpty() ? null : existing.get(existing.size() - 1)};
+        int stepsBefore = trainer.optimizer().stepCount();
         long start = System.nanoTime();
         Map<String, Double> last;
         try {
@@ -294,7 +295,7 @@ public final class Grokcap {
         }
 
         RunResult result = new RunResult(run.path(), trainer.optimizer().stepCount(), trainer.model().layout().size(),
-                wall, last, milestones.reached);
+                wall, trainer.optimizer().stepCount() - stepsBefore, last, milestones.reached);
         record.put("result", result);
         run.writeRecord(record);
         return result;

@@ -179,7 +179,8 @@ public final class Main {
         out.println();
         out.printf("run directory  %s%n", r.runDir());
         out.printf("steps          %d (%d parameters)%n", r.steps(), r.parameters());
-        out.printf("wall time      %.1f s (%.2f ms/step)%n", r.wallSeconds(), 1000 * r.wallSeconds() / r.steps());
+        out.printf("wall time      %.1f s (%.2f ms/step over this session's %d steps)%n", r.wallSeconds(),
+                r.msPerStep(), r.sessionSteps());
         for (Map.Entry<String, Double> e : r.finalMetrics().entrySet()) {
             if (!e.getKey().equals("step")) {
                 out.printf("%-14s %.6g%n", e.getKey(), e.getValue());
