@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
  * Splits text into words for a word-level vocabulary: a word is a run of letters, digits and
  * underscores; every other character that is not white space (punctuation, symbols) is a word of its
  * own. With {@code lowercase} letters are lower-cased first (Locale.ROOT), so "Paris" and "paris" are
- * one word. White space only separates. Joining the words with single spaces and splitting again gives
+ * one word. White space (any Unicode white space) only separates. Joining the words with single spaces and splitting again gives
  * the same words, so an answer printed this way reads back as the same tokens.
  *
  * <p>Examples: {@code "Alice's cat, Tom."} gives {@code alice ' s cat , tom .}; a special token typed
@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
  * vocabulary's special tokens.
  */
 public record WordTokenizer(boolean lowercase) {
-    private static final Pattern WORD = Pattern.compile("[\\p{L}\\p{N}_]+|[^\\s\\p{L}\\p{N}_]");
+    private static final Pattern WORD = Pattern.compile("[\\p{L}\\p{N}_]+|[^\\p{IsWhite_Space}\\p{L}\\p{N}_]");
 
     public List<String> words(String text) {
         String t = lowercase ? text.toLowerCase(Locale.ROOT) : text;
