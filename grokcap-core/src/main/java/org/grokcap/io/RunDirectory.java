@@ -171,6 +171,18 @@ public final class RunDirectory implements Closeable {
         Json.writePretty(dir.resolve(RUN_JSON), record);
     }
 
+    /** Bad input unless runDir is a finished run: a directory with run.json and the final weights. */
+    public static void requireFinished(Path runDir) {
+        if (!Files.isDirectory(runDir)) {
+            throw new BadInputException("run directory not found: " + runDir);
+        }
+        for (String f : List.of(RUN_JSON, WEIGHTS)) {
+            if (!Files.isRegularFile(runDir.resolve(f))) {
+                throw new BadInputException(runDir + " is not a finished run: " + f + " is missing");
+            }
+        }
+    }
+
     /** Writes {@link #VOCABULARY}: the token names, index = token id. */
     public void writeVocabulary(List<String> tokens) throws IOException {
         Json.writePretty(dir.resolve(VOCABULARY), tokens);

@@ -12,7 +12,6 @@ import org.grokcap.model.ModelConfig;
 import org.grokcap.model.Transformer;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -60,16 +59,9 @@ public final class QaAnswerer {
 
     /** Loads a finished question–answer run onto a device. */
     public static QaAnswerer load(Path runDir, Device device) {
-        if (!Files.isDirectory(runDir)) {
-            throw new BadInputException("run directory not found: " + runDir);
-        }
+        RunDirectory.requireFinished(runDir);
         Path record = runDir.resolve(RunDirectory.RUN_JSON);
         Path weights = runDir.resolve(RunDirectory.WEIGHTS);
-        for (Path f : List.of(record, weights)) {
-            if (!Files.isRegularFile(f)) {
-                throw new BadInputException(runDir + " is not a finished run: " + f.getFileName() + " is missing");
-            }
-        }
         ExperimentSpec spec = ConfigLoader.load(record);
         if (!(spec.task() instanceof QaTaskSpec task)) {
             throw new BadInputException(runDir + " trained a " + spec.task().getClass().getSimpleName()
