@@ -88,6 +88,7 @@ public final class Grokcap {
                     record.put(Checkpoint.CHECKPOINT_EVERY, options.checkpointEvery());
                 }
                 run.writeRecord(record);
+                run.writeVocabulary(data.vocabulary());
                 return continueRun(run, trainer, resolved, provenance, data, record, new ArrayList<>(),
                         options.checkpointEvery(), options.listener(), progress);
             }

@@ -72,6 +72,7 @@ public final class ConfigLoader {
             throw new BadInputException("cannot read config " + file + ": " + e.getMessage(), e);
         }
         ExperimentSpec spec = parse(text, isYaml(file), file.toString());
+        spec = spec.withTask(spec.task().relativeTo(file.toAbsolutePath().getParent()));
         if (spec.name() == null) {
             String base = file.getFileName().toString().replaceFirst("\\.(json|ya?ml)$", "");
             spec = spec.withName(base.replaceAll("[^A-Za-z0-9._-]", "_"));
@@ -127,7 +128,7 @@ public final class ConfigLoader {
             if (jme instanceof InvalidTypeIdException itie) {
                 return new ConfigException(source + ": " + (path.isEmpty() ? "task" : path) + ".type = "
                         + (itie.getTypeId() == null ? "missing" : "\"" + itie.getTypeId() + "\"")
-                        + ": must be one of: modular");
+                        + ": must be one of: modular, qa");
             }
             if (jme instanceof InvalidFormatException ife) {
                 Throwable root = ife.getCause();
