@@ -73,7 +73,7 @@ public final class ConfigLoader {
         }
         ExperimentSpec spec = parse(text, isYaml(file), file.toString());
         try {
-            spec = spec.withTask(spec.task().resolveAgainst(file.toAbsolutePath().getParent()));
+            spec = spec.withTask(spec.task().relativeTo(file.toAbsolutePath().getParent()));
         } catch (ConfigException e) {
             throw new ConfigException(file + ": task." + e.getMessage());
         }
