@@ -28,7 +28,7 @@ import java.util.Map;
  * — and not derivable from the trained comparisons alone (no chain of trained comparisons links
  * e1 and e2). Other splits: train_atomic = test_atomic_id (the trained ID atomic facts),
  * test_atomic_ood (never trained), train_inferred, test_inferred_id (untrained ID–ID comparisons) and
- * test_inferred_ood (OOD–OOD comparisons), the last two at most maxTestPerSplit each.
+ * test_inferred_ood (the other OOD–OOD comparisons), the last two at most maxTestPerSplit each.
  *
  * @param entities       |E|, 2..100,000; paper 1000
  * @param attributes     1..1000; paper 20
@@ -172,20 +172,41 @@ public record ComplexReasoningTaskSpec(Integer entities, Integer attributes, Int
         splits.put("train_inferred", trainInferred);
         splits.put("test_atomic_id", atomicId);
         splits.put("test_atomic_ood", atomicOod);
-        splits.put("test_inferred_id", kb.sample(testId.a, testId.n, maxTestPerSplit, rng));
-        splits.put("test_inferred_ood", kb.sample(testOod.a, testOod.n, maxTestPerSplit, rng));
         List<Fact> testHard = new ArrayList<>();
+        java.util.Set<Long> hardCodes = new java.util.HashSet<>();
         for (int label = 0; label < 3; label++) {
             if (hard[label].n < hardPerLabel) {
                 throw new ConfigException("hardPerLabel", hardPerLabel, "only " + hard[label].n + " test_hard queries with "
-                        + "label " + AttributeKnowledge.LABELS[label] + " exist; lower hardPerLabel or raise "
-                        + "entities or idOodFraction");
+                        + "label " + AttributeKnowledge.LABELS[label] + " exist (OOD–OOD pairs that the training facts "
+                        + "decide and the trained comparisons alone do not); lower hardPerLabel, idIdFraction or "
+                        + "idOodFraction, or raise entities");
             }
-            testHard.addAll(kb.sample(hard[label].a, hard[label].n, hardPerLabel, rng));
+            shuffle(hard[label], rng);
+            for (int i = 0; i < hardPerLabel; i++) {
+                hardCodes.add(hard[label].a[i]);
+                testHard.add(kb.comparison(hard[label].a[i]));
+            }
         }
         ReasoningData.shuffle(testHard, rng);
+        AttributeKnowledge.Codes otherOod = new AttributeKnowledge.Codes(); // test_hard's queries stay out of it
+        for (int i = 0; i < testOod.n; i++) {
+            if (!hardCodes.contains(testOod.a[i])) {
+                otherOod.add(testOod.a[i]);
+            }
+        }
+        splits.put("test_inferred_id", kb.sample(testId.a, testId.n, maxTestPerSplit, rng));
+        splits.put("test_inferred_ood", kb.sample(otherOod.a, otherOod.n, maxTestPerSplit, rng));
         splits.put("test_hard", testHard);
         return new ReasoningData(kb.vocabulary(), kb.outputVocab(), splits, List.of("train_atomic", "train_inferred"));
+    }
+
+    private static void shuffle(AttributeKnowledge.Codes c, UniformRandomProvider rng) {
+        for (int i = c.n - 1; i > 0; i--) {
+            int j = rng.nextInt(i + 1);
+            long tmp = c.a[i];
+            c.a[i] = c.a[j];
+            c.a[j] = tmp;
+        }
     }
 
     /** The label a chain through ID values proves for e1 vs e2 (OOD both), or -1 when none does. */
