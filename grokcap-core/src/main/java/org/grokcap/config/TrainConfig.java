@@ -58,11 +58,11 @@ public record TrainConfig(Long seed, Integer steps, Integer batchSize, Integer e
     }
 
     /**
-     * Steps 0 and 1, and every step s whose ⌊10·log10 s⌋ exceeds that of s−1: about ten per decade
+     * Steps 0 to 10, and every later step s whose ⌊10·log10 s⌋ exceeds that of s−1: ten per decade
      * (1, 2, ..., 10, 13, 16, 20, 26, 32, 40, 51, 64, 80, 100, 126, ...).
      */
     public static boolean logSpaced(int step) {
-        if (step <= 1) {
+        if (step <= 10) {
             return true;
         }
         return (int) Math.floor(10 * Math.log10(step)) != (int) Math.floor(10 * Math.log10(step - 1));
