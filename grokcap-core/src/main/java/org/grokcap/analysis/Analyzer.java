@@ -66,8 +66,9 @@ public final class Analyzer {
             summary.put("analysisDir", dir.toString());
             summary.put("step", run.step());
             if (ReasoningAnalysis.supports(run.spec().task())) {
+                Path metricsFile = runDir.resolve(RunDirectory.METRICS);
                 summary.putAll(ReasoningAnalysis.analyze(run.spec().task(), run.data(), run.model(), dir, title,
-                        run.spec().train().seed()));
+                        run.spec().train().seed(), Files.exists(metricsFile) ? JsonLines.readMetrics(metricsFile) : null));
                 Json.writePretty(dir.resolve("summary.json"), summary);
                 return summary;
             }

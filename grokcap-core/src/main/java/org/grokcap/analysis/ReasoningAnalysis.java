@@ -25,7 +25,8 @@ import java.util.Map;
 /**
  * {@code grokcap analyze} for the implicit-reasoning tasks (composition, comparison, complex reasoning):
  * the logit lens and causal tracing of Wang et al. 2024 on up to {@link #EXAMPLES} facts of one split,
- * written as logit-lens.json, causal-tracing.json and heatmaps (PNG and SVG) into the analysis directory.
+ * written as logit-lens.json, causal-tracing.json and heatmaps (PNG and SVG) into the analysis directory,
+ * with accuracy.{png,svg} and loss.{png,svg}: every split's curve over a logarithmic step axis.
  */
 public final class ReasoningAnalysis {
     /** Facts analysed (the first ones of the split, which is shuffled). */
@@ -47,7 +48,8 @@ public final class ReasoningAnalysis {
 
     /** Runs both tools and writes their files into dir; returns the summary's part. */
     public static Map<String, Object> analyze(TaskSpec task, TokenizedDataset data, Transformer model, Path dir,
-                                              String title, long seed) throws IOException {
+                                              String title, long seed, List<Map<String, Double>> metrics)
+            throws IOException {
         String split = defaultSplit(data);
         Batch batch = Batch.of(data, data.split(split), Math.min(EXAMPLES, model.maxBatch()));
         Map<String, Object> summary = new LinkedHashMap<>();
@@ -72,6 +74,14 @@ public final class ReasoningAnalysis {
                     + " (fraction of answers changed)", positions, e.getValue(), 0, 1);
         }
         summary.put("causalTracing", Map.of("tracedFacts", tracing.traced));
+        if (metrics != null && !metrics.isEmpty()) {
+            // accuracy and loss per split over a log step axis, where memorisation and the later
+            // generalisation are both visible; the union split "train" is left out (its parts are shown)
+            List<String> splits = new ArrayList<>(data.splits().keySet());
+            splits.remove(data.trainSplit());
+            Charts.trainingCurves(dir, title, metrics, splits, true);
+            summary.put("curves", List.of("accuracy", "loss"));
+        }
         return summary;
     }
 

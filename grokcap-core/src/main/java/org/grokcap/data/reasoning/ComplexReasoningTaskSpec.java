@@ -25,8 +25,8 @@ import java.util.Map;
  * <p>test_hard holds hardPerLabel OOD–OOD comparisons per label (lt, eq, gt; over all attributes) that
  * are derivable from the training facts by chaining — e1 ≥ i (a trained comparison), val(i) ≥ val(j)
  * (trained atomic facts), j ≥ e2 (a trained comparison), strict somewhere for lt/gt, both ways for eq
- * — and not derivable from the trained comparisons alone (no chain of trained comparisons links
- * e1 and e2). Other splits: train_atomic = test_atomic_id (the trained ID atomic facts),
+ * — and not derivable from the trained comparisons alone (no chain of trained comparisons proves
+ * its label). Other splits: train_atomic = test_atomic_id (the trained ID atomic facts),
  * test_atomic_ood (never trained), train_inferred, test_inferred_id (untrained ID–ID comparisons) and
  * test_inferred_ood (the other OOD–OOD comparisons), the last two at most maxTestPerSplit each.
  *
@@ -155,8 +155,8 @@ public record ComplexReasoningTaskSpec(Integer entities, Integer attributes, Int
                     if (label < 0 || label != kb.label(a, e1, e2)) {
                         continue;
                     }
-                    if (linked(geq, reachOf, e1, e2) || linked(geq, reachOf, e2, e1)) {
-                        continue; // the comparisons alone link e1 and e2
+                    if (comparisonsProve(geq, reachOf, e1, e2)) {
+                        continue; // the trained comparisons alone decide this query
                     }
                     hard[label].add(kb.code(a, e1, e2));
                 }
@@ -266,12 +266,17 @@ public record ComplexReasoningTaskSpec(Integer entities, Integer attributes, Int
         return seen;
     }
 
-    /** Whether a chain of trained comparisons leads from x to y (x ≥ ... ≥ y). */
-    private static boolean linked(List<List<int[]>> geq, boolean[][][] reachOf, int x, int y) {
-        if (reachOf[x] == null) {
-            reachOf[x] = closure(geq, x);
+    /** Whether chains of trained comparisons alone prove some label for x vs y (x > y, x < y or x = y). */
+    private static boolean comparisonsProve(List<List<int[]>> geq, boolean[][][] reachOf, int x, int y) {
+        for (int e : new int[]{x, y}) {
+            if (reachOf[e] == null) {
+                reachOf[e] = closure(geq, e);
+            }
         }
-        return reachOf[x][0][y] || reachOf[x][1][y];
+        boolean gt = reachOf[x][1][y];
+        boolean lt = reachOf[y][1][x];
+        boolean eq = (reachOf[x][0][y] || reachOf[x][1][y]) && (reachOf[y][0][x] || reachOf[y][1][x]);
+        return gt || lt || eq;
     }
 
     @Override
