@@ -70,7 +70,7 @@ public final class ReasoningAnalysis {
         CausalTracing tracing = CausalTracing.of(model, batch, data, seed);
         Json.writePretty(dir.resolve("causal-tracing.json"), tracing);
         for (Map.Entry<String, double[][]> e : tracing.changed.entrySet()) {
-            heatmap(dir, "causal-tracing-" + e.getKey(), title + ": causal tracing, perturbed " + e.getKey()
+            heatmap(dir, "causal-tracing-pos" + e.getKey().replaceAll("[^A-Za-z0-9]+", "-").replaceAll("-$", ""), title + ": causal tracing, perturbed " + e.getKey()
                     + " (fraction of answers changed)", positions, e.getValue(), 0, 1);
         }
         summary.put("causalTracing", Map.of("tracedFacts", tracing.traced));
