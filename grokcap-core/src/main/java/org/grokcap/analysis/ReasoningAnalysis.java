@@ -142,12 +142,12 @@ public final class ReasoningAnalysis {
             return new Batch(n, T, tokens, targets, answers, answerPos);
         }
 
-        /** "position:token" of the first fact, the positions' names on the heatmaps. */
+        /** "position:token type" of the first fact ("1:&lt;r&gt;"), the positions' names on the heatmaps. */
         List<String> positionNames(TokenizedDataset data) {
             List<String> names = new ArrayList<>();
             for (int t = 0; t < T; t++) {
                 String tok = data.vocabulary().get(tokens[t]);
-                names.add(t + ":" + (t <= answerPos ? typeOf(tok) : tok));
+                names.add(t + ":" + typeOf(tok));
             }
             return names;
         }
