@@ -44,12 +44,7 @@ final class AttributeKnowledge {
                 values[a][e] = rng.nextInt(valueCount);
                 perm[e] = e;
             }
-            for (int i = entities - 1; i > 0; i--) {
-                int j = rng.nextInt(i + 1);
-                int tmp = perm[i];
-                perm[i] = perm[j];
-                perm[j] = tmp;
-            }
+            ReasoningData.shuffle(perm, entities, rng);
             for (int i = 0; i < nOod; i++) {
                 ood[a][perm[i]] = true;
             }
@@ -118,12 +113,7 @@ final class AttributeKnowledge {
 
     /** Up to max codes, shuffled with rng, as facts. */
     List<Fact> sample(long[] codes, int n, int max, UniformRandomProvider rng) {
-        for (int i = n - 1; i > 0; i--) {
-            int j = rng.nextInt(i + 1);
-            long tmp = codes[i];
-            codes[i] = codes[j];
-            codes[j] = tmp;
-        }
+        ReasoningData.shuffle(codes, n, rng);
         int k = Math.min(n, max);
         List<Fact> out = new ArrayList<>(k);
         for (int i = 0; i < k; i++) {

@@ -5,12 +5,8 @@ import com.fasterxml.jackson.annotation.JsonTypeName;
 import org.apache.commons.rng.UniformRandomProvider;
 import org.grokcap.config.Check;
 import org.grokcap.config.ConfigException;
-import org.grokcap.config.TaskSpec;
-import org.grokcap.data.TokenizedDataset;
 import org.grokcap.util.Rngs;
 
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,7 +38,7 @@ import java.util.Map;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ComparisonTaskSpec(Integer entities, Integer attributes, Integer values, Double oodFraction, Double phi,
                                  Double testInferredIdFraction, Integer maxTestPerSplit, Long dataSeed)
-        implements TaskSpec {
+        implements ReasoningTaskSpec {
 
     public ComparisonTaskSpec {
         entities = Check.between("entities", Check.present("entities", entities), 2, 100_000);
@@ -109,15 +105,9 @@ public record ComparisonTaskSpec(Integer entities, Integer attributes, Integer v
     }
 
     @Override
-    public TokenizedDataset generate(long seed) {
-        return facts(seed).toDataset(dataSeed != null ? dataSeed : seed);
-    }
-
-    @Override
-    public Map<String, Object> writeGenerated(long seed, Path dir) throws IOException {
-        return facts(seed).write(this, dataSeed != null ? dataSeed : seed, dir, Map.of(
-                "note", "test_atomic_id and test_atomic_ood are the ID and OOD atomic facts; all atomic facts are "
-                        + "trained, so together they are train_atomic and measure memorisation; held-out "
-                        + "comparison splits are uniform samples of at most maxTestPerSplit facts"));
+    public String splitNote() {
+        return "test_atomic_id and test_atomic_ood are the ID and OOD atomic facts; all atomic facts are "
+                + "trained, so together they are train_atomic and measure memorisation; held-out "
+                + "comparison splits are uniform samples of at most maxTestPerSplit facts";
     }
 }

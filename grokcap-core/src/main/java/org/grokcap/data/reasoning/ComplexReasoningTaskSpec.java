@@ -5,12 +5,8 @@ import com.fasterxml.jackson.annotation.JsonTypeName;
 import org.apache.commons.rng.UniformRandomProvider;
 import org.grokcap.config.Check;
 import org.grokcap.config.ConfigException;
-import org.grokcap.config.TaskSpec;
-import org.grokcap.data.TokenizedDataset;
 import org.grokcap.util.Rngs;
 
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -44,7 +40,7 @@ import java.util.Map;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ComplexReasoningTaskSpec(Integer entities, Integer attributes, Integer values, Double oodFraction,
                                        Double idIdFraction, Double idOodFraction, Integer hardPerLabel,
-                                       Integer maxTestPerSplit, Long dataSeed) implements TaskSpec {
+                                       Integer maxTestPerSplit, Long dataSeed) implements ReasoningTaskSpec {
 
     public ComplexReasoningTaskSpec {
         entities = Check.between("entities", Check.present("entities", entities), 2, 100_000);
@@ -181,7 +177,7 @@ public record ComplexReasoningTaskSpec(Integer entities, Integer attributes, Int
                         + "decide and the trained comparisons alone do not); lower hardPerLabel, idIdFraction or "
                         + "idOodFraction, or raise entities");
             }
-            shuffle(hard[label], rng);
+            ReasoningData.shuffle(hard[label].a, hard[label].n, rng);
             for (int i = 0; i < hardPerLabel; i++) {
                 hardCodes.add(hard[label].a[i]);
                 testHard.add(kb.comparison(hard[label].a[i]));
@@ -198,15 +194,6 @@ public record ComplexReasoningTaskSpec(Integer entities, Integer attributes, Int
         splits.put("test_inferred_ood", kb.sample(otherOod.a, otherOod.n, maxTestPerSplit, rng));
         splits.put("test_hard", testHard);
         return new ReasoningData(kb.vocabulary(), kb.outputVocab(), splits, List.of("train_atomic", "train_inferred"));
-    }
-
-    private static void shuffle(AttributeKnowledge.Codes c, UniformRandomProvider rng) {
-        for (int i = c.n - 1; i > 0; i--) {
-            int j = rng.nextInt(i + 1);
-            long tmp = c.a[i];
-            c.a[i] = c.a[j];
-            c.a[j] = tmp;
-        }
     }
 
     /** The label a chain through ID values proves for e1 vs e2 (OOD both), or -1 when none does. */
@@ -280,15 +267,9 @@ public record ComplexReasoningTaskSpec(Integer entities, Integer attributes, Int
     }
 
     @Override
-    public TokenizedDataset generate(long seed) {
-        return facts(seed).toDataset(dataSeed != null ? dataSeed : seed);
-    }
-
-    @Override
-    public Map<String, Object> writeGenerated(long seed, Path dir) throws IOException {
-        return facts(seed).write(this, dataSeed != null ? dataSeed : seed, dir, Map.of(
-                "note", "OOD atomic facts are not trained; test_hard queries are OOD–OOD comparisons derivable by "
-                        + "chaining trained ID–OOD comparisons through ID atomic facts and not derivable from the "
-                        + "trained comparisons alone; train_atomic = test_atomic_id"));
+    public String splitNote() {
+        return "OOD atomic facts are not trained; test_hard queries are OOD–OOD comparisons derivable by "
+                + "chaining trained ID–OOD comparisons through ID atomic facts and not derivable from the "
+                + "trained comparisons alone; train_atomic = test_atomic_id";
     }
 }

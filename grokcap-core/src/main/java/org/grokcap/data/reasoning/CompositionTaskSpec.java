@@ -5,12 +5,8 @@ import com.fasterxml.jackson.annotation.JsonTypeName;
 import org.apache.commons.rng.UniformRandomProvider;
 import org.grokcap.config.Check;
 import org.grokcap.config.ConfigException;
-import org.grokcap.config.TaskSpec;
-import org.grokcap.data.TokenizedDataset;
 import org.grokcap.util.Rngs;
 
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,7 +36,7 @@ import java.util.Map;
 @JsonTypeName("composition")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record CompositionTaskSpec(Integer entities, Integer relations, Integer factsPerEntity, Double oodFraction,
-                                  Double phi, Double testInferredIdFraction, Long dataSeed) implements TaskSpec {
+                                  Double phi, Double testInferredIdFraction, Long dataSeed) implements ReasoningTaskSpec {
 
     public CompositionTaskSpec {
         entities = Check.between("entities", Check.present("entities", entities), 2, 1_000_000);
@@ -95,12 +91,7 @@ public record CompositionTaskSpec(Integer entities, Integer relations, Integer f
         for (int i = 0; i < nAtomic; i++) {
             order[i] = i;
         }
-        for (int i = nAtomic - 1; i > 0; i--) {
-            int j = rng.nextInt(i + 1);
-            int tmp = order[i];
-            order[i] = order[j];
-            order[j] = tmp;
-        }
+        ReasoningData.shuffle(order, nAtomic, rng);
         int nOod = (int) Math.round(oodFraction * nAtomic);
         boolean[][] ood = new boolean[E][f];
         List<Fact> atomicId = new ArrayList<>();
@@ -161,14 +152,8 @@ public record CompositionTaskSpec(Integer entities, Integer relations, Integer f
     }
 
     @Override
-    public TokenizedDataset generate(long seed) {
-        return facts(seed).toDataset(dataSeed != null ? dataSeed : seed);
-    }
-
-    @Override
-    public Map<String, Object> writeGenerated(long seed, Path dir) throws IOException {
-        return facts(seed).write(this, dataSeed != null ? dataSeed : seed, dir, Map.of(
-                "note", "test_atomic_id and test_atomic_ood are the ID and OOD atomic facts; all atomic facts are "
-                        + "trained, so together they are train_atomic and measure memorisation"));
+    public String splitNote() {
+        return "test_atomic_id and test_atomic_ood are the ID and OOD atomic facts; all atomic facts are "
+                + "trained, so together they are train_atomic and measure memorisation";
     }
 }

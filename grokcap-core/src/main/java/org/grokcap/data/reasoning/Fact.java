@@ -16,11 +16,6 @@ public record Fact(int[] input, int[] answer) {
         return input.length + answer.length - 1;
     }
 
-    /** Whether two facts have the same question and answer. */
-    public boolean sameAs(Fact o) {
-        return java.util.Arrays.equals(input, o.input) && java.util.Arrays.equals(answer, o.answer);
-    }
-
     /** The question and answer as one key, for sets of facts. */
     public String key() {
         return java.util.Arrays.toString(input) + "->" + java.util.Arrays.toString(answer);

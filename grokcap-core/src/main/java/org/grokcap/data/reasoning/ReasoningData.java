@@ -149,6 +149,26 @@ public record ReasoningData(List<String> vocabulary, int outputVocab, Map<String
         }
     }
 
+    /** Fisher–Yates over a[0..n) in place. */
+    static void shuffle(int[] a, int n, UniformRandomProvider rng) {
+        for (int i = n - 1; i > 0; i--) {
+            int j = rng.nextInt(i + 1);
+            int tmp = a[i];
+            a[i] = a[j];
+            a[j] = tmp;
+        }
+    }
+
+    /** Fisher–Yates over a[0..n) in place. */
+    static void shuffle(long[] a, int n, UniformRandomProvider rng) {
+        for (int i = n - 1; i > 0; i--) {
+            int j = rng.nextInt(i + 1);
+            long tmp = a[i];
+            a[i] = a[j];
+            a[j] = tmp;
+        }
+    }
+
     /** Token names "&lt;prefix0&gt;" .. "&lt;prefix(n-1)&gt;". */
     static List<String> tokens(String prefix, int n) {
         List<String> out = new ArrayList<>(n);
