@@ -295,7 +295,7 @@ public final class Grokcap {
         weightsMeta.put(Checkpoint.STEP, Integer.toString(trainer.optimizer().stepCount()));
         run.writeWeights(trainer.model().layout(), trainer.model().params().host(), weightsMeta);
         List<String> splits = new ArrayList<>(data.splits().keySet());
-        run.writePlots(resolved.name(), rows, splits);
+        run.writePlots(resolved.name(), rows, splits, resolved.train().evalLogSpaced());
         if (progress != null) {
             ProgressRecorder.writePhases(run.path(), resolved.name(), rows, splits);
             ProgressRecorder.plot(run.path(), resolved.name(), rows);

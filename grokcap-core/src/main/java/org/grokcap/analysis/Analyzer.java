@@ -34,6 +34,7 @@ import java.util.Map;
  *       weights), embedding-fourier-norms and neuron-key-frequencies charts;</li>
  *   <li>with metrics.jsonl: phases.json and the phases chart; with analysis/progress.jsonl (from
  *       {@code train --analysis-every}): the progress charts;</li>
+ *   <li>implicit-reasoning tasks: the logit lens and causal tracing ({@link ReasoningAnalysis}) instead;</li>
  *   <li>any model: attention.json and a heatmap per layer and head, attributions.json and its chart,
  *       for one input (default: the first test sequence).</li>
  * </ul>
@@ -64,6 +65,13 @@ public final class Analyzer {
             Map<String, Object> summary = new LinkedHashMap<>();
             summary.put("analysisDir", dir.toString());
             summary.put("step", run.step());
+            if (ReasoningAnalysis.supports(run.spec().task())) {
+                Path metricsFile = runDir.resolve(RunDirectory.METRICS);
+                summary.putAll(ReasoningAnalysis.analyze(run.spec().task(), run.data(), run.model(), dir, title,
+                        run.spec().train().seed(), Files.exists(metricsFile) ? JsonLines.readMetrics(metricsFile) : null));
+                Json.writePretty(dir.resolve("summary.json"), summary);
+                return summary;
+            }
 
             String unsupported = ModularAnalysis.unsupportedReason(run.spec().task());
             if (unsupported == null) {

@@ -11,13 +11,19 @@ import org.grokcap.data.TokenizedDataset;
 import org.grokcap.data.modular.ModularTaskSpec;
 import org.grokcap.data.profiles.ProfilesTaskSpec;
 import org.grokcap.data.qa.QaTaskSpec;
+import org.grokcap.data.reasoning.ComparisonTaskSpec;
+import org.grokcap.data.reasoning.ComplexReasoningTaskSpec;
+import org.grokcap.data.reasoning.CompositionTaskSpec;
 
 /** What data an experiment trains on; the {@code type} field of a config's {@code task} picks the kind. */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
 @JsonSubTypes({
         @JsonSubTypes.Type(value = ModularTaskSpec.class, name = "modular"),
         @JsonSubTypes.Type(value = ProfilesTaskSpec.class, name = "profiles"),
-        @JsonSubTypes.Type(value = QaTaskSpec.class, name = "qa")
+        @JsonSubTypes.Type(value = QaTaskSpec.class, name = "qa"),
+        @JsonSubTypes.Type(value = CompositionTaskSpec.class, name = "composition"),
+        @JsonSubTypes.Type(value = ComparisonTaskSpec.class, name = "comparison"),
+        @JsonSubTypes.Type(value = ComplexReasoningTaskSpec.class, name = "complex-reasoning")
 })
 public interface TaskSpec {
     /** Generates the whole dataset; the same seed gives the same data, bit for bit. */

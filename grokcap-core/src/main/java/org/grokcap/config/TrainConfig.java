@@ -11,12 +11,17 @@ import org.grokcap.train.OptimizerConfig;
  * @param batchSize   sequences per step; 0 means the whole training split (full batch); default 0
  * @param evalBatchSize sequences per evaluation forward pass; default batchSize (or the training split)
  * @param evalEvery   evaluate every this many steps (and at the last step); default 1
+ * @param evalLogSpaced also evaluate at log-spaced steps (0, 1, 2, ... and ten per decade: see
+ *                    {@link #logSpaced}), for accuracy curves on a log step axis; default false
+ * @param evalMaxPerSplit evaluate each split on at most its first this many sequences (splits are
+ *                    shuffled, so a prefix is a uniform sample); default all
  * @param lossFloat64 cross-entropy softmax in double precision; default true
  * @param optimizer   AdamW settings
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record TrainConfig(Long seed, Integer steps, Integer batchSize, Integer evalBatchSize, Integer evalEvery,
-                          Boolean lossFloat64, OptimizerConfig optimizer) {
+                          Boolean evalLogSpaced, Integer evalMaxPerSplit, Boolean lossFloat64,
+                          OptimizerConfig optimizer) {
     public TrainConfig {
         seed = seed == null ? 0L : seed;
         steps = Check.between("steps", steps == null ? 1000 : steps, 1, 1_000_000_000);
@@ -25,19 +30,41 @@ public record TrainConfig(Long seed, Integer steps, Integer batchSize, Integer e
             Check.between("evalBatchSize", evalBatchSize, 1, 1 << 22);
         }
         evalEvery = Check.between("evalEvery", evalEvery == null ? 1 : evalEvery, 1, 1_000_000_000);
+        evalLogSpaced = evalLogSpaced != null && evalLogSpaced;
+        if (evalMaxPerSplit != null) {
+            Check.between("evalMaxPerSplit", evalMaxPerSplit, 1, Integer.MAX_VALUE);
+        }
         lossFloat64 = lossFloat64 == null || lossFloat64;
         optimizer = optimizer == null ? OptimizerConfig.defaults() : optimizer;
     }
 
     public TrainConfig withSeed(long newSeed) {
-        return new TrainConfig(newSeed, steps, batchSize, evalBatchSize, evalEvery, lossFloat64, optimizer);
+        return new TrainConfig(newSeed, steps, batchSize, evalBatchSize, evalEvery, evalLogSpaced, evalMaxPerSplit, lossFloat64,
+                optimizer);
     }
 
     public TrainConfig withEvalEvery(int every) {
-        return new TrainConfig(seed, steps, batchSize, evalBatchSize, every, lossFloat64, optimizer);
+        return new TrainConfig(seed, steps, batchSize, evalBatchSize, every, evalLogSpaced, evalMaxPerSplit, lossFloat64, optimizer);
     }
 
     public TrainConfig withSteps(int newSteps) {
-        return new TrainConfig(seed, newSteps, batchSize, evalBatchSize, evalEvery, lossFloat64, optimizer);
+        return new TrainConfig(seed, newSteps, batchSize, evalBatchSize, evalEvery, evalLogSpaced, evalMaxPerSplit, lossFloat64,
+                optimizer);
+    }
+
+    /** Whether step is evaluated: every evalEvery steps, the last step, and the log-spaced steps if asked. */
+    public boolean evaluatesAt(int step) {
+        return step % evalEvery == 0 || step == steps - 1 || (evalLogSpaced && logSpaced(step));
+    }
+
+    /**
+     * Steps 0 to 10, and every later step s whose ⌊10·log10 s⌋ exceeds that of s−1: ten per decade
+     * (1, 2, ..., 10, 13, 16, 20, 26, 32, 40, 51, 64, 80, 100, 126, ...).
+     */
+    public static boolean logSpaced(int step) {
+        if (step <= 10) {
+            return true;
+        }
+        return (int) Math.floor(10 * Math.log10(step)) != (int) Math.floor(10 * Math.log10(step - 1));
     }
 }

@@ -61,6 +61,10 @@ public final class HuggingFaceGpt2 {
 
     /** Writes model.safetensors and config.json into dir (created if needed), each atomically. */
     public static void export(ModelConfig cfg, float[] params, Path dir, Map<String, String> metadata) throws IOException {
+        if (cfg.layerRepeats() != 1) {
+            throw new org.grokcap.BadInputException("the model shares its layers (layerRepeats = " + cfg.layerRepeats()
+                    + "); a Hugging Face GPT-2 has no parameter sharing, so it cannot be exported as one");
+        }
         ParamLayout layout = ParamLayout.of(cfg);
         List<Safetensors.Tensor> tensors = new ArrayList<>();
         for (Mapping m : mappings(cfg)) {

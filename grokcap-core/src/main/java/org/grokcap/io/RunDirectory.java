@@ -314,7 +314,13 @@ public final class RunDirectory implements Closeable {
     }
 
     public void writePlots(String title, List<Map<String, Double>> rows, List<String> splits) throws IOException {
-        Charts.trainingCurves(dir.resolve(PLOTS), title, rows, splits);
+        writePlots(title, rows, splits, false);
+    }
+
+    /** The training curves into plots/, with a logarithmic step axis if logX. */
+    public void writePlots(String title, List<Map<String, Double>> rows, List<String> splits, boolean logX)
+            throws IOException {
+        Charts.trainingCurves(dir.resolve(PLOTS), title, rows, splits, logX);
     }
 
     @Override

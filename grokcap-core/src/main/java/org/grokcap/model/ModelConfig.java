@@ -25,12 +25,15 @@ import org.grokcap.config.ConfigException;
  * @param unembedBias     bias on the unembedding; default false
  * @param attentionScale  factor on q·k; default 1/√(dModel/heads)
  * @param init            weight initialisation; default nanda
+ * @param layerRepeats    parameter sharing: the stack of layers runs this many times in a row, with the
+ *                        same weights each time (Wang et al.'s 4-layer stack run twice); default 1
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ModelConfig(Integer vocabSize, Integer outputVocabSize, Integer contextLength,
                           Integer layers, Integer dModel, Integer heads, Integer dMlp,
                           Activation activation, Boolean layerNorm, Boolean attentionBias,
-                          Boolean mlpBias, Boolean unembedBias, Double attentionScale, InitScheme init) {
+                          Boolean mlpBias, Boolean unembedBias, Double attentionScale, InitScheme init,
+                          Integer layerRepeats) {
 
     /** Hard ceiling on any one dimension: keeps a typo from asking for terabytes. */
     public static final int MAX_DIM = 1 << 16;
@@ -52,6 +55,7 @@ public record ModelConfig(Integer vocabSize, Integer outputVocabSize, Integer co
             Check.openInterval("attentionScale", attentionScale, 0.0, 1e6);
         }
         init = init == null ? InitScheme.NANDA : init;
+        layerRepeats = Check.between("layerRepeats", layerRepeats == null ? 1 : layerRepeats, 1, 64);
         if (vocabSize != null) {
             Check.between("vocabSize", vocabSize, 1, 1 << 24);
         }
@@ -63,13 +67,26 @@ public record ModelConfig(Integer vocabSize, Integer outputVocabSize, Integer co
         }
     }
 
+    /** Without parameter sharing (layerRepeats 1). */
+    public ModelConfig(Integer vocabSize, Integer outputVocabSize, Integer contextLength, Integer layers, Integer dModel,
+                       Integer heads, Integer dMlp, Activation activation, Boolean layerNorm, Boolean attentionBias,
+                       Boolean mlpBias, Boolean unembedBias, Double attentionScale, InitScheme init) {
+        this(vocabSize, outputVocabSize, contextLength, layers, dModel, heads, dMlp, activation, layerNorm,
+                attentionBias, mlpBias, unembedBias, attentionScale, init, null);
+    }
+
+    /** Blocks applied in a forward pass: layers × layerRepeats. */
+    public int depth() {
+        return layers * layerRepeats;
+    }
+
     /** The config with the sizes a dataset dictates; a size already set must agree with it. */
     public ModelConfig withData(int vocab, int outputVocab, int context) {
         agree("vocabSize", vocabSize, vocab);
         agree("outputVocabSize", outputVocabSize, outputVocab);
         agree("contextLength", contextLength, context);
         return new ModelConfig(vocab, outputVocab, context, layers, dModel, heads, dMlp, activation, layerNorm,
-                attentionBias, mlpBias, unembedBias, attentionScale, init);
+                attentionBias, mlpBias, unembedBias, attentionScale, init, layerRepeats);
     }
 
     private static void agree(String field, Integer given, int required) {

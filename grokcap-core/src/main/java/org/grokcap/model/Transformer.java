@@ -38,6 +38,7 @@ public final class Transformer {
     private final int M;
     private final int H;
     private final int L;
+    private final int depth; // blocks applied: L × layerRepeats, the weights of block l being layer l % L
     private final int vOut;
     private final float attScale;
     private boolean lossFloat64 = true;
@@ -65,7 +66,7 @@ public final class Transformer {
     private double lossSum;
     private int hitCount;
     private int sequenceHitCount;
-    private int targetSequenceCount;
+    private int sequenceCount;
 
     /** Builds the model for batches of up to maxBatch sequences; parameters start at zero. */
     public Transformer(Device dev, ModelConfig cfg, int maxBatch) {
@@ -81,6 +82,7 @@ public final class Transformer {
         this.M = cfg.dMlp();
         this.H = cfg.heads();
         this.L = cfg.layers();
+        this.depth = cfg.depth();
         this.vOut = cfg.resolvedOutputVocab();
         this.attScale = cfg.resolvedAttentionScale();
         long n = (long) maxBatch * T;
@@ -189,8 +191,15 @@ public final class Transformer {
         if (r == 0) {
             throw new IllegalArgumentException("batch has no position with a target");
         }
+        int sequences = 0;
+        for (int i = 0; i < r; i++) {
+            if (i == 0 || tr[targetRows.offset() + i] / T != tr[targetRows.offset() + i - 1] / T) {
+                sequences++;
+            }
+        }
         this.batch = B;
         this.rows = r;
+        this.sequenceCount = sequences;
         this.tableNow = tableAllowed && tableFits && cfg.vocabSize() < B;
         if (tableNow) {
             int[] tok = tokens.host();
@@ -217,8 +226,9 @@ public final class Transformer {
             dev.embeddingForward(acts.encoded, tokens, w.wte, w.wpe, B, T, C);
         }
         Buf x = acts.encoded;
-        for (int l = 0; l < L; l++) {
-            boolean last = l == L - 1;
+        applyPatches(0, x);
+        for (int l = 0; l < depth; l++) {
+            boolean last = l == depth - 1;
             int R = last ? rows : N;
             IntBuf qRows = last ? targetRows : allRows;
             if (l == 0 && tableNow) {
@@ -233,25 +243,26 @@ public final class Transformer {
             } else {
                 Buf h = x;
                 if (cfg.layerNorm()) {
-                    dev.layerNormForward(acts.ln1[l], acts.ln1Mean[l], acts.ln1Rstd[l], x, w.ln1w[l], w.ln1b[l], N, C);
+                    dev.layerNormForward(acts.ln1[l], acts.ln1Mean[l], acts.ln1Rstd[l], x, w.ln1w[l % L], w.ln1b[l % L], N, C);
                     h = acts.ln1[l];
                 }
-                linearForward(acts.qkv[l], h, w.qkvw[l], w.qkvb[l], N, C, 3 * C);
+                linearForward(acts.qkv[l], h, w.qkvw[l % L], w.qkvb[l % L], N, C, 3 * C);
             }
             dev.attentionForward(acts.atty[l], acts.att[l], acts.qkv[l], qRows, R, T, C, H, attScale);
-            linearForward(acts.attproj[l], acts.atty[l], w.projw[l], w.projb[l], R, C, C);
+            linearForward(acts.attproj[l], acts.atty[l], w.projw[l % L], w.projb[l % L], R, C, C);
             dev.gatherRowsForward(acts.xg[l], x, qRows, R, C);
             dev.residualForward(acts.x2[l], acts.xg[l], acts.attproj[l], R * C);
             Buf h2 = acts.x2[l];
             if (cfg.layerNorm()) {
-                dev.layerNormForward(acts.ln2[l], acts.ln2Mean[l], acts.ln2Rstd[l], acts.x2[l], w.ln2w[l], w.ln2b[l], R, C);
+                dev.layerNormForward(acts.ln2[l], acts.ln2Mean[l], acts.ln2Rstd[l], acts.x2[l], w.ln2w[l % L], w.ln2b[l % L], R, C);
                 h2 = acts.ln2[l];
             }
-            linearForward(acts.fch[l], h2, w.fcw[l], w.fcb[l], R, C, M);
+            linearForward(acts.fch[l], h2, w.fcw[l % L], w.fcb[l % L], R, C, M);
             dev.activationForward(cfg.activation(), acts.fca[l], acts.fch[l], R * M);
-            linearForward(acts.fcp[l], acts.fca[l], w.fcprojw[l], w.fcprojb[l], R, M, C);
+            linearForward(acts.fcp[l], acts.fca[l], w.fcprojw[l % L], w.fcprojb[l % L], R, M, C);
             dev.residualForward(acts.x3[l], acts.x2[l], acts.fcp[l], R * C);
             x = acts.x3[l];
+            applyPatches(l + 1, x);
         }
         Buf hf = x;
         if (cfg.layerNorm()) {
@@ -267,19 +278,17 @@ public final class Transformer {
         int[] tr = targetRows.host();
         double sum = 0.0;
         int hits = 0;
-        int sequences = 0;
         int sequenceHits = 0;
         int sequence = -1;
         boolean allHit = false;
-        for (int i = 0; i < rows; i++) { // target rows ascend (setBatch), so a sequence's rows are adjacent
+        for (int i = 0; i < rows; i++) {
             sum += ls[acts.losses.offset() + i];
             boolean hit = hs[acts.hits.offset() + i] != 0f;
             hits += hit ? 1 : 0;
-            int s = tr[targetRows.offset() + i] / T;
-            if (s != sequence) {
+            int seq = tr[targetRows.offset() + i] / T; // rows are in position order, so a sequence's rows are adjacent
+            if (seq != sequence) {
                 sequenceHits += allHit ? 1 : 0;
-                sequences++;
-                sequence = s;
+                sequence = seq;
                 allHit = true;
             }
             allHit &= hit;
@@ -288,7 +297,78 @@ public final class Transformer {
         this.lossSum = sum;
         this.hitCount = hits;
         this.sequenceHitCount = sequenceHits;
-        this.targetSequenceCount = sequences;
+    }
+
+    // ------------------------------------------------------------------ the residual stream, for analysis
+
+    private record Patch(int layer, int row, float[] vector) {}
+
+    private final List<Patch> patches = new ArrayList<>();
+
+    /**
+     * The residual stream at layer l of the last forward pass, on the host, (rows, C) row-major: l = 0 is
+     * the embedding, l = 1..depth the output of block l. Layers before the last have a row for each
+     * of the B·T positions (b·T+t order); the last has a row only for each position with a target, in
+     * {@link #setBatch} order, so a batch with a target at every position gives B·T rows at every layer.
+     * A forward pass overwrites it; copy what you keep.
+     */
+    public Buf residual(int l) {
+        Objects.checkIndex(l, depth + 1);
+        Buf b = l == 0 ? acts.encoded : acts.x3[l - 1];
+        dev.toHost(b);
+        return b;
+    }
+
+    /** Rows of {@link #residual}(l) in the last forward pass. */
+    public int residualRows(int l) {
+        Objects.checkIndex(l, depth + 1);
+        return l == depth ? rows : batch * T;
+    }
+
+    /** Blocks applied in a forward pass (layers × layerRepeats); residual layers are 0..depth. */
+    public int depth() {
+        return depth;
+    }
+
+    /**
+     * From the next forward pass on, replaces row r (as in {@link #residual}) of the residual stream at
+     * layer l with vector (C values) as soon as it is computed, so later blocks read the patched
+     * value: activation patching. Patches stay until {@link #clearResidualPatches}. Patching layer 0
+     * needs the vocabulary table off ({@link #setVocabularyTable}), since the table bypasses the embedding.
+     */
+    public void patchResidual(int l, int r, float[] vector) {
+        Objects.checkIndex(l, depth + 1);
+        if (vector.length != C) {
+            throw new IllegalArgumentException("a residual vector has " + C + " values, got " + vector.length);
+        }
+        if (l == 0 && tableAllowed) {
+            throw new IllegalStateException("patching the embedding needs setVocabularyTable(false)");
+        }
+        patches.add(new Patch(l, r, vector.clone()));
+    }
+
+    public void clearResidualPatches() {
+        patches.clear();
+    }
+
+    private void applyPatches(int l, Buf x) {
+        if (patches.isEmpty()) {
+            return;
+        }
+        boolean any = false;
+        for (Patch p : patches) {
+            if (p.layer() == l) {
+                if (!any) {
+                    dev.toHost(x);
+                    any = true;
+                }
+                Objects.checkIndex(p.row(), residualRows(l));
+                System.arraycopy(p.vector(), 0, x.host(), x.offset() + p.row() * C, C);
+            }
+        }
+        if (any) {
+            dev.toDevice(x);
+        }
     }
 
     /** Backward pass of the last {@link #forward()}: sets {@link #grads()} to the gradient of the mean loss. */
@@ -322,41 +402,41 @@ public final class Transformer {
     private void backwardFromLogitGradient() {
         int B = batch;
         int N = B * T;
-        Buf hf = cfg.layerNorm() ? acts.lnf : acts.x3[L - 1];
-        Buf dhf = cfg.layerNorm() ? dacts.lnf : dacts.x3[L - 1];
+        Buf hf = cfg.layerNorm() ? acts.lnf : acts.x3[depth - 1];
+        Buf dhf = cfg.layerNorm() ? dacts.lnf : dacts.x3[depth - 1];
         linearBackward(dhf, dw.unembedw, dw.unembedb, dacts.logits, hf, w.unembedw, rows, C, vOut);
         if (cfg.layerNorm()) {
-            dev.layerNormBackward(dacts.x3[L - 1], dw.lnfw, dw.lnfb, dacts.lnf, acts.x3[L - 1], w.lnfw,
+            dev.layerNormBackward(dacts.x3[depth - 1], dw.lnfw, dw.lnfb, dacts.lnf, acts.x3[depth - 1], w.lnfw,
                     acts.lnfMean, acts.lnfRstd, rows, C);
         }
-        for (int l = L - 1; l >= 0; l--) {
-            boolean last = l == L - 1;
+        for (int l = depth - 1; l >= 0; l--) {
+            boolean last = l == depth - 1;
             int R = last ? rows : N;
             IntBuf qRows = last ? targetRows : allRows;
             Buf x = l == 0 ? acts.encoded : acts.x3[l - 1];
             Buf dx = l == 0 ? dacts.encoded : dacts.x3[l - 1];
             dev.residualBackward(dacts.x2[l], dacts.fcp[l], dacts.x3[l], R * C);
-            linearBackward(dacts.fca[l], dw.fcprojw[l], dw.fcprojb[l], dacts.fcp[l], acts.fca[l], w.fcprojw[l], R, M, C);
+            linearBackward(dacts.fca[l], dw.fcprojw[l % L], dw.fcprojb[l % L], dacts.fcp[l], acts.fca[l], w.fcprojw[l % L], R, M, C);
             dev.activationBackward(cfg.activation(), dacts.fch[l], acts.fch[l], dacts.fca[l], R * M);
             Buf h2 = cfg.layerNorm() ? acts.ln2[l] : acts.x2[l];
             Buf dh2 = cfg.layerNorm() ? dacts.ln2[l] : dacts.x2[l];
-            linearBackward(dh2, dw.fcw[l], dw.fcb[l], dacts.fch[l], h2, w.fcw[l], R, C, M);
+            linearBackward(dh2, dw.fcw[l % L], dw.fcb[l % L], dacts.fch[l], h2, w.fcw[l % L], R, C, M);
             if (cfg.layerNorm()) {
-                dev.layerNormBackward(dacts.x2[l], dw.ln2w[l], dw.ln2b[l], dacts.ln2[l], acts.x2[l], w.ln2w[l],
+                dev.layerNormBackward(dacts.x2[l], dw.ln2w[l % L], dw.ln2b[l % L], dacts.ln2[l], acts.x2[l], w.ln2w[l % L],
                         acts.ln2Mean[l], acts.ln2Rstd[l], R, C);
             }
             dev.residualBackward(dacts.xg[l], dacts.attproj[l], dacts.x2[l], R * C);
             dev.gatherRowsBackward(dx, dacts.xg[l], qRows, R, C);
-            linearBackward(dacts.atty[l], dw.projw[l], dw.projb[l], dacts.attproj[l], acts.atty[l], w.projw[l], R, C, C);
+            linearBackward(dacts.atty[l], dw.projw[l % L], dw.projb[l % L], dacts.attproj[l], acts.atty[l], w.projw[l % L], R, C, C);
             dev.attentionBackward(dacts.qkv[l], dacts.atty[l], acts.qkv[l], acts.att[l], qRows, R, T, C, H, attScale);
             if (l == 0 && tableNow) {
                 break; // the first layer's input side runs on the vocabulary table, below
             }
             Buf h = cfg.layerNorm() ? acts.ln1[l] : x;
             Buf dh = cfg.layerNorm() ? dacts.ln1[l] : dx;
-            linearBackward(dh, dw.qkvw[l], dw.qkvb[l], dacts.qkv[l], h, w.qkvw[l], N, C, 3 * C);
+            linearBackward(dh, dw.qkvw[l % L], dw.qkvb[l % L], dacts.qkv[l], h, w.qkvw[l % L], N, C, 3 * C);
             if (cfg.layerNorm()) {
-                dev.layerNormBackward(dx, dw.ln1w[l], dw.ln1b[l], dacts.ln1[l], x, w.ln1w[l],
+                dev.layerNormBackward(dx, dw.ln1w[l % L], dw.ln1b[l % L], dacts.ln1[l], x, w.ln1w[l % L],
                         acts.ln1Mean[l], acts.ln1Rstd[l], N, C);
             }
         }
@@ -406,23 +486,23 @@ public final class Transformer {
         return hitCount;
     }
 
-    /** Positions with a target in the loaded batch. */
-    public int targetCount() {
-        return rows;
-    }
-
     /**
-     * Sequences of the last forward pass whose every target position's argmax was its target: exact
-     * match of the whole answer. Under teacher forcing this is the same as greedy decoding of the
-     * answer reproducing it token by token. With one target per sequence it equals {@link #hits()}.
+     * Sequences of the last forward pass whose argmax was the target at every target position: exact
+     * match. Under teacher forcing this equals greedy decoding's exact match, since a greedy decoder
+     * that is right so far feeds itself the same tokens teacher forcing does.
      */
     public int sequenceHits() {
         return sequenceHitCount;
     }
 
-    /** Sequences with at least one target in the loaded batch. */
-    public int targetSequences() {
-        return targetSequenceCount;
+    /** Sequences of the loaded batch with at least one target. */
+    public int sequenceCount() {
+        return sequenceCount;
+    }
+
+    /** Positions with a target in the loaded batch. */
+    public int targetCount() {
+        return rows;
     }
 
     /** The logits of the last forward pass, (targetCount, outputVocab), on the host. */
@@ -438,14 +518,14 @@ public final class Transformer {
      * position are 0.
      */
     public Buf attentionProbabilities(int l) {
-        Objects.checkIndex(l, L);
+        Objects.checkIndex(l, depth);
         dev.toHost(acts.att[l]);
         return acts.att[l];
     }
 
     /** MLP activations after the nonlinearity of layer l in the last forward pass, (rows, M), rows as in {@link #attentionProbabilities}. */
     public Buf mlpActivations(int l) {
-        Objects.checkIndex(l, L);
+        Objects.checkIndex(l, depth);
         dev.toHost(acts.fca[l]);
         return acts.fca[l];
     }
@@ -514,22 +594,22 @@ public final class Transformer {
         final Buf tableLn1Mean;
         final Buf tableLn1Rstd;
         final Buf tableQkv;
-        final Buf[] ln1 = new Buf[L];
-        final Buf[] ln1Mean = new Buf[L];
-        final Buf[] ln1Rstd = new Buf[L];
-        final Buf[] qkv = new Buf[L];
-        final Buf[] att = new Buf[L];
-        final Buf[] atty = new Buf[L];
-        final Buf[] attproj = new Buf[L];
-        final Buf[] xg = new Buf[L];
-        final Buf[] x2 = new Buf[L];
-        final Buf[] ln2 = new Buf[L];
-        final Buf[] ln2Mean = new Buf[L];
-        final Buf[] ln2Rstd = new Buf[L];
-        final Buf[] fch = new Buf[L];
-        final Buf[] fca = new Buf[L];
-        final Buf[] fcp = new Buf[L];
-        final Buf[] x3 = new Buf[L];
+        final Buf[] ln1 = new Buf[depth];
+        final Buf[] ln1Mean = new Buf[depth];
+        final Buf[] ln1Rstd = new Buf[depth];
+        final Buf[] qkv = new Buf[depth];
+        final Buf[] att = new Buf[depth];
+        final Buf[] atty = new Buf[depth];
+        final Buf[] attproj = new Buf[depth];
+        final Buf[] xg = new Buf[depth];
+        final Buf[] x2 = new Buf[depth];
+        final Buf[] ln2 = new Buf[depth];
+        final Buf[] ln2Mean = new Buf[depth];
+        final Buf[] ln2Rstd = new Buf[depth];
+        final Buf[] fch = new Buf[depth];
+        final Buf[] fca = new Buf[depth];
+        final Buf[] fcp = new Buf[depth];
+        final Buf[] x3 = new Buf[depth];
         final Buf lnf;
         final Buf lnfMean;
         final Buf lnfRstd;
@@ -553,12 +633,12 @@ public final class Transformer {
             int iTlnm = VT > 0 && cfg.layerNorm() ? plan.apply("table.ln1.mean", VT) : -1;
             int iTlnr = VT > 0 && cfg.layerNorm() ? plan.apply("table.ln1.rstd", VT) : -1;
             int iTqkv = VT > 0 ? plan.apply("table.qkv", VT * 3 * C) : -1;
-            int[] iLn1 = new int[L], iLn1m = new int[L], iLn1r = new int[L], iQkv = new int[L], iAtt = new int[L],
-                    iAtty = new int[L], iProj = new int[L], iXg = new int[L], iX2 = new int[L], iLn2 = new int[L],
-                    iLn2m = new int[L], iLn2r = new int[L], iFch = new int[L], iFca = new int[L], iFcp = new int[L],
-                    iX3 = new int[L];
+            int[] iLn1 = new int[depth], iLn1m = new int[depth], iLn1r = new int[depth], iQkv = new int[depth], iAtt = new int[depth],
+                    iAtty = new int[depth], iProj = new int[depth], iXg = new int[depth], iX2 = new int[depth], iLn2 = new int[depth],
+                    iLn2m = new int[depth], iLn2r = new int[depth], iFch = new int[depth], iFca = new int[depth], iFcp = new int[depth],
+                    iX3 = new int[depth];
             boolean ln = cfg.layerNorm();
-            for (int l = 0; l < L; l++) {
+            for (int l = 0; l < depth; l++) {
                 String p = "layers." + l + ".";
                 iLn1[l] = ln ? plan.apply(p + "ln1", N * C) : -1;
                 iLn1m[l] = ln ? plan.apply(p + "ln1.mean", N) : -1;
@@ -603,7 +683,7 @@ public final class Transformer {
             tableLn1Mean = pick(all, iTlnm);
             tableLn1Rstd = pick(all, iTlnr);
             tableQkv = pick(all, iTqkv);
-            for (int l = 0; l < L; l++) {
+            for (int l = 0; l < depth; l++) {
                 ln1[l] = pick(all, iLn1[l]);
                 ln1Mean[l] = pick(all, iLn1m[l]);
                 ln1Rstd[l] = pick(all, iLn1r[l]);

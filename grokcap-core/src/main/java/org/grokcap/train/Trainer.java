@@ -99,9 +99,9 @@ public final class Trainer {
                 throw new TrainingDivergedException("training diverged at step " + step + ": the training loss is "
                         + trainLoss + "; " + firstNonFiniteAfterForward());
             }
-            double trainAccuracy = (double) model.sequenceHits() / model.targetSequences();
+            double trainAccuracy = (double) model.sequenceHits() / model.sequenceCount();
             model.backward();
-            boolean evalNow = step % train.evalEvery() == 0 || step == steps - 1;
+            boolean evalNow = train.evaluatesAt(step);
             if (evalNow) {
                 last = evaluate(step, fullBatch ? trainLoss : Double.NaN, trainAccuracy);
             }
@@ -171,24 +171,26 @@ public final class Trainer {
     }
 
     /**
-     * Mean loss per target position and exact-match accuracy per sequence ({@link Transformer#sequenceHits})
-     * over a whole split, in chunks of the model's largest batch.
+     * Mean loss per target position and exact-match accuracy per sequence (every target position's
+     * argmax right, which is greedy decoding's exact match) over a split, or its first
+     * {@code evalMaxPerSplit} sequences, in chunks of the model's largest batch.
      */
     public double[] evaluate(Split s) {
+        int n = train.evalMaxPerSplit() == null ? s.size() : Math.min(s.size(), train.evalMaxPerSplit());
         double lossSum = 0;
-        long count = 0;
-        long sequenceHits = 0;
+        long hits = 0;
         long sequences = 0;
-        for (int from = 0; from < s.size(); from += model.maxBatch()) {
-            int b = Math.min(model.maxBatch(), s.size() - from);
+        long count = 0;
+        for (int from = 0; from < n; from += model.maxBatch()) {
+            int b = Math.min(model.maxBatch(), n - from);
             model.setBatch(s.tokens(), s.targets(), from, b);
             model.forward();
             lossSum += model.lossSum();
+            hits += model.sequenceHits();
+            sequences += model.sequenceCount();
             count += model.targetCount();
-            sequenceHits += model.sequenceHits();
-            sequences += model.targetSequences();
         }
-        return new double[]{lossSum / count, (double) sequenceHits / sequences};
+        return new double[]{lossSum / count, (double) hits / sequences};
     }
 
     private void loadTrainingBatch() {

@@ -70,7 +70,7 @@ class ExactMatchTest {
             expectedHits += any && all ? 1 : 0;
         }
         assertEquals(36, expectedSequences);
-        assertEquals(expectedSequences, m.targetSequences());
+        assertEquals(expectedSequences, m.sequenceCount());
         assertEquals(expectedHits, m.sequenceHits());
         assertEquals(positionHits, m.hits());
         assertTrue(expectedHits > 0 && expectedHits < positionHits, "the case separates the two accuracies: "
