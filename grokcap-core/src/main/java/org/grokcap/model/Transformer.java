@@ -485,6 +485,15 @@ public final class Transformer {
         return rows;
     }
 
+    /**
+     * The per-position cross-entropy losses (nats) of the last forward pass, (targetCount), on the host,
+     * in {@link #setBatch} order: row-major over the (b,t) positions that have a target.
+     */
+    public Buf targetLosses() {
+        dev.toHost(acts.losses);
+        return acts.losses;
+    }
+
     /** The logits of the last forward pass, (targetCount, outputVocab), on the host. */
     public Buf logits() {
         dev.toHost(acts.logits);
