@@ -512,6 +512,21 @@ public final class Transformer {
         return acts.att[l];
     }
 
+    /**
+     * The residual stream of the last forward pass at depth d, on the host: d = 0 is the embedding
+     * (B·T rows, b·T+t order), d = 1..L−1 the output of block d−1 (B·T rows), and d = L the output of
+     * the last block, which exists only at the positions with a target (rows in {@link #setBatch}
+     * order). To read depth L at chosen positions, give those positions a (dummy) target.
+     *
+     * @return (rows, C)
+     */
+    public Buf residualStream(int d) {
+        Objects.checkIndex(d, L + 1);
+        Buf b = d == 0 ? acts.encoded : acts.x3[d - 1];
+        dev.toHost(b);
+        return b;
+    }
+
     /** MLP activations after the nonlinearity of layer l in the last forward pass, (rows, M), rows as in {@link #attentionProbabilities}. */
     public Buf mlpActivations(int l) {
         Objects.checkIndex(l, L);
