@@ -72,6 +72,11 @@ public final class ConfigLoader {
             throw new BadInputException("cannot read config " + file + ": " + e.getMessage(), e);
         }
         ExperimentSpec spec = parse(text, isYaml(file), file.toString());
+        try {
+            spec = spec.withTask(spec.task().resolveAgainst(file.toAbsolutePath().getParent()));
+        } catch (ConfigException e) {
+            throw new ConfigException(file + ": task." + e.getMessage());
+        }
         if (spec.name() == null) {
             String base = file.getFileName().toString().replaceFirst("\\.(json|ya?ml)$", "");
             spec = spec.withName(base.replaceAll("[^A-Za-z0-9._-]", "_"));
@@ -127,7 +132,7 @@ public final class ConfigLoader {
             if (jme instanceof InvalidTypeIdException itie) {
                 return new ConfigException(source + ": " + (path.isEmpty() ? "task" : path) + ".type = "
                         + (itie.getTypeId() == null ? "missing" : "\"" + itie.getTypeId() + "\"")
-                        + ": must be one of: modular");
+                        + ": must be one of: " + taskTypes());
             }
             if (jme instanceof InvalidFormatException ife) {
                 Throwable root = ife.getCause();
@@ -147,6 +152,12 @@ public final class ConfigLoader {
             }
         }
         return new ConfigException(source + ": malformed config" + location(e) + ": " + e.getOriginalMessage());
+    }
+
+    /** The task types TaskSpec registers, as "modular, profiles, ...". */
+    private static String taskTypes() {
+        return java.util.Arrays.stream(TaskSpec.class.getAnnotation(com.fasterxml.jackson.annotation.JsonSubTypes.class)
+                .value()).map(com.fasterxml.jackson.annotation.JsonSubTypes.Type::name).collect(Collectors.joining(", "));
     }
 
     private static String location(JacksonException e) {

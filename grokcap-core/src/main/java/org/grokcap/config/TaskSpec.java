@@ -9,11 +9,13 @@ import java.util.Map;
 import org.grokcap.data.DatasetFiles;
 import org.grokcap.data.TokenizedDataset;
 import org.grokcap.data.modular.ModularTaskSpec;
+import org.grokcap.data.profiles.ProfilesTaskSpec;
 
 /** What data an experiment trains on; the {@code type} field of a config's {@code task} picks the kind. */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
 @JsonSubTypes({
-        @JsonSubTypes.Type(value = ModularTaskSpec.class, name = "modular")
+        @JsonSubTypes.Type(value = ModularTaskSpec.class, name = "modular"),
+        @JsonSubTypes.Type(value = ProfilesTaskSpec.class, name = "profiles")
 })
 public interface TaskSpec {
     /** Generates the whole dataset; the same seed gives the same data, bit for bit. */
@@ -26,5 +28,13 @@ public interface TaskSpec {
      */
     default Map<String, Object> writeGenerated(long seed, Path dir) throws IOException {
         return DatasetFiles.writeSplits(this, generate(seed), seed, dir);
+    }
+
+    /**
+     * This task with the paths it names (such as a user's name lists) made absolute against the config
+     * file's directory; {@link ConfigLoader#load} calls it once. Tasks without files return themselves.
+     */
+    default TaskSpec resolveAgainst(Path configDir) {
+        return this;
     }
 }
