@@ -120,6 +120,18 @@ public final class Analyzer {
     }
 
     private static LoadedRun load(Path runDir, Device device) throws IOException {
+        ExperimentSpec spec = finishedRunSpec(runDir);
+        TokenizedDataset data = spec.task().generate(spec.train().seed());
+        int largest = data.splits().values().stream().mapToInt(Split::size).max().orElse(1);
+        TrainedModel t = loadModel(runDir, spec, data, device, Math.max(1, Math.min(2048, largest)));
+        return new LoadedRun(spec, data, t.model(), t.step());
+    }
+
+    /** A finished run's model with its final weights, and the step they are from. */
+    public record TrainedModel(Transformer model, int step) {}
+
+    /** The resolved spec of a finished run (run.json and final weights present), or a bad-input error naming what is missing. */
+    public static ExperimentSpec finishedRunSpec(Path runDir) {
         if (!Files.isDirectory(runDir)) {
             throw new BadInputException("run directory not found: " + runDir);
         }
@@ -130,11 +142,15 @@ public final class Analyzer {
                 throw new BadInputException(runDir + " is not a finished run: " + f.getFileName() + " is missing");
             }
         }
-        ExperimentSpec spec = ConfigLoader.load(record);
-        TokenizedDataset data = spec.task().generate(spec.train().seed());
+        return ConfigLoader.load(record);
+    }
+
+    /** Builds the model of a finished run for the data it was trained on, for batches up to maxBatch, and loads its final weights. */
+    public static TrainedModel loadModel(Path runDir, ExperimentSpec spec, TokenizedDataset data, Device device,
+                                         int maxBatch) {
+        Path weights = runDir.resolve(RunDirectory.WEIGHTS);
         ModelConfig cfg = spec.model().withData(data.vocabSize(), data.outputVocabSize(), data.contextLength());
-        int largest = data.splits().values().stream().mapToInt(Split::size).max().orElse(1);
-        Transformer model = new Transformer(device, cfg, Math.max(1, Math.min(2048, largest)));
+        Transformer model = new Transformer(device, cfg, maxBatch);
         Map<String, String> meta;
         try {
             meta = Safetensors.readInto(weights, model.layout(), model.params().host());
@@ -150,7 +166,7 @@ public final class Analyzer {
                 throw new BadInputException(weights + ": metadata step = " + meta.get("step") + " is not a number");
             }
         }
-        return new LoadedRun(spec, data, model, step);
+        return new TrainedModel(model, step);
     }
 
     private static int[] firstTestSequence(TokenizedDataset data) {

@@ -39,6 +39,7 @@ public final class Main {
                    grokcap export RUN_DIR --out DIR [--format gpt2]
                    grokcap import HF_DIR --out WEIGHTS.safetensors
                    grokcap sweep SWEEP_FILE [--out DIR] [--shard i/N | --shards N] [--dry-run] [--backend B] [--threads N] [--quiet]
+                   grokcap probe RUN_DIR [--backend B]
                    grokcap info
                    grokcap bench modular-addition|gpt2-small-cpu [--threads N] [--backend B] [--epochs N] [--warmup N]
             options for every command: --debug (stack traces), --help""";
@@ -67,6 +68,7 @@ public final class Main {
                 case "import" -> importGpt2(a, out);
                 case "bench" -> bench(a, out, err);
                 case "sweep" -> SweepCommand.run(a, out, err);
+                case "probe" -> ProbeCommand.run(a, out);
                 default -> throw new BadInputException("unknown command '" + a.command + "'\n" + USAGE);
             };
         } catch (BadInputException e) {
