@@ -118,6 +118,54 @@ class LlamaModelTest {
         assertTrue(e.getMessage().contains("targetParams"), e.getMessage());
     }
 
+    /** The probes' trick: the last block's output at chosen positions, read by giving them (dummy) targets. */
+    @Test
+    void residualStreamAtTargetsIsTheSameAsWithEveryPositionATarget() {
+        int V = 9, T = 6, B = 3, L = 2, C = 8;
+        ModelConfig cfg = llama(V, T, L, C, 2, 16, false);
+        Random r = new Random(5);
+        int[] tokens = new int[B * T];
+        for (int i = 0; i < tokens.length; i++) {
+            tokens[i] = r.nextInt(V);
+        }
+        int[] some = new int[B * T];
+        int[] all = new int[B * T];
+        Arrays.fill(some, -1);
+        for (int b = 0; b < B; b++) {
+            some[b * T + 1] = 0;
+            some[b * T + 4] = 0;
+        }
+        float[] params = new float[ParamLayout.of(cfg).size()];
+        for (int i = 0; i < params.length; i++) {
+            params[i] = (float) (0.5 * r.nextGaussian());
+        }
+        Transformer a = new Transformer(new ReferenceDevice(), cfg, B);
+        Transformer e = new Transformer(new ReferenceDevice(), cfg, B);
+        System.arraycopy(params, 0, a.params().host(), 0, params.length);
+        System.arraycopy(params, 0, e.params().host(), 0, params.length);
+        a.setBatch(tokens, some, 0, B);
+        a.forward();
+        e.setBatch(tokens, all, 0, B);
+        e.forward();
+        for (int d = 0; d <= L; d++) {
+            float[] ra = a.residualStream(d).host();
+            int oa = a.residualStream(d).offset();
+            float[] re = e.residualStream(d).host();
+            int oe = e.residualStream(d).offset();
+            for (int b = 0; b < B; b++) {
+                for (int k = 0; k < 2; k++) {
+                    int pos = k == 0 ? 1 : 4;
+                    int rowA = d < L ? b * T + pos : 2 * b + k;
+                    int rowE = b * T + pos;
+                    for (int c = 0; c < C; c++) {
+                        assertEquals(re[oe + rowE * C + c], ra[oa + rowA * C + c], 0f,
+                                "depth " + d + " sequence " + b + " position " + pos + " channel " + c);
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void llamaLayoutHasNoPositionEmbeddingAndNoBiases() {
         ParamLayout layout = ParamLayout.of(llama(10, 4, 1, 8, 2, 20, false));
