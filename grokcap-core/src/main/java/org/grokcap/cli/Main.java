@@ -38,6 +38,7 @@ public final class Main {
                    grokcap capacity entropy DATASET_DIR [--scheme optimal|two-hop-big-hash|two-hop-double]
                                     [--selection optimal|enumerate|independent]
                    grokcap capacity plan --target-bits B CONFIG [--scheme S] [--selection T]
+                   grokcap capacity of RUN_DIR|SWEEP_DIR [--window K] [--threshold X] [--backend B]
                    grokcap analyze RUN_DIR [--input "TOKENS"] [--backend B]
                    grokcap export RUN_DIR --out DIR [--format gpt2]
                    grokcap import HF_DIR --out WEIGHTS.safetensors
