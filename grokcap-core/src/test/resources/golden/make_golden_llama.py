@@ -7,13 +7,10 @@ gate and up projections are one (2M,C) matrix (gate rows first), no biases, unti
 Run from the repository root with Debian's interpreter (it has python3-torch):
     /usr/bin/python3 grokcap-core/src/test/resources/golden/make_golden_llama.py   # writes tiny-llama.json
 """
-import fnmatch
-import os
-
 import torch
 import torch.nn.functional as F
 
-from make_golden import dumps, flat
+from make_golden import write_golden
 
 torch.manual_seed(4321)
 torch.set_default_dtype(torch.float32)
@@ -25,7 +22,6 @@ HS = C // H
 SCALE = 1.0 / HS ** 0.5
 B = 3
 NO_DECAY = ["*ln*"]
-LR, BETAS, EPS, WD, WARMUP, STEPS = 1e-2, (0.9, 0.98), 1e-8, 0.1, 2, 3
 
 
 def shapes():
@@ -100,53 +96,8 @@ def main():
                             [-1, -1, 1, -1, 4, 5]])
     assert ((targets >= 0).sum(dim=1) > 0).all() and (targets < VOUT).all()
 
-    initial = {n: flat(t) for n, t in params.items()}
-    logits, loss = forward(params, tokens, targets)
-    loss.backward()
-    grads = {n: flat(t.grad) for n, t in params.items()}
-
-    names = [n for n, _ in shapes()]
-    exempt = [n for n in names if any(fnmatch.fnmatchcase(n, g) for g in NO_DECAY)]
-    decayed = [n for n in names if n not in exempt]
-    for t in params.values():
-        t.grad = None
-    opt = torch.optim.AdamW([{"params": [params[n] for n in decayed], "weight_decay": WD},
-                             {"params": [params[n] for n in exempt], "weight_decay": 0.0}],
-                            lr=LR, betas=BETAS, eps=EPS, weight_decay=WD)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / WARMUP))
-    step_losses = []
-    for _ in range(STEPS):
-        opt.zero_grad(set_to_none=True)
-        _, step_loss = forward(params, tokens, targets)
-        step_losses.append(float(step_loss))
-        step_loss.backward()
-        opt.step()
-        sched.step()
-    after = {n: flat(t) for n, t in params.items()}
-
-    out = {
-        "generator": "make_golden_llama.py, torch " + torch.__version__,
-        "config": CFG,
-        "attentionScale": SCALE,
-        "batch": B,
-        "optimizer": {"lr": LR, "beta1": BETAS[0], "beta2": BETAS[1], "eps": EPS, "weightDecay": WD,
-                      "noDecay": NO_DECAY, "warmupSteps": WARMUP, "steps": STEPS},
-        "noDecayParams": exempt,
-        "shapes": {n: list(s) for n, s in shapes()},
-        "params": initial,
-        "tokens": tokens.tolist(),
-        "targets": targets.tolist(),
-        "logits": flat(logits),
-        "loss": float(loss),
-        "grads": grads,
-        "stepLosses": step_losses,
-        "paramsAfter": after,
-    }
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tiny-llama.json")
-    with open(path, "w") as f:
-        f.write(dumps(out))
-    print(f"wrote {path}: loss {float(loss):.6f}, step losses {step_losses}")
-
+    write_golden("make_golden_llama.py", CFG, SCALE, B, shapes(), params, tokens, targets, forward, NO_DECAY,
+                 "tiny-llama.json")
 
 if __name__ == "__main__":
     main()

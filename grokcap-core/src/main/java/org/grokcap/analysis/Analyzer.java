@@ -145,6 +145,18 @@ public final class Analyzer {
         return ConfigLoader.load(record);
     }
 
+    /**
+     * The profiles data a finished run was trained on (regenerated from its seed), or a bad-input error
+     * saying that what (e.g. "probes") needs a profiles run.
+     */
+    public static org.grokcap.data.profiles.ProfilesData profilesData(Path runDir, ExperimentSpec spec, String what) {
+        if (!(spec.task() instanceof org.grokcap.data.profiles.ProfilesTaskSpec task)) {
+            throw new BadInputException(runDir + ": " + what + " a profiles run; this one's task is "
+                    + spec.task().getClass().getSimpleName());
+        }
+        return task.build(spec.train().seed());
+    }
+
     /** Builds the model of a finished run for the data it was trained on, for batches up to maxBatch, and loads its final weights. */
     public static TrainedModel loadModel(Path runDir, ExperimentSpec spec, TokenizedDataset data, Device device,
                                          int maxBatch) {

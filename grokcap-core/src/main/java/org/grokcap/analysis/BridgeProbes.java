@@ -9,7 +9,6 @@ import org.grokcap.config.ExperimentSpec;
 import org.grokcap.data.Split;
 import org.grokcap.data.profiles.AnswerSpans;
 import org.grokcap.data.profiles.ProfilesData;
-import org.grokcap.data.profiles.ProfilesTaskSpec;
 import org.grokcap.io.Charts;
 import org.grokcap.io.Json;
 import org.grokcap.model.Transformer;
@@ -54,11 +53,7 @@ public final class BridgeProbes {
 
     public static Map<String, Object> probe(Path runDir, String backend) throws IOException {
         ExperimentSpec spec = Analyzer.finishedRunSpec(runDir);
-        if (!(spec.task() instanceof ProfilesTaskSpec task)) {
-            throw new BadInputException(runDir + ": probes need a profiles run; this one's task is "
-                    + spec.task().getClass().getSimpleName());
-        }
-        ProfilesData data = task.build(spec.train().seed());
+        ProfilesData data = Analyzer.profilesData(runDir, spec, "probes need");
         int T = data.dataset().contextLength();
 
         // Every 2-hop question of every split, each as its own row: tokens, and its bridge's first name.

@@ -68,11 +68,8 @@ public final class RunCapacity {
     /** Capacity of one finished run; also written to RUN_DIR/capacity.json. */
     public static Map<String, Object> of(Path runDir, Options options) throws IOException {
         ExperimentSpec spec = Analyzer.finishedRunSpec(runDir);
-        if (!(spec.task() instanceof ProfilesTaskSpec task)) {
-            throw new BadInputException(runDir + ": capacity needs a profiles run; this one's task is "
-                    + spec.task().getClass().getSimpleName());
-        }
-        ProfilesData data = task.build(spec.train().seed());
+        ProfilesData data = Analyzer.profilesData(runDir, spec, "capacity needs");
+        ProfilesTaskSpec task = (ProfilesTaskSpec) spec.task();
         String trainName = data.dataset().trainSplit();
         Split train = data.dataset().split(trainName);
         AnswerSpans spans = data.spans().get(trainName);
