@@ -47,7 +47,7 @@ public final class CapacityCharts {
         models(cap, sorted, p -> Math.max(p.capacityBits(), 1.0));
         Charts.writeChart(dir, "capacity", cap);
 
-        XYChart per = new XYChartBuilder().width(Charts.WIDTH).height(Charts.HEIGHT).title(title)
+        XYChart per = new XYChartBuilder().width(Charts.WIDTH).height(Charts.HEIGHT).title(title + " (per parameter)")
                 .xAxisTitle("parameters").yAxisTitle("capacity / parameter (bits)").build();
         per.getStyler().setXAxisLogarithmic(true);
         per.getStyler().setYAxisMin(0.0);
