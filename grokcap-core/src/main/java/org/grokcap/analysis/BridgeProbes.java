@@ -60,6 +60,7 @@ public final class BridgeProbes {
         List<int[]> seqs = new ArrayList<>();
         List<Integer> firsts = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
+        List<Integer> lastNames = new ArrayList<>();
         List<String> splitOf = new ArrayList<>();
         Map<String, int[]> twoHopIndex = new LinkedHashMap<>();
         for (Map.Entry<String, AnswerSpans> e : data.spans().entrySet()) {
@@ -79,6 +80,7 @@ public final class BridgeProbes {
                 seqs.add(tokens);
                 firsts.add(f);
                 labels.add(data.profiles().first()[s.bridge()[i]]);
+                lastNames.add(data.profiles().last()[s.person()[i]]);
                 splitOf.add(e.getKey());
                 idx.add(i);
             }
@@ -148,6 +150,18 @@ public final class BridgeProbes {
                     table.add(row);
                 }
             }
+            // Control: the asked person's last name is the token at the name position, so at depth 0 (its
+            // embedding) a probe must find it. A failure here would mean wrong positions, not a finding.
+            int[] last = lastNames.stream().mapToInt(Integer::intValue).toArray();
+            int lastClasses = java.util.Arrays.stream(data.profiles().last()).max().getAsInt() + 1;
+            LinearProbe.Result control = LinearProbe.crossValidated(feats[0][0], last, lastClasses, LAMBDAS, FOLDS,
+                    TEST_FRACTION, 1234);
+            Map<String, Object> c = new LinkedHashMap<>();
+            c.put("what", "depth 0, name position, predicting the asked person's last name (the token there)");
+            c.put("testBits", control.testBits());
+            c.put("testAccuracy", control.testAccuracy());
+            c.put("unigramBits", control.unigramBits());
+            out.put("control", c);
             // The model's own loss on the answers of the same questions (bits per answer, mean).
             double sum = 0;
             int count = 0;

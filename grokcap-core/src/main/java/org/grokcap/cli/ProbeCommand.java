@@ -29,6 +29,11 @@ final class ProbeCommand {
             out.printf("%-6s %-10s %12.3f %9.1f%% %10.0e%n", row.get("depth"), row.get("position"),
                     (double) row.get("testBits"), 100 * (double) row.get("testAccuracy"), (double) row.get("lambda"));
         }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> control = (Map<String, Object>) r.get("control");
+        out.printf("control (%s): %.3f bits, %.1f%% (unigram %.3f bits)%n", control.get("what"),
+                (double) control.get("testBits"), 100 * (double) control.get("testAccuracy"),
+                (double) control.get("unigramBits"));
         out.println(Json.mapper().writeValueAsString(r));
         return 0;
     }

@@ -71,6 +71,8 @@ class CapacityOfAndProbeTest {
             assertTrue(Double.isFinite(bits) && bits >= 0, row.toString());
         }
         assertTrue(Files.isRegularFile(runDir.resolve("probes/probes.png")));
+        assertTrue(p.at("/control/testAccuracy").asDouble() > 0.9,
+                "the last-name token is decodable from its own embedding: " + p.get("control"));
 
         assertEquals(2, run("capacity", "of", dir.resolve("missing").toString()));
         assertTrue(err.toString().contains("missing"), err.toString());
