@@ -81,6 +81,7 @@ public final class CapacityCharts {
             double[] ys = ps.stream().mapToDouble(y).toArray();
             XYSeries s = chart.addSeries(converged ? "models (converged)" : "models (not converged)", xs, ys);
             s.setMarker(converged ? SeriesMarkers.CIRCLE : SeriesMarkers.DIAMOND);
+            s.setLineStyle(SeriesLines.NONE); // points only: a line would join converged models of any size
         }
     }
 
