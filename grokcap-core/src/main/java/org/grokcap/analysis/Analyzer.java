@@ -132,17 +132,8 @@ public final class Analyzer {
 
     /** The resolved spec of a finished run (run.json and final weights present), or a bad-input error naming what is missing. */
     public static ExperimentSpec finishedRunSpec(Path runDir) {
-        if (!Files.isDirectory(runDir)) {
-            throw new BadInputException("run directory not found: " + runDir);
-        }
-        Path record = runDir.resolve(RunDirectory.RUN_JSON);
-        Path weights = runDir.resolve(RunDirectory.WEIGHTS);
-        for (Path f : List.of(record, weights)) {
-            if (!Files.isRegularFile(f)) {
-                throw new BadInputException(runDir + " is not a finished run: " + f.getFileName() + " is missing");
-            }
-        }
-        return ConfigLoader.load(record);
+        RunDirectory.requireFinished(runDir);
+        return ConfigLoader.load(runDir.resolve(RunDirectory.RUN_JSON));
     }
 
     /**

@@ -22,7 +22,11 @@ public final class EntropyPlanner {
         if (!(targetBits > 0) || Double.isInfinite(targetBits)) {
             throw new BadInputException("--target-bits " + targetBits + ": must be a positive number");
         }
-        long maxN = Math.min(50_000_000L, Math.max(2, pools.possibleNames() / 2));
+        long maxN = Math.min(50_000_000L, pools.possibleNames() / 2);
+        if (maxN < 3) {
+            throw new BadInputException("the pools make only " + pools.possibleNames() + " distinct names; planning "
+                    + "needs at least 6 (enlarge task.pools)");
+        }
         long lo = 2;
         if (bits(spec, pools, maxN, scheme, selection) < targetBits) {
             throw new BadInputException("--target-bits " + targetBits + ": more than the " + String.format("%.6g",

@@ -1,5 +1,6 @@
 package org.grokcap.config;
 
+import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
@@ -19,6 +20,7 @@ import org.grokcap.BadInputException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -67,7 +69,7 @@ public final class ConfigLoader {
         Path file = resolve(given);
         ExperimentSpec spec = parse(read(file), isYaml(file), file.toString());
         try {
-            spec = spec.withTask(spec.task().resolveAgainst(file.toAbsolutePath().getParent()));
+            spec = spec.withTask(spec.task().relativeTo(file.toAbsolutePath().getParent()));
         } catch (ConfigException e) {
             throw new ConfigException(file + ": task." + e.getMessage());
         }
@@ -172,8 +174,8 @@ public final class ConfigLoader {
 
     /** The task types TaskSpec registers, as "modular, profiles, ...". */
     private static String taskTypes() {
-        return java.util.Arrays.stream(TaskSpec.class.getAnnotation(com.fasterxml.jackson.annotation.JsonSubTypes.class)
-                .value()).map(com.fasterxml.jackson.annotation.JsonSubTypes.Type::name).collect(Collectors.joining(", "));
+        return Arrays.stream(TaskSpec.class.getAnnotation(JsonSubTypes.class).value()).map(JsonSubTypes.Type::name)
+                .collect(Collectors.joining(", "));
     }
 
     private static String location(JacksonException e) {

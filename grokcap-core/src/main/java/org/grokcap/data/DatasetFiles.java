@@ -1,5 +1,6 @@
 package org.grokcap.data;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import org.grokcap.BadInputException;
 import org.grokcap.config.TaskSpec;
 import org.grokcap.io.AtomicFiles;
@@ -91,7 +92,7 @@ public final class DatasetFiles {
         // Written through the declared type, so the task keeps its "type" and reads back as a config's task.
         try {
             meta.put("task", Json.mapper().readTree(Json.mapper().writerFor(TaskSpec.class).writeValueAsString(task)));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new IllegalStateException("a task spec always serializes", e);
         }
         meta.put("seed", seed);

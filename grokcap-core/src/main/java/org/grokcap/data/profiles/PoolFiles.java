@@ -8,7 +8,7 @@ import java.nio.file.Path;
 
 /**
  * A user's own value lists, one value per line (UTF-8), replacing bundled pools. A relative path is
- * read from the config file's directory ({@link #resolveAgainst}); the resolved config records the
+ * read from the config file's directory ({@link #relativeTo}); the resolved config records the
  * absolute path, so run.json and dataset.json still find the file. Surrounding whitespace of a line is
  * dropped; an empty line, a repeated value or a value that is one of the task's own words is an error
  * naming the file and line (nothing is silently dropped).
@@ -32,7 +32,10 @@ public record PoolFiles(String first, String middle, String last, String city, S
     }
 
     /** Relative paths made absolute against dir; every named file must exist. */
-    public PoolFiles resolveAgainst(Path dir) {
+    public PoolFiles relativeTo(Path dir) {
+        if (dir == null) {
+            return this;
+        }
         return new PoolFiles(resolve(Pool.FIRST, dir), resolve(Pool.MIDDLE, dir), resolve(Pool.LAST, dir),
                 resolve(Pool.CITY, dir), resolve(Pool.UNIVERSITY, dir), resolve(Pool.EMPLOYER, dir));
     }

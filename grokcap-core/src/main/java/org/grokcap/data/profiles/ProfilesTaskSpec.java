@@ -139,8 +139,8 @@ public record ProfilesTaskSpec(Integer n,
     }
 
     @Override
-    public TaskSpec resolveAgainst(Path configDir) {
-        return new ProfilesTaskSpec(n, relations, relationMode, attributes, pools, poolFiles.resolveAgainst(configDir),
+    public TaskSpec relativeTo(Path configDir) {
+        return new ProfilesTaskSpec(n, relations, relationMode, attributes, pools, poolFiles.relativeTo(configDir),
                 twoHopFraction, questionsPerSequence, heldOut);
     }
 }

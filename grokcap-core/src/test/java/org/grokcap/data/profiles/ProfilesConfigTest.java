@@ -66,7 +66,9 @@ class ProfilesConfigTest {
         assertTrue(error("{\"type\":\"profiles\",\"n\":10,\"heldOut\":{\"tuples\":-0.1}}")
                 .contains("task.heldOut.tuples = -0.1"));
         assertTrue(error("{\"type\":\"profiles\",\"n\":10,\"pools\":{\"first\":0}}").contains("task.pools.first = 0"));
-        assertTrue(error("{\"type\":\"kg\"}").contains("must be one of: modular, profiles"));
+        String unknownType = error("{\"type\":\"nope\"}");
+        assertTrue(unknownType.contains("task.type = \"nope\": must be one of: ") && unknownType.contains("profiles"),
+                unknownType);
         ProfilesTaskSpec tooMany = new ProfilesTaskSpec(9, null, null, null, new PoolSizes(2, 2, 2, null, null, null),
                 null, null, null, null);
         assertTrue(assertThrows(ConfigException.class, () -> tooMany.generate(0)).getMessage()
