@@ -118,7 +118,7 @@ public final class BridgeProbes {
                 model.setBatch(tokens, targets, 0, b);
                 model.forward();
                 for (int d = 0; d <= L; d++) {
-                    Buf r = model.residualStream(d);
+                    Buf r = model.residual(d);
                     for (int q = 0; q < b; q++) {
                         for (int p = 0; p < POSITIONS.length; p++) {
                             // depth L has rows only at the targets, 3 per question in position order

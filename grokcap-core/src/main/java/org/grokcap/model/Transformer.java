@@ -546,14 +546,15 @@ public final class Transformer {
     }
 
     /**
-     * The residual stream of the last forward pass at depth d, on the host: d = 0 is the embedding
+     * The residual stream of the last forward pass at depth d, on the host (the same API as issue-5a's
+     * residual(l), so the two merge into one): d = 0 is the embedding
      * (B·T rows, b·T+t order), d = 1..L−1 the output of block d−1 (B·T rows), and d = L the output of
      * the last block, which exists only at the positions with a target (rows in {@link #setBatch}
      * order). To read depth L at chosen positions, give those positions a (dummy) target.
      *
      * @return (rows, C)
      */
-    public Buf residualStream(int d) {
+    public Buf residual(int d) {
         Objects.checkIndex(d, L + 1);
         Buf b = d == 0 ? acts.encoded : acts.x3[d - 1];
         dev.toHost(b);

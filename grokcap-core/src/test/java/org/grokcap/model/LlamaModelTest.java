@@ -148,10 +148,10 @@ class LlamaModelTest {
         e.setBatch(tokens, all, 0, B);
         e.forward();
         for (int d = 0; d <= L; d++) {
-            float[] ra = a.residualStream(d).host();
-            int oa = a.residualStream(d).offset();
-            float[] re = e.residualStream(d).host();
-            int oe = e.residualStream(d).offset();
+            float[] ra = a.residual(d).host();
+            int oa = a.residual(d).offset();
+            float[] re = e.residual(d).host();
+            int oe = e.residual(d).offset();
             for (int b = 0; b < B; b++) {
                 for (int k = 0; k < 2; k++) {
                     int pos = k == 0 ? 1 : 4;
