@@ -114,14 +114,20 @@ def main():
                             [-1, 6, -1, 2, -1]])
     assert ((targets >= 0).sum(dim=1) > 0).all() and (targets < VOUT).all()
 
+    write_golden("make_golden.py", CFG, SCALE, B, shapes(), params, tokens, targets, forward, NO_DECAY, "tiny-gpt2.json")
+
+
+def write_golden(generator, cfg, scale, batch, shape_list, params, tokens, targets, forward, no_decay, file_name):
+    """Logits, loss and gradients of forward at params, then STEPS AdamW steps on the same batch, as JSON
+    beside this script: the record GoldenModelTest reads."""
     initial = {n: flat(t) for n, t in params.items()}
     logits, loss = forward(params, tokens, targets)
     loss.backward()
     grads = {n: flat(t.grad) for n, t in params.items()}
 
     # 3 AdamW steps on the same batch, starting from the same initial parameters.
-    names = [n for n, _ in shapes()]
-    exempt = [n for n in names if any(fnmatch.fnmatchcase(n, g) for g in NO_DECAY)]
+    names = [n for n, _ in shape_list]
+    exempt = [n for n in names if any(fnmatch.fnmatchcase(n, g) for g in no_decay)]
     decayed = [n for n in names if n not in exempt]
     for t in params.values():
         t.grad = None
@@ -140,14 +146,14 @@ def main():
     after = {n: flat(t) for n, t in params.items()}
 
     out = {
-        "generator": "make_golden.py, torch " + torch.__version__,
-        "config": CFG,
-        "attentionScale": SCALE,
-        "batch": B,
+        "generator": generator + ", torch " + torch.__version__,
+        "config": cfg,
+        "attentionScale": scale,
+        "batch": batch,
         "optimizer": {"lr": LR, "beta1": BETAS[0], "beta2": BETAS[1], "eps": EPS, "weightDecay": WD,
-                      "noDecay": NO_DECAY, "warmupSteps": WARMUP, "steps": STEPS},
+                      "noDecay": no_decay, "warmupSteps": WARMUP, "steps": STEPS},
         "noDecayParams": exempt,
-        "shapes": {n: list(s) for n, s in shapes()},
+        "shapes": {n: list(s) for n, s in shape_list},
         "params": initial,
         "tokens": tokens.tolist(),
         "targets": targets.tolist(),
@@ -157,7 +163,7 @@ def main():
         "stepLosses": step_losses,
         "paramsAfter": after,
     }
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tiny-gpt2.json")
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), file_name)
     with open(path, "w") as f:
         f.write(dumps(out))
     print(f"wrote {path}: loss {float(loss):.6f}, step losses {step_losses}")

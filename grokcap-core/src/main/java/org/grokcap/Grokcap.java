@@ -162,6 +162,9 @@ public final class Grokcap {
             Path source = RunDirectory.latestWeights(runDir);
             Map<String, String> meta = Checkpoint.metadataOf(source, "weights");
             ExperimentSpec spec = Checkpoint.config(source, meta);
+            if (spec.model().llama()) {
+                throw new BadInputException(runDir + " holds a Llama-style model; GPT-2 export takes GPT-style models only");
+            }
             ParamLayout layout = requireFits(spec);
             float[] params = new float[layout.size()];
             Safetensors.readParams(source, layout, params);

@@ -128,14 +128,40 @@ public final class Analyzer {
     }
 
     private static LoadedRun load(Path runDir, Device device) throws IOException {
-        RunDirectory.requireFinished(runDir);
-        Path record = runDir.resolve(RunDirectory.RUN_JSON);
-        Path weights = runDir.resolve(RunDirectory.WEIGHTS);
-        ExperimentSpec spec = ConfigLoader.load(record);
+        ExperimentSpec spec = finishedRunSpec(runDir);
         TokenizedDataset data = spec.task().generate(spec.train().seed());
-        ModelConfig cfg = spec.model().withData(data.vocabSize(), data.outputVocabSize(), data.contextLength());
         int largest = data.splits().values().stream().mapToInt(Split::size).max().orElse(1);
-        Transformer model = new Transformer(device, cfg, Math.max(1, Math.min(2048, largest)));
+        TrainedModel t = loadModel(runDir, spec, data, device, Math.max(1, Math.min(2048, largest)));
+        return new LoadedRun(spec, data, t.model(), t.step());
+    }
+
+    /** A finished run's model with its final weights, and the step they are from. */
+    public record TrainedModel(Transformer model, int step) {}
+
+    /** The resolved spec of a finished run (run.json and final weights present), or a bad-input error naming what is missing. */
+    public static ExperimentSpec finishedRunSpec(Path runDir) {
+        RunDirectory.requireFinished(runDir);
+        return ConfigLoader.load(runDir.resolve(RunDirectory.RUN_JSON));
+    }
+
+    /**
+     * The profiles data a finished run was trained on (regenerated from its seed), or a bad-input error
+     * saying that what (e.g. "probes") needs a profiles run.
+     */
+    public static org.grokcap.data.profiles.ProfilesData profilesData(Path runDir, ExperimentSpec spec, String what) {
+        if (!(spec.task() instanceof org.grokcap.data.profiles.ProfilesTaskSpec task)) {
+            throw new BadInputException(runDir + ": " + what + " a profiles run; this one's task is "
+                    + spec.task().getClass().getSimpleName());
+        }
+        return task.build(spec.train().seed());
+    }
+
+    /** Builds the model of a finished run for the data it was trained on, for batches up to maxBatch, and loads its final weights. */
+    public static TrainedModel loadModel(Path runDir, ExperimentSpec spec, TokenizedDataset data, Device device,
+                                         int maxBatch) {
+        Path weights = runDir.resolve(RunDirectory.WEIGHTS);
+        ModelConfig cfg = spec.model().withData(data.vocabSize(), data.outputVocabSize(), data.contextLength());
+        Transformer model = new Transformer(device, cfg, maxBatch);
         Map<String, String> meta;
         try {
             meta = Safetensors.readInto(weights, model.layout(), model.params().host());
@@ -151,7 +177,7 @@ public final class Analyzer {
                 throw new BadInputException(weights + ": metadata step = " + meta.get("step") + " is not a number");
             }
         }
-        return new LoadedRun(spec, data, model, step);
+        return new TrainedModel(model, step);
     }
 
     private static int[] firstTestSequence(TokenizedDataset data) {

@@ -62,9 +62,12 @@ public record IntegratedGradients(List<String> tokens, int answer, double logit,
             throw new IllegalArgumentException("integrated gradients need ≥ 1 step, got " + steps);
         }
         int points = steps + 1;
+        // The same architecture as the model. With a Llama-style model the zero-embedding baseline sits
+        // where RMSNorm is nearly a step function (no position embedding keeps the path away from 0),
+        // so completeness can fail there; analyze reports it ("complete": false) rather than hiding it.
         ModelConfig pathCfg = new ModelConfig(points * T, V, T, cfg.layers(), cfg.dModel(), cfg.heads(), cfg.dMlp(),
                 cfg.activation(), cfg.layerNorm(), cfg.attentionBias(), cfg.mlpBias(), cfg.unembedBias(),
-                cfg.attentionScale(), cfg.init());
+                cfg.attentionScale(), cfg.init(), cfg.layerRepeats(), cfg.architecture(), null, cfg.headSizeAttentionScale());
         Transformer path = new Transformer(model.device(), pathCfg, points);
         model.device().toHost(model.params());
         float[] src = model.params().host();

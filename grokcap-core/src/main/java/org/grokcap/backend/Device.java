@@ -65,6 +65,21 @@ public interface Device extends AutoCloseable {
 
     void residualBackward(Buf da, Buf db, Buf dout, int n);
 
+    /** out (N,C) = RMSNorm(inp) · weight (C); rstd (N) saved for backward. Llama style. */
+    void rmsNormForward(Buf out, Buf rstd, Buf inp, Buf weight, int N, int C);
+
+    void rmsNormBackward(Buf dinp, Buf dweight, Buf dout, Buf inp, Buf weight, Buf rstd, int N, int C);
+
+    /** out (N,M) = silu(gate) · up, with inp (N,2M) = gate | up. */
+    void swigluForward(Buf out, Buf inp, int N, int M);
+
+    void swigluBackward(Buf dinp, Buf inp, Buf dout, int N, int M);
+
+    /** out (N,3C) = q|k|v of inp (N,3C) with q and k rotated by position (row mod T); cos, sin (T, C/H/2). */
+    void rotaryForward(Buf out, Buf inp, Buf cos, Buf sin, int N, int T, int C, int H);
+
+    void rotaryBackward(Buf dinp, Buf dout, Buf cos, Buf sin, int N, int T, int C, int H);
+
     /** out (R,C) = inp[rows] (R rows of inp (N,C)). */
     void gatherRowsForward(Buf out, Buf inp, IntBuf rows, int R, int C);
 

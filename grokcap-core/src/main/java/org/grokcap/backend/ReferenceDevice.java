@@ -11,6 +11,9 @@ import org.grokcap.kernels.LayerNorm;
 import org.grokcap.kernels.Linear;
 import org.grokcap.kernels.Relu;
 import org.grokcap.kernels.Residual;
+import org.grokcap.kernels.RmsNorm;
+import org.grokcap.kernels.Rotary;
+import org.grokcap.kernels.Swiglu;
 import org.grokcap.model.Activation;
 
 import java.util.Arrays;
@@ -104,6 +107,40 @@ public class ReferenceDevice implements Device {
     @Override
     public void residualBackward(Buf da, Buf db, Buf dout, int n) {
         Residual.backward(da.host(), da.offset(), db.host(), db.offset(), dout.host(), dout.offset(), n);
+    }
+
+    @Override
+    public void rmsNormForward(Buf out, Buf rstd, Buf inp, Buf weight, int N, int C) {
+        RmsNorm.forward(out.host(), out.offset(), rstd.host(), rstd.offset(), inp.host(), inp.offset(),
+                weight.host(), weight.offset(), N, C);
+    }
+
+    @Override
+    public void rmsNormBackward(Buf dinp, Buf dweight, Buf dout, Buf inp, Buf weight, Buf rstd, int N, int C) {
+        RmsNorm.backward(dinp.host(), dinp.offset(), dweight.host(), dweight.offset(), dout.host(), dout.offset(),
+                inp.host(), inp.offset(), weight.host(), weight.offset(), rstd.host(), rstd.offset(), N, C);
+    }
+
+    @Override
+    public void swigluForward(Buf out, Buf inp, int N, int M) {
+        Swiglu.forward(out.host(), out.offset(), inp.host(), inp.offset(), N, M);
+    }
+
+    @Override
+    public void swigluBackward(Buf dinp, Buf inp, Buf dout, int N, int M) {
+        Swiglu.backward(dinp.host(), dinp.offset(), inp.host(), inp.offset(), dout.host(), dout.offset(), N, M);
+    }
+
+    @Override
+    public void rotaryForward(Buf out, Buf inp, Buf cos, Buf sin, int N, int T, int C, int H) {
+        Rotary.forward(out.host(), out.offset(), inp.host(), inp.offset(), cos.host(), cos.offset(),
+                sin.host(), sin.offset(), N, T, C, H);
+    }
+
+    @Override
+    public void rotaryBackward(Buf dinp, Buf dout, Buf cos, Buf sin, int N, int T, int C, int H) {
+        Rotary.backward(dinp.host(), dinp.offset(), dout.host(), dout.offset(), cos.host(), cos.offset(),
+                sin.host(), sin.offset(), N, T, C, H);
     }
 
     @Override

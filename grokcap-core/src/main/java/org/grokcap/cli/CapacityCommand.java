@@ -23,18 +23,20 @@ import java.util.Map;
 
 /**
  * {@code grokcap capacity entropy DATASET_DIR [--scheme S] [--selection T]} and
- * {@code grokcap capacity plan --target-bits B CONFIG [--scheme S] [--selection T]}: one sub-command
+ * {@code grokcap capacity plan --target-bits B CONFIG [--scheme S] [--selection T]} and
+ * {@code grokcap capacity of RUN_DIR|SWEEP_DIR} ({@link CapacityOfCommand}): one sub-command
  * per method; the last line printed is one JSON object.
  */
 final class CapacityCommand {
     private CapacityCommand() {}
 
     static int run(Args a, PrintStream out) throws Exception {
-        String sub = a.positional(0, "capacity sub-command (entropy, plan)");
+        String sub = a.positional(0, "capacity sub-command (entropy, plan, of)");
         return switch (sub) {
             case "entropy" -> entropy(a, out);
             case "plan" -> plan(a, out);
-            default -> throw new BadInputException("unknown capacity sub-command '" + sub + "'; use entropy or plan\n"
+            case "of" -> CapacityOfCommand.run(a, out);
+            default -> throw new BadInputException("unknown capacity sub-command '" + sub + "'; use entropy, plan or of\n"
                     + Main.USAGE);
         };
     }

@@ -41,9 +41,12 @@ public final class Main {
                    grokcap capacity entropy DATASET_DIR [--scheme optimal|two-hop-big-hash|two-hop-double]
                                     [--selection optimal|enumerate|independent]
                    grokcap capacity plan --target-bits B CONFIG [--scheme S] [--selection T]
+                   grokcap capacity of RUN_DIR|SWEEP_DIR [--window K] [--threshold X] [--backend B]
                    grokcap analyze RUN_DIR [--input "TOKENS"] [--backend B]
                    grokcap export RUN_DIR --out DIR [--format gpt2]
                    grokcap import HF_DIR --out WEIGHTS.safetensors
+                   grokcap sweep SWEEP_FILE [--out DIR] [--shard i/N | --shards N] [--dry-run] [--backend B] [--threads N] [--quiet]
+                   grokcap probe RUN_DIR [--backend B]
                    grokcap answer RUN_DIR "QUESTION" [--context "TEXT"] [--max-tokens N] [--backend B]
                                   [--sample [--temperature T] [--top-k K] [--seed S]]
                    grokcap info
@@ -74,6 +77,8 @@ public final class Main {
                 case "export" -> export(a, out);
                 case "import" -> importGpt2(a, out);
                 case "bench" -> bench(a, out, err);
+                case "sweep" -> SweepCommand.run(a, out, err);
+                case "probe" -> ProbeCommand.run(a, out);
                 case "answer" -> answer(a, out);
                 default -> throw new BadInputException("unknown command '" + a.command + "'\n" + USAGE);
             };

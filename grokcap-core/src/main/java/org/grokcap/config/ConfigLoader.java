@@ -67,23 +67,39 @@ public final class ConfigLoader {
 
     public static ExperimentSpec load(Path given) {
         Path file = resolve(given);
-        String text;
-        try {
-            text = Files.readString(file);
-        } catch (IOException e) {
-            throw new BadInputException("cannot read config " + file + ": " + e.getMessage(), e);
-        }
-        ExperimentSpec spec = parse(text, isYaml(file), file.toString());
+        ExperimentSpec spec = parse(read(file), isYaml(file), file.toString());
         try {
             spec = spec.withTask(spec.task().relativeTo(file.toAbsolutePath().getParent()));
         } catch (ConfigException e) {
             throw new ConfigException(file + ": task." + e.getMessage());
         }
-        if (spec.name() == null) {
-            String base = file.getFileName().toString().replaceFirst("\\.(json|ya?ml)$", "");
-            spec = spec.withName(base.replaceAll("[^A-Za-z0-9._-]", "_"));
+        return spec.name() == null ? spec.withName(defaultName(file)) : spec;
+    }
+
+    /** The name a config without one gets: its file name without extension, other characters as '_'. */
+    public static String defaultName(Path file) {
+        String base = file.getFileName().toString().replaceFirst("\\.(json|ya?ml)$", "");
+        return base.replaceAll("[^A-Za-z0-9._-]", "_");
+    }
+
+    /**
+     * A JSON or YAML file as a tree, read as strictly as a config (duplicate keys, trailing tokens are
+     * errors); for files that hold or extend configs, such as sweep files. The file must exist.
+     */
+    public static JsonNode readTree(Path file) {
+        try {
+            return mapper(isYaml(file)).readTree(read(file));
+        } catch (JacksonException e) {
+            throw translate(e, file.toString());
         }
-        return spec;
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw new BadInputException("cannot read config " + file + ": " + e.getMessage(), e);
+        }
     }
 
     /** Parses config text; source names it in messages. */

@@ -112,6 +112,12 @@ public final class RunDirectory implements Closeable {
         return new RunDirectory(abs, lock);
     }
 
+    /** Bad input when another run holds the lock of the existing directory dir (taken and released here). */
+    public static void requireIdle(Path dir) {
+        Path abs = dir.toAbsolutePath().normalize();
+        unlock(abs, lock(abs, dir));
+    }
+
     /**
      * Takes the directory's lock, or bad input when another run holds it. Runs of this process are
      * told apart before the file is opened: on POSIX systems closing any descriptor of a file drops

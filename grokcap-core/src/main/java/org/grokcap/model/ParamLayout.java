@@ -52,6 +52,9 @@ public final class ParamLayout {
         int C = cfg.dModel();
         int M = cfg.dMlp();
         Builder b = new Builder();
+        if (cfg.llama()) {
+            return llama(b, cfg, V, Vout, C, M);
+        }
         b.add("wte", V, C);
         b.add("wpe", T, C);
         for (int l = 0; l < cfg.layers(); l++) {
@@ -89,6 +92,26 @@ public final class ParamLayout {
         if (cfg.unembedBias()) {
             b.add("unembed.bias", Vout);
         }
+        return new ParamLayout(b.tensors);
+    }
+
+    /**
+     * Llama style: no position embedding, RMSNorm gains only, the SwiGLU gate and up projections fused
+     * into one (2M,C) matrix (gate rows first), no biases, an untied unembedding.
+     */
+    private static ParamLayout llama(Builder b, ModelConfig cfg, int V, int Vout, int C, int M) {
+        b.add("wte", V, C);
+        for (int l = 0; l < cfg.layers(); l++) {
+            String p = "layers." + l + ".";
+            b.add(p + "ln1.weight", C);
+            b.add(p + "attn.qkv.weight", 3 * C, C);
+            b.add(p + "attn.proj.weight", C, C);
+            b.add(p + "ln2.weight", C);
+            b.add(p + "mlp.fc.weight", 2 * M, C);
+            b.add(p + "mlp.proj.weight", C, M);
+        }
+        b.add("lnf.weight", C);
+        b.add("unembed.weight", Vout, C);
         return new ParamLayout(b.tensors);
     }
 

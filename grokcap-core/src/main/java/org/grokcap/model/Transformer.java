@@ -27,6 +27,15 @@ import java.util.Objects;
  * logits = (LNf(x3) or x3) · Wuᵀ (+ b)                    (R, Vout)
  * loss   = mean over rows of cross-entropy(logits, target)
  * </pre>
+ *
+ * <p>Llama style ({@link ModelConfig#llama()}) runs its own sequence of calls, with the same rows:
+ * <pre>
+ * x0 = wte[tokens]                                        (B·T, C)
+ *   qkv = rope(RMS1(x) · Wqkvᵀ)                           (B·T, 3C)  q and k rotated by position
+ *   x2  = x[rows] + attention(qkv) · Woᵀ                  (R, C)
+ *   x3  = x2 + swiglu(RMS2(x2) · Wfcᵀ) · Wprojᵀ           (R, C)     Wfc (2M,C) = gate | up
+ * logits = RMSf(x3) · Wuᵀ                                 (R, Vout)
+ * </pre>
  */
 public final class Transformer {
     private final Device dev;
@@ -41,6 +50,9 @@ public final class Transformer {
     private final int depth; // blocks applied: L × layerRepeats, the weights of block l being layer l % L
     private final int vOut;
     private final float attScale;
+    private final boolean llama;
+    private final Buf ropeCos;        // (T, hs/2) Llama only
+    private final Buf ropeSin;        // (T, hs/2)
     private boolean lossFloat64 = true;
 
     private final Buf params;
@@ -85,11 +97,12 @@ public final class Transformer {
         this.depth = cfg.depth();
         this.vOut = cfg.resolvedOutputVocab();
         this.attScale = cfg.resolvedAttentionScale();
+        this.llama = cfg.llama();
         long n = (long) maxBatch * T;
-        if (n * Math.max(3L * C, Math.max(M, vOut)) > Integer.MAX_VALUE - 8) {
+        if (n * Math.max(3L * C, Math.max((cfg.llama() ? 2L : 1L) * M, vOut)) > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("batch of " + maxBatch + " × " + T + " positions is too large for one buffer");
         }
-        this.tableFits = cfg.vocabSize() <= maxBatch;
+        this.tableFits = !llama && cfg.vocabSize() <= maxBatch;
         this.params = dev.floats("params", layout.size());
         this.grads = dev.floats("grads", layout.size());
         this.w = new Weights(params);
@@ -108,6 +121,15 @@ public final class Transformer {
                 tt[i] = i / T;
             }
             dev.toDevice(tableTokens);
+        }
+        int half = llama ? cfg.headSize() / 2 : 0;
+        this.ropeCos = dev.floats("rope.cos", T * half);
+        this.ropeSin = dev.floats("rope.sin", T * half);
+        if (llama) {
+            org.grokcap.kernels.Rotary.table(ropeCos.host(), ropeCos.offset(), ropeSin.host(), ropeSin.offset(), T,
+                    cfg.headSize());
+            dev.toDevice(ropeCos);
+            dev.toDevice(ropeSin);
         }
         int[] all = allRows.host();
         for (int i = 0; i < all.length; i++) {
@@ -216,6 +238,15 @@ public final class Transformer {
 
     /** Forward pass over the loaded batch; afterwards {@link #lossSum()} and {@link #hits()} describe it. */
     public void forward() {
+        if (llama) {
+            forwardLlama();
+        } else {
+            forwardGpt();
+        }
+        finishLoss();
+    }
+
+    private void forwardGpt() {
         int B = batch;
         int N = B * T;
         int VT = cfg.vocabSize() * T;
@@ -270,6 +301,39 @@ public final class Transformer {
             hf = acts.lnf;
         }
         linearForward(acts.logits, hf, w.unembedw, w.unembedb, rows, C, vOut);
+    }
+
+    /** The Llama-style forward pass up to the logits (class comment). */
+    private void forwardLlama() {
+        int N = batch * T;
+        dev.gatherRowsForward(acts.encoded, w.wte, tokens, N, C);
+        Buf x = acts.encoded;
+        applyPatches(0, x);
+        for (int l = 0; l < depth; l++) {
+            boolean last = l == depth - 1;
+            int R = last ? rows : N;
+            IntBuf qRows = last ? targetRows : allRows;
+            dev.rmsNormForward(acts.ln1[l], acts.ln1Rstd[l], x, w.ln1w[l % L], N, C);
+            linearForward(acts.qkv[l], acts.ln1[l], w.qkvw[l % L], null, N, C, 3 * C);
+            dev.rotaryForward(acts.qkvr[l], acts.qkv[l], ropeCos, ropeSin, N, T, C, H);
+            dev.attentionForward(acts.atty[l], acts.att[l], acts.qkvr[l], qRows, R, T, C, H, attScale);
+            linearForward(acts.attproj[l], acts.atty[l], w.projw[l % L], null, R, C, C);
+            dev.gatherRowsForward(acts.xg[l], x, qRows, R, C);
+            dev.residualForward(acts.x2[l], acts.xg[l], acts.attproj[l], R * C);
+            dev.rmsNormForward(acts.ln2[l], acts.ln2Rstd[l], acts.x2[l], w.ln2w[l % L], R, C);
+            linearForward(acts.fch[l], acts.ln2[l], w.fcw[l % L], null, R, C, 2 * M);
+            dev.swigluForward(acts.fca[l], acts.fch[l], R, M);
+            linearForward(acts.fcp[l], acts.fca[l], w.fcprojw[l % L], null, R, M, C);
+            dev.residualForward(acts.x3[l], acts.x2[l], acts.fcp[l], R * C);
+            x = acts.x3[l];
+            applyPatches(l + 1, x);
+        }
+        dev.rmsNormForward(acts.lnf, acts.lnfRstd, x, w.lnfw, rows, C);
+        linearForward(acts.logits, acts.lnf, w.unembedw, null, rows, C, vOut);
+    }
+
+    /** Cross-entropy of the logits; sets {@link #lossSum()} and {@link #hits()}. */
+    private void finishLoss() {
         dev.crossEntropyForward(acts.losses, acts.hits, acts.logits, targetIds, rows, vOut, lossFloat64);
         dev.toHost(acts.losses);
         dev.toHost(acts.hits);
@@ -400,6 +464,10 @@ public final class Transformer {
 
     /** Everything of the backward pass after the logits' gradient is in dacts.logits. */
     private void backwardFromLogitGradient() {
+        if (llama) {
+            backwardLlama();
+            return;
+        }
         int B = batch;
         int N = B * T;
         Buf hf = cfg.layerNorm() ? acts.lnf : acts.x3[depth - 1];
@@ -458,6 +526,33 @@ public final class Transformer {
         }
     }
 
+    /** The Llama-style backward pass from dacts.logits, mirroring {@link #forwardLlama} in reverse. */
+    private void backwardLlama() {
+        int N = batch * T;
+        linearBackward(dacts.lnf, dw.unembedw, null, dacts.logits, acts.lnf, w.unembedw, rows, C, vOut);
+        dev.rmsNormBackward(dacts.x3[depth - 1], dw.lnfw, dacts.lnf, acts.x3[depth - 1], w.lnfw, acts.lnfRstd, rows, C);
+        for (int l = depth - 1; l >= 0; l--) {
+            boolean last = l == depth - 1;
+            int R = last ? rows : N;
+            IntBuf qRows = last ? targetRows : allRows;
+            Buf x = l == 0 ? acts.encoded : acts.x3[l - 1];
+            Buf dx = l == 0 ? dacts.encoded : dacts.x3[l - 1];
+            dev.residualBackward(dacts.x2[l], dacts.fcp[l], dacts.x3[l], R * C);
+            linearBackward(dacts.fca[l], dw.fcprojw[l % L], null, dacts.fcp[l], acts.fca[l], w.fcprojw[l % L], R, M, C);
+            dev.swigluBackward(dacts.fch[l], acts.fch[l], dacts.fca[l], R, M);
+            linearBackward(dacts.ln2[l], dw.fcw[l % L], null, dacts.fch[l], acts.ln2[l], w.fcw[l % L], R, C, 2 * M);
+            dev.rmsNormBackward(dacts.x2[l], dw.ln2w[l % L], dacts.ln2[l], acts.x2[l], w.ln2w[l % L], acts.ln2Rstd[l], R, C);
+            dev.residualBackward(dacts.xg[l], dacts.attproj[l], dacts.x2[l], R * C);
+            dev.gatherRowsBackward(dx, dacts.xg[l], qRows, R, C);
+            linearBackward(dacts.atty[l], dw.projw[l % L], null, dacts.attproj[l], acts.atty[l], w.projw[l % L], R, C, C);
+            dev.attentionBackward(dacts.qkvr[l], dacts.atty[l], acts.qkvr[l], acts.att[l], qRows, R, T, C, H, attScale);
+            dev.rotaryBackward(dacts.qkv[l], dacts.qkvr[l], ropeCos, ropeSin, N, T, C, H);
+            linearBackward(dacts.ln1[l], dw.qkvw[l % L], null, dacts.qkv[l], acts.ln1[l], w.qkvw[l % L], N, C, 3 * C);
+            dev.rmsNormBackward(dx, dw.ln1w[l % L], dacts.ln1[l], x, w.ln1w[l % L], acts.ln1Rstd[l], N, C);
+        }
+        dev.gatherRowsBackward(dw.wte, dacts.encoded, tokens, N, C);
+    }
+
     /**
      * Floating-point operations of the linear layers (2 per multiply-add) run since the model was
      * built: the work benchmarks divide by time. Attention, norms and activations are left out.
@@ -487,9 +582,18 @@ public final class Transformer {
     }
 
     /**
-     * Sequences of the last forward pass whose argmax was the target at every target position: exact
-     * match. Under teacher forcing this equals greedy decoding's exact match, since a greedy decoder
-     * that is right so far feeds itself the same tokens teacher forcing does.
+     * The per-position cross-entropy losses (nats) of the last forward pass, (targetCount), on the host,
+     * in {@link #setBatch} order: row-major over the (b,t) positions that have a target.
+     */
+    public Buf targetLosses() {
+        dev.toHost(acts.losses);
+        return acts.losses;
+    }
+
+    /**
+     * Sequences of the last forward pass whose every target position's argmax was its target: exact
+     * match of the whole answer. Under teacher forcing this is the same as greedy decoding of the
+     * answer reproducing it token by token. With one target per sequence it equals {@link #hits()}.
      */
     public int sequenceHits() {
         return sequenceHitCount;
@@ -598,6 +702,7 @@ public final class Transformer {
         final Buf[] ln1Mean = new Buf[depth];
         final Buf[] ln1Rstd = new Buf[depth];
         final Buf[] qkv = new Buf[depth];
+        final Buf[] qkvr = new Buf[depth];
         final Buf[] att = new Buf[depth];
         final Buf[] atty = new Buf[depth];
         final Buf[] attproj = new Buf[depth];
@@ -636,30 +741,33 @@ public final class Transformer {
             int[] iLn1 = new int[depth], iLn1m = new int[depth], iLn1r = new int[depth], iQkv = new int[depth], iAtt = new int[depth],
                     iAtty = new int[depth], iProj = new int[depth], iXg = new int[depth], iX2 = new int[depth], iLn2 = new int[depth],
                     iLn2m = new int[depth], iLn2r = new int[depth], iFch = new int[depth], iFca = new int[depth], iFcp = new int[depth],
-                    iX3 = new int[depth];
+                    iX3 = new int[depth], iQkvr = new int[depth];
             boolean ln = cfg.layerNorm();
+            boolean norm = ln || llama; // a normalised copy and its rstd: LayerNorm or RMSNorm
+            int fchWidth = llama ? 2 * M : M;
             for (int l = 0; l < depth; l++) {
                 String p = "layers." + l + ".";
-                iLn1[l] = ln ? plan.apply(p + "ln1", N * C) : -1;
+                iLn1[l] = norm ? plan.apply(p + "ln1", N * C) : -1;
                 iLn1m[l] = ln ? plan.apply(p + "ln1.mean", N) : -1;
-                iLn1r[l] = ln ? plan.apply(p + "ln1.rstd", N) : -1;
+                iLn1r[l] = norm ? plan.apply(p + "ln1.rstd", N) : -1;
                 iQkv[l] = plan.apply(p + "qkv", N * 3 * C);
+                iQkvr[l] = llama ? plan.apply(p + "qkv.rotated", N * 3 * C) : -1;
                 iAtt[l] = plan.apply(p + "att", N * H * T);
                 iAtty[l] = plan.apply(p + "atty", N * C);
                 iProj[l] = plan.apply(p + "attproj", N * C);
                 iXg[l] = plan.apply(p + "xg", N * C);
                 iX2[l] = plan.apply(p + "x2", N * C);
-                iLn2[l] = ln ? plan.apply(p + "ln2", N * C) : -1;
+                iLn2[l] = norm ? plan.apply(p + "ln2", N * C) : -1;
                 iLn2m[l] = ln ? plan.apply(p + "ln2.mean", N) : -1;
-                iLn2r[l] = ln ? plan.apply(p + "ln2.rstd", N) : -1;
-                iFch[l] = plan.apply(p + "fch", N * M);
+                iLn2r[l] = norm ? plan.apply(p + "ln2.rstd", N) : -1;
+                iFch[l] = plan.apply(p + "fch", N * fchWidth);
                 iFca[l] = plan.apply(p + "fca", N * M);
                 iFcp[l] = plan.apply(p + "fcp", N * C);
                 iX3[l] = plan.apply(p + "x3", N * C);
             }
-            int iLnf = ln ? plan.apply("lnf", N * C) : -1;
+            int iLnf = norm ? plan.apply("lnf", N * C) : -1;
             int iLnfm = ln ? plan.apply("lnf.mean", N) : -1;
-            int iLnfr = ln ? plan.apply("lnf.rstd", N) : -1;
+            int iLnfr = norm ? plan.apply("lnf.rstd", N) : -1;
             int iLogits = plan.apply("logits", N * vOut);
             int iLosses = plan.apply("losses", N);
             int iHits = plan.apply("hits", N);
@@ -688,6 +796,7 @@ public final class Transformer {
                 ln1Mean[l] = pick(all, iLn1m[l]);
                 ln1Rstd[l] = pick(all, iLn1r[l]);
                 qkv[l] = all[iQkv[l]];
+                qkvr[l] = pick(all, iQkvr[l]);
                 att[l] = all[iAtt[l]];
                 atty[l] = all[iAtty[l]];
                 attproj[l] = all[iProj[l]];

@@ -8,6 +8,7 @@ import org.grokcap.train.AdamWOptimizer;
 import org.grokcap.train.OptimizerConfig;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -32,8 +33,12 @@ import static org.junit.jupiter.api.Assertions.fail;
  * float64) with different summation orders; over two layers that is a few ulps of each value, far
  * inside 1e-5 + 1e-4·|x|. A layout, indexing or formula error moves values by orders of magnitude more.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class GoldenModelTest {
-    private static final String RESOURCE = "/golden/tiny-gpt2.json";
+    /** The golden file; {@link GoldenLlamaTest} runs the same checks on the Llama-style model's. */
+    String resource() {
+        return "/golden/tiny-gpt2.json";
+    }
 
     /** Logits, loss and gradients: float32 rounding in a different order, a few ulps deep. */
     private static final double ABS = 1e-5;
@@ -61,21 +66,16 @@ class GoldenModelTest {
      */
     private static final double KEY_BIAS_STEP_BOUND = 1.01;
 
-    private static JsonNode golden;
-    private static ModelConfig cfg;
+    private JsonNode golden;
+    private ModelConfig cfg;
 
     @BeforeAll
-    static void load() throws IOException {
-        try (InputStream in = GoldenModelTest.class.getResourceAsStream(RESOURCE)) {
-            assertNotNull(in, "test resource " + RESOURCE + " is missing");
+    void load() throws IOException {
+        try (InputStream in = GoldenModelTest.class.getResourceAsStream(resource())) {
+            assertNotNull(in, "test resource " + resource() + " is missing");
             golden = new ObjectMapper().readTree(in);
         }
-        JsonNode c = golden.get("config");
-        cfg = new ModelConfig(c.get("vocabSize").asInt(), c.get("outputVocabSize").asInt(),
-                c.get("contextLength").asInt(), c.get("layers").asInt(), c.get("dModel").asInt(),
-                c.get("heads").asInt(), c.get("dMlp").asInt(), Activation.valueOf(c.get("activation").asText().toUpperCase()),
-                c.get("layerNorm").asBoolean(), c.get("attentionBias").asBoolean(), c.get("mlpBias").asBoolean(),
-                c.get("unembedBias").asBoolean(), null, null);
+        cfg = new ObjectMapper().treeToValue(golden.get("config"), ModelConfig.class);
         assertEquals(golden.get("attentionScale").asDouble(), cfg.resolvedAttentionScale(), 1e-7,
                 "the default attention scale 1/√(head size)");
     }
@@ -169,7 +169,7 @@ class GoldenModelTest {
     // ---- helpers -------------------------------------------------------------------------------
 
     /** The model with the golden initial parameters and batch loaded. */
-    private static Transformer newModel() {
+    private Transformer newModel() {
         int B = golden.get("batch").asInt();
         Transformer model = new Transformer(new ReferenceDevice(), cfg, B);
         Buf p = model.params();

@@ -21,7 +21,7 @@ class LayerRepeatsTest {
 
     private static ModelConfig cfg(int layers, int repeats) {
         return new ModelConfig(V, V, T, layers, 8, 2, 16, Activation.GELU, true, true, true, true, null,
-                InitScheme.GPT2, repeats);
+                InitScheme.GPT2, repeats, null, null, null);
     }
 
     private static final int[] TOKENS = new int[B * T];

@@ -1,0 +1,99 @@
+package org.grokcap.cli;
+
+import org.grokcap.BadInputException;
+import org.grokcap.RunOptions;
+import org.grokcap.io.Json;
+import org.grokcap.sweep.Shard;
+import org.grokcap.sweep.Sweep;
+import org.grokcap.sweep.SweepRunner;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code grokcap sweep SWEEP_FILE [--out DIR] [--shard i/N | --shards N] [--dry-run] [--backend B]
+ * [--threads N] [--quiet]}: runs a sweep (see {@link Sweep}), or one shard of it, into DIR (default
+ * runs/&lt;sweep name&gt;). {@code --shards N} takes the shard index from JOB_COMPLETION_INDEX or
+ * SLURM_ARRAY_TASK_ID. Exit 1 when a run failed (the others still ran).
+ */
+final class SweepCommand {
+    private SweepCommand() {}
+
+    static int run(Args a, PrintStream out, PrintStream err) {
+        a.allow("--out", "--shard", "--shards", "--dry-run", "--backend", "--threads", "--quiet", "--debug");
+        Sweep sweep = Sweep.load(Path.of(a.positional(0, "SWEEP_FILE")));
+        a.noMorePositionals(1);
+        Shard shard = shard(a);
+        Path dir = a.has("--out") ? Path.of(a.value("--out")) : Path.of("runs", sweep.name());
+        if (a.flag("--dry-run")) {
+            return dryRun(sweep, shard, dir, out);
+        }
+        int threads = a.has("--threads") ? a.intValue("--threads", 1) : 0;
+        boolean quiet = a.flag("--quiet");
+        out.printf("sweep %s: %d runs, shard %s has %d, into %s%n", sweep.name(), sweep.runs().size(), shard,
+                sweep.runs(shard).size(), dir);
+        SweepRunner.Summary s = SweepRunner.run(sweep, shard, dir, new RunOptions(null, a.value("--backend"), threads, null),
+                () -> new Progress(err, quiet), out);
+        out.printf("sweep %s shard %s: %d trained, %d resumed, %d finished earlier, %d failed, %.1f s%n", s.sweep(),
+                s.shard(), s.trained(), s.resumed(), s.alreadyFinished(), s.failed().size(), s.wallSeconds());
+        out.println(json(s));
+        if (!s.failed().isEmpty()) {
+            err.println("error: " + s.failed().size() + " of " + s.selected() + " runs failed, first "
+                    + s.failed().get(0).get("id") + ": " + s.failed().get(0).get("error"));
+            return 1;
+        }
+        return 0;
+    }
+
+    private static Shard shard(Args a) {
+        if (a.has("--shard") && a.has("--shards")) {
+            throw new BadInputException("give --shard i/N or --shards N, not both");
+        }
+        if (a.has("--shard")) {
+            return Shard.parse(a.value("--shard"));
+        }
+        if (a.has("--shards")) {
+            return Shard.fromEnvironment(System.getenv(), a.intValue("--shards", 1));
+        }
+        return Shard.ALL;
+    }
+
+    private static int dryRun(Sweep sweep, Shard shard, Path dir, PrintStream out) {
+        List<SweepRunner.Planned> plan = SweepRunner.plan(sweep, shard, dir);
+        out.printf("sweep %s: %d runs, shard %s has %d (dry run, into %s):%n", sweep.name(), sweep.runs().size(), shard,
+                plan.size(), dir);
+        List<Map<String, Object>> runs = new ArrayList<>();
+        Map<String, Integer> states = new LinkedHashMap<>();
+        for (SweepRunner.Planned p : plan) {
+            out.printf("  %-9s %s  %s%n", p.state().label(), p.run().id(), json(p.run().values()));
+            states.merge(p.state().label(), 1, Integer::sum);
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("id", p.run().id());
+            r.put("state", p.state().label());
+            r.put("values", p.run().values());
+            runs.add(r);
+        }
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("sweep", sweep.name());
+        json.put("out", dir.toString());
+        json.put("shard", shard.toString());
+        json.put("runs", sweep.runs().size());
+        json.put("selected", plan.size());
+        json.put("states", states);
+        json.put("plan", runs);
+        out.println(json(json));
+        return 0;
+    }
+
+    private static String json(Object o) {
+        try {
+            return Json.mapper().writeValueAsString(o);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("cannot write JSON: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,403 @@
+package org.grokcap.sweep;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.DoubleNode;
+import com.fasterxml.jackson.databind.node.IntNode;
+import com.fasterxml.jackson.databind.node.LongNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.apache.commons.rng.UniformRandomProvider;
+import org.grokcap.BadInputException;
+import org.grokcap.config.ConfigLoader;
+import org.grokcap.config.ExperimentSpec;
+import org.grokcap.util.Rngs;
+
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * A sweep file: a base config and the config fields to vary, as a grid, as seeded random draws, or
+ * both (every grid point with every draw). JSON or YAML:
+ * <pre>
+ * name: model-size                      # optional; default the file's name
+ * base: ../conf/modular-addition.json   # a config file (relative to this file) or an inline config
+ * grid:                                 # dotted paths into the config, each with its values
+ *   model.dModel: [32, 64, 128]
+ *   train.seed: [0, 1]
+ * random:                               # optional
+ *   seed: 7
+ *   draws: 4
+ *   fields:
+ *     train.optimizer.lr: {logUniform: [1.0e-4, 1.0e-2]}
+ *     train.optimizer.weightDecay: {uniform: [0.0, 2.0]}
+ *     model.heads: {choice: [2, 4]}
+ *     model.layers: {int: [1, 2]}
+ * checkpointEvery: 500                  # optional: checkpoints let an interrupted run resume mid-way
+ * </pre>
+ * Its runs are a deterministic list, grid in file order (first field slowest) then draws. A run's id
+ * comes from its varied values alone (readable {@code leaf-value} parts and a hash of all values), so
+ * it does not change when values are added to the grid or runs are reordered. Random values keep 4
+ * significant digits; a draw that repeats an earlier combination is the same run and is dropped.
+ * Every config is validated when the file is loaded, before any run starts.
+ */
+public final class Sweep {
+    private static final Set<String> KEYS = Set.of("name", "base", "grid", "random", "checkpointEvery");
+    private static final Set<String> RANDOM_KEYS = Set.of("seed", "draws", "fields");
+    private static final Pattern FIELD = Pattern.compile("[A-Za-z][A-Za-z0-9]*(\\.[A-Za-z][A-Za-z0-9]*)*");
+    private static final int READABLE_ID_CHARS = 60;
+
+    private final String name;
+    private final Path source;
+    private final int checkpointEvery;
+    private final List<SweepRun> runs;
+
+    private Sweep(String name, Path source, int checkpointEvery, List<SweepRun> runs) {
+        this.name = name;
+        this.source = source;
+        this.checkpointEvery = checkpointEvery;
+        this.runs = List.copyOf(runs);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public Path source() {
+        return source;
+    }
+
+    /** Checkpoint interval for every run (0: none). */
+    public int checkpointEvery() {
+        return checkpointEvery;
+    }
+
+    /** Every run of the sweep, in its deterministic order. */
+    public List<SweepRun> runs() {
+        return runs;
+    }
+
+    /** The runs of one shard, in order. */
+    public List<SweepRun> runs(Shard shard) {
+        List<SweepRun> mine = new ArrayList<>();
+        for (int i = 0; i < runs.size(); i++) {
+            if (shard.selects(i)) {
+                mine.add(runs.get(i));
+            }
+        }
+        return mine;
+    }
+
+    /** Reads and expands a sweep file; any problem is bad input naming the file and the field. */
+    public static Sweep load(Path given) {
+        Path file = ConfigLoader.resolve(given);
+        String where = file.toString();
+        JsonNode root = ConfigLoader.readTree(file);
+        if (root == null || !root.isObject()) {
+            throw new BadInputException(where + ": a sweep file must be a JSON object or YAML mapping");
+        }
+        for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
+            String k = it.next();
+            if (!KEYS.contains(k)) {
+                throw new BadInputException(where + ": unknown field '" + k + "' (known fields: base, checkpointEvery, "
+                        + "grid, name, random)");
+            }
+        }
+        String name = root.has("name") ? root.get("name").asText() : ConfigLoader.defaultName(file);
+        if (!name.matches("[A-Za-z0-9._-]{1,100}")) {
+            throw new BadInputException(where + ": name = \"" + name + "\": use 1-100 letters, digits, '.', '_' or '-'");
+        }
+        int checkpointEvery = 0;
+        if (root.has("checkpointEvery")) {
+            JsonNode c = root.get("checkpointEvery");
+            if (!c.canConvertToInt() || !c.isIntegralNumber() || c.asInt() < 0) {
+                throw new BadInputException(where + ": checkpointEvery = " + c + ": must be a whole number ≥ 0");
+            }
+            checkpointEvery = c.asInt();
+        }
+        ObjectNode base = base(root.get("base"), file);
+        Map<String, List<JsonNode>> grid = grid(root.get("grid"), where);
+        List<Map<String, JsonNode>> draws = draws(root.get("random"), where, grid);
+        if (grid.isEmpty() && draws.size() <= 1) {
+            throw new BadInputException(where + ": nothing to sweep; give a grid (field: [values]) or random draws");
+        }
+        Map<String, SweepRun> runs = new LinkedHashMap<>();
+        for (Map<String, JsonNode> point : cartesian(grid)) {
+            for (Map<String, JsonNode> draw : draws) {
+                Map<String, JsonNode> values = new LinkedHashMap<>(point);
+                values.putAll(draw);
+                String id = runId(values);
+                if (!runs.containsKey(id)) {
+                    runs.put(id, resolve(base, values, id, where));
+                }
+            }
+        }
+        return new Sweep(name, file, checkpointEvery, new ArrayList<>(runs.values()));
+    }
+
+    private static ObjectNode base(JsonNode node, Path file) {
+        String where = file.toString();
+        if (node == null || node.isNull()) {
+            throw new BadInputException(where + ": missing field 'base' (a config file or an inline config)");
+        }
+        ObjectNode base;
+        String baseName;
+        if (node.isTextual()) {
+            Path dir = file.toAbsolutePath().getParent();
+            Path config = ConfigLoader.resolve(dir.resolve(node.asText()));
+            JsonNode tree = ConfigLoader.readTree(config);
+            if (tree == null || !tree.isObject()) {
+                throw new BadInputException(config + ": a config must be a JSON object or YAML mapping");
+            }
+            base = (ObjectNode) tree;
+            if (base.has("provenance") && base.get("config") instanceof ObjectNode inner) {
+                base = inner; // a run.json is a config too
+            }
+            baseName = ConfigLoader.defaultName(config);
+        } else if (node.isObject()) {
+            base = (ObjectNode) node;
+            baseName = ConfigLoader.defaultName(file);
+        } else {
+            throw new BadInputException(where + ": base = " + node + ": must be a config file name or an inline config");
+        }
+        base = base.deepCopy();
+        if (!base.has("name")) {
+            base.put("name", baseName);
+        }
+        ConfigLoader.parse(base.toString(), false, where + " (base)"); // a broken base is named as such
+        return base;
+    }
+
+    private static Map<String, List<JsonNode>> grid(JsonNode node, String where) {
+        Map<String, List<JsonNode>> grid = new LinkedHashMap<>();
+        if (node == null || node.isNull()) {
+            return grid;
+        }
+        if (!node.isObject()) {
+            throw new BadInputException(where + ": grid must map config fields to lists of values");
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String field = field(e.getKey(), where + ": grid");
+            JsonNode values = e.getValue();
+            if (!values.isArray() || values.isEmpty()) {
+                throw new BadInputException(where + ": grid." + field + " = " + values + ": must be a non-empty list of values");
+            }
+            List<JsonNode> list = new ArrayList<>();
+            for (JsonNode v : values) {
+                if (list.contains(v)) {
+                    throw new BadInputException(where + ": grid." + field + " lists " + v + " twice");
+                }
+                list.add(v);
+            }
+            grid.put(field, list);
+        }
+        return grid;
+    }
+
+    /** The random draws, or one empty draw when the file has none. */
+    private static List<Map<String, JsonNode>> draws(JsonNode node, String where, Map<String, List<JsonNode>> grid) {
+        if (node == null || node.isNull()) {
+            return List.of(Map.of());
+        }
+        if (!node.isObject()) {
+            throw new BadInputException(where + ": random must be a mapping with seed, draws and fields");
+        }
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            String k = it.next();
+            if (!RANDOM_KEYS.contains(k)) {
+                throw new BadInputException(where + ": unknown field 'random." + k + "' (known fields: draws, fields, seed)");
+            }
+        }
+        JsonNode seed = node.get("seed");
+        JsonNode count = node.get("draws");
+        JsonNode fields = node.get("fields");
+        if (seed == null || !seed.isIntegralNumber()) {
+            throw new BadInputException(where + ": random.seed must be a whole number (draws are reproducible)");
+        }
+        if (count == null || !count.isIntegralNumber() || count.asLong() < 1 || count.asLong() > 100_000) {
+            throw new BadInputException(where + ": random.draws = " + count + ": must be a whole number from 1 to 100000");
+        }
+        if (fields == null || !fields.isObject() || fields.isEmpty()) {
+            throw new BadInputException(where + ": random.fields must map config fields to distributions");
+        }
+        Map<String, Distribution> dists = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = fields.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String field = field(e.getKey(), where + ": random.fields");
+            if (grid.containsKey(field)) {
+                throw new BadInputException(where + ": " + field + " is in both the grid and random.fields");
+            }
+            dists.put(field, Distribution.parse(e.getValue(), where + ": random.fields." + field));
+        }
+        UniformRandomProvider rng = Rngs.stream(seed.asLong(), "sweep-draws");
+        List<Map<String, JsonNode>> draws = new ArrayList<>();
+        for (int i = 0; i < count.asInt(); i++) {
+            Map<String, JsonNode> draw = new LinkedHashMap<>();
+            dists.forEach((f, d) -> draw.put(f, d.draw(rng)));
+            draws.add(draw);
+        }
+        return draws;
+    }
+
+    private static String field(String path, String where) {
+        if (!FIELD.matcher(path).matches()) {
+            throw new BadInputException(where + ": '" + path + "' is not a config field path (e.g. model.dModel)");
+        }
+        return path;
+    }
+
+    /** Every combination of the grid's values, first field slowest; one empty point for no grid. */
+    private static List<Map<String, JsonNode>> cartesian(Map<String, List<JsonNode>> grid) {
+        List<Map<String, JsonNode>> points = new ArrayList<>();
+        points.add(new LinkedHashMap<>());
+        for (Map.Entry<String, List<JsonNode>> e : grid.entrySet()) {
+            List<Map<String, JsonNode>> next = new ArrayList<>();
+            for (Map<String, JsonNode> p : points) {
+                for (JsonNode v : e.getValue()) {
+                    Map<String, JsonNode> q = new LinkedHashMap<>(p);
+                    q.put(e.getKey(), v);
+                    next.add(q);
+                }
+            }
+            points = next;
+        }
+        return points;
+    }
+
+    /**
+     * The id of a run with these varied values: {@code leaf-value} parts joined by '_' (a field's last
+     * name, or its whole path where two fields share a last name), cut to 60 characters, then '-' and 8
+     * hex digits of the SHA-256 of all (path, value) pairs sorted by path, so ids differ whenever values do.
+     */
+    public static String runId(Map<String, JsonNode> values) {
+        Map<String, Integer> leaves = new LinkedHashMap<>();
+        values.keySet().forEach(p -> leaves.merge(leaf(p), 1, Integer::sum));
+        StringBuilder readable = new StringBuilder();
+        for (Map.Entry<String, JsonNode> e : values.entrySet()) {
+            String label = leaves.get(leaf(e.getKey())) > 1 ? e.getKey() : leaf(e.getKey());
+            if (!readable.isEmpty()) {
+                readable.append('_');
+            }
+            JsonNode v = e.getValue();
+            readable.append(label).append('-').append((v.isValueNode() ? v.asText() : v.toString())
+                    .replaceAll("[^A-Za-z0-9.+-]", "-"));
+        }
+        String text = readable.length() > READABLE_ID_CHARS ? readable.substring(0, READABLE_ID_CHARS) : readable.toString();
+        StringBuilder canonical = new StringBuilder();
+        new TreeMap<>(values).forEach((k, v) -> canonical.append(k).append('=').append(v).append('\n'));
+        return text + "-" + sha256(canonical.toString()).substring(0, 8);
+    }
+
+    private static String leaf(String path) {
+        return path.substring(path.lastIndexOf('.') + 1);
+    }
+
+    private static SweepRun resolve(ObjectNode base, Map<String, JsonNode> values, String id, String where) {
+        ObjectNode config = base.deepCopy();
+        for (Map.Entry<String, JsonNode> e : values.entrySet()) {
+            String[] names = e.getKey().split("\\.");
+            ObjectNode node = config;
+            for (int i = 0; i < names.length - 1; i++) {
+                JsonNode child = node.get(names[i]);
+                if (child == null || child.isNull()) {
+                    child = node.putObject(names[i]);
+                } else if (!child.isObject()) {
+                    throw new BadInputException(where + ": " + e.getKey() + ": '" + names[i]
+                            + "' is a value, not a section, in the base config");
+                }
+                node = (ObjectNode) child;
+            }
+            node.set(names[names.length - 1], e.getValue());
+        }
+        ExperimentSpec spec = ConfigLoader.parse(config.toString(), false, where + " (run " + id + ")");
+        return new SweepRun(id, values, config, spec);
+    }
+
+    private static String sha256(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+    }
+
+    /** A distribution of random.fields: uniform, logUniform, int (both ends included) or choice. */
+    private record Distribution(String kind, double lo, double hi, List<JsonNode> choices) {
+        static Distribution parse(JsonNode node, String where) {
+            if (!node.isObject() || node.size() != 1) {
+                throw new BadInputException(where + " = " + node + ": expected one of {uniform: [lo, hi]}, "
+                        + "{logUniform: [lo, hi]}, {int: [lo, hi]}, {choice: [values]}");
+            }
+            String kind = node.fieldNames().next();
+            JsonNode args = node.get(kind);
+            if (kind.equals("choice")) {
+                if (!args.isArray() || args.isEmpty()) {
+                    throw new BadInputException(where + ".choice must be a non-empty list");
+                }
+                List<JsonNode> choices = new ArrayList<>();
+                args.forEach(choices::add);
+                return new Distribution(kind, 0, 0, choices);
+            }
+            if (!List.of("uniform", "logUniform", "int").contains(kind)) {
+                throw new BadInputException(where + ": unknown distribution '" + kind
+                        + "' (known: choice, int, logUniform, uniform)");
+            }
+            if (!args.isArray() || args.size() != 2 || !args.get(0).isNumber() || !args.get(1).isNumber()) {
+                throw new BadInputException(where + "." + kind + " = " + args + ": must be [lo, hi], two numbers");
+            }
+            double lo = args.get(0).asDouble();
+            double hi = args.get(1).asDouble();
+            if (!(lo <= hi) || (kind.equals("logUniform") && lo <= 0)
+                    || (kind.equals("int") && (!args.get(0).isIntegralNumber() || !args.get(1).isIntegralNumber()))) {
+                throw new BadInputException(where + "." + kind + " = " + args + ": need lo ≤ hi"
+                        + (kind.equals("logUniform") ? " and lo > 0" : kind.equals("int") ? ", both whole numbers" : ""));
+            }
+            return new Distribution(kind, lo, hi, null);
+        }
+
+        JsonNode draw(UniformRandomProvider rng) {
+            return switch (kind) {
+                case "choice" -> choices.get(rng.nextInt(choices.size()));
+                case "int" -> {
+                    long v = (long) lo + rng.nextLong((long) hi - (long) lo + 1);
+                    yield v == (int) v ? IntNode.valueOf((int) v) : LongNode.valueOf(v);
+                }
+                case "uniform" -> DoubleNode.valueOf(round(lo + (hi - lo) * rng.nextDouble()));
+                default -> DoubleNode.valueOf(round(Math.exp(Math.log(lo) + (Math.log(hi) - Math.log(lo)) * rng.nextDouble())));
+            };
+        }
+
+        private static double round(double x) {
+            return new BigDecimal(x).round(new MathContext(4)).doubleValue();
+        }
+    }
+
+    /** The sweep's record for OUT/sweep.json: its name, source and every run's id and values. */
+    public Map<String, Object> describe() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("sweep", name);
+        m.put("source", source.toString());
+        m.put("checkpointEvery", checkpointEvery);
+        List<Map<String, Object>> list = new ArrayList<>();
+        for (SweepRun r : runs) {
+            Map<String, Object> one = new LinkedHashMap<>();
+            one.put("id", r.id());
+            one.put("values", r.values());
+            list.add(one);
+        }
+        m.put("runs", list);
+        return m;
+    }
+}

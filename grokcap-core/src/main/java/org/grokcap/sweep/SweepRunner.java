@@ -1,0 +1,216 @@
+package org.grokcap.sweep;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.grokcap.BadInputException;
+import org.grokcap.Grokcap;
+import org.grokcap.RunOptions;
+import org.grokcap.io.Json;
+import org.grokcap.io.RunDirectory;
+import org.grokcap.train.Trainer;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * Runs one shard of a sweep into OUT/&lt;runId&gt;/, skipping finished runs, so an interrupted sweep,
+ * started again with the same arguments, does only what is left. A run is finished when its run.json
+ * holds a result. An unfinished run continues from its newest checkpoint (see the sweep's
+ * checkpointEvery); one without a checkpoint starts again, its partial directory moved to
+ * OUT/.interrupted/ (nothing is deleted). Each run directory also holds {@value #SWEEP_RUN}, the run's
+ * id, values and config, so a sweep whose base config changed is refused instead of mixing results.
+ */
+public final class SweepRunner {
+    public static final String SWEEP_RUN = "sweep-run.json";
+    public static final String SWEEP_JSON = "sweep.json";
+    public static final String INTERRUPTED = ".interrupted";
+
+    private SweepRunner() {}
+
+    /** What a run of the shard needs. */
+    public enum State {
+        /** never started */
+        NEW,
+        /** run.json has a result: skipped */
+        FINISHED,
+        /** unfinished, continues from its newest checkpoint */
+        RESUME,
+        /** unfinished without a checkpoint: moved aside and started again */
+        RESTART;
+
+        public String label() {
+            return name().toLowerCase();
+        }
+    }
+
+    public record Planned(SweepRun run, State state, Path dir) {
+    }
+
+    /**
+     * What ran, also printed as the sweep command's JSON line.
+     *
+     * @param failed id and error of each run that failed; the other runs went on
+     */
+    public record Summary(String sweep, String out, String shard, int runs, int selected, int alreadyFinished,
+                          int trained, int resumed, List<Map<String, String>> failed, double wallSeconds) {
+    }
+
+    /** The state of every run of the shard; bad input, before anything runs, for a directory this sweep did not make. */
+    public static List<Planned> plan(Sweep sweep, Shard shard, Path out) {
+        List<Planned> plan = new ArrayList<>();
+        for (SweepRun run : sweep.runs(shard)) {
+            Path dir = out.resolve(run.id());
+            plan.add(new Planned(run, state(run, dir), dir));
+        }
+        return plan;
+    }
+
+    private static State state(SweepRun run, Path dir) {
+        Path marker = dir.resolve(SWEEP_RUN);
+        Path record = dir.resolve(RunDirectory.RUN_JSON);
+        if (Files.exists(marker)) {
+            JsonNode stored = read(marker);
+            String difference = firstDifference("", stored.get("config"), run.config());
+            if (difference != null) {
+                throw new BadInputException(dir + " was made from another config (" + difference + "); did the "
+                        + "sweep's base config change? Use another --out, or move that directory away");
+            }
+        } else if (Files.exists(record)) {
+            throw new BadInputException(dir + " holds a run that this sweep did not make (it has no " + SWEEP_RUN
+                    + "); use another --out, or move that directory away");
+        }
+        if (!Files.exists(record)) {
+            return State.NEW;
+        }
+        if (read(record).hasNonNull("result")) {
+            return State.FINISHED;
+        }
+        try {
+            return !RunDirectory.checkpoints(dir).isEmpty() && !Files.exists(dir.resolve(RunDirectory.WEIGHTS))
+                    ? State.RESUME : State.RESTART;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list the checkpoints of " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Runs the shard's unfinished runs in order with these options (their outDir and checkpointEvery are
+     * the sweep's); listeners gives each run its progress listener. A run that fails is reported and
+     * the others go on. Writes OUT/sweep.json, the list of all runs, first.
+     */
+    public static Summary run(Sweep sweep, Shard shard, Path out, RunOptions options,
+                              Supplier<Trainer.Listener> listeners, PrintStream log) {
+        long start = System.nanoTime();
+        List<Planned> plan = plan(sweep, shard, out);
+        try {
+            Files.createDirectories(out);
+            Json.writePretty(out.resolve(SWEEP_JSON), sweep.describe());
+        } catch (IOException e) {
+            throw new BadInputException("cannot write the sweep's output directory " + out + ": " + e.getMessage(), e);
+        }
+        int finished = 0;
+        int trained = 0;
+        int resumed = 0;
+        List<Map<String, String>> failed = new ArrayList<>();
+        int i = 0;
+        for (Planned p : plan) {
+            i++;
+            String head = String.format("[%d/%d] %s", i, plan.size(), p.run().id());
+            if (p.state() == State.FINISHED) {
+                finished++;
+                log.println(head + ": finished earlier, skipped");
+                continue;
+            }
+            log.println(head + ": " + (p.state() == State.RESUME ? "resuming from its newest checkpoint"
+                    : p.state() == State.RESTART ? "interrupted before any checkpoint; starting again" : "training")
+                    + " " + Json.mapper().valueToTree(p.run().values()));
+            RunOptions mine = options.withOutDir(p.dir()).withCheckpointEvery(sweep.checkpointEvery())
+                    .withListener(listeners == null ? null : listeners.get());
+            try {
+                if (p.state() == State.RESUME) {
+                    Grokcap.resume(p.dir(), mine);
+                    resumed++;
+                } else {
+                    if (p.state() == State.RESTART) {
+                        log.println(head + ": the partial run moved to " + moveAside(p.dir(), out));
+                    }
+                    Files.createDirectories(p.dir());
+                    Json.writePretty(p.dir().resolve(SWEEP_RUN), marker(sweep, p.run()));
+                    Grokcap.train(p.run().spec(), mine);
+                    trained++;
+                }
+                log.println(head + ": done");
+            } catch (Exception e) {
+                String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+                log.println(head + ": FAILED: " + message);
+                Map<String, String> f = new LinkedHashMap<>();
+                f.put("id", p.run().id());
+                f.put("error", message);
+                failed.add(f);
+            }
+        }
+        return new Summary(sweep.name(), out.toString(), shard.toString(), sweep.runs().size(), plan.size(), finished,
+                trained, resumed, failed, (System.nanoTime() - start) / 1e9);
+    }
+
+    private static Map<String, Object> marker(Sweep sweep, SweepRun run) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("sweep", sweep.name());
+        m.put("id", run.id());
+        m.put("values", run.values());
+        m.put("config", run.config());
+        return m;
+    }
+
+    /** Moves an unfinished run without checkpoints to OUT/.interrupted/ID-N; bad input if a process still runs it. */
+    private static Path moveAside(Path dir, Path out) throws IOException {
+        RunDirectory.requireIdle(dir);
+        Path aside = out.resolve(INTERRUPTED);
+        Files.createDirectories(aside);
+        for (int n = 1; ; n++) {
+            Path target = aside.resolve(dir.getFileName() + "-" + n);
+            if (!Files.exists(target)) {
+                return Files.move(dir, target);
+            }
+        }
+    }
+
+    private static JsonNode read(Path file) {
+        try {
+            return Json.mapper().readTree(file.toFile());
+        } catch (IOException e) {
+            throw new BadInputException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The first path at which two config trees differ, with both values; null when they are the same. */
+    static String firstDifference(String path, JsonNode a, JsonNode b) {
+        if (a != null && b != null && a.isObject() && b.isObject()) {
+            for (Iterator<String> it = a.fieldNames(); it.hasNext(); ) {
+                String k = it.next();
+                String d = firstDifference(path.isEmpty() ? k : path + "." + k, a.get(k), b.get(k));
+                if (d != null) {
+                    return d;
+                }
+            }
+            for (Iterator<String> it = b.fieldNames(); it.hasNext(); ) {
+                String k = it.next();
+                if (!a.has(k)) {
+                    return (path.isEmpty() ? k : path + "." + k) + ": absent then, " + b.get(k) + " now";
+                }
+            }
+            return null;
+        }
+        String was = a == null ? "absent" : a.toString();
+        String now = b == null ? "absent" : b.toString();
+        return was.equals(now) ? null : (path.isEmpty() ? "config" : path) + ": " + was + " then, " + now + " now";
+    }
+}

@@ -1,0 +1,162 @@
+package org.grokcap.sweep;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.IntNode;
+import org.grokcap.BadInputException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SweepTest {
+    static final String BASE = """
+            {"name":"tiny","task":{"type":"modular","p":7,"trainFraction":0.5},
+             "model":{"dModel":16,"heads":2,"dMlp":32},"train":{"steps":3,"evalEvery":1}}""";
+
+    static Path write(Path dir, String name, String text) throws Exception {
+        Path f = dir.resolve(name);
+        Files.writeString(f, text);
+        return f;
+    }
+
+    @Test
+    void aGridIsEveryCombinationFirstFieldSlowestWithTheValuesSet(@TempDir Path dir) throws Exception {
+        write(dir, "base.json", BASE);
+        Sweep s = Sweep.load(write(dir, "s.yaml", """
+                base: base.json
+                grid:
+                  model.dModel: [16, 32]
+                  train.seed: [0, 1, 2]
+                """));
+        assertEquals("s", s.name(), "the file's name by default");
+        assertEquals(6, s.runs().size());
+        List<String> seen = new ArrayList<>();
+        for (SweepRun r : s.runs()) {
+            seen.add(r.spec().model().dModel() + "/" + r.spec().train().seed());
+            assertEquals("tiny", r.spec().name(), "the base's name is kept");
+        }
+        assertEquals(List.of("16/0", "16/1", "16/2", "32/0", "32/1", "32/2"), seen);
+        assertTrue(s.runs().get(0).id().startsWith("dModel-16_seed-0-"), s.runs().get(0).id());
+        assertEquals(6, new HashSet<>(s.runs().stream().map(SweepRun::id).toList()).size());
+    }
+
+    @Test
+    void runIdsComeFromTheValuesNotFromTheOrderOrTheOtherRuns(@TempDir Path dir) throws Exception {
+        write(dir, "base.json", BASE);
+        Sweep small = Sweep.load(write(dir, "a.yaml", "base: base.json\ngrid:\n  model.dModel: [16, 32]\n  train.seed: [1]\n"));
+        Sweep large = Sweep.load(write(dir, "b.yaml", "base: base.json\ngrid:\n  train.seed: [3, 1]\n  model.dModel: [32, 64, 16]\n"));
+        Map<String, String> byValues = new LinkedHashMap<>();
+        for (SweepRun r : large.runs()) {
+            byValues.put(r.spec().model().dModel() + "/" + r.spec().train().seed(), r.id());
+        }
+        for (SweepRun r : small.runs()) {
+            String key = r.spec().model().dModel() + "/" + r.spec().train().seed();
+            // same values, same id: only the hash must agree, the readable part follows the file's field order
+            String hash = r.id().substring(r.id().lastIndexOf('-'));
+            assertTrue(byValues.get(key).endsWith(hash), key + ": " + r.id() + " vs " + byValues.get(key));
+        }
+        Map<String, JsonNode> v = new LinkedHashMap<>();
+        v.put("model.dModel", IntNode.valueOf(16));
+        assertEquals(Sweep.runId(v), Sweep.runId(new LinkedHashMap<>(v)));
+        Map<String, JsonNode> w = Map.of("model.dModel", IntNode.valueOf(17));
+        assertNotEquals(Sweep.runId(v), Sweep.runId(w));
+    }
+
+    @Test
+    void randomDrawsAreSeededInTheirRangesAndRoundedToFourDigits(@TempDir Path dir) throws Exception {
+        write(dir, "base.json", BASE);
+        String text = """
+                {"base": "base.json",
+                 "random": {"seed": 7, "draws": 20, "fields": {
+                   "train.optimizer.lr": {"logUniform": [1e-4, 1e-2]},
+                   "train.optimizer.weightDecay": {"uniform": [0.0, 2.0]},
+                   "model.heads": {"choice": [1, 2]},
+                   "train.seed": {"int": [0, 1000000]}}}}""";
+        Sweep a = Sweep.load(write(dir, "r1.json", text));
+        Sweep b = Sweep.load(write(dir, "r2.json", text));
+        assertEquals(a.runs().stream().map(SweepRun::id).toList(), b.runs().stream().map(SweepRun::id).toList(),
+                "the same seed draws the same runs");
+        assertEquals(20, a.runs().size());
+        Set<Integer> heads = new HashSet<>();
+        for (SweepRun r : a.runs()) {
+            double lr = r.spec().train().optimizer().lr();
+            double wd = r.spec().train().optimizer().weightDecay();
+            assertTrue(lr >= 1e-4 && lr <= 1e-2, "lr " + lr);
+            assertTrue(wd >= 0 && wd <= 2, "wd " + wd);
+            assertEquals(lr, new java.math.BigDecimal(lr).round(new java.math.MathContext(4)).doubleValue());
+            heads.add(r.spec().model().heads());
+        }
+        assertEquals(Set.of(1, 2), heads);
+        Sweep other = Sweep.load(write(dir, "r3.json", text.replace("\"seed\": 7", "\"seed\": 8")));
+        assertNotEquals(a.runs().get(0).id(), other.runs().get(0).id());
+    }
+
+    @Test
+    void drawsThatRepeatACombinationAreOneRun(@TempDir Path dir) throws Exception {
+        write(dir, "base.json", BASE);
+        Sweep s = Sweep.load(write(dir, "c.yaml", """
+                base: base.json
+                random: {seed: 1, draws: 50, fields: {model.heads: {choice: [1, 2]}}}
+                """));
+        assertEquals(2, s.runs().size());
+    }
+
+    @Test
+    void shardsCutTheListIntoDisjointSlicesThatCoverIt(@TempDir Path dir) throws Exception {
+        write(dir, "base.json", BASE);
+        Sweep s = Sweep.load(write(dir, "s.yaml", "base: base.json\ngrid:\n  train.seed: [0, 1, 2, 3, 4, 5, 6]\n"));
+        List<String> all = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            List<SweepRun> mine = s.runs(Shard.parse(i + "/3"));
+            assertTrue(mine.size() == 2 || mine.size() == 3, "balanced: " + mine.size());
+            mine.forEach(r -> all.add(r.id()));
+        }
+        assertEquals(s.runs().stream().map(SweepRun::id).sorted().toList(), all.stream().sorted().toList());
+        assertEquals(new Shard(2, 4), Shard.fromEnvironment(Map.of("JOB_COMPLETION_INDEX", "2"), 4));
+        assertEquals(new Shard(0, 4), Shard.fromEnvironment(Map.of("SLURM_ARRAY_TASK_ID", "1", "SLURM_ARRAY_TASK_MIN", "1"), 4));
+        assertEquals(new Shard(3, 4), Shard.fromEnvironment(Map.of("SLURM_ARRAY_TASK_ID", "3"), 4));
+        assertTrue(assertThrows(BadInputException.class, () -> Shard.fromEnvironment(Map.of(), 4)).getMessage()
+                .contains("JOB_COMPLETION_INDEX"));
+        assertTrue(assertThrows(BadInputException.class, () -> Shard.parse("4/4")).getMessage().contains("from 0 to 3"));
+        assertTrue(assertThrows(BadInputException.class, () -> Shard.parse("1of4")).getMessage().contains("i/N"));
+        assertTrue(assertThrows(BadInputException.class, () -> Shard.fromEnvironment(Map.of("JOB_COMPLETION_INDEX", "5"), 4))
+                .getMessage().contains("from 0 to 3"));
+    }
+
+    @Test
+    void badSweepFilesNameTheProblem(@TempDir Path dir) throws Exception {
+        write(dir, "base.json", BASE);
+        assertEquals("bad.yaml: unknown field 'grids' (known fields: base, checkpointEvery, grid, name, random)",
+                message(dir, "grids: {}\nbase: base.json\n"));
+        assertTrue(message(dir, "base: base.json\ngrid:\n  model.dmodel: [16]\n")
+                .contains("unknown field 'model.dmodel'"));
+        assertTrue(message(dir, "base: base.json\ngrid:\n  model.dModel: [15]\n")
+                .contains("(run dModel-15-"), "a value the config refuses names the run");
+        assertTrue(message(dir, "base: missing.json\ngrid:\n  model.dModel: [16]\n").contains("config file not found"));
+        assertTrue(message(dir, "base: base.json\n").contains("nothing to sweep"));
+        assertTrue(message(dir, "base: base.json\ngrid:\n  model.dModel: []\n").contains("non-empty list"));
+        assertTrue(message(dir, "base: base.json\ngrid:\n  model..x: [1]\n").contains("not a config field path"));
+        assertTrue(message(dir, "base: base.json\ngrid:\n  task.p.x: [1]\n").contains("'p' is a value, not a section"));
+        assertTrue(message(dir, "base: base.json\nrandom: {seed: 1, draws: 2, fields: {train.seed: {normal: [0, 1]}}}\n")
+                .contains("unknown distribution 'normal'"));
+        assertTrue(message(dir, "base: base.json\nrandom: {seed: 1, draws: 2, fields: {train.optimizer.lr: {logUniform: [0, 1]}}}\n")
+                .contains("lo > 0"));
+    }
+
+    private static String message(Path dir, String text) throws Exception {
+        Path f = write(dir, "bad.yaml", text);
+        return assertThrows(BadInputException.class, () -> Sweep.load(f)).getMessage().replace(dir + "/", "");
+    }
+}
