@@ -384,7 +384,7 @@ public final class Sweep {
         }
     }
 
-    /** The sweep's record for OUT/sweep.json: its name, source and every run's id and values. */
+    /** The sweep's record for OUT/NAME.sweep.json: its name, source and every run's id and values. */
     public Map<String, Object> describe() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("sweep", name);
