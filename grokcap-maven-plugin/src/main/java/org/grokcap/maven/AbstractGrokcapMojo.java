@@ -181,14 +181,6 @@ public abstract class AbstractGrokcapMojo extends AbstractMojo {
         return new File(outputDirectory, runId);
     }
 
-    /** The run a goal reads: runDir if set, else OUTPUT_DIRECTORY/RUN_ID. */
-    protected File existingRun(File runDir, String runId) throws MojoFailureException {
-        if (runDir != null) {
-            return runDir;
-        }
-        return runDirectory(required(runId, "grokcap.runDir or grokcap.runId", "which run to read"));
-    }
-
     /** A config file's name without its extension, the default run id of the goals that read one. */
     static String baseName(File file) {
         return file.getName().replaceFirst("\\.(json|ya?ml)$", "").replaceAll("[^A-Za-z0-9._-]", "_");

@@ -5,7 +5,6 @@ import org.apache.maven.plugins.annotations.LifecyclePhase;
 import org.apache.maven.plugins.annotations.Mojo;
 import org.apache.maven.plugins.annotations.Parameter;
 
-import java.io.File;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -14,22 +13,14 @@ import java.util.List;
  * phases, attention maps and attributions, written into the run's analysis/ folder.
  */
 @Mojo(name = "analyze", defaultPhase = LifecyclePhase.POST_INTEGRATION_TEST, threadSafe = true)
-public class AnalyzeMojo extends AbstractGrokcapMojo {
-    /** The run directory; default OUTPUT_DIRECTORY/RUN_ID. */
-    @Parameter(property = "grokcap.runDir")
-    protected File runDir;
-
-    /** The run id under the output directory, when grokcap.runDir is not set. */
-    @Parameter(property = "grokcap.runId")
-    protected String runId;
-
+public class AnalyzeMojo extends AbstractRunMojo {
     /** An input sequence (tokens separated by spaces) whose attention and attributions to show. */
     @Parameter(property = "grokcap.input")
     protected String input;
 
     @Override
     protected List<String> arguments() throws MojoFailureException {
-        List<String> args = new ArrayList<>(List.of("analyze", existingRun(runDir, runId).getPath()));
+        List<String> args = new ArrayList<>(List.of("analyze", run().getPath()));
         option(args, "--input", input);
         return args;
     }

@@ -14,8 +14,8 @@ import java.util.List;
  * dataset size that reaches a target entropy, or the capacity of a trained run in bits per parameter.
  */
 @Mojo(name = "capacity", defaultPhase = LifecyclePhase.POST_INTEGRATION_TEST, threadSafe = true)
-public class CapacityMojo extends AbstractGrokcapMojo {
-    /** What to compute: entropy (of grokcap.dataset), plan (grokcap.targetBits for grokcap.config) or of (a run). */
+public class CapacityMojo extends AbstractRunMojo {
+    /** What to compute: entropy (of grokcap.dataset), plan (grokcap.targetBits for grokcap.config) or of (the run grokcap.runDir or grokcap.runId). */
     @Parameter(property = "grokcap.capacity", required = true)
     protected String capacity;
 
@@ -39,14 +39,6 @@ public class CapacityMojo extends AbstractGrokcapMojo {
     @Parameter(property = "grokcap.targetBits")
     protected String targetBits;
 
-    /** of: the run directory; default OUTPUT_DIRECTORY/RUN_ID. */
-    @Parameter(property = "grokcap.runDir")
-    protected File runDir;
-
-    /** of: the run id under the output directory, when grokcap.runDir is not set. */
-    @Parameter(property = "grokcap.runId")
-    protected String runId;
-
     @Override
     protected List<String> arguments() throws MojoFailureException {
         List<String> args = new ArrayList<>(List.of("capacity", capacity));
@@ -60,7 +52,7 @@ public class CapacityMojo extends AbstractGrokcapMojo {
                 option(args, "--target-bits", required(targetBits, "grokcap.targetBits", "the target entropy in bits"));
                 args.add(required(config, "grokcap.config", "the experiment config").getPath());
             }
-            case "of" -> args.add(existingRun(runDir, runId).getPath());
+            case "of" -> args.add(run().getPath());
             default -> throw new MojoFailureException("grokcap: grokcap.capacity = " + capacity
                     + ": must be entropy, plan or of");
         }
