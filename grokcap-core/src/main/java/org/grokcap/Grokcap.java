@@ -88,6 +88,7 @@ public final class Grokcap {
                     record.put(Checkpoint.CHECKPOINT_EVERY, options.checkpointEvery());
                 }
                 run.writeRecord(record);
+                run.writeVocabulary(data.vocabulary());
                 return continueRun(run, trainer, resolved, provenance, data, record, new ArrayList<>(),
                         options.checkpointEvery(), options.listener(), progress);
             }
@@ -239,6 +240,7 @@ public final class Grokcap {
         meta.put(Checkpoint.PROVENANCE, Json.mapper().writeValueAsString(provenance));
         List<Path> existing = run.checkpoints();
         Path[] lastGood = {existing.isEmpty() ? null : existing.get(existing.size() - 1)};
+        int stepsBefore = trainer.optimizer().stepCount();
         long start = System.nanoTime();
         Map<String, Double> last;
         try {
@@ -294,7 +296,7 @@ public final class Grokcap {
         }
 
         RunResult result = new RunResult(run.path(), trainer.optimizer().stepCount(), trainer.model().layout().size(),
-                wall, last, milestones.reached);
+                wall, trainer.optimizer().stepCount() - stepsBefore, last, milestones.reached);
         record.put("result", result);
         run.writeRecord(record);
         return result;

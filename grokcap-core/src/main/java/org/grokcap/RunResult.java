@@ -13,12 +13,19 @@ import java.util.Map;
  * @param runDir      where everything was written
  * @param steps       optimizer updates made
  * @param parameters  the model's parameter count
- * @param wallSeconds training wall time, data generation and file writing excluded
+ * @param wallSeconds training wall time of the last session (a resumed run counts only its own part),
+ *                    data generation and file writing excluded
+ * @param sessionSteps the updates made in that time (fewer than steps after a resume)
  * @param finalMetrics the last metrics row
  * @param milestones  for each split, the first step at which accuracy reached 0.99 and 1.0
  *                    ({@code <split>_accuracy_99}, {@code <split>_accuracy_100}); absent if never
  */
-@JsonPropertyOrder({"runDir", "steps", "parameters", "wallSeconds", "finalMetrics", "milestones"})
-public record RunResult(@JsonSerialize(using = ToStringSerializer.class) Path runDir, int steps, long parameters, double wallSeconds, Map<String, Double> finalMetrics,
+@JsonPropertyOrder({"runDir", "steps", "parameters", "wallSeconds", "sessionSteps", "finalMetrics", "milestones"})
+public record RunResult(@JsonSerialize(using = ToStringSerializer.class) Path runDir, int steps, long parameters, double wallSeconds, int sessionSteps,
+                        Map<String, Double> finalMetrics,
                         Map<String, Integer> milestones) {
+    /** Wall time per update in this session, in milliseconds; NaN when it made none. */
+    public double msPerStep() {
+        return sessionSteps == 0 ? Double.NaN : 1000 * wallSeconds / sessionSteps;
+    }
 }

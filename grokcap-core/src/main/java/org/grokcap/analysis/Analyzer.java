@@ -120,16 +120,9 @@ public final class Analyzer {
     }
 
     private static LoadedRun load(Path runDir, Device device) throws IOException {
-        if (!Files.isDirectory(runDir)) {
-            throw new BadInputException("run directory not found: " + runDir);
-        }
+        RunDirectory.requireFinished(runDir);
         Path record = runDir.resolve(RunDirectory.RUN_JSON);
         Path weights = runDir.resolve(RunDirectory.WEIGHTS);
-        for (Path f : List.of(record, weights)) {
-            if (!Files.isRegularFile(f)) {
-                throw new BadInputException(runDir + " is not a finished run: " + f.getFileName() + " is missing");
-            }
-        }
         ExperimentSpec spec = ConfigLoader.load(record);
         TokenizedDataset data = spec.task().generate(spec.train().seed());
         ModelConfig cfg = spec.model().withData(data.vocabSize(), data.outputVocabSize(), data.contextLength());

@@ -11,7 +11,7 @@ import java.util.Set;
 
 /** Command-line words: a command, positionals, {@code --name value} options and {@code --flag}s. */
 final class Args {
-    private static final Set<String> FLAGS = Set.of("--quiet", "--debug", "--help", "--dry-run");
+    private static final Set<String> FLAGS = Set.of("--quiet", "--debug", "--help", "--dry-run", "--sample");
 
     final String command;
     private final List<String> positionals = new ArrayList<>();

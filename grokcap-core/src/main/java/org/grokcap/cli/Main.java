@@ -14,9 +14,12 @@ import org.grokcap.bench.EpochBenchmark;
 import org.grokcap.bench.StepBenchmark;
 import org.grokcap.config.ConfigLoader;
 import org.grokcap.config.ExperimentSpec;
+import org.grokcap.data.qa.QaAnswerer;
+import org.grokcap.data.qa.QaVocabulary;
 import org.grokcap.io.HuggingFaceGpt2;
 import org.grokcap.io.Json;
 import org.grokcap.io.Provenance;
+import org.grokcap.model.Decoder;
 import org.grokcap.report.Report;
 
 import java.io.PrintStream;
@@ -27,7 +30,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code grokcap train|generate|analyze|export|import|info|bench}. Exit 0 on success, 2 for bad input (usage, config, files), 1 for any
+ * {@code grokcap train|generate|analyze|export|import|answer|info|bench}. Exit 0 on success, 2 for bad input (usage, config, files), 1 for any
  * other failure; errors are one line on stderr, with the stack trace only under {@code --debug}.
  * A command that computes a result prints it last, as one JSON line on stdout.
  */
@@ -40,6 +43,8 @@ public final class Main {
                    grokcap analyze RUN_DIR [--input "TOKENS"] [--backend B]
                    grokcap export RUN_DIR --out DIR [--format gpt2]
                    grokcap import HF_DIR --out WEIGHTS.safetensors
+                   grokcap answer RUN_DIR "QUESTION" [--context "TEXT"] [--max-tokens N] [--backend B]
+                                  [--sample [--temperature T] [--top-k K] [--seed S]]
                    grokcap sweep SWEEP_FILE [--out DIR] [--shard i/N | --shards N] [--dry-run] [--backend B] [--threads N] [--quiet]
                    grokcap report DIR... [--out DIR]
                    grokcap jvm-flags BACKEND
@@ -70,6 +75,7 @@ public final class Main {
                 case "export" -> export(a, out);
                 case "import" -> importGpt2(a, out);
                 case "bench" -> bench(a, out, err);
+                case "answer" -> answer(a, out);
                 case "sweep" -> SweepCommand.run(a, out, err);
                 case "report" -> report(a, out);
                 case "jvm-flags" -> jvmFlags(a, out);
@@ -187,7 +193,8 @@ public final class Main {
         out.println();
         out.printf("run directory  %s%n", r.runDir());
         out.printf("steps          %d (%d parameters)%n", r.steps(), r.parameters());
-        out.printf("wall time      %.1f s (%.2f ms/step)%n", r.wallSeconds(), 1000 * r.wallSeconds() / r.steps());
+        out.printf("wall time      %.1f s (%.2f ms/step over this session's %d steps)%n", r.wallSeconds(),
+                r.msPerStep(), r.sessionSteps());
         for (Map.Entry<String, Double> e : r.finalMetrics().entrySet()) {
             if (!e.getKey().equals("step")) {
                 out.printf("%-14s %.6g%n", e.getKey(), e.getValue());
@@ -206,6 +213,50 @@ public final class Main {
         a.noMorePositionals(1);
         Map<String, Object> summary = Analyzer.analyze(runDir, a.value("--input"), a.value("--backend"));
         out.println(Json.mapper().writeValueAsString(summary));
+        return 0;
+    }
+
+    /** Answers a question with a question–answer run: greedy by default, or sampled with --sample. */
+    private static int answer(Args a, PrintStream out) throws Exception {
+        a.allow("--context", "--max-tokens", "--backend", "--sample", "--temperature", "--top-k", "--seed", "--debug");
+        Path runDir = Path.of(a.positional(0, "RUN_DIR"));
+        String question = a.positional(1, "QUESTION");
+        a.noMorePositionals(2);
+        Decoder.Sampling sampling = null;
+        if (a.flag("--sample")) {
+            double temperature = 1.0;
+            if (a.has("--temperature")) {
+                try {
+                    temperature = Double.parseDouble(a.value("--temperature"));
+                } catch (NumberFormatException e) {
+                    throw new BadInputException("--temperature = " + a.value("--temperature") + ": not a number");
+                }
+                if (!(temperature > 0) || !Double.isFinite(temperature)) {
+                    throw new BadInputException("--temperature = " + a.value("--temperature") + ": must be > 0");
+                }
+            }
+            int topK = a.has("--top-k") ? a.intValue("--top-k", 0) : 0;
+            long seed = a.has("--seed") ? a.longValue("--seed") : 0L;
+            sampling = new Decoder.Sampling(temperature, topK, seed);
+        } else {
+            for (String o : List.of("--temperature", "--top-k", "--seed")) {
+                if (a.has(o)) {
+                    throw new BadInputException(o + " applies to sampling; add --sample");
+                }
+            }
+        }
+        Integer maxTokens = a.has("--max-tokens") ? a.intValue("--max-tokens", 1) : null;
+        try (Device device = Backends.choose(a.value("--backend")).create(1)) {
+            QaAnswerer.Answer answer = QaAnswerer.load(runDir, device)
+                    .answer(a.value("--context"), question, new QaAnswerer.Options(maxTokens, sampling));
+            if (!answer.unknownWords().isEmpty()) {
+                out.println("unknown words (read as " + QaVocabulary.UNK + "): " + String.join(" ", answer.unknownWords()));
+            }
+            out.println("prompt: " + String.join(" ", answer.prompt()));
+            out.println("answer: " + answer.answer() + (answer.stop().equals("end") ? ""
+                    : "   (stopped: " + answer.stop() + ", no end token)"));
+            out.println(Json.mapper().writeValueAsString(answer));
+        }
         return 0;
     }
 

@@ -66,6 +66,7 @@ public final class ConfigLoader {
     public static ExperimentSpec load(Path given) {
         Path file = resolve(given);
         ExperimentSpec spec = parse(read(file), isYaml(file), file.toString());
+        spec = spec.withTask(spec.task().relativeTo(file.toAbsolutePath().getParent()));
         return spec.name() == null ? spec.withName(defaultName(file)) : spec;
     }
 
@@ -143,7 +144,7 @@ public final class ConfigLoader {
             if (jme instanceof InvalidTypeIdException itie) {
                 return new ConfigException(source + ": " + (path.isEmpty() ? "task" : path) + ".type = "
                         + (itie.getTypeId() == null ? "missing" : "\"" + itie.getTypeId() + "\"")
-                        + ": must be one of: modular");
+                        + ": must be one of: modular, qa");
             }
             if (jme instanceof InvalidFormatException ife) {
                 Throwable root = ife.getCause();

@@ -28,6 +28,10 @@ public record ExperimentSpec(String name, TaskSpec task, ModelConfig model, Trai
         return new ExperimentSpec(newName, task, model, train);
     }
 
+    public ExperimentSpec withTask(TaskSpec newTask) {
+        return new ExperimentSpec(name, newTask, model, train);
+    }
+
     public ExperimentSpec withModel(ModelConfig newModel) {
         return new ExperimentSpec(name, task, newModel, train);
     }

@@ -37,6 +37,8 @@ public final class RunDirectory implements Closeable {
     public static final String RUN_JSON = "run.json";
     public static final String METRICS = "metrics.jsonl";
     public static final String WEIGHTS = "weights.safetensors";
+    /** The token names by id, so that a run can read and write text without its task's data. */
+    public static final String VOCABULARY = "vocabulary.json";
     public static final String PLOTS = "plots";
     public static final String CHECKPOINTS = "checkpoints";
     public static final String LOCK = ".lock";
@@ -173,6 +175,41 @@ public final class RunDirectory implements Closeable {
     /** Writes run.json atomically (again at the end, with the result). */
     public void writeRecord(Object record) throws IOException {
         Json.writePretty(dir.resolve(RUN_JSON), record);
+    }
+
+    /** Bad input unless runDir is a finished run: a directory with run.json and the final weights. */
+    public static void requireFinished(Path runDir) {
+        if (!Files.isDirectory(runDir)) {
+            throw new BadInputException("run directory not found: " + runDir);
+        }
+        for (String f : List.of(RUN_JSON, WEIGHTS)) {
+            if (!Files.isRegularFile(runDir.resolve(f))) {
+                throw new BadInputException(runDir + " is not a finished run: " + f + " is missing");
+            }
+        }
+    }
+
+    /** Writes {@link #VOCABULARY}: the token names, index = token id. */
+    public void writeVocabulary(List<String> tokens) throws IOException {
+        Json.writePretty(dir.resolve(VOCABULARY), tokens);
+    }
+
+    /** The token names a run stored; bad input when the file is missing or not a list of names. */
+    public static List<String> readVocabulary(Path runDir) {
+        Path file = runDir.resolve(VOCABULARY);
+        if (!Files.isRegularFile(file)) {
+            throw new BadInputException(runDir + " has no " + VOCABULARY + " (runs write it since question–answer "
+                    + "tasks; train the run again)");
+        }
+        try {
+            List<String> tokens = List.of(Json.mapper().readValue(file.toFile(), String[].class));
+            if (tokens.isEmpty()) {
+                throw new BadInputException(file + ": an empty vocabulary");
+            }
+            return tokens;
+        } catch (IOException | NullPointerException e) {
+            throw new BadInputException(file + ": not a JSON list of token names: " + e.getMessage(), e);
+        }
     }
 
     public void appendMetrics(Map<String, ?> row) throws IOException {

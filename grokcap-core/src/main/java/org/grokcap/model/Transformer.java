@@ -64,6 +64,8 @@ public final class Transformer {
     private long matmulFlops;
     private double lossSum;
     private int hitCount;
+    private int sequenceHitCount;
+    private int targetSequenceCount;
 
     /** Builds the model for batches of up to maxBatch sequences; parameters start at zero. */
     public Transformer(Device dev, ModelConfig cfg, int maxBatch) {
@@ -262,14 +264,31 @@ public final class Transformer {
         dev.toHost(acts.hits);
         float[] ls = acts.losses.host();
         float[] hs = acts.hits.host();
+        int[] tr = targetRows.host();
         double sum = 0.0;
         int hits = 0;
-        for (int i = 0; i < rows; i++) {
+        int sequences = 0;
+        int sequenceHits = 0;
+        int sequence = -1;
+        boolean allHit = false;
+        for (int i = 0; i < rows; i++) { // target rows ascend (setBatch), so a sequence's rows are adjacent
             sum += ls[acts.losses.offset() + i];
-            hits += (int) hs[acts.hits.offset() + i];
+            boolean hit = hs[acts.hits.offset() + i] != 0f;
+            hits += hit ? 1 : 0;
+            int s = tr[targetRows.offset() + i] / T;
+            if (s != sequence) {
+                sequenceHits += allHit ? 1 : 0;
+                sequences++;
+                sequence = s;
+                allHit = true;
+            }
+            allHit &= hit;
         }
+        sequenceHits += allHit ? 1 : 0;
         this.lossSum = sum;
         this.hitCount = hits;
+        this.sequenceHitCount = sequenceHits;
+        this.targetSequenceCount = sequences;
     }
 
     /** Backward pass of the last {@link #forward()}: sets {@link #grads()} to the gradient of the mean loss. */
@@ -390,6 +409,20 @@ public final class Transformer {
     /** Positions with a target in the loaded batch. */
     public int targetCount() {
         return rows;
+    }
+
+    /**
+     * Sequences of the last forward pass whose every target position's argmax was its target: exact
+     * match of the whole answer. Under teacher forcing this is the same as greedy decoding of the
+     * answer reproducing it token by token. With one target per sequence it equals {@link #hits()}.
+     */
+    public int sequenceHits() {
+        return sequenceHitCount;
+    }
+
+    /** Sequences with at least one target in the loaded batch. */
+    public int targetSequences() {
+        return targetSequenceCount;
     }
 
     /** The logits of the last forward pass, (targetCount, outputVocab), on the host. */

@@ -18,7 +18,9 @@ import java.util.Map;
 /**
  * The training loop: one optimizer update per step (a full-batch step is one epoch), and at every
  * evaluation step one metrics row with {@code step}, {@code <split>_loss} and {@code <split>_accuracy}
- * for every split of the dataset.
+ * for every split of the dataset. The loss is the mean over target positions; the accuracy is exact
+ * match per sequence (every target position right), which for tasks with one target per sequence is
+ * the per-position accuracy and for multi-token answers is whole-answer exact match.
  *
  * <p>Row {@code step = s} describes the parameters after s updates, as the reference notebook does:
  * the training forward pass of step s gives the training metrics (in full-batch mode; otherwise the
@@ -97,7 +99,7 @@ public final class Trainer {
                 throw new TrainingDivergedException("training diverged at step " + step + ": the training loss is "
                         + trainLoss + "; " + firstNonFiniteAfterForward());
             }
-            double trainAccuracy = (double) model.hits() / model.targetCount();
+            double trainAccuracy = (double) model.sequenceHits() / model.targetSequences();
             model.backward();
             boolean evalNow = step % train.evalEvery() == 0 || step == steps - 1;
             if (evalNow) {
@@ -168,20 +170,25 @@ public final class Trainer {
         return row;
     }
 
-    /** Mean loss and accuracy over a whole split, in chunks of the model's largest batch. */
+    /**
+     * Mean loss per target position and exact-match accuracy per sequence ({@link Transformer#sequenceHits})
+     * over a whole split, in chunks of the model's largest batch.
+     */
     public double[] evaluate(Split s) {
         double lossSum = 0;
-        long hits = 0;
         long count = 0;
+        long sequenceHits = 0;
+        long sequences = 0;
         for (int from = 0; from < s.size(); from += model.maxBatch()) {
             int b = Math.min(model.maxBatch(), s.size() - from);
             model.setBatch(s.tokens(), s.targets(), from, b);
             model.forward();
             lossSum += model.lossSum();
-            hits += model.hits();
             count += model.targetCount();
+            sequenceHits += model.sequenceHits();
+            sequences += model.targetSequences();
         }
-        return new double[]{lossSum / count, (double) hits / count};
+        return new double[]{lossSum / count, (double) sequenceHits / sequences};
     }
 
     private void loadTrainingBatch() {

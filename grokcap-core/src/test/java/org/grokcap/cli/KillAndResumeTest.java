@@ -1,5 +1,8 @@
 package org.grokcap.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import org.grokcap.io.Json;
+
 import org.grokcap.io.RunDirectory;
 import org.grokcap.io.Safetensors;
 import org.junit.jupiter.api.Test;
@@ -82,6 +85,12 @@ class KillAndResumeTest {
         assertEquals(Safetensors.read(whole.resolve(RunDirectory.WEIGHTS)).tensors(),
                 Safetensors.read(killed.resolve(RunDirectory.WEIGHTS)).tensors(),
                 "weights bit-identical (kill seed " + seed + ")");
+        JsonNode resumed = Json.mapper().readTree(killed.resolve(RunDirectory.RUN_JSON).toFile()).get("result");
+        JsonNode uninterrupted = Json.mapper().readTree(whole.resolve(RunDirectory.RUN_JSON).toFile()).get("result");
+        assertEquals(uninterrupted.get("steps").asInt(), uninterrupted.get("sessionSteps").asInt());
+        int resumedSteps = resumed.get("sessionSteps").asInt();
+        assertTrue(resumedSteps > 0 && resumedSteps < resumed.get("steps").asInt(),
+                "a resumed run's timing covers only its own steps: " + resumed);
         List<Path> kept = checkpoints(killed);
         assertEquals(RunDirectory.KEEP_CHECKPOINTS, kept.size(), "only the newest checkpoints are kept: " + kept);
     }
