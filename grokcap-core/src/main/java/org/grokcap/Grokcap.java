@@ -38,6 +38,9 @@ import java.util.Map;
  * line and the Maven goals are thin shells over these calls.
  */
 public final class Grokcap {
+    /** The name of a run whose spec has none: it titles the plots and starts the run directory's name. */
+    public static final String UNNAMED = "run";
+
     private Grokcap() {}
 
     /**
@@ -65,6 +68,9 @@ public final class Grokcap {
      * (config, sizes, output directory) is checked before the directory is touched.
      */
     public static RunResult train(ExperimentSpec spec, RunOptions options) {
+        if (spec.name() == null) {
+            spec = spec.withName(UNNAMED); // a spec built in code or parsed from text has no file name to borrow
+        }
         TokenizedDataset data = spec.task().generate(spec.train().seed());
         ModelConfig model = spec.model().withData(data.vocabSize(), data.outputVocabSize(), data.contextLength());
         ExperimentSpec resolved = spec.withModel(model);

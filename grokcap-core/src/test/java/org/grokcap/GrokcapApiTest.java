@@ -2,6 +2,8 @@ package org.grokcap;
 
 import org.grokcap.config.ConfigLoader;
 import org.grokcap.config.ExperimentSpec;
+import org.grokcap.io.Json;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
@@ -10,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The shipped configs run through the public Java API (a couple of steps each). */
@@ -26,5 +29,16 @@ class GrokcapApiTest {
                 "W_E (p+1)·128 + W_pos 3·128 + attention 4·128² + MLP 2·128·512 + 640 biases + W_U 128·p");
         assertTrue(Files.exists(dir.resolve("run").resolve("weights.safetensors")));
         assertTrue(r.finalMetrics().containsKey("test_accuracy"));
+    }
+
+    @Test
+    void aSpecWithoutANameTrainsUnderTheDefaultName(@TempDir Path dir) throws Exception {
+        ExperimentSpec spec = ConfigLoader.parse("""
+                {"task":{"type":"modular","p":5},"model":{"dModel":8,"heads":2},"train":{"steps":2}}""", false, "text");
+        assertNull(spec.name(), "parsed text has no file name to borrow");
+        RunResult r = Grokcap.train(spec, new RunOptions(dir.resolve("run"), null, 0, null));
+        assertEquals(2, r.steps());
+        assertEquals(Grokcap.UNNAMED, Json.mapper().readTree(dir.resolve("run").resolve("run.json").toFile())
+                .at("/config/name").asText());
     }
 }

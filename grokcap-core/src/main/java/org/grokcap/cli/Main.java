@@ -30,7 +30,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code grokcap train|generate|analyze|export|import|answer|info|bench}. Exit 0 on success, 2 for bad input (usage, config, files), 1 for any
+ * {@code grokcap train|generate|capacity|analyze|export|import|answer|info|bench}. Exit 0 on success, 2 for bad input (usage, config, files), 1 for any
  * other failure; errors are one line on stderr, with the stack trace only under {@code --debug}.
  * A command that computes a result prints it last, as one JSON line on stdout.
  */
@@ -40,6 +40,9 @@ public final class Main {
                                  [--checkpoint-every N] [--analysis-every N] [--quiet]
                    grokcap train --resume RUN_DIR [--backend B] [--threads N] [--checkpoint-every N] [--quiet]
                    grokcap generate CONFIG --out DIR [--seed S]
+                   grokcap capacity entropy DATASET_DIR [--scheme optimal|two-hop-big-hash|two-hop-double]
+                                    [--selection optimal|enumerate|independent]
+                   grokcap capacity plan --target-bits B CONFIG [--scheme S] [--selection T]
                    grokcap analyze RUN_DIR [--input "TOKENS"] [--backend B]
                    grokcap export RUN_DIR --out DIR [--format gpt2]
                    grokcap import HF_DIR --out WEIGHTS.safetensors
@@ -70,6 +73,7 @@ public final class Main {
             return switch (a.command) {
                 case "train" -> train(a, out, err);
                 case "generate" -> generate(a, out);
+                case "capacity" -> CapacityCommand.run(a, out);
                 case "analyze" -> analyze(a, out);
                 case "info" -> info(a, out);
                 case "export" -> export(a, out);

@@ -1,5 +1,6 @@
 package org.grokcap.config;
 
+import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
@@ -19,6 +20,7 @@ import org.grokcap.BadInputException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -65,9 +67,18 @@ public final class ConfigLoader {
 
     public static ExperimentSpec load(Path given) {
         Path file = resolve(given);
-        ExperimentSpec spec = parse(read(file), isYaml(file), file.toString());
-        spec = spec.withTask(spec.task().relativeTo(file.toAbsolutePath().getParent()));
+        ExperimentSpec spec = relativeTo(parse(read(file), isYaml(file), file.toString()),
+                file.toAbsolutePath().getParent(), file.toString());
         return spec.name() == null ? spec.withName(defaultName(file)) : spec;
+    }
+
+    /** The spec with its task's relative file paths resolved against dir; a bad path names source. */
+    public static ExperimentSpec relativeTo(ExperimentSpec spec, Path dir, String source) {
+        try {
+            return spec.withTask(spec.task().relativeTo(dir));
+        } catch (ConfigException e) {
+            throw new ConfigException(source + ": task." + e.getMessage());
+        }
     }
 
     /** The name a config without one gets: its file name without extension, other characters as '_'. */
@@ -144,7 +155,7 @@ public final class ConfigLoader {
             if (jme instanceof InvalidTypeIdException itie) {
                 return new ConfigException(source + ": " + (path.isEmpty() ? "task" : path) + ".type = "
                         + (itie.getTypeId() == null ? "missing" : "\"" + itie.getTypeId() + "\"")
-                        + ": must be one of: modular, qa");
+                        + ": must be one of: " + taskTypes());
             }
             if (jme instanceof InvalidFormatException ife) {
                 Throwable root = ife.getCause();
@@ -164,6 +175,12 @@ public final class ConfigLoader {
             }
         }
         return new ConfigException(source + ": malformed config" + location(e) + ": " + e.getOriginalMessage());
+    }
+
+    /** The task types TaskSpec registers, as "modular, profiles, ...". */
+    private static String taskTypes() {
+        return Arrays.stream(TaskSpec.class.getAnnotation(JsonSubTypes.class).value()).map(JsonSubTypes.Type::name)
+                .collect(Collectors.joining(", "));
     }
 
     private static String location(JacksonException e) {

@@ -9,23 +9,20 @@ import java.util.Map;
 import org.grokcap.data.DatasetFiles;
 import org.grokcap.data.TokenizedDataset;
 import org.grokcap.data.modular.ModularTaskSpec;
+import org.grokcap.data.profiles.ProfilesTaskSpec;
 import org.grokcap.data.qa.QaTaskSpec;
 
 /** What data an experiment trains on; the {@code type} field of a config's {@code task} picks the kind. */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
 @JsonSubTypes({
         @JsonSubTypes.Type(value = ModularTaskSpec.class, name = "modular"),
+        @JsonSubTypes.Type(value = ProfilesTaskSpec.class, name = "profiles"),
         @JsonSubTypes.Type(value = QaTaskSpec.class, name = "qa")
 })
 public interface TaskSpec {
     /** Generates the whole dataset; the same seed gives the same data, bit for bit. */
     TokenizedDataset generate(long seed);
 
-    /**
-     * Writes the dataset for {@code grokcap generate} into dir (already created and empty) and returns
-     * the metadata written to {@link DatasetFiles#METADATA}. Tasks with records of their own (facts,
-     * profiles) override this; the default writes every split's sequences as token names.
-     */
     /**
      * The task with the files it names resolved against the directory of the config file that named
      * them (called by {@link ConfigLoader#load}); tasks that read no files return themselves.
@@ -34,6 +31,11 @@ public interface TaskSpec {
         return this;
     }
 
+    /**
+     * Writes the dataset for {@code grokcap generate} into dir (already created and empty) and returns
+     * the metadata written to {@link DatasetFiles#METADATA}. Tasks with records of their own (facts,
+     * profiles) override this; the default writes every split's sequences as token names.
+     */
     default Map<String, Object> writeGenerated(long seed, Path dir) throws IOException {
         return DatasetFiles.writeSplits(this, generate(seed), seed, dir);
     }

@@ -1,5 +1,6 @@
 package org.grokcap.data;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import org.grokcap.BadInputException;
 import org.grokcap.config.TaskSpec;
 import org.grokcap.io.AtomicFiles;
@@ -88,7 +89,12 @@ public final class DatasetFiles {
     /** The start of every dataset.json: the task with all its knobs resolved, the seed and a hash. */
     public static Map<String, Object> metadata(TaskSpec task, long seed, String hash) {
         Map<String, Object> meta = new LinkedHashMap<>();
-        meta.put("task", task);
+        // Written through the declared type, so the task keeps its "type" and reads back as a config's task.
+        try {
+            meta.put("task", Json.mapper().readTree(Json.mapper().writerFor(TaskSpec.class).writeValueAsString(task)));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a task spec always serializes", e);
+        }
         meta.put("seed", seed);
         meta.put("hash", hash);
         return meta;

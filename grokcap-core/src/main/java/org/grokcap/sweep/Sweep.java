@@ -328,8 +328,9 @@ public final class Sweep {
             }
             node.set(names[names.length - 1], e.getValue());
         }
-        ExperimentSpec spec = ConfigLoader.parse(config.toString(), false, where + " (run " + id + ")");
-        return new SweepRun(id, values, config, spec.withTask(spec.task().relativeTo(baseDir)));
+        String source = where + " (run " + id + ")";
+        ExperimentSpec spec = ConfigLoader.parse(config.toString(), false, source);
+        return new SweepRun(id, values, config, ConfigLoader.relativeTo(spec, baseDir, source));
     }
 
     private static String sha256(String text) {

@@ -93,7 +93,7 @@ public abstract class AbstractGrokcapMojo extends AbstractMojo {
                 getLog().info(line);
             }
         });
-        MojoFailureException failure = failure(args.get(0), r.code(), r.lastError());
+        MojoFailureException failure = failure(args, r.code(), r.lastError());
         if (failure != null) {
             throw failure;
         }
@@ -115,15 +115,19 @@ public abstract class AbstractGrokcapMojo extends AbstractMojo {
 
     /**
      * How a fork's end fails the goal: null for exit 0; the fork's own error line otherwise (exit 2, bad
-     * input, and 1, a failure, both fail the build). A command this grokcap-core does not know yet means
-     * that the feature behind the goal has not landed, and says so.
+     * input, and 1, a failure, both fail the build). A command or sub-command this grokcap-core does not
+     * know yet means that the feature behind the goal has not landed, and says so.
      */
-    static MojoFailureException failure(String command, int code, String lastError) {
+    static MojoFailureException failure(List<String> args, int code, String lastError) {
         if (code == 0) {
             return null;
         }
-        if (code == 2 && ("unknown command '" + command + "'").equals(lastError)) {
-            return new MojoFailureException("grokcap: this goal runs 'grokcap " + command + "', which this grokcap-core "
+        String command = args.get(0);
+        String sub = args.size() > 1 ? args.get(1) : "";
+        if (code == 2 && lastError != null && (lastError.equals("unknown command '" + command + "'")
+                || lastError.startsWith("unknown " + command + " sub-command '" + sub + "'"))) {
+            String what = lastError.startsWith("unknown command") ? command : command + " " + sub;
+            return new MojoFailureException("grokcap: this goal runs 'grokcap " + what + "', which this grokcap-core "
                     + "does not have: the feature has not landed yet (it arrives with its own issue; see the README)");
         }
         String what = lastError != null ? lastError : code == 2 ? "bad input" : "the forked JVM ended with exit code " + code;
@@ -135,7 +139,7 @@ public abstract class AbstractGrokcapMojo extends AbstractMojo {
         List<String> lines = new ArrayList<>();
         List<String> cmd = List.of(java.toString(), "-cp", classpath(), "org.grokcap.cli.Main", "jvm-flags", "tornado");
         Result r = run(cmd, lines::add);
-        MojoFailureException failure = failure("jvm-flags", r.code(), r.lastError());
+        MojoFailureException failure = failure(cmd.subList(cmd.size() - 2, cmd.size()), r.code(), r.lastError());
         if (failure != null) {
             throw failure;
         }

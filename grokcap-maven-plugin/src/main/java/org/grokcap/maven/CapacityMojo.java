@@ -23,11 +23,11 @@ public class CapacityMojo extends AbstractRunMojo {
     @Parameter(property = "grokcap.dataset")
     protected File dataset;
 
-    /** entropy: the encoding scheme. */
+    /** entropy and plan: the encoding scheme. */
     @Parameter(property = "grokcap.scheme")
     protected String scheme;
 
-    /** entropy: the selection scheme. */
+    /** entropy and plan: the selection scheme. */
     @Parameter(property = "grokcap.selection")
     protected String selection;
 
@@ -51,6 +51,8 @@ public class CapacityMojo extends AbstractRunMojo {
             case "plan" -> {
                 option(args, "--target-bits", required(targetBits, "grokcap.targetBits", "the target entropy in bits"));
                 args.add(required(config, "grokcap.config", "the experiment config").getPath());
+                option(args, "--scheme", scheme);
+                option(args, "--selection", selection);
             }
             case "of" -> args.add(run().getPath());
             default -> throw new MojoFailureException("grokcap: grokcap.capacity = " + capacity

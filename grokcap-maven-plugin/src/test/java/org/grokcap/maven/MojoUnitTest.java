@@ -157,12 +157,16 @@ class MojoUnitTest {
     @MojoParameter(name = "runId", value = "tiny")
     void aCommandThatHasNotLandedSaysSo(ProbeMojo mojo) throws Exception {
         assertEquals(List.of("probe", base() + "/target/unit-out/tiny"), mojo.arguments());
-        MojoFailureException e = AbstractGrokcapMojo.failure("probe", 2, "unknown command 'probe'");
+        MojoFailureException e = AbstractGrokcapMojo.failure(mojo.arguments(), 2, "unknown command 'probe'");
         assertTrue(e.getMessage().contains("'grokcap probe'") && e.getMessage().contains("has not landed"), e.getMessage());
-        assertNull(AbstractGrokcapMojo.failure("probe", 0, null));
+        e = AbstractGrokcapMojo.failure(List.of("capacity", "of", "run"), 2,
+                "unknown capacity sub-command 'of'; use entropy or plan");
+        assertTrue(e.getMessage().contains("'grokcap capacity of'") && e.getMessage().contains("has not landed"), e.getMessage());
+        assertNull(AbstractGrokcapMojo.failure(mojo.arguments(), 0, null));
         assertEquals("grokcap probe: the forked JVM ended with exit code 134",
-                AbstractGrokcapMojo.failure("probe", 134, null).getMessage());
-        assertEquals("grokcap probe: run x not found", AbstractGrokcapMojo.failure("probe", 2, "run x not found").getMessage());
+                AbstractGrokcapMojo.failure(mojo.arguments(), 134, null).getMessage());
+        assertEquals("grokcap probe: run x not found",
+                AbstractGrokcapMojo.failure(mojo.arguments(), 2, "run x not found").getMessage());
     }
 
     @Test

@@ -7,10 +7,12 @@ import org.grokcap.io.CsvReader;
 import org.grokcap.io.Json;
 
 import java.io.IOException;
-import java.nio.charset.CharacterCodingException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -54,21 +56,20 @@ public final class QaFile {
         } catch (IOException e) {
             throw new BadInputException("cannot read question–answer file " + file + ": " + e.getMessage(), e);
         }
-        try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
-        } catch (CharacterCodingException e) {
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        CharBuffer out = CharBuffer.allocate(bytes.length); // UTF-8 never has more chars than bytes
+        CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        CoderResult result = utf8.decode(in, out, true);
+        if (result.isError()) { // the input stops at the first bad byte: count the lines before it
             int line = 1;
-            for (int i = 0; i < bytes.length; i++) {
-                if (bytes[i] == '\n') {
-                    line++;
-                }
-                if ((bytes[i] & 0x80) != 0) {
-                    break; // an estimate: the first non-ASCII byte's line
-                }
+            for (int i = 0; i < in.position(); i++) {
+                line += bytes[i] == '\n' ? 1 : 0;
             }
-            throw new BadInputException(file + ":" + line + ": not UTF-8 text (save the file as UTF-8)", e);
+            throw new BadInputException(file + ":" + line + ": not UTF-8 text (save the file as UTF-8)");
         }
+        utf8.flush(out);
+        return out.flip().toString();
     }
 
     private static List<Row> csv(String text, String source, Columns columns) {

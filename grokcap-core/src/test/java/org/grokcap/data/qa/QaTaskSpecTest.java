@@ -155,8 +155,9 @@ class QaTaskSpecTest {
                 error(dir, "k.jsonl", "{\"question\":\"q\",\"answer\":[\"a\"]}\n"));
         assertEquals("l.csv:1: the header names column 'answer' twice", error(dir, "l.csv", "answer,question,answer\n"));
         Path bad = dir.resolve("m.csv");
-        Files.write(bad, new byte[]{'q', ',', 'a', '\n', 'x', ',', (byte) 0xff, '\n'});
-        assertEquals(bad + ":2: not UTF-8 text (save the file as UTF-8)",
+        Files.write(bad, new byte[]{'q', ',', 'a', '\n', (byte) 0xc3, (byte) 0xa9, ',', 'y', '\n', 'x', ',', (byte) 0xff,
+                '\n'});
+        assertEquals(bad + ":3: not UTF-8 text (save the file as UTF-8)",
                 assertThrows(BadInputException.class, () -> spec(bad).generate(0)).getMessage());
     }
 

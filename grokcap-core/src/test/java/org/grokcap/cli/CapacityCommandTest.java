@@ -1,0 +1,120 @@
+package org.grokcap.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.grokcap.capacity.DatasetEntropy;
+import org.grokcap.capacity.DatasetShape;
+import org.grokcap.capacity.EncodingScheme;
+import org.grokcap.capacity.EntropyPlanner;
+import org.grokcap.capacity.SelectionScheme;
+import org.grokcap.config.ConfigLoader;
+import org.grokcap.config.ExperimentSpec;
+import org.grokcap.data.profiles.ProfilesData;
+import org.grokcap.data.profiles.ProfilesTaskSpec;
+import org.grokcap.io.Json;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class CapacityCommandTest {
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    private static final String PROFILES = """
+            {"task":{"type":"profiles","n":120,"relations":"r4","relationMode":"bipartite","twoHopFraction":0.2,
+                     "heldOut":{"tuples":0.1,"questionsPerSplit":16}}}""";
+
+    private int run(String... args) {
+        out.reset();
+        err.reset();
+        return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    private JsonNode lastLine() throws Exception {
+        String[] lines = out.toString(StandardCharsets.UTF_8).strip().split("\n");
+        return Json.mapper().readTree(lines[lines.length - 1]);
+    }
+
+    @Test
+    void generateThenEntropyPrintsTheBreakdownAndTotalBitsLast(@TempDir Path dir) throws Exception {
+        Path config = dir.resolve("p.json");
+        Files.writeString(config, PROFILES);
+        Path data = dir.resolve("data");
+        assertEquals(0, run("generate", config.toString(), "--out", data.toString(), "--seed", "5"), err.toString());
+        for (String f : new String[]{"profiles.jsonl", "dataset.json", "questions-train.jsonl",
+                "questions-heldout_tuple.jsonl"}) {
+            assertTrue(Files.size(data.resolve(f)) > 0, f);
+        }
+        assertEquals(120, Files.readAllLines(data.resolve("profiles.jsonl")).size());
+        JsonNode meta = Json.mapper().readTree(data.resolve("dataset.json").toFile());
+        assertEquals("profiles", meta.at("/task/type").asText());
+        assertEquals(4, meta.get("r").asInt());
+        assertEquals(263, meta.at("/pools/employer/size").asInt());
+        // dataset.json's task reads back as a config and gives the same data
+        ExperimentSpec again = ConfigLoader.parse("{\"task\":" + meta.get("task") + "}", false, "dataset.json");
+        assertEquals(meta.get("hash").asText(), again.task().generate(5).hash());
+
+        assertEquals(0, run("capacity", "entropy", data.toString(), "--scheme", "two-hop-double", "--selection",
+                "enumerate"), err.toString());
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("name set"));
+        JsonNode json = lastLine();
+        ProfilesData generated = ((ProfilesTaskSpec) again.task()).build(5);
+        double expected = DatasetEntropy.compute(DatasetShape.of(generated), EncodingScheme.TWO_HOP_DOUBLE,
+                SelectionScheme.ENUMERATE).totalBits();
+        assertEquals(expected, json.get("total_bits").asDouble(), 1e-9 * expected);
+        assertEquals("two-hop-double", json.get("scheme").asText());
+        assertTrue(json.at("/subjects/parent/bits").asDouble() > 0);
+        assertEquals(0.0, json.at("/subjects/child/bits").asDouble(), "child is parent inverted in bipartite mode");
+    }
+
+    @Test
+    void planFindsTheNClosestToTheTarget(@TempDir Path dir) throws Exception {
+        Path config = dir.resolve("p.json");
+        Files.writeString(config, PROFILES);
+        assertEquals(0, run("capacity", "plan", "--target-bits", "250000", config.toString()), err.toString());
+        JsonNode json = lastLine();
+        long n = json.get("n").asLong();
+        ProfilesTaskSpec task = (ProfilesTaskSpec) ConfigLoader.load(config).task();
+        var pools = task.loadPools();
+        double at = EntropyPlanner.bits(task, pools, n, EncodingScheme.OPTIMAL, SelectionScheme.OPTIMAL);
+        assertEquals(at, json.get("total_bits").asDouble(), 1e-9 * at);
+        for (long other : new long[]{n - 1, n + 1}) {
+            double b = EntropyPlanner.bits(task, pools, other, EncodingScheme.OPTIMAL, SelectionScheme.OPTIMAL);
+            assertTrue(Math.abs(b - 250000) >= Math.abs(at - 250000), "n = " + other + " is closer");
+        }
+    }
+
+    @Test
+    void badInputIsOneLineAndExitTwo(@TempDir Path dir) throws Exception {
+        assertEquals(2, run("capacity", "entropy", dir.resolve("none").toString()));
+        assertTrue(err.toString().contains("no dataset.json in"), err.toString());
+        assertEquals(2, run("capacity", "entropy", dir.toString(), "--scheme", "huge"));
+        assertTrue(err.toString().contains("--scheme huge: must be one of [optimal, two-hop-big-hash, two-hop-double]"));
+        assertEquals(2, run("capacity", "frobnicate"));
+        assertTrue(err.toString().contains("unknown capacity sub-command 'frobnicate'"));
+        Path config = dir.resolve("p.json");
+        Files.writeString(config, PROFILES);
+        assertEquals(2, run("capacity", "plan", config.toString()));
+        assertTrue(err.toString().contains("missing --target-bits"));
+        assertEquals(2, run("capacity", "plan", "--target-bits", "1e30", config.toString()));
+        assertTrue(err.toString().contains("more than the"), err.toString());
+        Path tiny = dir.resolve("tiny.json");
+        Files.writeString(tiny, "{\"task\":{\"type\":\"profiles\",\"n\":2,\"pools\":{\"first\":1,\"middle\":1,\"last\":4}}}");
+        assertEquals(2, run("capacity", "plan", "--target-bits", "100", tiny.toString()));
+        assertTrue(err.toString().contains("the pools make only 4 distinct names"), err.toString());
+        Path modular = dir.resolve("m.json");
+        Files.writeString(modular, "{\"task\":{\"type\":\"modular\",\"p\":5}}");
+        assertEquals(2, run("capacity", "plan", "--target-bits", "100", modular.toString()));
+        assertTrue(err.toString().contains("task type must be profiles"));
+        assertFalse(err.toString().contains("\tat "));
+    }
+}
