@@ -64,6 +64,10 @@ final class Args {
         return positionals.get(i);
     }
 
+    List<String> positionals() {
+        return List.copyOf(positionals);
+    }
+
     void noMorePositionals(int n) {
         if (positionals.size() > n) {
             throw new BadInputException("unexpected argument '" + positionals.get(n) + "'\n" + Main.USAGE);

@@ -8,6 +8,7 @@ import org.grokcap.analysis.Analyzer;
 import org.grokcap.backend.Backend;
 import org.grokcap.backend.Backends;
 import org.grokcap.backend.Device;
+import org.grokcap.backend.TornadoSdk;
 import org.grokcap.backend.cpu.CpuDevice;
 import org.grokcap.bench.EpochBenchmark;
 import org.grokcap.bench.StepBenchmark;
@@ -19,6 +20,7 @@ import org.grokcap.io.HuggingFaceGpt2;
 import org.grokcap.io.Json;
 import org.grokcap.io.Provenance;
 import org.grokcap.model.Decoder;
+import org.grokcap.report.Report;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -45,10 +47,12 @@ public final class Main {
                    grokcap analyze RUN_DIR [--input "TOKENS"] [--backend B]
                    grokcap export RUN_DIR --out DIR [--format gpt2]
                    grokcap import HF_DIR --out WEIGHTS.safetensors
-                   grokcap sweep SWEEP_FILE [--out DIR] [--shard i/N | --shards N] [--dry-run] [--backend B] [--threads N] [--quiet]
-                   grokcap probe RUN_DIR [--backend B]
                    grokcap answer RUN_DIR "QUESTION" [--context "TEXT"] [--max-tokens N] [--backend B]
                                   [--sample [--temperature T] [--top-k K] [--seed S]]
+                   grokcap sweep SWEEP_FILE [--out DIR] [--shard i/N | --shards N] [--dry-run] [--backend B] [--threads N] [--quiet]
+                   grokcap probe RUN_DIR [--backend B]
+                   grokcap report DIR... [--out DIR]
+                   grokcap jvm-flags BACKEND
                    grokcap info
                    grokcap bench modular-addition|gpt2-small-cpu [--threads N] [--backend B] [--epochs N] [--warmup N]
             options for every command: --debug (stack traces), --help""";
@@ -77,9 +81,11 @@ public final class Main {
                 case "export" -> export(a, out);
                 case "import" -> importGpt2(a, out);
                 case "bench" -> bench(a, out, err);
+                case "answer" -> answer(a, out);
                 case "sweep" -> SweepCommand.run(a, out, err);
                 case "probe" -> ProbeCommand.run(a, out);
-                case "answer" -> answer(a, out);
+                case "report" -> report(a, out);
+                case "jvm-flags" -> jvmFlags(a, out);
                 default -> throw new BadInputException("unknown command '" + a.command + "'\n" + USAGE);
             };
         } catch (BadInputException e) {
@@ -258,6 +264,32 @@ public final class Main {
                     : "   (stopped: " + answer.stop() + ", no end token)"));
             out.println(Json.mapper().writeValueAsString(answer));
         }
+        return 0;
+    }
+
+    /** grokcap report DIR... [--out DIR]: one HTML report (with PNG/SVG charts) over every run found under DIRs. */
+    private static int report(Args a, PrintStream out) throws Exception {
+        a.allow("--out", "--debug");
+        a.positional(0, "DIR (a run directory or a folder of them)");
+        Path dir = Path.of(a.has("--out") ? a.value("--out") : "report");
+        Map<String, Object> json = Report.write(a.positionals().stream().map(Path::of).toList(), dir);
+        out.println("report of " + json.get("runs") + " runs: " + json.get("report"));
+        out.println(Json.mapper().writeValueAsString(json));
+        return 0;
+    }
+
+    /**
+     * grokcap jvm-flags BACKEND: the JVM flags a JVM needs to run that backend, one per line, then as a
+     * JSON list. For launchers that cannot call {@link TornadoSdk} themselves, such as the Maven plugin,
+     * whose classes load in Maven's JVM (perhaps a JDK 17, too old for grokcap-core's classes).
+     */
+    private static int jvmFlags(Args a, PrintStream out) throws Exception {
+        a.allow("--debug");
+        String backend = a.positional(0, "BACKEND");
+        a.noMorePositionals(1);
+        List<String> flags = backend.equals("tornado") ? TornadoSdk.jvmFlags(TornadoSdk.home(System.getenv())) : List.of();
+        flags.forEach(out::println);
+        out.println(Json.mapper().writeValueAsString(flags));
         return 0;
     }
 

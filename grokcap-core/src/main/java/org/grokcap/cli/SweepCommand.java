@@ -6,6 +6,7 @@ import org.grokcap.io.Json;
 import org.grokcap.sweep.Shard;
 import org.grokcap.sweep.Sweep;
 import org.grokcap.sweep.SweepRunner;
+import org.grokcap.train.Trainer;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -37,7 +38,7 @@ final class SweepCommand {
         out.printf("sweep %s: %d runs, shard %s has %d, into %s%n", sweep.name(), sweep.runs().size(), shard,
                 sweep.runs(shard).size(), dir);
         SweepRunner.Summary s = SweepRunner.run(sweep, shard, dir, new RunOptions(null, a.value("--backend"), threads, null),
-                () -> new Progress(err, quiet), out);
+                () -> progress(err, quiet), out);
         out.printf("sweep %s shard %s: %d trained, %d resumed, %d finished earlier, %d failed, %.1f s%n", s.sweep(),
                 s.shard(), s.trained(), s.resumed(), s.alreadyFinished(), s.failed().size(), s.wallSeconds());
         out.println(json(s));
@@ -47,6 +48,17 @@ final class SweepCommand {
             return 1;
         }
         return 0;
+    }
+
+    /** A run's progress display, its last line ended (on a terminal) before the sweep prints the next. */
+    private static Trainer.Listener progress(PrintStream err, boolean quiet) {
+        Progress progress = new Progress(err, quiet);
+        return (row, total) -> {
+            progress.onMetrics(row, total);
+            if (row.get("step").intValue() == total - 1) {
+                progress.finish();
+            }
+        };
     }
 
     private static Shard shard(Args a) {

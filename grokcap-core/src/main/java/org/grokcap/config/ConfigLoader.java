@@ -67,13 +67,18 @@ public final class ConfigLoader {
 
     public static ExperimentSpec load(Path given) {
         Path file = resolve(given);
-        ExperimentSpec spec = parse(read(file), isYaml(file), file.toString());
-        try {
-            spec = spec.withTask(spec.task().relativeTo(file.toAbsolutePath().getParent()));
-        } catch (ConfigException e) {
-            throw new ConfigException(file + ": task." + e.getMessage());
-        }
+        ExperimentSpec spec = relativeTo(parse(read(file), isYaml(file), file.toString()),
+                file.toAbsolutePath().getParent(), file.toString());
         return spec.name() == null ? spec.withName(defaultName(file)) : spec;
+    }
+
+    /** The spec with its task's relative file paths resolved against dir; a bad path names source. */
+    public static ExperimentSpec relativeTo(ExperimentSpec spec, Path dir, String source) {
+        try {
+            return spec.withTask(spec.task().relativeTo(dir));
+        } catch (ConfigException e) {
+            throw new ConfigException(source + ": task." + e.getMessage());
+        }
     }
 
     /** The name a config without one gets: its file name without extension, other characters as '_'. */

@@ -127,6 +127,7 @@ public final class Sweep {
             checkpointEvery = c.asInt();
         }
         ObjectNode base = base(root.get("base"), file);
+        Path baseDir = baseDirectory(root.get("base"), file);
         Map<String, List<JsonNode>> grid = grid(root.get("grid"), where);
         List<Map<String, JsonNode>> draws = draws(root.get("random"), where, grid);
         if (grid.isEmpty() && draws.size() <= 1) {
@@ -139,11 +140,17 @@ public final class Sweep {
                 values.putAll(draw);
                 String id = runId(values);
                 if (!runs.containsKey(id)) {
-                    runs.put(id, resolve(base, values, id, where));
+                    runs.put(id, resolve(base, baseDir, values, id, where));
                 }
             }
         }
         return new Sweep(name, file, checkpointEvery, new ArrayList<>(runs.values()));
+    }
+
+    /** The folder the base config's relative paths (such as data files) resolve against: the base file's, or the sweep file's for an inline base. */
+    private static Path baseDirectory(JsonNode node, Path file) {
+        Path dir = file.toAbsolutePath().getParent();
+        return node.isTextual() ? ConfigLoader.resolve(dir.resolve(node.asText())).toAbsolutePath().getParent() : dir;
     }
 
     private static ObjectNode base(JsonNode node, Path file) {
@@ -304,7 +311,7 @@ public final class Sweep {
         return path.substring(path.lastIndexOf('.') + 1);
     }
 
-    private static SweepRun resolve(ObjectNode base, Map<String, JsonNode> values, String id, String where) {
+    private static SweepRun resolve(ObjectNode base, Path baseDir, Map<String, JsonNode> values, String id, String where) {
         ObjectNode config = base.deepCopy();
         for (Map.Entry<String, JsonNode> e : values.entrySet()) {
             String[] names = e.getKey().split("\\.");
@@ -321,8 +328,9 @@ public final class Sweep {
             }
             node.set(names[names.length - 1], e.getValue());
         }
-        ExperimentSpec spec = ConfigLoader.parse(config.toString(), false, where + " (run " + id + ")");
-        return new SweepRun(id, values, config, spec);
+        String source = where + " (run " + id + ")";
+        ExperimentSpec spec = ConfigLoader.parse(config.toString(), false, source);
+        return new SweepRun(id, values, config, ConfigLoader.relativeTo(spec, baseDir, source));
     }
 
     private static String sha256(String text) {
@@ -384,7 +392,7 @@ public final class Sweep {
         }
     }
 
-    /** The sweep's record for OUT/sweep.json: its name, source and every run's id and values. */
+    /** The sweep's record for OUT/NAME.sweep.json: its name, source and every run's id and values. */
     public Map<String, Object> describe() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("sweep", name);

@@ -30,7 +30,8 @@ import java.util.function.Supplier;
  */
 public final class SweepRunner {
     public static final String SWEEP_RUN = "sweep-run.json";
-    public static final String SWEEP_JSON = "sweep.json";
+    /** OUT/NAME.sweep.json lists every run of the sweep NAME (several sweeps may share one OUT). */
+    public static final String SWEEP_JSON_SUFFIX = ".sweep.json";
     public static final String INTERRUPTED = ".interrupted";
 
     private SweepRunner() {}
@@ -104,7 +105,7 @@ public final class SweepRunner {
     /**
      * Runs the shard's unfinished runs in order with these options (their outDir and checkpointEvery are
      * the sweep's); listeners gives each run its progress listener. A run that fails is reported and
-     * the others go on. Writes OUT/sweep.json, the list of all runs, first.
+     * the others go on. Writes OUT/NAME.sweep.json, the list of all runs, first.
      */
     public static Summary run(Sweep sweep, Shard shard, Path out, RunOptions options,
                               Supplier<Trainer.Listener> listeners, PrintStream log) {
@@ -112,7 +113,7 @@ public final class SweepRunner {
         List<Planned> plan = plan(sweep, shard, out);
         try {
             Files.createDirectories(out);
-            Json.writePretty(out.resolve(SWEEP_JSON), sweep.describe());
+            Json.writePretty(out.resolve(sweep.name() + SWEEP_JSON_SUFFIX), sweep.describe());
         } catch (IOException e) {
             throw new BadInputException("cannot write the sweep's output directory " + out + ": " + e.getMessage(), e);
         }

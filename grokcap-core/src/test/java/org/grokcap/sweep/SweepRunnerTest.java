@@ -38,7 +38,7 @@ class SweepRunnerTest {
         assertFalse(Files.exists(out.resolve(s.runs().get(0).id())), "shard 1/2 leaves the other runs alone");
         JsonNode marker = Json.mapper().readTree(out.resolve(s.runs().get(1).id()).resolve(SweepRunner.SWEEP_RUN).toFile());
         assertEquals(1, marker.at("/values/train.seed").asInt());
-        assertEquals(3, Json.mapper().readTree(out.resolve(SweepRunner.SWEEP_JSON).toFile()).get("runs").size());
+        assertEquals(3, Json.mapper().readTree(out.resolve("s" + SweepRunner.SWEEP_JSON_SUFFIX).toFile()).get("runs").size());
 
         SweepRunner.Summary all = run(s, Shard.ALL, out);
         assertEquals(2, all.trained());

@@ -136,6 +136,18 @@ class SweepTest {
     }
 
     @Test
+    void relativePathsInTheBaseConfigResolveAgainstItsOwnFolder(@TempDir Path dir) throws Exception {
+        Path conf = Files.createDirectories(dir.resolve("conf"));
+        write(conf, "qa.json", "{\"task\": {\"type\": \"qa\", \"file\": \"facts.csv\"}}");
+        Sweep s = Sweep.load(write(dir, "s.yaml", "base: conf/qa.json\ngrid:\n  train.seed: [0, 1]\n"));
+        for (SweepRun r : s.runs()) {
+            assertEquals(conf.resolve("facts.csv").toAbsolutePath().normalize().toString(),
+                    ((org.grokcap.data.qa.QaTaskSpec) r.spec().task()).file());
+            assertEquals("facts.csv", r.config().at("/task/file").asText(), "the config as written keeps the path");
+        }
+    }
+
+    @Test
     void badSweepFilesNameTheProblem(@TempDir Path dir) throws Exception {
         write(dir, "base.json", BASE);
         assertEquals("bad.yaml: unknown field 'grids' (known fields: base, checkpointEvery, grid, name, random)",

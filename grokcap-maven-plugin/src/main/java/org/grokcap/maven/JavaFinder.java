@@ -7,7 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -19,9 +21,16 @@ import java.util.regex.Pattern;
 final class JavaFinder {
     private static final Pattern SPEC = Pattern.compile("java\\.specification\\.version = (\\d+)");
 
+    /** What was found for each explicit home (or none): asking a JVM its version costs a JVM start, once per build. */
+    private static final Map<Optional<File>, Optional<Path>> FOUND = new ConcurrentHashMap<>();
+
     private JavaFinder() {}
 
     static Optional<Path> find(File explicitHome) {
+        return FOUND.computeIfAbsent(Optional.ofNullable(explicitHome), h -> search(h.orElse(null)));
+    }
+
+    private static Optional<Path> search(File explicitHome) {
         List<Path> candidates = new ArrayList<>();
         if (explicitHome != null) {
             candidates.add(explicitHome.toPath());
