@@ -3,6 +3,8 @@ package org.grokcap.model;
 import org.grokcap.backend.Device;
 import org.grokcap.backend.ReferenceDevice;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.Random;
 
@@ -20,8 +22,15 @@ class LayerRepeatsTest {
     static final int B = 3;
 
     private static ModelConfig cfg(int layers, int repeats) {
-        return new ModelConfig(V, V, T, layers, 8, 2, 16, Activation.GELU, true, true, true, true, null,
-                InitScheme.GPT2, repeats, null, null, null);
+        return cfg(layers, repeats, false);
+    }
+
+    private static ModelConfig cfg(int layers, int repeats, boolean llama) {
+        return llama
+                ? new ModelConfig(V, V, T, layers, 8, 2, 16, null, null, null, null, null, null,
+                        InitScheme.GPT2, repeats, Architecture.LLAMA, null, null)
+                : new ModelConfig(V, V, T, layers, 8, 2, 16, Activation.GELU, true, true, true, true, null,
+                        InitScheme.GPT2, repeats, null, null, null);
     }
 
     private static final int[] TOKENS = new int[B * T];
@@ -41,11 +50,12 @@ class LayerRepeatsTest {
         return m.lossSum() / m.targetCount();
     }
 
-    @Test
-    void sharedStackEqualsCopiedLayersAndSumsTheirGradients() {
+    @ParameterizedTest(name = "llama = {0}")
+    @ValueSource(booleans = {false, true})
+    void sharedStackEqualsCopiedLayersAndSumsTheirGradients(boolean llama) {
         Device dev = new ReferenceDevice();
-        Transformer shared = new Transformer(dev, cfg(2, 2), B);
-        Transformer unrolled = new Transformer(dev, cfg(4, 1), B);
+        Transformer shared = new Transformer(dev, cfg(2, 2, llama), B);
+        Transformer unrolled = new Transformer(dev, cfg(4, 1, llama), B);
         assertEquals(4, shared.depth());
         Random r = new Random(11);
         float[] p = shared.params().host();
