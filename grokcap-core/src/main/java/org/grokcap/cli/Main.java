@@ -158,8 +158,8 @@ public final class Main {
         a.noMorePositionals(1);
         String format = a.has("--format") ? a.value("--format") : "gpt2";
         if (format.equals("llama")) {
-            throw new BadInputException("--format llama: Llama-style export needs the Llama model variant (RMSNorm, "
-                    + "rotary positions, SwiGLU) of issue 6, which has not landed; grokcap's models export as gpt2");
+            throw new BadInputException("--format llama: export of Llama-style models (RMSNorm, rotary positions, "
+                    + "SwiGLU) is not implemented yet; GPT-style models export as gpt2");
         }
         if (!format.equals("gpt2")) {
             throw new BadInputException("--format " + format + ": must be gpt2");
