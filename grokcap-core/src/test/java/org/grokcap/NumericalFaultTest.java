@@ -1,7 +1,7 @@
 package org.grokcap;
 
 import org.grokcap.backend.ReferenceDevice;
-import org.grokcap.cli.Main;
+import org.grokcap.cli.CommandRun;
 import org.grokcap.config.ConfigLoader;
 import org.grokcap.config.ExperimentSpec;
 import org.grokcap.data.TokenizedDataset;
@@ -13,9 +13,6 @@ import org.grokcap.train.TrainingDivergedException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -67,16 +64,14 @@ class NumericalFaultTest {
                  "model":{"layers":4,"dModel":32,"heads":2,"dMlp":64},
                  "train":{"steps":400,"lossFloat64":false,"optimizer":{"lr":2.0,"weightDecay":0}}}""");
         Path out = dir.resolve("run");
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int exit = Main.run(new String[]{"train", config.toString(), "--out", out.toString(), "--quiet",
-                        "--checkpoint-every", "1", "--backend", "reference"},
-                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
+        CommandRun cli = new CommandRun();
+        int exit = cli.run("train", config.toString(), "--out", out.toString(), "--quiet",
+                "--checkpoint-every", "1", "--backend", "reference");
         Path cdir = out.resolve(RunDirectory.CHECKPOINTS);
         assertEquals(1, exit);
         assertEquals("error: training diverged at step 2: the training loss is NaN; first non-finite tensor: gradient of "
                 + "'wte' (element 0 = NaN); the last good checkpoint is " + cdir.resolve("step-000000002.safetensors"),
-                err.toString(StandardCharsets.UTF_8).strip());
+                cli.err().strip());
         assertEquals(List.of("step-000000001.safetensors", "step-000000002.safetensors"), list(cdir));
         assertEquals("2", Checkpoint.readMetadata(cdir.resolve("step-000000002.safetensors")).get(Checkpoint.STEP));
         assertFalse(Files.exists(out.resolve(RunDirectory.WEIGHTS)), "no weights from a diverged run");

@@ -1,14 +1,11 @@
 package org.grokcap.analysis;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.grokcap.cli.Main;
+import org.grokcap.cli.CommandRun;
 import org.grokcap.io.Json;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -18,20 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class AnalyzeCommandTest {
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-
-    private int run(String... args) {
-        out.reset();
-        err.reset();
-        return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-    }
-
-    private String lastLine() {
-        List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
-        return lines.get(lines.size() - 1);
-    }
+    private final CommandRun cli = new CommandRun();
 
     private Path trainedRun(Path dir, String operation, String... extra) throws Exception {
         Path config = dir.resolve("c.json");
@@ -43,16 +27,16 @@ class AnalyzeCommandTest {
         List<String> args = new java.util.ArrayList<>(List.of("train", config.toString(), "--out", runDir.toString(),
                 "--quiet", "--backend", "reference"));
         args.addAll(List.of(extra));
-        assertEquals(0, run(args.toArray(String[]::new)), err.toString(StandardCharsets.UTF_8));
+        assertEquals(0, cli.run(args.toArray(String[]::new)), cli.err());
         return runDir;
     }
 
     @Test
     void writesEveryPartForAModularRun(@TempDir Path dir) throws Exception {
         Path runDir = trainedRun(dir, "x+y", "--analysis-every", "20");
-        assertEquals(0, run("analyze", runDir.toString(), "--input", "3 5", "--backend", "reference"),
-                err.toString(StandardCharsets.UTF_8));
-        JsonNode summary = Json.mapper().readTree(lastLine());
+        assertEquals(0, cli.run("analyze", runDir.toString(), "--input", "3 5", "--backend", "reference"),
+                cli.err());
+        JsonNode summary = cli.lastJsonLine();
         assertEquals(40, summary.get("step").asInt());
         assertTrue(summary.at("/measures/keyFrequencies").isArray());
         assertTrue(summary.at("/measures/restrictedLoss").isNumber());
@@ -78,8 +62,8 @@ class AnalyzeCommandTest {
     @Test
     void aTaskWithoutTheFullGridGetsTheGenericPartsOnly(@TempDir Path dir) throws Exception {
         Path runDir = trainedRun(dir, "x/y");
-        assertEquals(0, run("analyze", runDir.toString(), "--backend", "reference"), err.toString(StandardCharsets.UTF_8));
-        JsonNode summary = Json.mapper().readTree(lastLine());
+        assertEquals(0, cli.run("analyze", runDir.toString(), "--backend", "reference"), cli.err());
+        JsonNode summary = cli.lastJsonLine();
         assertTrue(summary.get("measures").asText().contains("all p² pairs"), summary.toString());
         assertFalse(Files.exists(runDir.resolve("analysis/measures.json")));
         assertTrue(Files.exists(runDir.resolve("analysis/attention-L0-H0.svg")));
@@ -88,20 +72,20 @@ class AnalyzeCommandTest {
 
     @Test
     void badInputIsOneLineAndExitTwo(@TempDir Path dir) throws Exception {
-        assertEquals(2, run("analyze", dir.resolve("nope").toString()));
-        assertTrue(err.toString(StandardCharsets.UTF_8).startsWith("error: run directory not found"));
-        assertEquals(2, run("analyze", dir.toString()));
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("run.json is missing"), err.toString(StandardCharsets.UTF_8));
+        assertEquals(2, cli.run("analyze", dir.resolve("nope").toString()));
+        assertTrue(cli.err().startsWith("error: run directory not found"));
+        assertEquals(2, cli.run("analyze", dir.toString()));
+        assertTrue(cli.err().contains("run.json is missing"), cli.err());
         Path runDir = trainedRun(dir, "x+y");
-        assertEquals(2, run("analyze", runDir.toString(), "--input", "3 x"));
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("'x' is not in the vocabulary"), err.toString(StandardCharsets.UTF_8));
-        assertEquals(2, run("analyze", runDir.toString(), "--input", "3"));
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("has 1 tokens; the model reads 3 (or 2, and '=' is added)"),
-                err.toString(StandardCharsets.UTF_8));
+        assertEquals(2, cli.run("analyze", runDir.toString(), "--input", "3 x"));
+        assertTrue(cli.err().contains("'x' is not in the vocabulary"), cli.err());
+        assertEquals(2, cli.run("analyze", runDir.toString(), "--input", "3"));
+        assertTrue(cli.err().contains("has 1 tokens; the model reads 3 (or 2, and '=' is added)"),
+                cli.err());
         Files.write(runDir.resolve("weights.safetensors"), new byte[] {1, 2, 3});
-        assertEquals(2, run("analyze", runDir.toString()));
-        assertTrue(err.toString(StandardCharsets.UTF_8).startsWith("error: cannot load the weights:"),
-                err.toString(StandardCharsets.UTF_8));
-        assertEquals(1, err.toString(StandardCharsets.UTF_8).lines().count());
+        assertEquals(2, cli.run("analyze", runDir.toString()));
+        assertTrue(cli.err().startsWith("error: cannot load the weights:"),
+                cli.err());
+        assertEquals(1, cli.err().lines().count());
     }
 }

@@ -1,14 +1,11 @@
 package org.grokcap.analysis;
 
-import org.grokcap.cli.Main;
+import org.grokcap.cli.CommandRun;
 import org.grokcap.io.Json;
 import org.grokcap.io.JsonLines;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -19,12 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class TrainWithAnalysisTest {
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-
-    private int run(String... args) {
-        return Main.run(args, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-    }
+    private final CommandRun cli = new CommandRun();
 
     private static Path config(Path dir, String operation) throws Exception {
         Path f = dir.resolve("c.json");
@@ -37,9 +29,9 @@ class TrainWithAnalysisTest {
     @Test
     void recordsTheMeasuresAtStepZeroEveryNUpdatesAndAtTheEnd(@TempDir Path dir) throws Exception {
         Path runDir = dir.resolve("run");
-        int code = run("train", config(dir, "x+y").toString(), "--out", runDir.toString(), "--analysis-every", "10",
+        int code = cli.run("train", config(dir, "x+y").toString(), "--out", runDir.toString(), "--analysis-every", "10",
                 "--quiet", "--backend", "reference");
-        assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
+        assertEquals(0, code, cli.err());
         List<Map<String, Double>> progress = JsonLines.readMetrics(runDir.resolve("analysis/progress.jsonl"));
         assertEquals(List.of(0.0, 10.0, 20.0, 25.0), progress.stream().map(r -> r.get("step")).toList());
         List<Map<String, Double>> metrics = JsonLines.readMetrics(runDir.resolve("metrics.jsonl"));
@@ -63,9 +55,9 @@ class TrainWithAnalysisTest {
     void measuringDoesNotChangeTheTraining(@TempDir Path dir) throws Exception {
         Path with = dir.resolve("with");
         Path without = dir.resolve("without");
-        assertEquals(0, run("train", config(dir, "x+y").toString(), "--out", with.toString(), "--analysis-every", "3",
+        assertEquals(0, cli.run("train", config(dir, "x+y").toString(), "--out", with.toString(), "--analysis-every", "3",
                 "--quiet"));
-        assertEquals(0, run("train", config(dir, "x+y").toString(), "--out", without.toString(), "--quiet"));
+        assertEquals(0, cli.run("train", config(dir, "x+y").toString(), "--out", without.toString(), "--quiet"));
         assertEquals(JsonLines.readMetrics(without.resolve("metrics.jsonl")), JsonLines.readMetrics(with.resolve("metrics.jsonl")));
         assertTrue(Files.exists(with.resolve("analysis/progress.jsonl")));
         assertFalse(Files.exists(without.resolve("analysis")));
@@ -74,11 +66,11 @@ class TrainWithAnalysisTest {
     @Test
     void refusesATaskWithoutTheMeasuresBeforeWritingAnything(@TempDir Path dir) throws Exception {
         Path runDir = dir.resolve("run");
-        int code = run("train", config(dir, "x/y").toString(), "--out", runDir.toString(), "--analysis-every", "10",
+        int code = cli.run("train", config(dir, "x/y").toString(), "--out", runDir.toString(), "--analysis-every", "10",
                 "--quiet");
         assertEquals(2, code);
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("--analysis-every: progress measures need an operation"),
-                err.toString(StandardCharsets.UTF_8));
+        assertTrue(cli.err().contains("--analysis-every: progress measures need an operation"),
+                cli.err());
         assertFalse(Files.exists(runDir));
     }
 

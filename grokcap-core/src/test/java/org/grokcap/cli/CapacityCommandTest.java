@@ -14,9 +14,6 @@ import org.grokcap.io.Json;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -25,31 +22,19 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class CapacityCommandTest {
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
     private static final String PROFILES = """
             {"task":{"type":"profiles","n":120,"relations":"r4","relationMode":"bipartite","twoHopFraction":0.2,
                      "heldOut":{"tuples":0.1,"questionsPerSplit":16}}}""";
 
-    private int run(String... args) {
-        out.reset();
-        err.reset();
-        return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-    }
-
-    private JsonNode lastLine() throws Exception {
-        String[] lines = out.toString(StandardCharsets.UTF_8).strip().split("\n");
-        return Json.mapper().readTree(lines[lines.length - 1]);
-    }
+    private final CommandRun cli = new CommandRun();
 
     @Test
     void generateThenEntropyPrintsTheBreakdownAndTotalBitsLast(@TempDir Path dir) throws Exception {
         Path config = dir.resolve("p.json");
         Files.writeString(config, PROFILES);
         Path data = dir.resolve("data");
-        assertEquals(0, run("generate", config.toString(), "--out", data.toString(), "--seed", "5"), err.toString());
+        assertEquals(0, cli.run("generate", config.toString(), "--out", data.toString(), "--seed", "5"), cli.err());
         for (String f : new String[]{"profiles.jsonl", "dataset.json", "questions-train.jsonl",
                 "questions-heldout_tuple.jsonl"}) {
             assertTrue(Files.size(data.resolve(f)) > 0, f);
@@ -63,10 +48,10 @@ class CapacityCommandTest {
         ExperimentSpec again = ConfigLoader.parse("{\"task\":" + meta.get("task") + "}", false, "dataset.json");
         assertEquals(meta.get("hash").asText(), again.task().generate(5).hash());
 
-        assertEquals(0, run("capacity", "entropy", data.toString(), "--scheme", "two-hop-double", "--selection",
-                "enumerate"), err.toString());
-        assertTrue(out.toString(StandardCharsets.UTF_8).contains("name set"));
-        JsonNode json = lastLine();
+        assertEquals(0, cli.run("capacity", "entropy", data.toString(), "--scheme", "two-hop-double", "--selection",
+                "enumerate"), cli.err());
+        assertTrue(cli.out().contains("name set"));
+        JsonNode json = cli.lastJsonLine();
         ProfilesData generated = ((ProfilesTaskSpec) again.task()).build(5);
         double expected = DatasetEntropy.compute(DatasetShape.of(generated), EncodingScheme.TWO_HOP_DOUBLE,
                 SelectionScheme.ENUMERATE).totalBits();
@@ -80,8 +65,8 @@ class CapacityCommandTest {
     void planFindsTheNClosestToTheTarget(@TempDir Path dir) throws Exception {
         Path config = dir.resolve("p.json");
         Files.writeString(config, PROFILES);
-        assertEquals(0, run("capacity", "plan", "--target-bits", "250000", config.toString()), err.toString());
-        JsonNode json = lastLine();
+        assertEquals(0, cli.run("capacity", "plan", "--target-bits", "250000", config.toString()), cli.err());
+        JsonNode json = cli.lastJsonLine();
         long n = json.get("n").asLong();
         ProfilesTaskSpec task = (ProfilesTaskSpec) ConfigLoader.load(config).task();
         var pools = task.loadPools();
@@ -95,26 +80,26 @@ class CapacityCommandTest {
 
     @Test
     void badInputIsOneLineAndExitTwo(@TempDir Path dir) throws Exception {
-        assertEquals(2, run("capacity", "entropy", dir.resolve("none").toString()));
-        assertTrue(err.toString().contains("no dataset.json in"), err.toString());
-        assertEquals(2, run("capacity", "entropy", dir.toString(), "--scheme", "huge"));
-        assertTrue(err.toString().contains("--scheme huge: must be one of [optimal, two-hop-big-hash, two-hop-double]"));
-        assertEquals(2, run("capacity", "frobnicate"));
-        assertTrue(err.toString().contains("unknown capacity sub-command 'frobnicate'"));
+        assertEquals(2, cli.run("capacity", "entropy", dir.resolve("none").toString()));
+        assertTrue(cli.err().contains("no dataset.json in"), cli.err());
+        assertEquals(2, cli.run("capacity", "entropy", dir.toString(), "--scheme", "huge"));
+        assertTrue(cli.err().contains("--scheme huge: must be one of [optimal, two-hop-big-hash, two-hop-double]"));
+        assertEquals(2, cli.run("capacity", "frobnicate"));
+        assertTrue(cli.err().contains("unknown capacity sub-command 'frobnicate'"));
         Path config = dir.resolve("p.json");
         Files.writeString(config, PROFILES);
-        assertEquals(2, run("capacity", "plan", config.toString()));
-        assertTrue(err.toString().contains("missing --target-bits"));
-        assertEquals(2, run("capacity", "plan", "--target-bits", "1e30", config.toString()));
-        assertTrue(err.toString().contains("more than the"), err.toString());
+        assertEquals(2, cli.run("capacity", "plan", config.toString()));
+        assertTrue(cli.err().contains("missing --target-bits"));
+        assertEquals(2, cli.run("capacity", "plan", "--target-bits", "1e30", config.toString()));
+        assertTrue(cli.err().contains("more than the"), cli.err());
         Path tiny = dir.resolve("tiny.json");
         Files.writeString(tiny, "{\"task\":{\"type\":\"profiles\",\"n\":2,\"pools\":{\"first\":1,\"middle\":1,\"last\":4}}}");
-        assertEquals(2, run("capacity", "plan", "--target-bits", "100", tiny.toString()));
-        assertTrue(err.toString().contains("the pools make only 4 distinct names"), err.toString());
+        assertEquals(2, cli.run("capacity", "plan", "--target-bits", "100", tiny.toString()));
+        assertTrue(cli.err().contains("the pools make only 4 distinct names"), cli.err());
         Path modular = dir.resolve("m.json");
         Files.writeString(modular, "{\"task\":{\"type\":\"modular\",\"p\":5}}");
-        assertEquals(2, run("capacity", "plan", "--target-bits", "100", modular.toString()));
-        assertTrue(err.toString().contains("task type must be profiles"));
-        assertFalse(err.toString().contains("\tat "));
+        assertEquals(2, cli.run("capacity", "plan", "--target-bits", "100", modular.toString()));
+        assertTrue(cli.err().contains("task type must be profiles"));
+        assertFalse(cli.err().contains("\tat "));
     }
 }

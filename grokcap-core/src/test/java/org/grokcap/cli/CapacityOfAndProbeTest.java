@@ -5,9 +5,6 @@ import org.grokcap.io.Json;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -17,19 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** grokcap capacity of and grokcap probe on a tiny Llama-style profiles run trained for a few steps. */
 class CapacityOfAndProbeTest {
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-
-    private int run(String... args) {
-        out.reset();
-        err.reset();
-        return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-    }
-
-    private JsonNode lastJsonLine() throws Exception {
-        String[] lines = out.toString(StandardCharsets.UTF_8).trim().split("\n");
-        return Json.mapper().readTree(lines[lines.length - 1]);
-    }
+    private final CommandRun cli = new CommandRun();
 
     private static final String TINY = """
             {"name":"tiny-profiles","task":{"type":"profiles","n":40,"relations":["parent","child"],
@@ -44,10 +29,10 @@ class CapacityOfAndProbeTest {
         Files.writeString(config, TINY);
         Path sweep = dir.resolve("sweep");
         Path runDir = sweep.resolve("run-a");
-        assertEquals(0, run("train", config.toString(), "--out", runDir.toString(), "--quiet"), err.toString());
+        assertEquals(0, cli.run("train", config.toString(), "--out", runDir.toString(), "--quiet"), cli.err());
 
-        assertEquals(0, run("capacity", "of", runDir.toString(), "--window", "3"), err.toString());
-        JsonNode r = lastJsonLine();
+        assertEquals(0, cli.run("capacity", "of", runDir.toString(), "--window", "3"), cli.err());
+        JsonNode r = cli.lastJsonLine();
         double cap = r.get("capacityBits").asDouble();
         double entropy = r.get("datasetBits").asDouble();
         assertTrue(cap >= 0 && cap <= entropy, cap + " bits of " + entropy);
@@ -58,13 +43,13 @@ class CapacityOfAndProbeTest {
         assertTrue(r.get("convergence").has("reason"));
         assertTrue(Files.isRegularFile(runDir.resolve("capacity.json")));
 
-        assertEquals(0, run("capacity", "of", sweep.toString()), err.toString());
+        assertEquals(0, cli.run("capacity", "of", sweep.toString()), cli.err());
         assertTrue(Files.isRegularFile(sweep.resolve("plots/capacity.png")));
         assertTrue(Files.isRegularFile(sweep.resolve("plots/bits-per-parameter.svg")));
-        assertFalse(lastJsonLine().get("runs").get(0).get("converged").asBoolean(), "6 steps are not convergence");
+        assertFalse(cli.lastJsonLine().get("runs").get(0).get("converged").asBoolean(), "6 steps are not convergence");
 
-        assertEquals(0, run("probe", runDir.toString()), err.toString());
-        JsonNode p = lastJsonLine();
+        assertEquals(0, cli.run("probe", runDir.toString()), cli.err());
+        JsonNode p = cli.lastJsonLine();
         assertEquals(2 * 3, p.get("table").size(), "depths 0..1 × three positions");
         for (JsonNode row : p.get("table")) {
             double bits = row.get("testBits").asDouble();
@@ -74,8 +59,8 @@ class CapacityOfAndProbeTest {
         assertTrue(p.at("/control/testAccuracy").asDouble() > 0.9,
                 "the last-name token is decodable from its own embedding: " + p.get("control"));
 
-        assertEquals(2, run("capacity", "of", dir.resolve("missing").toString()));
-        assertTrue(err.toString().contains("missing"), err.toString());
-        assertEquals(2, run("capacity", "of", runDir.toString(), "--threshold", "-1"));
+        assertEquals(2, cli.run("capacity", "of", dir.resolve("missing").toString()));
+        assertTrue(cli.err().contains("missing"), cli.err());
+        assertEquals(2, cli.run("capacity", "of", runDir.toString(), "--threshold", "-1"));
     }
 }

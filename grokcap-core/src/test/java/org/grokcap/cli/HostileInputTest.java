@@ -6,10 +6,7 @@ import org.grokcap.io.SimulatedDisk;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -34,22 +31,11 @@ class HostileInputTest {
              "model":{"dModel":16,"heads":2,"dMlp":32},
              "train":{"steps":120,"batchSize":4,"evalEvery":5,"optimizer":{"lr":0.003,"weightDecay":0.1}}}""";
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-
-    private int run(String... args) {
-        out.reset();
-        err.reset();
-        return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-    }
-
-    private String err() {
-        return err.toString(StandardCharsets.UTF_8);
-    }
+    private final CommandRun cli = new CommandRun();
 
     private void assertOneLineError(int expectedExit, int exit, String... fragments) {
-        assertEquals(expectedExit, exit, err());
-        String e = err().strip();
+        assertEquals(expectedExit, exit, cli.err());
+        String e = cli.err().strip();
         assertFalse(e.contains("\n"), "one line: " + e);
         assertFalse(e.contains("\tat "), "no stack trace: " + e);
         for (String f : fragments) {
@@ -67,26 +53,26 @@ class HostileInputTest {
     void twoRunsCannotWriteOneDirectory(@TempDir Path dir) throws Exception {
         Path runDir = dir.resolve("run");
         try (RunDirectory held = RunDirectory.create(runDir)) {
-            assertOneLineError(2, run("train", config(dir, TINY).toString(), "--out", runDir.toString(), "--quiet"),
+            assertOneLineError(2, cli.run("train", config(dir, TINY).toString(), "--out", runDir.toString(), "--quiet"),
                     "run directory " + runDir, "is in use by another grokcap run");
             assertEquals(List.of(RunDirectory.LOCK), list(runDir), "the second run wrote nothing");
         }
-        assertEquals(0, run("train", config(dir, TINY).toString(), "--out", runDir.toString(), "--quiet",
-                "--max-steps", "3"), "free again once the first is closed: " + err());
+        assertEquals(0, cli.run("train", config(dir, TINY).toString(), "--out", runDir.toString(), "--quiet",
+                "--max-steps", "3"), "free again once the first is closed: " + cli.err());
     }
 
     @Test
     void aFullDiskStopsTheRunAndKeepsEarlierCheckpoints(@TempDir Path dir) throws Exception {
         Path whole = dir.resolve("whole");
-        assertEquals(0, run("train", config(dir, TINY).toString(), "--out", whole.toString(), "--quiet",
-                "--checkpoint-every", "20"), err());
+        assertEquals(0, cli.run("train", config(dir, TINY).toString(), "--out", whole.toString(), "--quiet",
+                "--checkpoint-every", "20"), cli.err());
         long checkpointBytes = Files.size(whole.resolve(RunDirectory.CHECKPOINTS).resolve("step-000000100.safetensors"));
 
         Path full = dir.resolve("full");
         int exit;
         // Room for run.json, the metrics and two checkpoints, but not a third.
         try (Closeable disk = SimulatedDisk.limit(2 * checkpointBytes + checkpointBytes / 2)) {
-            exit = run("train", config(dir, TINY).toString(), "--out", full.toString(), "--quiet",
+            exit = cli.run("train", config(dir, TINY).toString(), "--out", full.toString(), "--quiet",
                     "--checkpoint-every", "20");
         }
         Path cdir = full.resolve(RunDirectory.CHECKPOINTS);
@@ -97,7 +83,7 @@ class HostileInputTest {
         assertFalse(Files.exists(full.resolve(RunDirectory.WEIGHTS)));
 
         // Space again: the run continues from its last good checkpoint and ends as if never stopped.
-        assertEquals(0, run("train", "--resume", full.toString(), "--quiet"), err());
+        assertEquals(0, cli.run("train", "--resume", full.toString(), "--quiet"), cli.err());
         assertArrayEquals(Files.readAllBytes(whole.resolve(RunDirectory.METRICS)),
                 Files.readAllBytes(full.resolve(RunDirectory.METRICS)));
         assertEquals(Safetensors.read(whole.resolve(RunDirectory.WEIGHTS)).tensors(),
@@ -107,8 +93,8 @@ class HostileInputTest {
     @Test
     void damagedCheckpointsAreNamedAndLeftAlone(@TempDir Path dir) throws Exception {
         Path runDir = dir.resolve("run");
-        assertEquals(0, run("train", config(dir, TINY).toString(), "--out", runDir.toString(), "--quiet",
-                "--checkpoint-every", "50"), err());
+        assertEquals(0, cli.run("train", config(dir, TINY).toString(), "--out", runDir.toString(), "--quiet",
+                "--checkpoint-every", "50"), cli.err());
         Files.delete(runDir.resolve(RunDirectory.WEIGHTS)); // as if killed after the last checkpoint
         Path newest = runDir.resolve(RunDirectory.CHECKPOINTS).resolve("step-000000100.safetensors");
         byte[] good = Files.readAllBytes(newest);
@@ -139,12 +125,12 @@ class HostileInputTest {
         Path metrics = runDir.resolve(RunDirectory.METRICS);
         byte[] rows = Files.readAllBytes(metrics);
         Files.write(metrics, Arrays.copyOf(rows, 10));
-        assertOneLineError(2, run("train", "--resume", runDir.toString(), "--quiet"), metrics.toString(),
+        assertOneLineError(2, cli.run("train", "--resume", runDir.toString(), "--quiet"), metrics.toString(),
                 "fewer than the");
         Files.write(metrics, rows);
         assertArrayEquals(good, Files.readAllBytes(newest), "the checkpoint itself is never modified");
-        assertEquals(0, run("train", "--resume", runDir.toString(), "--quiet"), "the repaired run resumes: " + err());
-        assertOneLineError(2, run("train", "--resume", runDir.toString(), "--quiet"), "already finished");
+        assertEquals(0, cli.run("train", "--resume", runDir.toString(), "--quiet"), "the repaired run resumes: " + cli.err());
+        assertOneLineError(2, cli.run("train", "--resume", runDir.toString(), "--quiet"), "already finished");
     }
 
     private interface IoAction {
@@ -156,7 +142,7 @@ class HostileInputTest {
         damage.run();
         byte[] damaged = Files.readAllBytes(file);
         byte[] metrics = Files.readAllBytes(runDir.resolve(RunDirectory.METRICS));
-        assertOneLineError(2, run("train", "--resume", runDir.toString(), "--quiet"), fragments);
+        assertOneLineError(2, cli.run("train", "--resume", runDir.toString(), "--quiet"), fragments);
         assertArrayEquals(damaged, Files.readAllBytes(file), "the bad checkpoint is left for inspection");
         assertArrayEquals(metrics, Files.readAllBytes(runDir.resolve(RunDirectory.METRICS)), "metrics untouched");
         Files.write(file, good);
@@ -184,19 +170,19 @@ class HostileInputTest {
         for (Map.Entry<String, String> c : cases.entrySet()) {
             Path runDir = dir.resolve("r");
             Path f = config(dir, "{\"task\":{\"type\":\"modular\",\"p\":7}," + c.getKey() + "}");
-            assertOneLineError(2, run("train", f.toString(), "--out", runDir.toString(), "--quiet"), c.getValue());
+            assertOneLineError(2, cli.run("train", f.toString(), "--out", runDir.toString(), "--quiet"), c.getValue());
             assertFalse(Files.exists(runDir.resolve(RunDirectory.RUN_JSON)), "nothing written for " + c.getKey());
         }
     }
 
     @Test
     void missingFilesAreBadInput(@TempDir Path dir) throws Exception {
-        assertOneLineError(2, run("train", "--resume", dir.resolve("nope").toString()), "run directory not found");
-        assertOneLineError(2, run("train", "--resume", dir.toString()), "is not a run directory (it has no run.json)");
+        assertOneLineError(2, cli.run("train", "--resume", dir.resolve("nope").toString()), "run directory not found");
+        assertOneLineError(2, cli.run("train", "--resume", dir.toString()), "is not a run directory (it has no run.json)");
         Path runDir = dir.resolve("run");
-        assertEquals(0, run("train", config(dir, TINY).toString(), "--out", runDir.toString(), "--quiet", "--max-steps", "3"));
+        assertEquals(0, cli.run("train", config(dir, TINY).toString(), "--out", runDir.toString(), "--quiet", "--max-steps", "3"));
         Files.delete(runDir.resolve(RunDirectory.WEIGHTS));
-        assertOneLineError(2, run("train", "--resume", runDir.toString()), "has no checkpoint to resume from");
+        assertOneLineError(2, cli.run("train", "--resume", runDir.toString()), "has no checkpoint to resume from");
     }
 
     private static List<String> list(Path dir) throws Exception {

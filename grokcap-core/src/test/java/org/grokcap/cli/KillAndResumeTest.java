@@ -8,10 +8,7 @@ import org.grokcap.io.Safetensors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -44,7 +41,7 @@ class KillAndResumeTest {
         Path whole = dir.resolve("whole");
         Path killed = dir.resolve("killed");
 
-        assertEquals(0, main("train", config.toString(), "--out", whole.toString(), "--checkpoint-every", "" + EVERY,
+        assertEquals(0, cli.run("train", config.toString(), "--out", whole.toString(), "--checkpoint-every", "" + EVERY,
                 "--quiet", "--threads", "1"));
 
         // Kill after a random number of metrics rows, at least one checkpoint in (rows are 5 steps apart).
@@ -67,10 +64,9 @@ class KillAndResumeTest {
             }
             assertTrue(child.isAlive(), "the child finished before the kill");
             // While it runs, no other process may write its directory.
-            assertEquals(2, main("train", "--resume", killed.toString(), "--quiet"));
-            assertTrue(err.toString().contains("is in use by another grokcap run (process " + child.pid() + ")"),
-                    err.toString());
-            err.reset();
+            assertEquals(2, cli.run("train", "--resume", killed.toString(), "--quiet"));
+            assertTrue(cli.err().contains("is in use by another grokcap run (process " + child.pid() + ")"),
+                    cli.err());
         } finally {
             child.destroyForcibly();
         }
@@ -78,7 +74,7 @@ class KillAndResumeTest {
         assertEquals(137, child.exitValue(), "killed by SIGKILL");
         assertFalse(Files.exists(killed.resolve(RunDirectory.WEIGHTS)), "killed before the end");
 
-        assertEquals(0, main("train", "--resume", killed.toString(), "--quiet", "--threads", "1"), err.toString());
+        assertEquals(0, cli.run("train", "--resume", killed.toString(), "--quiet", "--threads", "1"), cli.err());
 
         assertArrayEquals(Files.readAllBytes(whole.resolve(RunDirectory.METRICS)),
                 Files.readAllBytes(killed.resolve(RunDirectory.METRICS)), "metrics.jsonl bit-identical (kill seed " + seed + ")");
@@ -95,12 +91,7 @@ class KillAndResumeTest {
         assertEquals(RunDirectory.KEEP_CHECKPOINTS, kept.size(), "only the newest checkpoints are kept: " + kept);
     }
 
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-
-    private int main(String... args) {
-        return Main.run(args, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-    }
+    private final CommandRun cli = new CommandRun();
 
     /** The java binary of this JVM, so the child runs the same JDK. */
     private static String javaBinary() {

@@ -7,9 +7,6 @@ import org.grokcap.io.Safetensors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -20,16 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class MainTest {
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-
-    private int run(String... args) {
-        return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-    }
-
-    private String err() {
-        return err.toString(StandardCharsets.UTF_8);
-    }
+    private final CommandRun cli = new CommandRun();
 
     private static Path config(Path dir, String json) throws Exception {
         Path f = dir.resolve("c.json");
@@ -44,9 +32,9 @@ class MainTest {
     @Test
     void trainWritesACompleteRunDirectory(@TempDir Path dir) throws Exception {
         Path runDir = dir.resolve("run");
-        int code = run("train", config(dir, TINY).toString(), "--out", runDir.toString(), "--max-steps", "5",
+        int code = cli.run("train", config(dir, TINY).toString(), "--out", runDir.toString(), "--max-steps", "5",
                 "--seed", "9", "--quiet");
-        assertEquals(0, code, err());
+        assertEquals(0, code, cli.err());
         JsonNode record = Json.mapper().readTree(runDir.resolve("run.json").toFile());
         assertEquals(5, record.at("/config/train/steps").asInt(), "--max-steps caps the run");
         assertEquals(9, record.at("/config/train/seed").asInt());
@@ -62,15 +50,14 @@ class MainTest {
         for (String f : List.of("loss.png", "loss.svg", "accuracy.png", "accuracy.svg")) {
             assertTrue(Files.size(runDir.resolve("plots").resolve(f)) > 0, f);
         }
-        String[] lines = out.toString(StandardCharsets.UTF_8).strip().split("\n");
-        JsonNode last = Json.mapper().readTree(lines[lines.length - 1]);
+        JsonNode last = cli.lastJsonLine();
         assertEquals(5, last.get("steps").asInt(), "the result is the last line, as JSON");
     }
 
     @Test
     void generateWritesEverySplitAndItsMetadata(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("data");
-        assertEquals(0, run("generate", config(dir, TINY).toString(), "--out", out.toString(), "--seed", "3"), err());
+        assertEquals(0, cli.run("generate", config(dir, TINY).toString(), "--out", out.toString(), "--seed", "3"), cli.err());
         JsonNode meta = Json.mapper().readTree(out.resolve("dataset.json").toFile());
         assertEquals(3, meta.get("seed").asInt());
         assertEquals(7, meta.at("/task/p").asInt());
@@ -82,61 +69,57 @@ class MainTest {
             rows += lines.size();
         }
         assertEquals(49, rows, "every pair (a, b) of Z_7 once");
-        JsonNode printed = Json.mapper().readTree(this.out.toString(StandardCharsets.UTF_8).strip());
+        JsonNode printed = Json.mapper().readTree(cli.out().strip());
         assertEquals(meta.get("hash"), printed.get("hash"), "the result is printed as one JSON line");
-        assertEquals(2, run("generate", config(dir, TINY).toString(), "--out", out.toString()),
+        assertEquals(2, cli.run("generate", config(dir, TINY).toString(), "--out", out.toString()),
                 "a second generate into the same directory is refused");
-        assertTrue(err().contains("not empty"), err());
+        assertTrue(cli.err().contains("not empty"), cli.err());
     }
 
     @Test
     void badInputExitsWithTwoAndOneLine(@TempDir Path dir) throws Exception {
-        assertEquals(2, run("train", dir.resolve("missing.json").toString()));
-        assertTrue(err().contains("config file not found"), err());
-        assertFalse(err().contains("\tat "), "no stack trace");
+        assertEquals(2, cli.run("train", dir.resolve("missing.json").toString()));
+        assertTrue(cli.err().contains("config file not found"), cli.err());
+        assertFalse(cli.err().contains("\tat "), "no stack trace");
 
-        err.reset();
         Path bad = config(dir, TINY.replace("\"heads\":2", "\"heads\":3"));
-        assertEquals(2, run("train", bad.toString(), "--out", dir.resolve("r").toString()));
-        assertTrue(err().contains("model.dModel = 16: must be divisible by heads (3)"), err());
+        assertEquals(2, cli.run("train", bad.toString(), "--out", dir.resolve("r").toString()));
+        assertTrue(cli.err().contains("model.dModel = 16: must be divisible by heads (3)"), cli.err());
         assertFalse(Files.exists(dir.resolve("r")), "nothing written for a bad config");
 
-        err.reset();
-        assertEquals(2, run("train", config(dir, TINY).toString(), "--max-steps", "zero"));
-        assertTrue(err().contains("--max-steps = zero"), err());
+        assertEquals(2, cli.run("train", config(dir, TINY).toString(), "--max-steps", "zero"));
+        assertTrue(cli.err().contains("--max-steps = zero"), cli.err());
 
-        err.reset();
-        assertEquals(2, run("frobnicate"));
-        assertEquals(2, run());
-        assertEquals(2, run("train", config(dir, TINY).toString(), "--bogus", "1"));
+        assertEquals(2, cli.run("frobnicate"));
+        assertEquals(2, cli.run());
+        assertEquals(2, cli.run("train", config(dir, TINY).toString(), "--bogus", "1"));
     }
 
     @Test
     void unwritableOutputIsBadInput(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("a-file");
         Files.writeString(file, "x");
-        assertEquals(2, run("train", config(dir, TINY).toString(), "--out", file.resolve("sub").toString(), "--quiet"));
-        assertTrue(err().contains("cannot create output directory"), err());
+        assertEquals(2, cli.run("train", config(dir, TINY).toString(), "--out", file.resolve("sub").toString(), "--quiet"));
+        assertTrue(cli.err().contains("cannot create output directory"), cli.err());
         assertEquals("x", Files.readString(file), "nothing overwritten");
     }
 
     @Test
     void aFinishedRunIsNeverOverwritten(@TempDir Path dir) throws Exception {
         Path runDir = dir.resolve("run");
-        assertEquals(0, run("train", config(dir, TINY).toString(), "--out", runDir.toString(), "--max-steps", "2", "--quiet"));
+        assertEquals(0, cli.run("train", config(dir, TINY).toString(), "--out", runDir.toString(), "--max-steps", "2", "--quiet"));
         byte[] before = Files.readAllBytes(runDir.resolve("metrics.jsonl"));
-        assertEquals(2, run("train", config(dir, TINY).toString(), "--out", runDir.toString(), "--quiet"));
-        assertTrue(err().contains("already holds a run"), err());
+        assertEquals(2, cli.run("train", config(dir, TINY).toString(), "--out", runDir.toString(), "--quiet"));
+        assertTrue(cli.err().contains("already holds a run"), cli.err());
         assertEquals(new String(before), Files.readString(runDir.resolve("metrics.jsonl")));
     }
 
     @Test
     void infoListsBackends() throws Exception {
-        assertEquals(0, run("info"));
-        String text = out.toString(StandardCharsets.UTF_8);
+        assertEquals(0, cli.run("info"));
+        String text = cli.out();
         assertTrue(text.contains("reference"), text);
-        String[] lines = text.strip().split("\n");
-        JsonNode json = Json.mapper().readTree(lines[lines.length - 1]);
+        JsonNode json = cli.lastJsonLine();
         assertTrue(json.get("backends").size() >= 2);
     }
 }

@@ -2,7 +2,7 @@ package org.grokcap.data.qa;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.grokcap.backend.ReferenceDevice;
-import org.grokcap.cli.Main;
+import org.grokcap.cli.CommandRun;
 import org.grokcap.config.ConfigLoader;
 import org.grokcap.data.Split;
 import org.grokcap.data.TokenizedDataset;
@@ -13,9 +13,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -35,21 +32,6 @@ class AnswerCommandTest {
     static Path runDir;
     static Path data;
 
-    private record Out(int code, String out, String err) {
-        JsonNode lastJson() throws Exception {
-            String[] lines = out.strip().split("\n");
-            return Json.mapper().readTree(lines[lines.length - 1]);
-        }
-    }
-
-    private static Out run(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Out(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
-
     @BeforeAll
     static void trainATinyRun() throws Exception {
         StringBuilder csv = new StringBuilder("context,question,answer\n");
@@ -65,8 +47,8 @@ class AnswerCommandTest {
                  "model":{"layers":1,"dModel":32,"heads":2,"dMlp":64,"layerNorm":true,"init":"gpt2"},
                  "train":{"seed":1,"steps":150,"evalEvery":50,"optimizer":{"lr":0.01,"weightDecay":0.01}}}""");
         runDir = dir.resolve("run");
-        Out train = run("train", config.toString(), "--out", runDir.toString(), "--quiet");
-        assertEquals(0, train.code(), train.err());
+        CommandRun train = CommandRun.of("train", config.toString(), "--out", runDir.toString(), "--quiet");
+        assertEquals(0, train.exitCode(), train.err());
     }
 
     @Test
@@ -130,25 +112,25 @@ class AnswerCommandTest {
             String withContext = trained.stream().filter(p -> List.of(PEOPLE).indexOf(p) % 2 == 0).findFirst()
                     .orElseThrow();
             String city = CITIES[List.of(PEOPLE).indexOf(withContext) % CITIES.length];
-            Out o = run("answer", runDir.toString(), "Where does " + ny + " live?");
-            assertEquals(0, o.code(), o.err());
+            CommandRun o = CommandRun.of("answer", runDir.toString(), "Where does " + ny + " live?");
+            assertEquals(0, o.exitCode(), o.err());
             assertTrue(o.out().contains("answer: new york\n"), o.out());
-            JsonNode j = o.lastJson();
+            JsonNode j = o.lastJsonLine();
             assertEquals("new york", j.get("answer").asText());
             assertEquals(List.of("new", "york", "</a>"), Json.mapper().convertValue(j.get("tokens"), List.class));
             assertEquals("end", j.get("stop").asText());
             assertEquals("greedy", j.get("decoding").asText());
             assertEquals(0, j.get("unknownWords").size());
 
-            Out ctx = run("answer", runDir.toString(), "Where does " + withContext + " live?", "--context",
+            CommandRun ctx = CommandRun.of("answer", runDir.toString(), "Where does " + withContext + " live?", "--context",
                     "Hello, " + withContext + ".");
-            assertEquals(city, ctx.lastJson().get("answer").asText(), ctx.out());
+            assertEquals(city, ctx.lastJsonLine().get("answer").asText(), ctx.out());
             assertTrue(ctx.out().contains("prompt: hello , " + withContext + " . <q> where does " + withContext
                     + " live ? <a>\n"), ctx.out());
 
-            Out cut = run("answer", runDir.toString(), "Where does " + ny + " live?", "--max-tokens", "1");
-            assertEquals("new", cut.lastJson().get("answer").asText());
-            assertEquals("max-tokens", cut.lastJson().get("stop").asText());
+            CommandRun cut = CommandRun.of("answer", runDir.toString(), "Where does " + ny + " live?", "--max-tokens", "1");
+            assertEquals("new", cut.lastJsonLine().get("answer").asText());
+            assertEquals("max-tokens", cut.lastJsonLine().get("stop").asText());
         } finally {
             Files.move(moved, data);
         }
@@ -170,10 +152,10 @@ class AnswerCommandTest {
 
     @Test
     void unknownWordsAreReadAsUnkAndSaid() throws Exception {
-        Out o = run("answer", runDir.toString(), "Where does Zorro live?");
-        assertEquals(0, o.code(), o.err());
+        CommandRun o = CommandRun.of("answer", runDir.toString(), "Where does Zorro live?");
+        assertEquals(0, o.exitCode(), o.err());
         assertTrue(o.out().startsWith("unknown words (read as <unk>): zorro\n"), o.out());
-        assertEquals("zorro", o.lastJson().get("unknownWords").get(0).asText());
+        assertEquals("zorro", o.lastJsonLine().get("unknownWords").get(0).asText());
         assertTrue(o.out().contains("prompt: <q> where does <unk> live ? <a>\n"), o.out());
     }
 
@@ -181,36 +163,36 @@ class AnswerCommandTest {
     void samplingWithASeedRepeatsItself() throws Exception {
         String[] args = {"answer", runDir.toString(), "Where does Frank live?", "--sample", "--temperature", "3",
                 "--top-k", "4", "--seed", "5"};
-        Out a = run(args);
-        assertEquals(0, a.code(), a.err());
-        assertEquals(a.out(), run(args).out());
-        assertEquals("sample", a.lastJson().get("decoding").asText());
+        CommandRun a = CommandRun.of(args);
+        assertEquals(0, a.exitCode(), a.err());
+        assertEquals(a.out(), CommandRun.of(args).out());
+        assertEquals("sample", a.lastJsonLine().get("decoding").asText());
     }
 
     @Test
     void badRequestsExitWithTwoAndOneLine() throws Exception {
-        Out temp = run("answer", runDir.toString(), "Where?", "--temperature", "2");
-        assertEquals(2, temp.code());
+        CommandRun temp = CommandRun.of("answer", runDir.toString(), "Where?", "--temperature", "2");
+        assertEquals(2, temp.exitCode());
         assertEquals("error: --temperature applies to sampling; add --sample\n", temp.err());
-        Out zero = run("answer", runDir.toString(), "Where?", "--sample", "--temperature", "0");
-        assertEquals(2, zero.code());
+        CommandRun zero = CommandRun.of("answer", runDir.toString(), "Where?", "--sample", "--temperature", "0");
+        assertEquals(2, zero.exitCode());
         assertEquals("error: --temperature = 0: must be > 0\n", zero.err());
-        Out none = run("answer", dir.resolve("nothing").toString(), "Where?");
-        assertEquals(2, none.code());
+        CommandRun none = CommandRun.of("answer", dir.resolve("nothing").toString(), "Where?");
+        assertEquals(2, none.exitCode());
         assertEquals("error: run directory not found: " + dir.resolve("nothing") + "\n", none.err());
-        Out missing = run("answer", runDir.toString());
-        assertEquals(2, missing.code());
+        CommandRun missing = CommandRun.of("answer", runDir.toString());
+        assertEquals(2, missing.exitCode());
         assertTrue(missing.err().startsWith("error: missing QUESTION\n"), missing.err());
-        Out blank = run("answer", runDir.toString(), "  ");
+        CommandRun blank = CommandRun.of("answer", runDir.toString(), "  ");
         assertEquals("error: the question is empty\n", blank.err());
 
         Path modular = dir.resolve("modular");
         Path config = Files.writeString(dir.resolve("m.json"), """
                 {"task":{"type":"modular","p":5,"trainFraction":0.5},"model":{"dModel":8,"heads":2,"dMlp":8},
                  "train":{"steps":1}}""");
-        assertEquals(0, run("train", config.toString(), "--out", modular.toString(), "--quiet").code());
-        Out wrong = run("answer", modular.toString(), "Where?");
-        assertEquals(2, wrong.code());
+        assertEquals(0, CommandRun.of("train", config.toString(), "--out", modular.toString(), "--quiet").exitCode());
+        CommandRun wrong = CommandRun.of("answer", modular.toString(), "Where?");
+        assertEquals(2, wrong.exitCode());
         assertEquals("error: " + modular + " trained a ModularTaskSpec; answer needs a run of a question–answer task "
                 + "(task type qa)\n", wrong.err());
     }
