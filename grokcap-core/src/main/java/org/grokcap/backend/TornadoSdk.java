@@ -2,6 +2,8 @@ package org.grokcap.backend;
 
 import org.grokcap.BadInputException;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -16,6 +18,12 @@ import java.util.Map;
 public final class TornadoSdk {
     /** The argument file an SDK ships with its JVM flags (module path, exports, JVMCI settings). */
     public static final String ARGFILE = "tornado-argfile";
+    /**
+     * What an SDK archive ships instead (checked on TornadoVM 5.2.1's jdk25 branch: its build writes
+     * {@value #ARGFILE} only for a local install, and packs this template, with {@code ${TORNADOVM_HOME}}
+     * placeholders, into SDK archives).
+     */
+    public static final String TEMPLATE = "tornado-argfile.template";
 
     private TornadoSdk() {}
 
@@ -39,9 +47,22 @@ public final class TornadoSdk {
             throw new BadInputException("the tornado backend needs a TornadoVM SDK: set TORNADOVM_HOME or TORNADO_SDK");
         }
         Path argfile = home.resolve(ARGFILE);
-        if (!Files.isRegularFile(argfile)) {
-            throw new BadInputException("TornadoVM SDK " + home + " has no " + ARGFILE + "; is it a TornadoVM SDK?");
+        if (Files.isRegularFile(argfile)) {
+            return List.of("@" + argfile.toAbsolutePath());
         }
-        return List.of("@" + argfile.toAbsolutePath());
+        Path template = home.resolve(TEMPLATE);
+        if (!Files.isRegularFile(template)) {
+            throw new BadInputException("TornadoVM SDK " + home + " has neither " + ARGFILE + " nor " + TEMPLATE
+                    + "; is it a TornadoVM SDK?");
+        }
+        try {
+            String text = Files.readString(template).replace("${TORNADOVM_HOME}", home.toAbsolutePath().toString());
+            Path expanded = Files.createTempFile("grokcap-tornado-argfile", "");
+            expanded.toFile().deleteOnExit();
+            Files.writeString(expanded, text);
+            return List.of("@" + expanded.toAbsolutePath());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot expand " + template + ": " + e.getMessage(), e);
+        }
     }
 }
