@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 
@@ -57,12 +58,39 @@ public final class TornadoSdk {
         }
         try {
             String text = Files.readString(template).replace("${TORNADOVM_HOME}", home.toAbsolutePath().toString());
-            Path expanded = Files.createTempFile("grokcap-tornado-argfile", "");
-            expanded.toFile().deleteOnExit();
-            Files.writeString(expanded, text);
+            // A stable name per SDK, not a temp file deleted on exit: the JVM that reads it is a later one.
+            Path expanded = Path.of(System.getProperty("java.io.tmpdir"),
+                    "grokcap-tornado-argfile-" + Integer.toHexString(home.toAbsolutePath().toString().hashCode()));
+            Path part = Files.createTempFile(expanded.getParent(), expanded.getFileName().toString(), ".part");
+            Files.writeString(part, text);
+            Files.move(part, expanded, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             return List.of("@" + expanded.toAbsolutePath());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot expand " + template + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Prints the JVM flags for the SDK named by the environment, one per line, for the {@code ./grokcap}
+     * launcher; a missing SDK or argfile prints one line on stderr and exits 2.
+     */
+    public static void main(String[] args) {
+        try {
+            jvmFlags(home(System.getenv())).forEach(System.out::println);
+        } catch (BadInputException e) {
+            System.err.println("error: " + e.getMessage());
+            System.exit(2);
+        }
+    }
+
+    /** Why no backend named tornado is on the class path (for {@code grokcap info} and backend errors). */
+    public static String missingReason(Map<String, String> env) {
+        Path home = home(env);
+        if (home == null) {
+            return "no TornadoVM SDK: set TORNADOVM_HOME (or TORNADO_SDK) to one; ./grokcap then builds grokcap-tornado"
+                    + " and starts Java with the SDK's flags";
+        }
+        return "grokcap-tornado is not on the class path (SDK " + home + "); build it with mvn -Ptornado"
+                + " -pl grokcap-tornado -am package, and run through ./grokcap --backend tornado";
     }
 }

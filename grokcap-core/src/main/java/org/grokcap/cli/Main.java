@@ -8,6 +8,7 @@ import org.grokcap.analysis.Analyzer;
 import org.grokcap.backend.Backend;
 import org.grokcap.backend.Backends;
 import org.grokcap.backend.Device;
+import org.grokcap.backend.TornadoSdk;
 import org.grokcap.backend.cpu.CpuDevice;
 import org.grokcap.bench.EpochBenchmark;
 import org.grokcap.bench.StepBenchmark;
@@ -233,6 +234,11 @@ public final class Main {
             m.put("available", av.available());
             m.put("reason", av.reason());
             backends.add(m);
+        }
+        if (backends.stream().noneMatch(m -> "tornado".equals(m.get("name")))) {
+            String why = TornadoSdk.missingReason(System.getenv());
+            out.printf("  %-10s rank %3s  %-11s %s%n", "tornado", "-", "UNAVAILABLE", why);
+            backends.add(Map.of("name", "tornado", "available", false, "reason", why));
         }
         out.println("default backend: " + chosen);
         info.put("backends", backends);

@@ -5,6 +5,8 @@ import org.apache.maven.plugin.AbstractMojo;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugins.annotations.Parameter;
+import org.grokcap.BadInputException;
+import org.grokcap.backend.TornadoSdk;
 
 import java.io.BufferedReader;
 import java.io.File;
@@ -35,6 +37,14 @@ public abstract class AbstractGrokcapMojo extends AbstractMojo {
     @Parameter(property = "grokcap.maxHeap", defaultValue = "4g")
     private String maxHeap;
 
+    /**
+     * The backend for the forked JVM ({@code -Dgrokcap.backend} there). For {@code tornado} the fork
+     * also gets the JVM flags of the TornadoVM SDK named by TORNADOVM_HOME or TORNADO_SDK, and
+     * grokcap-tornado must be a dependency of this plugin (README, "TornadoVM backend").
+     */
+    @Parameter(property = "grokcap.backend")
+    private String backend;
+
     @Parameter(defaultValue = "${plugin.artifacts}", readonly = true, required = true)
     private List<Artifact> pluginArtifacts;
 
@@ -50,6 +60,23 @@ public abstract class AbstractGrokcapMojo extends AbstractMojo {
     /** The goal's work, usually one {@link #fork} of the grokcap command line. */
     protected abstract void run() throws MojoExecutionException, MojoFailureException;
 
+    private List<String> backendFlags() throws MojoFailureException {
+        List<String> flags = new ArrayList<>();
+        if (backend == null || backend.isBlank()) {
+            return flags;
+        }
+        if (backend.equals("tornado")) {
+            try {
+                flags.addAll(TornadoSdk.jvmFlags(TornadoSdk.home(System.getenv())));
+            } catch (BadInputException e) {
+                throw new MojoFailureException("grokcap: " + e.getMessage());
+            }
+            flags.add("-Dtornado.recover.bailout=False");
+        }
+        flags.add("-Dgrokcap.backend=" + backend);
+        return flags;
+    }
+
     /**
      * Runs {@code grokcap ARGS} in a forked JVM. Exit code 2 (bad input) fails the build with the
      * fork's own message; any other non-zero code is an execution error.
@@ -60,7 +87,9 @@ public abstract class AbstractGrokcapMojo extends AbstractMojo {
         String classpath = pluginArtifacts.stream().filter(a -> a.getFile() != null)
                 .map(a -> a.getFile().getAbsolutePath()).collect(Collectors.joining(File.pathSeparator));
         List<String> cmd = new ArrayList<>(List.of(java.toString(), "--add-modules", "jdk.incubator.vector",
-                "-Djava.awt.headless=true", "-Xmx" + maxHeap, "-cp", classpath, "org.grokcap.cli.Main"));
+                "-Djava.awt.headless=true", "-Xmx" + maxHeap));
+        cmd.addAll(backendFlags());
+        cmd.addAll(List.of("-cp", classpath, "org.grokcap.cli.Main"));
         cmd.addAll(args);
         getLog().debug("grokcap: " + String.join(" ", cmd));
         String lastError = null;

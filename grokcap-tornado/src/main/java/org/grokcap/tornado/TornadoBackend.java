@@ -42,7 +42,7 @@ public final class TornadoBackend implements Backend {
 
     private static Availability probe() {
         try {
-            Class.forName("uk.ac.manchester.tornado.api.TornadoExecutionPlan");
+            Class.forName("uk.ac.manchester.tornado.api.TornadoExecutionPlan", false, TornadoBackend.class.getClassLoader());
         } catch (ClassNotFoundException | LinkageError e) {
             return Availability.no("TornadoVM is not in this JVM: set TORNADOVM_HOME (or TORNADO_SDK) to a TornadoVM SDK;"
                     + " ./grokcap then builds grokcap-tornado and starts Java with the SDK's flags");

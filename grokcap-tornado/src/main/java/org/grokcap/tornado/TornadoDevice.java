@@ -82,7 +82,7 @@ public final class TornadoDevice implements Device {
 
     @Override
     public String describe() {
-        return "tornado: " + target.getDeviceName() + " (" + target.getPlatformName().trim() + ", "
+        return "tornado: " + target.getPhysicalDevice().getDeviceName().trim() + " (" + target.getPlatformName().trim() + ", "
                 + target.getTornadoVMBackend() + "), task graphs recorded once and replayed";
     }
 

@@ -66,7 +66,7 @@ final class TornadoTargets {
                 boolean isChosen = dev.getBackendIndex() == chosen.getBackendIndex()
                         && dev.getDeviceName().equals(chosen.getDeviceName());
                 sb.append(sb.isEmpty() ? "" : "; ").append(isChosen ? "using " : "").append(b).append(':').append(d)
-                        .append(' ').append(dev.getDeviceName().trim()).append(" (").append(dev.getDeviceType())
+                        .append(' ').append(dev.getPhysicalDevice().getDeviceName().trim()).append(" (").append(dev.getDeviceType())
                         .append(", ").append(backend.getName()).append(')');
             }
         }
