@@ -9,6 +9,8 @@ import uk.ac.manchester.tornado.api.runtime.TornadoRuntimeProvider;
 
 /** TornadoVM's devices and the one grokcap uses; the only place that starts TornadoVM's runtime. */
 final class TornadoTargets {
+    private static final String BYTECODE_SIZE = "tornado.tvm.maxbytecodesize";
+
     private TornadoTargets() {}
 
     /**
@@ -19,6 +21,11 @@ final class TornadoTargets {
         // No silent fallback: a kernel TornadoVM cannot compile is an error, not a slow run in Java.
         if (System.getProperty("tornado.recover.bailout") == null) {
             System.setProperty("tornado.recover.bailout", "False");
+        }
+        // One recorded segment is one task graph of up to a few hundred tasks; TornadoVM's default
+        // bytecode buffer (4096 bytes, about 50 launches) would make a 2-layer backward pass bail out.
+        if (System.getProperty(BYTECODE_SIZE) == null) {
+            System.setProperty(BYTECODE_SIZE, Integer.toString(1 << 20));
         }
         TornadoRuntime runtime = TornadoRuntimeProvider.getTornadoRuntime();
         String spec = System.getProperty(org.grokcap.tornado.TornadoBackend.DEVICE_PROPERTY,
