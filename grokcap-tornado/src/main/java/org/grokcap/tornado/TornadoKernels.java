@@ -8,9 +8,10 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 /**
  * grokcap's training kernels as TornadoVM kernels: static methods over one float arena {@code a} and
  * one int arena {@code ia} that hold every tensor of a device (each tensor is an offset into its
- * arena), with {@code @Parallel} loops. They also run as plain Java, which is how the tests compare
- * them with the reference kernels in {@code org.grokcap.kernels} before comparing the TornadoVM
- * versions. Argument order: arenas, output offsets, input offsets, sizes.
+ * arena), with {@code @Parallel} loops. They are plain Java too (TornadoVM compiles the bytecode), so
+ * they can be called directly; the tests compare the TornadoVM-compiled versions, through
+ * {@link TornadoDevice}, with the reference kernels in {@code org.grokcap.kernels}. Argument order:
+ * arenas, output offsets, input offsets, sizes.
  *
  * <p>Every parallel loop writes each output element from one work-item only, so results do not
  * depend on scheduling: where the reference scatters (embedding, gather and layer-norm weight
