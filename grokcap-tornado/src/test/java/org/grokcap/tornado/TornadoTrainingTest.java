@@ -8,10 +8,7 @@ import org.grokcap.data.TokenizedDataset;
 import org.grokcap.train.Trainer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,7 +48,7 @@ class TornadoTrainingTest {
         return rows;
     }
 
-    private static void sameLosses(ExperimentSpec spec) {
+    static void sameLosses(ExperimentSpec spec) {
         List<Map<String, Double>> cpu = run(spec, new CpuBackend().create(2));
         TornadoDevice tornado = (TornadoDevice) new TornadoBackend().create(0);
         List<Map<String, Double>> got = run(spec, tornado);
@@ -81,23 +78,5 @@ class TornadoTrainingTest {
     void modularAdditionFiftyFullBatchSteps() {
         ExperimentSpec spec = ConfigLoader.load(Path.of("..", "conf", "modular-addition.json"));
         sameLosses(spec.withTrain(spec.train().withSteps(STEPS).withEvalEvery(10)));
-    }
-
-    @Test
-    void twoLayerGpt2StyleWithMinibatches(@TempDir Path dir) throws IOException {
-        Path config = dir.resolve("gpt2-tiny.json");
-        Files.writeString(config, """
-                {
-                  "name": "gpt2-tiny",
-                  "task": {"type": "modular", "p": 23, "operation": "x+y", "format": "a b =", "trainFraction": 0.5},
-                  "model": {"layers": 2, "dModel": 32, "heads": 4, "dMlp": 128, "activation": "gelu",
-                            "layerNorm": true, "attentionBias": true, "mlpBias": true, "unembedBias": true,
-                            "init": "gpt2"},
-                  "train": {"seed": 3, "steps": 50, "batchSize": 48, "evalEvery": 5, "lossFloat64": false,
-                            "optimizer": {"lr": 0.003, "weightDecay": 0.1, "warmupSteps": 10, "gradClip": 1.0,
-                                          "noDecay": ["*.bias", "*ln*"]}}
-                }
-                """);
-        sameLosses(ConfigLoader.load(config));
     }
 }
