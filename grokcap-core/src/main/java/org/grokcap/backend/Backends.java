@@ -38,6 +38,9 @@ public final class Backends {
                     return b;
                 }
             }
+            if (name.equals("tornado")) {
+                throw new BadInputException("backend 'tornado' is unavailable: " + TornadoSdk.missingReason(System.getenv()));
+            }
             throw new BadInputException("unknown backend '" + name + "'; available: "
                     + all.stream().map(Backend::name).collect(Collectors.joining(", ")));
         }

@@ -326,6 +326,11 @@ public final class Main {
             m.put("reason", av.reason());
             backends.add(m);
         }
+        if (backends.stream().noneMatch(m -> "tornado".equals(m.get("name")))) {
+            String why = TornadoSdk.missingReason(System.getenv());
+            out.printf("  %-10s rank %3s  %-11s %s%n", "tornado", "-", "UNAVAILABLE", why);
+            backends.add(Map.of("name", "tornado", "available", false, "reason", why));
+        }
         out.println("default backend: " + chosen);
         info.put("backends", backends);
         info.put("defaultBackend", chosen);

@@ -104,6 +104,9 @@ public abstract class AbstractGrokcapMojo extends AbstractMojo {
         List<String> cmd = new ArrayList<>(List.of(java.toString(), "--add-modules", "jdk.incubator.vector",
                 "-Djava.awt.headless=true", "-Xmx" + maxHeap));
         cmd.addAll(tornadoFlags);
+        if (!tornadoFlags.isEmpty()) {
+            cmd.add("-Dtornado.recover.bailout=False"); // a kernel TornadoVM cannot compile fails loudly, never runs as Java
+        }
         cmd.addAll(words(jvmArgs));
         if (backend != null && !backend.isBlank()) {
             cmd.add("-Dgrokcap.backend=" + backend); // every command chooses its backend through this property

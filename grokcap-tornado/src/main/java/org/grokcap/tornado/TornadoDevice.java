@@ -1,0 +1,652 @@
+package org.grokcap.tornado;
+
+import org.grokcap.backend.Buf;
+import org.grokcap.backend.Device;
+import org.grokcap.backend.IntBuf;
+import org.grokcap.model.Activation;
+import uk.ac.manchester.tornado.api.ImmutableTaskGraph;
+import uk.ac.manchester.tornado.api.TaskGraph;
+import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
+import uk.ac.manchester.tornado.api.enums.DataTransferMode;
+import uk.ac.manchester.tornado.api.exceptions.TornadoExecutionPlanException;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A {@link Device} that records the model's kernel calls into TornadoVM task graphs once and replays
+ * them (DESIGN.md, "trace once, replay").
+ *
+ * <p><b>Memory.</b> Every tensor lives in one of two arenas, a {@link FloatArray} and an
+ * {@link IntArray}, at an offset fixed when its host array is first seen. Both arenas stay on the
+ * device: every task graph consumes them from the graph executed before it and persists them for
+ * the next. The host arrays of {@link Buf}s are only copies, updated by {@link #toHost}.
+ *
+ * <p><b>Segments.</b> Calls are recorded, not run, until the host needs a value: {@link #toHost}
+ * and {@link #sumOfSquares} end a segment. A training step is three segments: forward up to the
+ * losses, backward up to the gradient norm, and the update (ended by the next step's first sync).
+ * A segment's key is its sequence of calls with every size and offset; the first time a key is
+ * seen, its calls become one {@link TaskGraph}, and the execution plan is rebuilt with every graph
+ * known so far; afterwards the same key replays that graph. Only {@link #toDevice} data (the batch)
+ * goes in, through a small staging array per graph, and only what {@link #toHost} asks for (the
+ * losses and hits) and the gradient norm's partial sums come out. Values that change every step
+ * without changing its shape (learning rate, bias corrections, clipping factor) travel in a small
+ * per-graph array of hyper-parameters.
+ *
+ * <p>A new key (the first step, the first evaluation batch, a last short minibatch) costs a
+ * rebuild: both arenas come back to the host, and the new plan, with all graphs, sends them back.
+ * That happens a few times per run, not per step.
+ */
+public final class TornadoDevice implements Device {
+    private static final AtomicInteger PLANS = new AtomicInteger();
+
+    private final uk.ac.manchester.tornado.api.common.TornadoDevice target;
+    private final String prefix = "grokcap" + PLANS.incrementAndGet() + "_";
+
+    // arena layout: each host root array at a base offset of its arena
+    private final IdentityHashMap<float[], Integer> floatBase = new IdentityHashMap<>();
+    private final List<float[]> floatRoots = new ArrayList<>();
+    private final IdentityHashMap<int[], Integer> intBase = new IdentityHashMap<>();
+    private final List<int[]> intRoots = new ArrayList<>();
+    private int floatSize;
+    private int intSize;
+    private FloatArray arena;
+    private IntArray intArena;
+
+    // the segment being recorded
+    private final List<Op> pending = new ArrayList<>();
+    private final StringBuilder key = new StringBuilder();
+    private int inFloats;
+    private int inInts;
+    private int outFloats;
+    private int hyper;
+
+    private final Map<String, Segment> segments = new HashMap<>();
+    private final List<Segment> order = new ArrayList<>();
+    private TornadoExecutionPlan plan;
+    private int downloadGraph;
+    private long executions;
+    private int rebuilds;
+    private double sumOfSquares;
+
+    /** @param target the TornadoVM device to run on */
+    public TornadoDevice(uk.ac.manchester.tornado.api.common.TornadoDevice target) {
+        this.target = target;
+    }
+
+    @Override
+    public String describe() {
+        return "tornado: " + target.getPhysicalDevice().getDeviceName().trim() + " (" + target.getPlatformName().trim() + ", "
+                + target.getTornadoVMBackend() + "), task graphs recorded once and replayed";
+    }
+
+    /** Task graphs recorded so far (one per distinct segment). */
+    public int graphs() {
+        return order.size();
+    }
+
+    /** Graph executions so far (replays included). */
+    public long executions() {
+        return executions;
+    }
+
+    /** Times the execution plan was rebuilt for a new segment. */
+    public int rebuilds() {
+        return rebuilds;
+    }
+
+    // ---- recording ----------------------------------------------------------------------------
+
+    /** One recorded call: how it becomes a task, and what it moves between host and staging arrays. */
+    private interface Op {
+        void emit(TaskGraph g, String id, TornadoDevice d, Segment s);
+
+        default void before(Segment s) {}
+
+        default void after(Segment s) {}
+    }
+
+    private void record(String k, Op op) {
+        key.append(k).append(';');
+        pending.add(op);
+    }
+
+    private int at(Buf b) {
+        Integer base = floatBase.get(b.host());
+        if (base == null) {
+            base = floatSize;
+            floatBase.put(b.host(), base);
+            floatRoots.add(b.host());
+            floatSize = Math.addExact(floatSize, b.host().length);
+        }
+        return base + b.offset();
+    }
+
+    private int at(IntBuf b) {
+        Integer base = intBase.get(b.host());
+        if (base == null) {
+            base = intSize;
+            intBase.put(b.host(), base);
+            intRoots.add(b.host());
+            intSize = Math.addExact(intSize, b.host().length);
+        }
+        return base + b.offset();
+    }
+
+    @Override
+    public void toDevice(Buf buf) {
+        if (buf.size() == 0) {
+            return;
+        }
+        int off = at(buf);
+        int n = buf.size();
+        int slot = inFloats;
+        inFloats += n;
+        record("in" + off + "," + n + "," + slot, new Op() {
+            @Override
+            public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {
+                g.task(id, TornadoKernels::copyIn, d.arena, off, s.inF, slot, n);
+            }
+
+            @Override
+            public void before(Segment s) {
+                float[] src = buf.host();
+                int from = buf.offset();
+                for (int i = 0; i < n; i++) {
+                    s.inF.set(slot + i, src[from + i]);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void toDevice(IntBuf buf) {
+        if (buf.size() == 0) {
+            return;
+        }
+        int off = at(buf);
+        int n = buf.size();
+        int slot = inInts;
+        inInts += n;
+        record("inI" + off + "," + n + "," + slot, new Op() {
+            @Override
+            public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {
+                g.task(id, TornadoKernels::copyInInts, d.intArena, off, s.inI, slot, n);
+            }
+
+            @Override
+            public void before(Segment s) {
+                int[] src = buf.host();
+                int from = buf.offset();
+                for (int i = 0; i < n; i++) {
+                    s.inI.set(slot + i, src[from + i]);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void toHost(Buf buf) {
+        if (buf.size() == 0) {
+            return;
+        }
+        int off = at(buf);
+        int n = buf.size();
+        int slot = outFloats;
+        outFloats += n;
+        record("out" + off + "," + n + "," + slot, new Op() {
+            @Override
+            public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {
+                g.task(id, TornadoKernels::copyOut, s.out, slot, d.arena, off, n);
+            }
+
+            @Override
+            public void after(Segment s) {
+                float[] dst = buf.host();
+                int to = buf.offset();
+                for (int i = 0; i < n; i++) {
+                    dst[to + i] = s.out.get(slot + i);
+                }
+            }
+        });
+        flush();
+    }
+
+    @Override
+    public void zero(Buf b) {
+        if (b.size() == 0) {
+            return;
+        }
+        int off = at(b);
+        int n = b.size();
+        record("zero" + off + "," + n, (g, id, d, s) -> g.task(id, TornadoKernels::zero, d.arena, off, n));
+    }
+
+    // ---- kernels ------------------------------------------------------------------------------
+
+    @Override
+    public void embeddingForward(Buf out, IntBuf tokens, Buf wte, Buf wpe, int B, int T, int C) {
+        int o = at(out);
+        int tk = at(tokens);
+        int e = at(wte);
+        int p = at(wpe);
+        int n = B * T * C;
+        record("embF" + o + "," + tk + "," + e + "," + p + "," + n + "," + T + "," + C, (g, id, d, s) ->
+                g.task(id, TornadoKernels::embeddingForward, d.arena, d.intArena, o, tk, e, p, n, T, C));
+    }
+
+    @Override
+    public void embeddingBackward(Buf dwte, Buf dwpe, Buf dout, IntBuf tokens, int B, int T, int C) {
+        int e = at(dwte);
+        int p = at(dwpe);
+        int d0 = at(dout);
+        int tk = at(tokens);
+        int bt = B * T;
+        record("embB" + e + "," + p + "," + d0 + "," + tk + "," + bt + "," + T + "," + C, (g, id, d, s) ->
+                g.task(id, TornadoKernels::embeddingBackward, d.arena, d.intArena, e, p, d0, tk, bt, T, C));
+    }
+
+    @Override
+    public void linearForward(Buf out, Buf inp, Buf w, Buf bias, int N, int C, int OC) {
+        int o = at(out);
+        int i = at(inp);
+        int wo = at(w);
+        int hasBias = bias == null ? 0 : 1;
+        int bo = bias == null ? 0 : at(bias);
+        record("linF" + o + "," + i + "," + wo + "," + bo + "," + hasBias + "," + N + "," + C + "," + OC,
+                (g, id, d, s) -> g.task(id, TornadoKernels::linearForward, d.arena, o, i, wo, bo, hasBias, N, C, OC));
+    }
+
+    @Override
+    public void linearBackward(Buf dinp, Buf dw, Buf dbias, Buf dout, Buf inp, Buf w, int N, int C, int OC) {
+        int dwo = at(dw);
+        int d0 = at(dout);
+        int i = at(inp);
+        int wo = at(w);
+        if (dinp != null) {
+            int di = at(dinp);
+            record("linBI" + di + "," + d0 + "," + wo + "," + N + "," + C + "," + OC, (g, id, d, s) ->
+                    g.task(id, TornadoKernels::linearBackwardInput, d.arena, di, d0, wo, N, C, OC));
+        }
+        record("linBW" + dwo + "," + d0 + "," + i + "," + N + "," + C + "," + OC, (g, id, d, s) ->
+                g.task(id, TornadoKernels::linearBackwardWeight, d.arena, dwo, d0, i, N, C, OC));
+        if (dbias != null) {
+            int db = at(dbias);
+            record("linBB" + db + "," + d0 + "," + N + "," + OC, (g, id, d, s) ->
+                    g.task(id, TornadoKernels::linearBackwardBias, d.arena, db, d0, N, OC));
+        }
+    }
+
+    @Override
+    public void attentionForward(Buf out, Buf att, Buf qkv, IntBuf qRows, int NQ, int T, int C, int H, float scale) {
+        int o = at(out);
+        int a = at(att);
+        int q = at(qkv);
+        int r = at(qRows);
+        record("attF" + o + "," + a + "," + q + "," + r + "," + NQ + "," + T + "," + C + "," + H + "," + scale,
+                (g, id, d, s) -> g.task(id, TornadoKernels::attentionForward, d.arena, d.intArena, o, a, q, r, NQ, T,
+                        C, H, scale));
+    }
+
+    /** Scratch for attention backward's pre-softmax gradients, grown as needed. */
+    private Buf attentionScratch;
+
+    @Override
+    public void attentionBackward(Buf dqkv, Buf dout, Buf qkv, Buf att, IntBuf qRows, int NQ, int T, int C, int H,
+                                  float scale) {
+        int need = NQ * H * T;
+        if (attentionScratch == null || attentionScratch.size() < need) {
+            attentionScratch = floats("tornado.attention.dpre", need);
+        }
+        int dq = at(dqkv);
+        int dp = at(attentionScratch);
+        int d0 = at(dout);
+        int q = at(qkv);
+        int a = at(att);
+        int r = at(qRows);
+        int rows = qkv.size() / (3 * C);
+        String args = dq + "," + dp + "," + d0 + "," + q + "," + a + "," + r + "," + NQ + "," + T + "," + C + "," + H;
+        record("attBQ" + args + "," + scale, (g, id, d, s) -> g.task(id, TornadoKernels::attentionBackwardQuery,
+                d.arena, d.intArena, dq, dp, d0, q, a, r, NQ, T, C, H, scale));
+        record("attBKV" + args + "," + rows, (g, id, d, s) -> g.task(id, TornadoKernels::attentionBackwardKeyValue,
+                d.arena, d.intArena, dq, dp, d0, q, a, r, rows, NQ, T, C, H));
+    }
+
+    @Override
+    public void layerNormForward(Buf out, Buf mean, Buf rstd, Buf inp, Buf weight, Buf bias, int N, int C) {
+        int o = at(out);
+        int m = at(mean);
+        int rs = at(rstd);
+        int i = at(inp);
+        int w = at(weight);
+        int b = at(bias);
+        record("lnF" + o + "," + m + "," + rs + "," + i + "," + w + "," + b + "," + N + "," + C, (g, id, d, s) ->
+                g.task(id, TornadoKernels::layerNormForward, d.arena, o, m, rs, i, w, b, N, C));
+    }
+
+    @Override
+    public void layerNormBackward(Buf dinp, Buf dweight, Buf dbias, Buf dout, Buf inp, Buf weight, Buf mean,
+                                  Buf rstd, int N, int C) {
+        int di = at(dinp);
+        int dw = at(dweight);
+        int db = at(dbias);
+        int d0 = at(dout);
+        int i = at(inp);
+        int w = at(weight);
+        int m = at(mean);
+        int rs = at(rstd);
+        record("lnBI" + di + "," + d0 + "," + i + "," + w + "," + m + "," + rs + "," + N + "," + C, (g, id, d, s) ->
+                g.task(id, TornadoKernels::layerNormBackwardInput, d.arena, di, d0, i, w, m, rs, N, C));
+        record("lnBP" + dw + "," + db + "," + d0 + "," + i + "," + m + "," + rs + "," + N + "," + C, (g, id, d, s) ->
+                g.task(id, TornadoKernels::layerNormBackwardParams, d.arena, dw, db, d0, i, m, rs, N, C));
+    }
+
+    @Override
+    public void activationForward(Activation kind, Buf out, Buf inp, int n) {
+        int o = at(out);
+        int i = at(inp);
+        switch (kind) {
+            case RELU -> record("reluF" + o + "," + i + "," + n, (g, id, d, s) ->
+                    g.task(id, TornadoKernels::reluForward, d.arena, o, i, n));
+            case GELU -> record("geluF" + o + "," + i + "," + n, (g, id, d, s) ->
+                    g.task(id, TornadoKernels::geluForward, d.arena, o, i, n));
+        }
+    }
+
+    @Override
+    public void activationBackward(Activation kind, Buf dinp, Buf inp, Buf dout, int n) {
+        int di = at(dinp);
+        int i = at(inp);
+        int d0 = at(dout);
+        switch (kind) {
+            case RELU -> record("reluB" + di + "," + i + "," + d0 + "," + n, (g, id, d, s) ->
+                    g.task(id, TornadoKernels::reluBackward, d.arena, di, i, d0, n));
+            case GELU -> record("geluB" + di + "," + i + "," + d0 + "," + n, (g, id, d, s) ->
+                    g.task(id, TornadoKernels::geluBackward, d.arena, di, i, d0, n));
+        }
+    }
+
+    @Override
+    public void residualForward(Buf out, Buf a, Buf b, int n) {
+        int o = at(out);
+        int ao = at(a);
+        int bo = at(b);
+        record("resF" + o + "," + ao + "," + bo + "," + n, (g, id, d, s) ->
+                g.task(id, TornadoKernels::residualForward, d.arena, o, ao, bo, n));
+    }
+
+    @Override
+    public void residualBackward(Buf da, Buf db, Buf dout, int n) {
+        int ao = at(da);
+        int bo = at(db);
+        int d0 = at(dout);
+        record("resB" + ao + "," + bo + "," + d0 + "," + n, (g, id, d, s) ->
+                g.task(id, TornadoKernels::residualBackward, d.arena, ao, bo, d0, n));
+    }
+
+    @Override
+    public void gatherRowsForward(Buf out, Buf inp, IntBuf rows, int R, int C) {
+        int o = at(out);
+        int i = at(inp);
+        int r = at(rows);
+        record("gatF" + o + "," + i + "," + r + "," + R + "," + C, (g, id, d, s) ->
+                g.task(id, TornadoKernels::gatherRowsForward, d.arena, d.intArena, o, i, r, R, C));
+    }
+
+    @Override
+    public void gatherRowsBackward(Buf dinp, Buf dout, IntBuf rows, int R, int C) {
+        int di = at(dinp);
+        int d0 = at(dout);
+        int r = at(rows);
+        record("gatB" + di + "," + d0 + "," + r + "," + R + "," + C, (g, id, d, s) ->
+                g.task(id, TornadoKernels::gatherRowsBackward, d.arena, d.intArena, di, d0, r, R, C));
+    }
+
+    @Override
+    public void crossEntropyForward(Buf losses, Buf hits, Buf logits, IntBuf targets, int N, int V, boolean float64) {
+        int lo = at(losses);
+        int h = at(hits);
+        int lg = at(logits);
+        int t = at(targets);
+        int f64 = float64 ? 1 : 0;
+        record("ceF" + lo + "," + h + "," + lg + "," + t + "," + N + "," + V + "," + f64, (g, id, d, s) ->
+                g.task(id, TornadoKernels::crossEntropyForward, d.arena, d.intArena, lo, h, lg, t, N, V, f64));
+    }
+
+    @Override
+    public void crossEntropyBackward(Buf dlogits, Buf logits, IntBuf targets, int N, int V, float dlossScale,
+                                     boolean float64) {
+        int dl = at(dlogits);
+        int lg = at(logits);
+        int t = at(targets);
+        int f64 = float64 ? 1 : 0;
+        record("ceB" + dl + "," + lg + "," + t + "," + N + "," + V + "," + dlossScale + "," + f64, (g, id, d, s) ->
+                g.task(id, TornadoKernels::crossEntropyBackward, d.arena, d.intArena, dl, lg, t, N, V, dlossScale,
+                        f64));
+    }
+
+    // ---- optimizer ----------------------------------------------------------------------------
+
+    @Override
+    public double sumOfSquares(Buf grads) {
+        if (grads.size() == 0) {
+            return 0.0;
+        }
+        int off = at(grads);
+        int n = grads.size();
+        int slot = outFloats;
+        outFloats += TornadoKernels.SUM_PARTS;
+        record("sumsq" + off + "," + n + "," + slot, new Op() {
+            @Override
+            public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {
+                g.task(id, TornadoKernels::sumOfSquaresParts, s.out, slot, d.arena, off, n);
+            }
+
+            @Override
+            public void after(Segment s) {
+                double sum = 0.0;
+                for (int p = 0; p < TornadoKernels.SUM_PARTS; p++) {
+                    sum += s.out.get(slot + p);
+                }
+                sumOfSquares = sum;
+            }
+        });
+        flush();
+        return sumOfSquares;
+    }
+
+    @Override
+    public void scale(Buf grads, float factor) {
+        if (grads.size() == 0) {
+            return;
+        }
+        int off = at(grads);
+        int n = grads.size();
+        int slot = hyper;
+        hyper += 1;
+        record("scale" + off + "," + n + "," + slot, new Op() {
+            @Override
+            public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {
+                g.task(id, TornadoKernels::scale, d.arena, off, n, s.hp, slot);
+            }
+
+            @Override
+            public void before(Segment s) {
+                s.hp.set(slot, factor);
+            }
+        });
+    }
+
+    @Override
+    public void adamW(Buf params, Buf grads, Buf m, Buf v, float lr, float beta1, float beta2, float eps,
+                      float weightDecay, int step) {
+        if (params.size() == 0) {
+            return;
+        }
+        int p = at(params);
+        int g0 = at(grads);
+        int mo = at(m);
+        int vo = at(v);
+        int n = params.size();
+        int slot = hyper;
+        hyper += 4;
+        float correction1 = 1f - (float) Math.pow(beta1, step);
+        float correction2 = 1f - (float) Math.pow(beta2, step);
+        float decay = 1f - lr * weightDecay;
+        record("adamw" + p + "," + g0 + "," + mo + "," + vo + "," + n + "," + beta1 + "," + beta2 + "," + eps + ","
+                + slot, new Op() {
+            @Override
+            public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {
+                g.task(id, TornadoKernels::adamW, d.arena, p, g0, mo, vo, n, beta1, beta2, eps, s.hp, slot);
+            }
+
+            @Override
+            public void before(Segment s) {
+                s.hp.set(slot, lr);
+                s.hp.set(slot + 1, correction1);
+                s.hp.set(slot + 2, correction2);
+                s.hp.set(slot + 3, decay);
+            }
+        });
+    }
+
+    // ---- segments, graphs, the plan -----------------------------------------------------------
+
+    /** A recorded segment: its graph's index in the plan, its calls and its staging arrays. */
+    private static final class Segment {
+        final int graph;
+        final List<Op> ops;
+        final FloatArray inF;
+        final IntArray inI;
+        final FloatArray out;
+        final FloatArray hp;
+
+        Segment(int graph, List<Op> ops, int inFloats, int inInts, int outFloats, int hyper) {
+            this.graph = graph;
+            this.ops = ops;
+            this.inF = inFloats == 0 ? null : new FloatArray(inFloats);
+            this.inI = inInts == 0 ? null : new IntArray(inInts);
+            this.out = outFloats == 0 ? null : new FloatArray(outFloats);
+            this.hp = hyper == 0 ? null : new FloatArray(hyper);
+        }
+    }
+
+    /** Runs the recorded segment: its graph if its key is known, else after recording it as a new graph. */
+    private void flush() {
+        if (pending.isEmpty()) {
+            return;
+        }
+        String k = key.toString();
+        Segment s = segments.get(k);
+        if (s == null) {
+            s = new Segment(order.size() + 1, List.copyOf(pending), inFloats, inInts, outFloats, hyper);
+            segments.put(k, s);
+            order.add(s);
+            rebuild();
+        }
+        for (int i = 0; i < pending.size(); i++) {
+            pending.get(i).before(s);
+        }
+        plan.withGraph(s.graph).execute();
+        executions++;
+        for (int i = 0; i < pending.size(); i++) {
+            pending.get(i).after(s);
+        }
+        pending.clear();
+        key.setLength(0);
+        inFloats = 0;
+        inInts = 0;
+        outFloats = 0;
+        hyper = 0;
+    }
+
+    /**
+     * A new plan with every graph recorded so far. The arenas' device contents come back first (they
+     * are the truth); tensors first seen since the last plan start from their host arrays.
+     */
+    private void rebuild() {
+        FloatArray oldArena = arena;
+        IntArray oldInts = intArena;
+        if (plan != null) {
+            plan.withGraph(downloadGraph).execute();
+            closePlan();
+        }
+        FloatArray a = new FloatArray(Math.max(1, floatSize));
+        for (float[] root : floatRoots) {
+            int base = floatBase.get(root);
+            boolean known = oldArena != null && base + root.length <= oldArena.getSize();
+            for (int i = 0; i < root.length; i++) {
+                a.set(base + i, known ? oldArena.get(base + i) : root[i]);
+            }
+        }
+        IntArray ia = new IntArray(Math.max(1, intSize));
+        for (int[] root : intRoots) {
+            int base = intBase.get(root);
+            boolean known = oldInts != null && base + root.length <= oldInts.getSize();
+            for (int i = 0; i < root.length; i++) {
+                ia.set(base + i, known ? oldInts.get(base + i) : root[i]);
+            }
+        }
+        this.arena = a;
+        this.intArena = ia;
+        ImmutableTaskGraph[] graphs = new ImmutableTaskGraph[order.size() + 2];
+        graphs[0] = new TaskGraph(prefix + "upload")
+                .transferToDevice(DataTransferMode.EVERY_EXECUTION, a, ia)
+                .task("t", TornadoKernels::touch, a, ia)
+                .persistOnDevice(a, ia)
+                .snapshot();
+        for (Segment s : order) {
+            TaskGraph g = new TaskGraph(prefix + "s" + s.graph).consumeFromDevice(a, ia);
+            List<Object> in = new ArrayList<>();
+            for (Object o : new Object[] {s.inF, s.inI, s.hp}) {
+                if (o != null) {
+                    in.add(o);
+                }
+            }
+            if (!in.isEmpty()) {
+                g.transferToDevice(DataTransferMode.EVERY_EXECUTION, in.toArray());
+            }
+            g.task("touch", TornadoKernels::touch, a, ia);
+            for (int i = 0; i < s.ops.size(); i++) {
+                s.ops.get(i).emit(g, "t" + i, this, s);
+            }
+            g.persistOnDevice(a, ia);
+            if (s.out != null) {
+                g.transferToHost(DataTransferMode.EVERY_EXECUTION, s.out);
+            }
+            graphs[s.graph] = g.snapshot();
+        }
+        downloadGraph = order.size() + 1;
+        graphs[downloadGraph] = new TaskGraph(prefix + "download")
+                .consumeFromDevice(a, ia)
+                .task("t", TornadoKernels::touch, a, ia)
+                .transferToHost(DataTransferMode.EVERY_EXECUTION, a, ia)
+                .snapshot();
+        plan = new TornadoExecutionPlan(graphs);
+        plan.withDevice(target);
+        plan.withGraph(0).execute();
+        rebuilds++;
+    }
+
+    private void closePlan() {
+        try {
+            plan.close();
+        } catch (TornadoExecutionPlanException e) {
+            throw new IllegalStateException("cannot free the TornadoVM plan's device memory: " + e.getMessage(), e);
+        }
+        plan = null;
+    }
+
+    @Override
+    public void close() {
+        if (plan != null) {
+            closePlan();
+        }
+    }
+}

@@ -1,0 +1,569 @@
+package org.grokcap.tornado;
+
+import uk.ac.manchester.tornado.api.annotations.Parallel;
+import uk.ac.manchester.tornado.api.math.TornadoMath;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
+
+/**
+ * grokcap's training kernels as TornadoVM kernels: static methods over one float arena {@code a} and
+ * one int arena {@code ia} that hold every tensor of a device (each tensor is an offset into its
+ * arena), with {@code @Parallel} loops. They are plain Java too (TornadoVM compiles the bytecode), so
+ * they can be called directly; the tests compare the TornadoVM-compiled versions, through
+ * {@link TornadoDevice}, with the reference kernels in {@code org.grokcap.kernels}. Argument order:
+ * arenas, output offsets, input offsets, sizes.
+ *
+ * <p>Every parallel loop writes each output element from one work-item only, so results do not
+ * depend on scheduling: where the reference scatters (embedding, gather and layer-norm weight
+ * gradients, attention's key/value gradients) the kernel gives each work-item a column or a key row
+ * and walks the other index serially, in the reference's order.
+ *
+ * <p>Values that change every step without changing the step's shape (learning rate, bias
+ * corrections, the gradient clipping factor) come from a small per-graph array {@code hp} at a slot,
+ * so that a recorded task graph can be replayed with them.
+ */
+public final class TornadoKernels {
+    private TornadoKernels() {}
+
+    /** Partitions of a sum of squares (each sums a contiguous chunk; the host adds them in double). */
+    public static final int SUM_PARTS = 256;
+
+    /**
+     * Reads and writes both arenas (one work-item, element 0 unchanged), so that TornadoVM sees them as
+     * read-write in every graph: a graph whose first use of an arena only writes it would get a fresh
+     * device buffer instead of the one the previous graph left.
+     */
+    public static void touch(FloatArray a, IntArray ia) {
+        a.set(0, a.get(0));
+        ia.set(0, ia.get(0));
+    }
+
+    // ---- memory -------------------------------------------------------------------------------
+
+    /** a[off, off+n) = 0. */
+    public static void zero(FloatArray a, int off, int n) {
+        for (@Parallel int i = 0; i < n; i++) {
+            a.set(off + i, 0f);
+        }
+    }
+
+    /** a[off, off+n) = src[srcOff, srcOff+n): host data into the arena. */
+    public static void copyIn(FloatArray a, int off, FloatArray src, int srcOff, int n) {
+        for (@Parallel int i = 0; i < n; i++) {
+            a.set(off + i, src.get(srcOff + i));
+        }
+    }
+
+    /** ia[off, off+n) = src[srcOff, srcOff+n). */
+    public static void copyInInts(IntArray ia, int off, IntArray src, int srcOff, int n) {
+        for (@Parallel int i = 0; i < n; i++) {
+            ia.set(off + i, src.get(srcOff + i));
+        }
+    }
+
+    /** dst[dstOff, dstOff+n) = a[off, off+n): arena data towards the host. */
+    public static void copyOut(FloatArray dst, int dstOff, FloatArray a, int off, int n) {
+        for (@Parallel int i = 0; i < n; i++) {
+            dst.set(dstOff + i, a.get(off + i));
+        }
+    }
+
+    // ---- embedding ----------------------------------------------------------------------------
+
+    /** out (B,T,C) = wte[tokens] + wpe; n = B·T·C. */
+    public static void embeddingForward(FloatArray a, IntArray ia, int outOff, int tokOff, int wteOff, int wpeOff,
+                                        int n, int T, int C) {
+        for (@Parallel int i = 0; i < n; i++) {
+            int bt = i / C;
+            int c = i - bt * C;
+            int t = bt - (bt / T) * T;
+            int tok = ia.get(tokOff + bt);
+            a.set(outOff + i, a.get(wteOff + tok * C + c) + a.get(wpeOff + t * C + c));
+        }
+    }
+
+    /** dwte[tokens] += dout, dwpe += dout: one work-item per channel, positions in order. */
+    public static void embeddingBackward(FloatArray a, IntArray ia, int dwteOff, int dwpeOff, int doutOff, int tokOff,
+                                         int BT, int T, int C) {
+        for (@Parallel int c = 0; c < C; c++) {
+            for (int bt = 0; bt < BT; bt++) {
+                int t = bt - (bt / T) * T;
+                float d = a.get(doutOff + bt * C + c);
+                int e = dwteOff + ia.get(tokOff + bt) * C + c;
+                a.set(e, a.get(e) + d);
+                int p = dwpeOff + t * C + c;
+                a.set(p, a.get(p) + d);
+            }
+        }
+    }
+
+    // ---- linear -------------------------------------------------------------------------------
+
+    /** out (N,OC) = inp (N,C) · w (OC,C)ᵀ + bias (OC) when hasBias is 1. */
+    public static void linearForward(FloatArray a, int outOff, int inpOff, int wOff, int biasOff, int hasBias,
+                                     int N, int C, int OC) {
+        for (@Parallel int n = 0; n < N; n++) {
+            for (@Parallel int o = 0; o < OC; o++) {
+                float acc = 0f;
+                if (hasBias == 1) {
+                    acc = a.get(biasOff + o);
+                }
+                int i = inpOff + n * C;
+                int wr = wOff + o * C;
+                for (int c = 0; c < C; c++) {
+                    acc += a.get(i + c) * a.get(wr + c);
+                }
+                a.set(outOff + n * OC + o, acc);
+            }
+        }
+    }
+
+    /** dinp (N,C) += dout (N,OC) · w (OC,C). */
+    public static void linearBackwardInput(FloatArray a, int dinpOff, int doutOff, int wOff, int N, int C, int OC) {
+        for (@Parallel int n = 0; n < N; n++) {
+            for (@Parallel int c = 0; c < C; c++) {
+                float acc = 0f;
+                for (int o = 0; o < OC; o++) {
+                    acc += a.get(doutOff + n * OC + o) * a.get(wOff + o * C + c);
+                }
+                int d = dinpOff + n * C + c;
+                a.set(d, a.get(d) + acc);
+            }
+        }
+    }
+
+    /** dw (OC,C) += dout (N,OC)ᵀ · inp (N,C). */
+    public static void linearBackwardWeight(FloatArray a, int dwOff, int doutOff, int inpOff, int N, int C, int OC) {
+        for (@Parallel int o = 0; o < OC; o++) {
+            for (@Parallel int c = 0; c < C; c++) {
+                float acc = 0f;
+                for (int n = 0; n < N; n++) {
+                    acc += a.get(doutOff + n * OC + o) * a.get(inpOff + n * C + c);
+                }
+                int d = dwOff + o * C + c;
+                a.set(d, a.get(d) + acc);
+            }
+        }
+    }
+
+    /** dbias (OC) += column sums of dout (N,OC). */
+    public static void linearBackwardBias(FloatArray a, int dbOff, int doutOff, int N, int OC) {
+        for (@Parallel int o = 0; o < OC; o++) {
+            float acc = 0f;
+            for (int n = 0; n < N; n++) {
+                acc += a.get(doutOff + n * OC + o);
+            }
+            a.set(dbOff + o, a.get(dbOff + o) + acc);
+        }
+    }
+
+    // ---- attention ----------------------------------------------------------------------------
+
+    /**
+     * Causal attention at the query rows qRows (NQ) of qkv (B,T,3C): att (NQ,H,T) the probabilities
+     * (zero past the query's position), out (NQ,C). One work-item per (query, head).
+     */
+    public static void attentionForward(FloatArray a, IntArray ia, int outOff, int attOff, int qkvOff, int qRowsOff,
+                                        int NQ, int T, int C, int H, float scale) {
+        for (@Parallel int q = 0; q < NQ; q++) {
+            for (@Parallel int h = 0; h < H; h++) {
+                int hs = C / H;
+                int C3 = 3 * C;
+                int row = ia.get(qRowsOff + q);
+                int b = row / T;
+                int t = row - b * T;
+                int qi = qkvOff + row * C3 + h * hs;
+                int at = attOff + (q * H + h) * T;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int t2 = 0; t2 <= t; t2++) {
+                    int ki = qkvOff + (b * T + t2) * C3 + C + h * hs;
+                    float dot = 0f;
+                    for (int i = 0; i < hs; i++) {
+                        dot += a.get(qi + i) * a.get(ki + i);
+                    }
+                    dot = dot * scale;
+                    a.set(at + t2, dot);
+                    if (dot > max) {
+                        max = dot;
+                    }
+                }
+                float sum = 0f;
+                for (int t2 = 0; t2 <= t; t2++) {
+                    float e = TornadoMath.exp(a.get(at + t2) - max);
+                    a.set(at + t2, e);
+                    sum += e;
+                }
+                float inv = 1f / sum;
+                for (int t2 = 0; t2 < T; t2++) {
+                    if (t2 <= t) {
+                        a.set(at + t2, a.get(at + t2) * inv);
+                    } else {
+                        a.set(at + t2, 0f);
+                    }
+                }
+                int o = outOff + q * C + h * hs;
+                for (int i = 0; i < hs; i++) {
+                    a.set(o + i, 0f);
+                }
+                for (int t2 = 0; t2 <= t; t2++) {
+                    float p = a.get(at + t2);
+                    int vi = qkvOff + (b * T + t2) * C3 + 2 * C + h * hs;
+                    for (int i = 0; i < hs; i++) {
+                        a.set(o + i, a.get(o + i) + p * a.get(vi + i));
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Attention backward, part 1, one work-item per (query, head): the gradient of the pre-softmax
+     * scores into dpre (NQ,H,T) and the query's own gradient into dqkv.
+     */
+    public static void attentionBackwardQuery(FloatArray a, IntArray ia, int dqkvOff, int dpreOff, int doutOff,
+                                              int qkvOff, int attOff, int qRowsOff, int NQ, int T, int C, int H,
+                                              float scale) {
+        for (@Parallel int q = 0; q < NQ; q++) {
+            for (@Parallel int h = 0; h < H; h++) {
+                int hs = C / H;
+                int C3 = 3 * C;
+                int row = ia.get(qRowsOff + q);
+                int b = row / T;
+                int t = row - b * T;
+                int at = attOff + (q * H + h) * T;
+                int dp = dpreOff + (q * H + h) * T;
+                int d = doutOff + q * C + h * hs;
+                int dqi = dqkvOff + row * C3 + h * hs;
+                float mean = 0f;
+                for (int t2 = 0; t2 <= t; t2++) {
+                    int vi = qkvOff + (b * T + t2) * C3 + 2 * C + h * hs;
+                    float g = 0f;
+                    for (int i = 0; i < hs; i++) {
+                        g += a.get(d + i) * a.get(vi + i);
+                    }
+                    mean += a.get(at + t2) * g;
+                }
+                for (int t2 = 0; t2 < T; t2++) {
+                    float dpre = 0f;
+                    if (t2 <= t) {
+                        int base = qkvOff + (b * T + t2) * C3 + h * hs;
+                        float g = 0f;
+                        for (int i = 0; i < hs; i++) {
+                            g += a.get(d + i) * a.get(base + 2 * C + i);
+                        }
+                        dpre = a.get(at + t2) * (g - mean) * scale;
+                        for (int i = 0; i < hs; i++) {
+                            a.set(dqi + i, a.get(dqi + i) + dpre * a.get(base + C + i));
+                        }
+                    }
+                    a.set(dp + t2, dpre);
+                }
+            }
+        }
+    }
+
+    /**
+     * Attention backward, part 2, one work-item per (key row, head) of qkv's rows (R = B·T): the
+     * key's and value's gradients, summed over the queries of its sequence at or after it, in query
+     * order. qRows must be ascending (the model's row lists are), so the queries of a sequence are
+     * found by binary search.
+     */
+    public static void attentionBackwardKeyValue(FloatArray a, IntArray ia, int dqkvOff, int dpreOff, int doutOff,
+                                                 int qkvOff, int attOff, int qRowsOff, int R, int NQ, int T, int C,
+                                                 int H) {
+        for (@Parallel int kr = 0; kr < R; kr++) {
+            for (@Parallel int h = 0; h < H; h++) {
+                int hs = C / H;
+                int C3 = 3 * C;
+                int b = kr / T;
+                int tk = kr - b * T;
+                int end = (b + 1) * T;
+                int lo = 0;
+                int hi = NQ;
+                while (lo < hi) {
+                    int mid = (lo + hi) >>> 1;
+                    if (ia.get(qRowsOff + mid) < kr) {
+                        lo = mid + 1;
+                    } else {
+                        hi = mid;
+                    }
+                }
+                int dk = dqkvOff + kr * C3 + C + h * hs;
+                int dv = dqkvOff + kr * C3 + 2 * C + h * hs;
+                for (int q = lo; q < NQ; q++) {
+                    int row = ia.get(qRowsOff + q);
+                    if (row < end) {
+                        float p = a.get(attOff + (q * H + h) * T + tk);
+                        float dpre = a.get(dpreOff + (q * H + h) * T + tk);
+                        int d = doutOff + q * C + h * hs;
+                        int qi = qkvOff + row * C3 + h * hs;
+                        for (int i = 0; i < hs; i++) {
+                            a.set(dv + i, a.get(dv + i) + p * a.get(d + i));
+                            a.set(dk + i, a.get(dk + i) + dpre * a.get(qi + i));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // ---- layer norm ---------------------------------------------------------------------------
+
+    /** out (N,C) = (inp − mean)·rstd·weight + bias; mean (N), rstd (N) saved for backward. */
+    public static void layerNormForward(FloatArray a, int outOff, int meanOff, int rstdOff, int inpOff, int wOff,
+                                        int bOff, int N, int C) {
+        for (@Parallel int n = 0; n < N; n++) {
+            int x = inpOff + n * C;
+            float m = 0f;
+            for (int c = 0; c < C; c++) {
+                m += a.get(x + c);
+            }
+            m = m / C;
+            float v = 0f;
+            for (int c = 0; c < C; c++) {
+                float d = a.get(x + c) - m;
+                v += d * d;
+            }
+            v = v / C;
+            float s = 1f / TornadoMath.sqrt(v + 1e-5f);
+            int o = outOff + n * C;
+            for (int c = 0; c < C; c++) {
+                a.set(o + c, (a.get(x + c) - m) * s * a.get(wOff + c) + a.get(bOff + c));
+            }
+            a.set(meanOff + n, m);
+            a.set(rstdOff + n, s);
+        }
+    }
+
+    /** dinp (N,C) += layer norm's input gradient, one work-item per row. */
+    public static void layerNormBackwardInput(FloatArray a, int dinpOff, int doutOff, int inpOff, int wOff,
+                                              int meanOff, int rstdOff, int N, int C) {
+        for (@Parallel int n = 0; n < N; n++) {
+            int x = inpOff + n * C;
+            int d = doutOff + n * C;
+            float m = a.get(meanOff + n);
+            float s = a.get(rstdOff + n);
+            float dnormMean = 0f;
+            float dnormNormMean = 0f;
+            for (int c = 0; c < C; c++) {
+                float norm = (a.get(x + c) - m) * s;
+                float dnorm = a.get(wOff + c) * a.get(d + c);
+                dnormMean += dnorm;
+                dnormNormMean += dnorm * norm;
+            }
+            dnormMean = dnormMean / C;
+            dnormNormMean = dnormNormMean / C;
+            for (int c = 0; c < C; c++) {
+                float norm = (a.get(x + c) - m) * s;
+                float dnorm = a.get(wOff + c) * a.get(d + c);
+                int di = dinpOff + n * C + c;
+                a.set(di, a.get(di) + (dnorm - dnormMean - norm * dnormNormMean) * s);
+            }
+        }
+    }
+
+    /** dweight (C) += Σ norm·dout, dbias (C) += Σ dout over rows, one work-item per channel. */
+    public static void layerNormBackwardParams(FloatArray a, int dwOff, int dbOff, int doutOff, int inpOff,
+                                               int meanOff, int rstdOff, int N, int C) {
+        for (@Parallel int c = 0; c < C; c++) {
+            float dw = a.get(dwOff + c);
+            float db = a.get(dbOff + c);
+            for (int n = 0; n < N; n++) {
+                float dout = a.get(doutOff + n * C + c);
+                float norm = (a.get(inpOff + n * C + c) - a.get(meanOff + n)) * a.get(rstdOff + n);
+                db += dout;
+                dw += norm * dout;
+            }
+            a.set(dwOff + c, dw);
+            a.set(dbOff + c, db);
+        }
+    }
+
+    // ---- activations, residual, gather --------------------------------------------------------
+
+    public static void reluForward(FloatArray a, int outOff, int inpOff, int n) {
+        for (@Parallel int i = 0; i < n; i++) {
+            float x = a.get(inpOff + i);
+            a.set(outOff + i, x > 0f ? x : 0f);
+        }
+    }
+
+    public static void reluBackward(FloatArray a, int dinpOff, int inpOff, int doutOff, int n) {
+        for (@Parallel int i = 0; i < n; i++) {
+            if (a.get(inpOff + i) > 0f) {
+                a.set(dinpOff + i, a.get(dinpOff + i) + a.get(doutOff + i));
+            }
+        }
+    }
+
+    /** GELU, tanh approximation (constants as in {@code org.grokcap.kernels.Gelu}). */
+    public static void geluForward(FloatArray a, int outOff, int inpOff, int n) {
+        for (@Parallel int i = 0; i < n; i++) {
+            float x = a.get(inpOff + i);
+            float cube = 0.044715f * x * x * x;
+            a.set(outOff + i, 0.5f * x * (1f + TornadoMath.tanh(0.7978845608f * (x + cube))));
+        }
+    }
+
+    public static void geluBackward(FloatArray a, int dinpOff, int inpOff, int doutOff, int n) {
+        for (@Parallel int i = 0; i < n; i++) {
+            float x = a.get(inpOff + i);
+            float cube = 0.044715f * x * x * x;
+            float th = TornadoMath.tanh(0.7978845608f * (x + cube));
+            float sech2 = 1f - th * th;
+            float grad = 0.5f * (1f + th) + x * 0.5f * sech2 * 0.7978845608f * (1f + 3f * 0.044715f * x * x);
+            a.set(dinpOff + i, a.get(dinpOff + i) + grad * a.get(doutOff + i));
+        }
+    }
+
+    public static void residualForward(FloatArray a, int outOff, int aOff, int bOff, int n) {
+        for (@Parallel int i = 0; i < n; i++) {
+            a.set(outOff + i, a.get(aOff + i) + a.get(bOff + i));
+        }
+    }
+
+    public static void residualBackward(FloatArray a, int daOff, int dbOff, int doutOff, int n) {
+        for (@Parallel int i = 0; i < n; i++) {
+            float d = a.get(doutOff + i);
+            a.set(daOff + i, a.get(daOff + i) + d);
+            a.set(dbOff + i, a.get(dbOff + i) + d);
+        }
+    }
+
+    /** out (R,C) = inp[rows]. */
+    public static void gatherRowsForward(FloatArray a, IntArray ia, int outOff, int inpOff, int rowsOff, int R, int C) {
+        for (@Parallel int r = 0; r < R; r++) {
+            for (@Parallel int c = 0; c < C; c++) {
+                a.set(outOff + r * C + c, a.get(inpOff + ia.get(rowsOff + r) * C + c));
+            }
+        }
+    }
+
+    /** dinp[rows] += dout (R,C): rows may repeat, so one work-item per channel walks the rows in order. */
+    public static void gatherRowsBackward(FloatArray a, IntArray ia, int dinpOff, int doutOff, int rowsOff, int R,
+                                          int C) {
+        for (@Parallel int c = 0; c < C; c++) {
+            for (int r = 0; r < R; r++) {
+                int d = dinpOff + ia.get(rowsOff + r) * C + c;
+                a.set(d, a.get(d) + a.get(doutOff + r * C + c));
+            }
+        }
+    }
+
+    // ---- loss ---------------------------------------------------------------------------------
+
+    /** losses (N), hits (N) from logits (N,V) and targets (N); float64 1 sums the softmax in double. */
+    public static void crossEntropyForward(FloatArray a, IntArray ia, int lossesOff, int hitsOff, int logitsOff,
+                                           int targetsOff, int N, int V, int float64) {
+        for (@Parallel int n = 0; n < N; n++) {
+            int l = logitsOff + n * V;
+            int target = ia.get(targetsOff + n);
+            float max = Float.NEGATIVE_INFINITY;
+            int argmax = 0;
+            for (int v = 0; v < V; v++) {
+                float x = a.get(l + v);
+                if (x > max) {
+                    max = x;
+                    argmax = v;
+                }
+            }
+            float loss;
+            if (float64 == 1) {
+                double sum = 0.0;
+                for (int v = 0; v < V; v++) {
+                    sum += TornadoMath.exp((double) a.get(l + v) - max);
+                }
+                loss = (float) (TornadoMath.log(sum) - ((double) a.get(l + target) - max));
+            } else {
+                float sum = 0f;
+                for (int v = 0; v < V; v++) {
+                    sum += TornadoMath.exp(a.get(l + v) - max);
+                }
+                loss = TornadoMath.log(sum) - (a.get(l + target) - max);
+            }
+            a.set(lossesOff + n, loss);
+            a.set(hitsOff + n, argmax == target ? 1f : 0f);
+        }
+    }
+
+    /** dlogits (N,V) += (softmax(logits) − onehot(target))·scale. */
+    public static void crossEntropyBackward(FloatArray a, IntArray ia, int dlogitsOff, int logitsOff, int targetsOff,
+                                            int N, int V, float scale, int float64) {
+        for (@Parallel int n = 0; n < N; n++) {
+            int l = logitsOff + n * V;
+            int d = dlogitsOff + n * V;
+            int target = ia.get(targetsOff + n);
+            float max = Float.NEGATIVE_INFINITY;
+            for (int v = 0; v < V; v++) {
+                max = TornadoMath.max(max, a.get(l + v));
+            }
+            if (float64 == 1) {
+                double sum = 0.0;
+                for (int v = 0; v < V; v++) {
+                    sum += TornadoMath.exp((double) a.get(l + v) - max);
+                }
+                for (int v = 0; v < V; v++) {
+                    double p = TornadoMath.exp((double) a.get(l + v) - max) / sum;
+                    double y = v == target ? 1.0 : 0.0;
+                    a.set(d + v, a.get(d + v) + (float) ((p - y) * scale));
+                }
+            } else {
+                float sum = 0f;
+                for (int v = 0; v < V; v++) {
+                    sum += TornadoMath.exp(a.get(l + v) - max);
+                }
+                for (int v = 0; v < V; v++) {
+                    float p = TornadoMath.exp(a.get(l + v) - max) / sum;
+                    float y = v == target ? 1f : 0f;
+                    a.set(d + v, a.get(d + v) + (p - y) * scale);
+                }
+            }
+        }
+    }
+
+    // ---- optimizer ----------------------------------------------------------------------------
+
+    /** out[outOff + p] = Σ g² over part p of SUM_PARTS contiguous chunks of g (n). */
+    public static void sumOfSquaresParts(FloatArray out, int outOff, FloatArray a, int off, int n) {
+        for (@Parallel int p = 0; p < SUM_PARTS; p++) {
+            int chunk = (n + SUM_PARTS - 1) / SUM_PARTS;
+            int from = p * chunk;
+            int to = TornadoMath.min(n, from + chunk);
+            float s = 0f;
+            for (int i = from; i < to; i++) {
+                float g = a.get(off + i);
+                s += g * g;
+            }
+            out.set(outOff + p, s);
+        }
+    }
+
+    /** g (n) *= hp[slot]. */
+    public static void scale(FloatArray a, int off, int n, FloatArray hp, int slot) {
+        for (@Parallel int i = 0; i < n; i++) {
+            a.set(off + i, a.get(off + i) * hp.get(slot));
+        }
+    }
+
+    /**
+     * One AdamW update of params, m, v (n each, at their offsets) from grads; hp[slot..slot+3] hold the
+     * learning rate, the two bias corrections 1 − βᵗ and the decay factor 1 − lr·weightDecay.
+     */
+    public static void adamW(FloatArray a, int pOff, int gOff, int mOff, int vOff, int n, float beta1, float beta2,
+                             float eps, FloatArray hp, int slot) {
+        for (@Parallel int i = 0; i < n; i++) {
+            float lr = hp.get(slot);
+            float correction1 = hp.get(slot + 1);
+            float correction2 = hp.get(slot + 2);
+            float decay = hp.get(slot + 3);
+            float g = a.get(gOff + i);
+            float mi = beta1 * a.get(mOff + i) + (1f - beta1) * g;
+            float vi = beta2 * a.get(vOff + i) + (1f - beta2) * g * g;
+            a.set(mOff + i, mi);
+            a.set(vOff + i, vi);
+            float mHat = mi / correction1;
+            float vHat = vi / correction2;
+            a.set(pOff + i, a.get(pOff + i) * decay - lr * mHat / (TornadoMath.sqrt(vHat) + eps));
+        }
+    }
+}

@@ -1,0 +1,307 @@
+package org.grokcap.tornado;
+
+import org.grokcap.backend.Buf;
+import org.grokcap.backend.Device;
+import org.grokcap.backend.IntBuf;
+import org.grokcap.backend.ReferenceDevice;
+import org.grokcap.model.Activation;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.Random;
+import java.util.function.Consumer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Every Device kernel of the tornado backend against the reference device, on fresh random inputs,
+ * run by TornadoVM (with bail-out to Java turned off, so a kernel that does not compile fails here).
+ */
+class TornadoDeviceTest {
+    private static final int B = 3;
+    private static final int T = 5;
+    private static final int C = 8;
+    private static final int H = 2;
+    private static final int V = 11;
+
+    private static TornadoDevice tornado;
+
+    @BeforeAll
+    static void start() {
+        TornadoBackend backend = new TornadoBackend();
+        assumeTrue(backend.availability().available(), "TornadoVM is not present: " + backend.availability().reason());
+        assertEquals("False", System.getProperty("tornado.recover.bailout"),
+                "the tests must run with -Dtornado.recover.bailout=False so a Java fallback fails loudly");
+        tornado = (TornadoDevice) backend.create(0);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (tornado != null) {
+            tornado.close();
+        }
+    }
+
+    /** The same named tensors on both devices, filled with the same random values. */
+    private static final class Pair {
+        final Device ref = new ReferenceDevice();
+        final Random rnd;
+
+        Pair(long seed) {
+            rnd = new Random(seed);
+        }
+
+        Buf[] floats(int n) {
+            Buf r = ref.floats("x", n);
+            Buf t = tornado.floats("x", n);
+            for (int i = 0; i < n; i++) {
+                float v = (float) rnd.nextGaussian();
+                r.host()[i] = v;
+                t.host()[i] = v;
+            }
+            tornado.toDevice(t);
+            return new Buf[] {r, t};
+        }
+
+        IntBuf[] ints(int[] values) {
+            IntBuf r = ref.ints("i", values.length);
+            IntBuf t = tornado.ints("i", values.length);
+            System.arraycopy(values, 0, r.host(), 0, values.length);
+            System.arraycopy(values, 0, t.host(), 0, values.length);
+            tornado.toDevice(t);
+            return new IntBuf[] {r, t};
+        }
+
+        void run(Consumer<Device> refCall, Consumer<Device> tornadoCall) {
+            refCall.accept(ref);
+            tornadoCall.accept(tornado);
+        }
+
+        static void same(Buf[] pair, float tol) {
+            tornado.toHost(pair[1]);
+            float[] r = pair[0].host();
+            float[] t = pair[1].host();
+            for (int i = 0; i < pair[0].size(); i++) {
+                float scale = Math.max(1f, Math.abs(r[i]));
+                assertTrue(Math.abs(r[i] - t[i]) <= tol * scale, "element " + i + ": reference " + r[i] + ", tornado " + t[i]);
+            }
+        }
+    }
+
+    private static int[] randomTokens(Random rnd, int n, int bound) {
+        int[] t = new int[n];
+        for (int i = 0; i < n; i++) {
+            t[i] = rnd.nextInt(bound);
+        }
+        return t;
+    }
+
+    @Test
+    void embeddingForwardAndBackward() {
+        Pair p = new Pair(1);
+        Buf[] out = p.floats(B * T * C);
+        Buf[] wte = p.floats(V * C);
+        Buf[] wpe = p.floats(T * C);
+        IntBuf[] tok = p.ints(randomTokens(p.rnd, B * T, V));
+        p.ref.embeddingForward(out[0], tok[0], wte[0], wpe[0], B, T, C);
+        tornado.embeddingForward(out[1], tok[1], wte[1], wpe[1], B, T, C);
+        Pair.same(out, 1e-6f);
+        Buf[] dwte = p.floats(V * C);
+        Buf[] dwpe = p.floats(T * C);
+        Buf[] dout = p.floats(B * T * C);
+        p.ref.embeddingBackward(dwte[0], dwpe[0], dout[0], tok[0], B, T, C);
+        tornado.embeddingBackward(dwte[1], dwpe[1], dout[1], tok[1], B, T, C);
+        Pair.same(dwte, 1e-5f);
+        Pair.same(dwpe, 1e-5f);
+    }
+
+    @Test
+    void linearForwardAndBackward() {
+        for (boolean bias : new boolean[] {true, false}) {
+            Pair p = new Pair(bias ? 2 : 3);
+            int N = 7;
+            int OC = 6;
+            Buf[] out = p.floats(N * OC);
+            Buf[] inp = p.floats(N * C);
+            Buf[] w = p.floats(OC * C);
+            Buf[] b = bias ? p.floats(OC) : new Buf[2];
+            p.ref.linearForward(out[0], inp[0], w[0], b[0], N, C, OC);
+            tornado.linearForward(out[1], inp[1], w[1], b[1], N, C, OC);
+            Pair.same(out, 1e-5f);
+            Buf[] dinp = p.floats(N * C);
+            Buf[] dw = p.floats(OC * C);
+            Buf[] db = bias ? p.floats(OC) : new Buf[2];
+            Buf[] dout = p.floats(N * OC);
+            p.ref.linearBackward(dinp[0], dw[0], db[0], dout[0], inp[0], w[0], N, C, OC);
+            tornado.linearBackward(dinp[1], dw[1], db[1], dout[1], inp[1], w[1], N, C, OC);
+            Pair.same(dinp, 1e-5f);
+            Pair.same(dw, 1e-5f);
+            if (bias) {
+                Pair.same(db, 1e-5f);
+            }
+        }
+    }
+
+    @Test
+    void attentionForwardAndBackwardAtAllRowsAndAtSomeRows() {
+        int[][] rowSets = {{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14}, {4, 5, 9, 13, 14}};
+        for (int[] rows : rowSets) {
+            Pair p = new Pair(rows.length);
+            int NQ = rows.length;
+            float scale = 1f / (float) Math.sqrt(C / H);
+            Buf[] qkv = p.floats(B * T * 3 * C);
+            IntBuf[] q = p.ints(rows);
+            Buf[] out = p.floats(NQ * C);
+            Buf[] att = p.floats(NQ * H * T);
+            p.ref.attentionForward(out[0], att[0], qkv[0], q[0], NQ, T, C, H, scale);
+            tornado.attentionForward(out[1], att[1], qkv[1], q[1], NQ, T, C, H, scale);
+            Pair.same(out, 1e-5f);
+            Pair.same(att, 1e-5f);
+            Buf[] dqkv = p.floats(B * T * 3 * C);
+            Buf[] dout = p.floats(NQ * C);
+            p.ref.attentionBackward(dqkv[0], dout[0], qkv[0], att[0], q[0], NQ, T, C, H, scale);
+            tornado.attentionBackward(dqkv[1], dout[1], qkv[1], att[1], q[1], NQ, T, C, H, scale);
+            Pair.same(dqkv, 1e-5f);
+        }
+    }
+
+    @Test
+    void layerNormForwardAndBackward() {
+        Pair p = new Pair(4);
+        int N = 9;
+        Buf[] out = p.floats(N * C);
+        Buf[] mean = p.floats(N);
+        Buf[] rstd = p.floats(N);
+        Buf[] inp = p.floats(N * C);
+        Buf[] w = p.floats(C);
+        Buf[] b = p.floats(C);
+        p.ref.layerNormForward(out[0], mean[0], rstd[0], inp[0], w[0], b[0], N, C);
+        tornado.layerNormForward(out[1], mean[1], rstd[1], inp[1], w[1], b[1], N, C);
+        Pair.same(out, 1e-5f);
+        Pair.same(mean, 1e-5f);
+        Pair.same(rstd, 1e-5f);
+        Buf[] dinp = p.floats(N * C);
+        Buf[] dw = p.floats(C);
+        Buf[] db = p.floats(C);
+        Buf[] dout = p.floats(N * C);
+        p.ref.layerNormBackward(dinp[0], dw[0], db[0], dout[0], inp[0], w[0], mean[0], rstd[0], N, C);
+        tornado.layerNormBackward(dinp[1], dw[1], db[1], dout[1], inp[1], w[1], mean[1], rstd[1], N, C);
+        Pair.same(dinp, 1e-5f);
+        Pair.same(dw, 1e-5f);
+        Pair.same(db, 1e-5f);
+    }
+
+    @Test
+    void activationsResidualAndGather() {
+        for (Activation kind : Activation.values()) {
+            Pair p = new Pair(5 + kind.ordinal());
+            int n = 37;
+            Buf[] out = p.floats(n);
+            Buf[] inp = p.floats(n);
+            p.ref.activationForward(kind, out[0], inp[0], n);
+            tornado.activationForward(kind, out[1], inp[1], n);
+            Pair.same(out, 1e-6f);
+            Buf[] dinp = p.floats(n);
+            Buf[] dout = p.floats(n);
+            p.ref.activationBackward(kind, dinp[0], inp[0], dout[0], n);
+            tornado.activationBackward(kind, dinp[1], inp[1], dout[1], n);
+            Pair.same(dinp, 1e-6f);
+        }
+        Pair p = new Pair(7);
+        int n = 29;
+        Buf[] out = p.floats(n);
+        Buf[] a = p.floats(n);
+        Buf[] b = p.floats(n);
+        p.ref.residualForward(out[0], a[0], b[0], n);
+        tornado.residualForward(out[1], a[1], b[1], n);
+        Pair.same(out, 0f);
+        p.ref.residualBackward(a[0], b[0], out[0], n);
+        tornado.residualBackward(a[1], b[1], out[1], n);
+        Pair.same(a, 0f);
+        Pair.same(b, 0f);
+        int R = 6;
+        int[] rows = {3, 0, 3, 5, 1, 3}; // repeated rows: backward must add, not overwrite
+        IntBuf[] r = p.ints(rows);
+        Buf[] inp = p.floats(6 * C);
+        Buf[] g = p.floats(R * C);
+        p.ref.gatherRowsForward(g[0], inp[0], r[0], R, C);
+        tornado.gatherRowsForward(g[1], inp[1], r[1], R, C);
+        Pair.same(g, 0f);
+        p.ref.gatherRowsBackward(inp[0], g[0], r[0], R, C);
+        tornado.gatherRowsBackward(inp[1], g[1], r[1], R, C);
+        Pair.same(inp, 1e-6f);
+    }
+
+    @Test
+    void crossEntropyInFloatAndDouble() {
+        for (boolean f64 : new boolean[] {true, false}) {
+            Pair p = new Pair(f64 ? 8 : 9);
+            int N = 6;
+            Buf[] losses = p.floats(N);
+            Buf[] hits = p.floats(N);
+            Buf[] logits = p.floats(N * V);
+            IntBuf[] targets = p.ints(randomTokens(p.rnd, N, V));
+            p.ref.crossEntropyForward(losses[0], hits[0], logits[0], targets[0], N, V, f64);
+            tornado.crossEntropyForward(losses[1], hits[1], logits[1], targets[1], N, V, f64);
+            Pair.same(losses, 1e-5f);
+            Pair.same(hits, 0f);
+            Buf[] dlogits = p.floats(N * V);
+            p.ref.crossEntropyBackward(dlogits[0], logits[0], targets[0], N, V, 1f / N, f64);
+            tornado.crossEntropyBackward(dlogits[1], logits[1], targets[1], N, V, 1f / N, f64);
+            Pair.same(dlogits, 1e-5f);
+        }
+    }
+
+    @Test
+    void optimizerKernels() {
+        Pair p = new Pair(10);
+        int n = 1000;
+        Buf[] g = p.floats(n);
+        double ref = p.ref.sumOfSquares(g[0]);
+        double got = tornado.sumOfSquares(g[1]);
+        assertEquals(ref, got, 1e-5 * ref);
+        p.ref.scale(g[0], 0.37f);
+        tornado.scale(g[1], 0.37f);
+        Pair.same(g, 1e-7f);
+        Buf[] params = p.floats(n);
+        Buf[] m = p.floats(n);
+        Buf[] v = p.floats(n);
+        for (Buf[] b : new Buf[][] {v}) { // second moments are never negative
+            for (int i = 0; i < n; i++) {
+                b[0].host()[i] = Math.abs(b[0].host()[i]);
+                b[1].host()[i] = b[0].host()[i];
+            }
+            tornado.toDevice(b[1]);
+        }
+        for (int step = 1; step <= 3; step++) { // the step's scalars change every call; the graph is replayed
+            p.ref.adamW(params[0], g[0], m[0], v[0], 1e-2f * step, 0.9f, 0.98f, 1e-8f, 0.1f, step);
+            tornado.adamW(params[1], g[1], m[1], v[1], 1e-2f * step, 0.9f, 0.98f, 1e-8f, 0.1f, step);
+            Pair.same(params, 1e-5f);
+            Pair.same(m, 1e-6f);
+            Pair.same(v, 1e-6f);
+        }
+        Pair.same(g, 0f);
+    }
+
+    @Test
+    void zeroAndAReplayedSegmentSeeNewInputs() {
+        Pair p = new Pair(11);
+        Buf[] x = p.floats(50);
+        Buf[] y = p.floats(50);
+        for (int round = 0; round < 3; round++) {
+            for (int i = 0; i < 50; i++) {
+                x[0].host()[i] = x[1].host()[i] = round * 100 + i;
+            }
+            tornado.toDevice(x[1]);
+            p.ref.residualForward(y[0], x[0], x[0], 50);
+            tornado.residualForward(y[1], x[1], x[1], 50);
+            Pair.same(y, 0f);
+        }
+        p.ref.zero(y[0]);
+        tornado.zero(y[1]);
+        Pair.same(y, 0f);
+    }
+}
