@@ -1,5 +1,6 @@
 package org.grokcap.tornado;
 
+import org.grokcap.BadInputException;
 import org.grokcap.backend.Buf;
 import org.grokcap.backend.Device;
 import org.grokcap.backend.IntBuf;
@@ -316,6 +317,44 @@ public final class TornadoDevice implements Device {
                 d.arena, d.intArena, dq, dp, d0, q, a, r, NQ, T, C, H, scale));
         record("attBKV" + args + "," + rows, (g, id, d, s) -> g.task(id, TornadoKernels::attentionBackwardKeyValue,
                 d.arena, d.intArena, dq, dp, d0, q, a, r, rows, NQ, T, C, H));
+    }
+
+    // Llama-style kernels (RMSNorm, SwiGLU, rotary) arrived in the Device API after this backend was
+    // written; until they are TornadoVM kernels, a Llama model on tornado stops at its first forward
+    // pass with this message instead of running something untested.
+    private static BadInputException noLlamaKernels(String kernel) {
+        return new BadInputException("the tornado backend has no " + kernel + " kernel yet, so it cannot run "
+                + "Llama-style models (architecture llama); use --backend cpu for them");
+    }
+
+    @Override
+    public void rmsNormForward(Buf out, Buf rstd, Buf inp, Buf weight, int N, int C) {
+        throw noLlamaKernels("RMSNorm");
+    }
+
+    @Override
+    public void rmsNormBackward(Buf dinp, Buf dweight, Buf dout, Buf inp, Buf weight, Buf rstd, int N, int C) {
+        throw noLlamaKernels("RMSNorm");
+    }
+
+    @Override
+    public void swigluForward(Buf out, Buf inp, int N, int M) {
+        throw noLlamaKernels("SwiGLU");
+    }
+
+    @Override
+    public void swigluBackward(Buf dinp, Buf inp, Buf dout, int N, int M) {
+        throw noLlamaKernels("SwiGLU");
+    }
+
+    @Override
+    public void rotaryForward(Buf out, Buf inp, Buf cos, Buf sin, int N, int T, int C, int H) {
+        throw noLlamaKernels("rotary-position");
+    }
+
+    @Override
+    public void rotaryBackward(Buf dinp, Buf dout, Buf cos, Buf sin, int N, int T, int C, int H) {
+        throw noLlamaKernels("rotary-position");
     }
 
     @Override
