@@ -104,9 +104,6 @@ public abstract class AbstractGrokcapMojo extends AbstractMojo {
         List<String> cmd = new ArrayList<>(List.of(java.toString(), "--add-modules", "jdk.incubator.vector",
                 "-Djava.awt.headless=true", "-Xmx" + maxHeap));
         cmd.addAll(tornadoFlags);
-        if (!tornadoFlags.isEmpty()) {
-            cmd.add("-Dtornado.recover.bailout=False"); // a kernel TornadoVM cannot compile fails loudly, never runs as Java
-        }
         cmd.addAll(words(jvmArgs));
         if (backend != null && !backend.isBlank()) {
             cmd.add("-Dgrokcap.backend=" + backend); // every command chooses its backend through this property
@@ -146,7 +143,9 @@ public abstract class AbstractGrokcapMojo extends AbstractMojo {
         if (failure != null) {
             throw failure;
         }
-        return lines.subList(0, Math.max(0, lines.size() - 1)); // the last line repeats them as JSON
+        List<String> flags = new ArrayList<>(lines.subList(0, Math.max(0, lines.size() - 1))); // the last line repeats them as JSON
+        flags.add("-Dtornado.recover.bailout=False"); // a kernel TornadoVM cannot compile fails loudly, never runs as Java
+        return flags;
     }
 
     private record Result(int code, String lastError) {
