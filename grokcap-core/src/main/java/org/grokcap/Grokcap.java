@@ -298,17 +298,41 @@ public final class Grokcap {
         weightsMeta.put(Checkpoint.STEP, Integer.toString(trainer.optimizer().stepCount()));
         run.writeWeights(trainer.model().layout(), trainer.model().params().host(), weightsMeta);
         List<String> splits = new ArrayList<>(data.splits().keySet());
-        run.writePlots(resolved.name(), rows, splits, resolved.train().evalLogSpaced());
         if (progress != null) {
             ProgressRecorder.writePhases(run.path(), resolved.name(), rows, splits);
-            ProgressRecorder.plot(run.path(), resolved.name(), rows);
         }
+        String plotsNotWritten = drawPlots(() -> {
+            run.writePlots(resolved.name(), rows, splits, resolved.train().evalLogSpaced());
+            if (progress != null) {
+                ProgressRecorder.plot(run.path(), resolved.name(), rows);
+            }
+        });
 
         RunResult result = new RunResult(run.path(), trainer.optimizer().stepCount(), trainer.model().layout().size(),
-                wall, trainer.optimizer().stepCount() - stepsBefore, last, milestones.reached);
+                wall, trainer.optimizer().stepCount() - stepsBefore, last, milestones.reached, plotsNotWritten);
         record.put("result", result);
         run.writeRecord(record);
         return result;
+    }
+
+    /** Drawing code that may write files. */
+    interface Drawing {
+        void draw() throws IOException;
+    }
+
+    /**
+     * Draws a finished run's plots and returns null, or why they could not be drawn. Java's 2D
+     * graphics need fonts, which a bare GPU node or a minimal container may lack ("Fontconfig head is
+     * null"); that costs the pictures, never the run: its metrics, weights and run.json are written,
+     * and the plots can be drawn later from metrics.jsonl (grokcap report).
+     */
+    static String drawPlots(Drawing drawing) throws IOException {
+        try {
+            drawing.draw();
+            return null;
+        } catch (RuntimeException | InternalError | UnsatisfiedLinkError | NoClassDefFoundError e) {
+            return e.getClass().getSimpleName() + ": " + e.getMessage();
+        }
     }
 
     /**

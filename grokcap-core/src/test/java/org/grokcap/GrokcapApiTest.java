@@ -41,4 +41,17 @@ class GrokcapApiTest {
         assertEquals(Grokcap.UNNAMED, Json.mapper().readTree(dir.resolve("run").resolve("run.json").toFile())
                 .at("/config/name").asText());
     }
+
+    @Test
+    void aMachineThatCannotDrawLosesThePlotsNotTheRun() throws Exception {
+        assertNull(Grokcap.drawPlots(() -> {}));
+        assertEquals("InternalError: Fontconfig head is null", Grokcap.drawPlots(() -> {
+            throw new InternalError("Fontconfig head is null"); // what Java 2D says on a machine without fonts
+        }));
+        java.io.IOException full = new java.io.IOException("No space left on device");
+        assertEquals(full, org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                () -> Grokcap.drawPlots(() -> {
+                    throw full;
+                })), "a full disk is still an error, not a missing picture");
+    }
 }

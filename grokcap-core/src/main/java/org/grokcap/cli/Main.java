@@ -211,6 +211,9 @@ public final class Main {
             out.printf("first step with %s: %d%n", e.getKey().replace("_accuracy_", " accuracy ≥ ")
                     .replace("≥ 99", "≥ 0.99").replace("≥ 100", "= 1"), e.getValue());
         }
+        if (r.plotsNotWritten() != null) {
+            out.printf("warning: the plots were not drawn (%s); metrics.jsonl has every number%n", r.plotsNotWritten());
+        }
         out.println(Json.mapper().writeValueAsString(r));
     }
 
