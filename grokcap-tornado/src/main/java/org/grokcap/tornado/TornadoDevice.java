@@ -1,6 +1,5 @@
 package org.grokcap.tornado;
 
-import org.grokcap.BadInputException;
 import org.grokcap.backend.Buf;
 import org.grokcap.backend.Device;
 import org.grokcap.backend.IntBuf;
@@ -319,42 +318,65 @@ public final class TornadoDevice implements Device {
                 d.arena, d.intArena, dq, dp, d0, q, a, r, rows, NQ, T, C, H));
     }
 
-    // Llama-style kernels (RMSNorm, SwiGLU, rotary) arrived in the Device API after this backend was
-    // written; until they are TornadoVM kernels, a Llama model on tornado stops at its first forward
-    // pass with this message instead of running something untested.
-    private static BadInputException noLlamaKernels(String kernel) {
-        return new BadInputException("the tornado backend has no " + kernel + " kernel yet, so it cannot run "
-                + "Llama-style models (architecture llama); use --backend cpu for them");
-    }
-
     @Override
     public void rmsNormForward(Buf out, Buf rstd, Buf inp, Buf weight, int N, int C) {
-        throw noLlamaKernels("RMSNorm");
+        int o = at(out);
+        int rs = at(rstd);
+        int i = at(inp);
+        int w = at(weight);
+        record("rmsF" + o + "," + rs + "," + i + "," + w + "," + N + "," + C, (g, id, d, s) ->
+                g.task(id, TornadoKernels::rmsNormForward, d.arena, o, rs, i, w, N, C));
     }
 
     @Override
     public void rmsNormBackward(Buf dinp, Buf dweight, Buf dout, Buf inp, Buf weight, Buf rstd, int N, int C) {
-        throw noLlamaKernels("RMSNorm");
+        int di = at(dinp);
+        int dw = at(dweight);
+        int d0 = at(dout);
+        int i = at(inp);
+        int w = at(weight);
+        int rs = at(rstd);
+        record("rmsBI" + di + "," + d0 + "," + i + "," + w + "," + rs + "," + N + "," + C, (g, id, d, s) ->
+                g.task(id, TornadoKernels::rmsNormBackwardInput, d.arena, di, d0, i, w, rs, N, C));
+        record("rmsBW" + dw + "," + d0 + "," + i + "," + rs + "," + N + "," + C, (g, id, d, s) ->
+                g.task(id, TornadoKernels::rmsNormBackwardWeight, d.arena, dw, d0, i, rs, N, C));
     }
 
     @Override
     public void swigluForward(Buf out, Buf inp, int N, int M) {
-        throw noLlamaKernels("SwiGLU");
+        int o = at(out);
+        int i = at(inp);
+        record("swiF" + o + "," + i + "," + N + "," + M, (g, id, d, s) ->
+                g.task(id, TornadoKernels::swigluForward, d.arena, o, i, N, M));
     }
 
     @Override
     public void swigluBackward(Buf dinp, Buf inp, Buf dout, int N, int M) {
-        throw noLlamaKernels("SwiGLU");
+        int di = at(dinp);
+        int i = at(inp);
+        int d0 = at(dout);
+        record("swiB" + di + "," + i + "," + d0 + "," + N + "," + M, (g, id, d, s) ->
+                g.task(id, TornadoKernels::swigluBackward, d.arena, di, i, d0, N, M));
     }
 
     @Override
     public void rotaryForward(Buf out, Buf inp, Buf cos, Buf sin, int N, int T, int C, int H) {
-        throw noLlamaKernels("rotary-position");
+        rotary(out, inp, cos, sin, N, T, C, H, 1);
     }
 
     @Override
     public void rotaryBackward(Buf dinp, Buf dout, Buf cos, Buf sin, int N, int T, int C, int H) {
-        throw noLlamaKernels("rotary-position");
+        rotary(dinp, dout, cos, sin, N, T, C, H, -1);
+    }
+
+    /** One kernel both ways: the rotation turned by −angle is its transpose (kernels/Rotary). */
+    private void rotary(Buf out, Buf inp, Buf cos, Buf sin, int N, int T, int C, int H, int sign) {
+        int o = at(out);
+        int i = at(inp);
+        int co = at(cos);
+        int si = at(sin);
+        record("rope" + sign + "," + o + "," + i + "," + co + "," + si + "," + N + "," + T + "," + C + "," + H,
+                (g, id, d, s) -> g.task(id, TornadoKernels::rotary, d.arena, o, i, co, si, N, T, C, H, sign));
     }
 
     @Override

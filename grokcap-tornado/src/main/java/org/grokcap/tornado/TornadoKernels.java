@@ -381,6 +381,121 @@ public final class TornadoKernels {
 
     // ---- activations, residual, gather --------------------------------------------------------
 
+    /** RMSNorm forward (kernels/RmsNorm): out (N,C) = x·rstd·w, rstd (N) saved; one work item per row. */
+    public static void rmsNormForward(FloatArray a, int outOff, int rstdOff, int inpOff, int wOff, int N, int C) {
+        for (@Parallel int n = 0; n < N; n++) {
+            int x = inpOff + n * C;
+            float ms = 0f;
+            for (int c = 0; c < C; c++) {
+                ms += a.get(x + c) * a.get(x + c);
+            }
+            ms = ms / C;
+            float s = 1f / TornadoMath.sqrt(ms + 1e-5f);
+            int o = outOff + n * C;
+            for (int c = 0; c < C; c++) {
+                a.set(o + c, a.get(x + c) * s * a.get(wOff + c));
+            }
+            a.set(rstdOff + n, s);
+        }
+    }
+
+    /** RMSNorm backward, input part: dinp (N,C) += s·(dnorm − norm·mean(dnorm·norm)); one work item per row. */
+    public static void rmsNormBackwardInput(FloatArray a, int dinpOff, int doutOff, int inpOff, int wOff,
+                                            int rstdOff, int N, int C) {
+        for (@Parallel int n = 0; n < N; n++) {
+            int x = inpOff + n * C;
+            int d = doutOff + n * C;
+            float s = a.get(rstdOff + n);
+            float dnormNormMean = 0f;
+            for (int c = 0; c < C; c++) {
+                dnormNormMean += a.get(wOff + c) * a.get(d + c) * a.get(x + c) * s;
+            }
+            dnormNormMean = dnormNormMean / C;
+            for (int c = 0; c < C; c++) {
+                float norm = a.get(x + c) * s;
+                float dnorm = a.get(wOff + c) * a.get(d + c);
+                int di = dinpOff + n * C + c;
+                a.set(di, a.get(di) + (dnorm - norm * dnormNormMean) * s);
+            }
+        }
+    }
+
+    /** RMSNorm backward, gain part: dw (C) += Σ_n norm·dout; one work item per channel. */
+    public static void rmsNormBackwardWeight(FloatArray a, int dwOff, int doutOff, int inpOff, int rstdOff,
+                                             int N, int C) {
+        for (@Parallel int c = 0; c < C; c++) {
+            float dw = a.get(dwOff + c);
+            for (int n = 0; n < N; n++) {
+                dw += a.get(inpOff + n * C + c) * a.get(rstdOff + n) * a.get(doutOff + n * C + c);
+            }
+            a.set(dwOff + c, dw);
+        }
+    }
+
+    /** SwiGLU forward (kernels/Swiglu): out (N,M) = silu(gate)·up from rows gate|up (N,2M); one item per output. */
+    public static void swigluForward(FloatArray a, int outOff, int inpOff, int N, int M) {
+        for (@Parallel int k = 0; k < N * M; k++) {
+            int n = k / M;
+            int i = k - n * M;
+            float x = a.get(inpOff + n * 2 * M + i);
+            float sig = 1f / (1f + TornadoMath.exp(-x));
+            a.set(outOff + k, x * sig * a.get(inpOff + n * 2 * M + M + i));
+        }
+    }
+
+    /** SwiGLU backward: d gate += dout·up·σ(g)(1 + g(1 − σ(g))), d up += dout·silu(g); one item per output. */
+    public static void swigluBackward(FloatArray a, int dinpOff, int inpOff, int doutOff, int N, int M) {
+        for (@Parallel int k = 0; k < N * M; k++) {
+            int n = k / M;
+            int i = k - n * M;
+            int g = n * 2 * M + i;
+            float x = a.get(inpOff + g);
+            float up = a.get(inpOff + g + M);
+            float sig = 1f / (1f + TornadoMath.exp(-x));
+            float dy = a.get(doutOff + k);
+            a.set(dinpOff + g, a.get(dinpOff + g) + dy * up * sig * (1f + x * (1f - sig)));
+            a.set(dinpOff + g + M, a.get(dinpOff + g + M) + dy * x * sig);
+        }
+    }
+
+    /**
+     * Rotary positions (kernels/Rotary), forward when sign = 1 (out = rotated q|k, v copied) and
+     * backward when sign = −1 (dinp += the gradient turned back, v passed through); one work item per row.
+     */
+    public static void rotary(FloatArray a, int outOff, int inpOff, int cosOff, int sinOff, int N, int T, int C,
+                              int H, int sign) {
+        for (@Parallel int n = 0; n < N; n++) {
+            int hs = C / H;
+            int half = hs / 2;
+            int cs = (n % T) * half;
+            int row = n * 3 * C;
+            for (int part = 0; part < 2; part++) {
+                for (int h = 0; h < H; h++) {
+                    int base = row + part * C + h * hs;
+                    for (int i = 0; i < half; i++) {
+                        float x1 = a.get(inpOff + base + i);
+                        float x2 = a.get(inpOff + base + half + i);
+                        float c = a.get(cosOff + cs + i);
+                        float s = sign * a.get(sinOff + cs + i);
+                        float y1 = x1 * c - x2 * s;
+                        float y2 = x2 * c + x1 * s;
+                        if (sign > 0) {
+                            a.set(outOff + base + i, y1);
+                            a.set(outOff + base + half + i, y2);
+                        } else {
+                            a.set(outOff + base + i, a.get(outOff + base + i) + y1);
+                            a.set(outOff + base + half + i, a.get(outOff + base + half + i) + y2);
+                        }
+                    }
+                }
+            }
+            for (int c = 0; c < C; c++) {
+                float v = a.get(inpOff + row + 2 * C + c);
+                a.set(outOff + row + 2 * C + c, sign > 0 ? v : a.get(outOff + row + 2 * C + c) + v);
+            }
+        }
+    }
+
     public static void reluForward(FloatArray a, int outOff, int inpOff, int n) {
         for (@Parallel int i = 0; i < n; i++) {
             float x = a.get(inpOff + i);

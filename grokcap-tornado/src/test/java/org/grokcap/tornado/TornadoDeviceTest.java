@@ -195,6 +195,58 @@ class TornadoDeviceTest {
     }
 
     @Test
+    void llamaKernels() {
+        Pair p = new Pair(14);
+        int N = B * T;
+        Buf[] out = p.floats(N * C);
+        Buf[] rstd = p.floats(N);
+        Buf[] inp = p.floats(N * C);
+        Buf[] w = p.floats(C);
+        p.ref.rmsNormForward(out[0], rstd[0], inp[0], w[0], N, C);
+        tornado.rmsNormForward(out[1], rstd[1], inp[1], w[1], N, C);
+        Pair.same(out, 1e-5f);
+        Pair.same(rstd, 1e-5f);
+        Buf[] dinp = p.floats(N * C);
+        Buf[] dw = p.floats(C);
+        Buf[] dout = p.floats(N * C);
+        p.ref.rmsNormBackward(dinp[0], dw[0], dout[0], inp[0], w[0], rstd[0], N, C);
+        tornado.rmsNormBackward(dinp[1], dw[1], dout[1], inp[1], w[1], rstd[1], N, C);
+        Pair.same(dinp, 1e-5f);
+        Pair.same(dw, 1e-5f);
+
+        int M = 5;
+        Buf[] gateUp = p.floats(N * 2 * M);
+        Buf[] act = p.floats(N * M);
+        p.ref.swigluForward(act[0], gateUp[0], N, M);
+        tornado.swigluForward(act[1], gateUp[1], N, M);
+        Pair.same(act, 1e-5f);
+        Buf[] dGateUp = p.floats(N * 2 * M);
+        Buf[] dAct = p.floats(N * M);
+        p.ref.swigluBackward(dGateUp[0], gateUp[0], dAct[0], N, M);
+        tornado.swigluBackward(dGateUp[1], gateUp[1], dAct[1], N, M);
+        Pair.same(dGateUp, 1e-5f);
+
+        int half = C / H / 2;
+        Buf[] cos = p.floats(T * half);
+        Buf[] sin = p.floats(T * half);
+        org.grokcap.kernels.Rotary.table(cos[0].host(), 0, sin[0].host(), 0, T, C / H);
+        System.arraycopy(cos[0].host(), 0, cos[1].host(), 0, T * half);
+        System.arraycopy(sin[0].host(), 0, sin[1].host(), 0, T * half);
+        tornado.toDevice(cos[1]);
+        tornado.toDevice(sin[1]);
+        Buf[] qkv = p.floats(N * 3 * C);
+        Buf[] turned = p.floats(N * 3 * C);
+        p.ref.rotaryForward(turned[0], qkv[0], cos[0], sin[0], N, T, C, H);
+        tornado.rotaryForward(turned[1], qkv[1], cos[1], sin[1], N, T, C, H);
+        Pair.same(turned, 1e-5f);
+        Buf[] dqkv = p.floats(N * 3 * C);
+        Buf[] dTurned = p.floats(N * 3 * C);
+        p.ref.rotaryBackward(dqkv[0], dTurned[0], cos[0], sin[0], N, T, C, H);
+        tornado.rotaryBackward(dqkv[1], dTurned[1], cos[1], sin[1], N, T, C, H);
+        Pair.same(dqkv, 1e-5f);
+    }
+
+    @Test
     void activationsResidualAndGather() {
         for (Activation kind : Activation.values()) {
             Pair p = new Pair(5 + kind.ordinal());
