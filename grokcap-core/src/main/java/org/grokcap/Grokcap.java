@@ -310,7 +310,7 @@ public final class Grokcap {
 
         RunResult result = new RunResult(run.path(), trainer.optimizer().stepCount(), trainer.model().layout().size(),
                 wall, trainer.optimizer().stepCount() - stepsBefore, last, milestones.reached, plotsNotWritten);
-        record.put("result", result);
+        record.put(RunDirectory.RESULT, result);
         run.writeRecord(record);
         return result;
     }

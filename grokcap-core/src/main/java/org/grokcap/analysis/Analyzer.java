@@ -12,7 +12,6 @@ import org.grokcap.io.Json;
 import org.grokcap.io.JsonLines;
 import org.grokcap.io.RunDirectory;
 import org.grokcap.io.Safetensors;
-import org.grokcap.model.ModelConfig;
 import org.grokcap.model.Transformer;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
@@ -159,9 +158,17 @@ public final class Analyzer {
     /** Builds the model of a finished run for the data it was trained on, for batches up to maxBatch, and loads its final weights. */
     public static TrainedModel loadModel(Path runDir, ExperimentSpec spec, TokenizedDataset data, Device device,
                                          int maxBatch) {
+        return loadModel(runDir, spec.withModel(spec.model().withData(data.vocabSize(), data.outputVocabSize(),
+                data.contextLength())), device, maxBatch);
+    }
+
+    /**
+     * Builds the model a finished run's resolved spec (its run.json) describes, for batches up to
+     * maxBatch, and loads its final weights, without regenerating the data.
+     */
+    public static TrainedModel loadModel(Path runDir, ExperimentSpec resolved, Device device, int maxBatch) {
         Path weights = runDir.resolve(RunDirectory.WEIGHTS);
-        ModelConfig cfg = spec.model().withData(data.vocabSize(), data.outputVocabSize(), data.contextLength());
-        Transformer model = new Transformer(device, cfg, maxBatch);
+        Transformer model = new Transformer(device, resolved.model(), maxBatch);
         Map<String, String> meta;
         try {
             meta = Safetensors.readInto(weights, model.layout(), model.params().host());
@@ -169,7 +176,7 @@ public final class Analyzer {
             throw new BadInputException("cannot load the weights: " + e.getMessage(), e);
         }
         device.toDevice(model.params());
-        int step = spec.train().steps();
+        int step = resolved.train().steps();
         if (meta.containsKey("step")) {
             try {
                 step = Integer.parseInt(meta.get("step"));

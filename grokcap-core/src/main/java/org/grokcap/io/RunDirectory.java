@@ -1,5 +1,6 @@
 package org.grokcap.io;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import org.grokcap.BadInputException;
 import org.grokcap.model.ParamLayout;
 
@@ -35,6 +36,8 @@ import java.util.stream.Stream;
  */
 public final class RunDirectory implements Closeable {
     public static final String RUN_JSON = "run.json";
+    /** The key of run.json that holds the finished run's {@link org.grokcap.RunResult}. */
+    public static final String RESULT = "result";
     public static final String METRICS = "metrics.jsonl";
     public static final String WEIGHTS = "weights.safetensors";
     /** The token names by id, so that a run can read and write text without its task's data. */
@@ -175,6 +178,14 @@ public final class RunDirectory implements Closeable {
     /** Writes run.json atomically (again at the end, with the result). */
     public void writeRecord(Object record) throws IOException {
         Json.writePretty(dir.resolve(RUN_JSON), record);
+    }
+
+    /**
+     * Whether a run.json (as read) belongs to a run that ended: its {@code result} is written last,
+     * after the weights and plots, so a run killed at any earlier moment has none.
+     */
+    public static boolean hasResult(JsonNode record) {
+        return record.hasNonNull(RESULT);
     }
 
     /** Bad input unless runDir is a finished run: a directory with run.json and the final weights. */

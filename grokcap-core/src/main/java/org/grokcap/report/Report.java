@@ -44,7 +44,7 @@ public final class Report {
     record Run(String id, Path dir, JsonNode record, Map<String, JsonNode> values, List<Map<String, Double>> rows,
                List<String> splits) {
         boolean finished() {
-            return record.hasNonNull("result");
+            return RunDirectory.hasResult(record);
         }
 
         String name() {

@@ -91,7 +91,7 @@ public final class SweepRunner {
         if (!Files.exists(record)) {
             return State.NEW;
         }
-        if (read(record).hasNonNull("result")) {
+        if (RunDirectory.hasResult(read(record))) {
             return State.FINISHED;
         }
         try {

@@ -1,17 +1,14 @@
 package org.grokcap.data.qa;
 
 import org.grokcap.BadInputException;
+import org.grokcap.analysis.Analyzer;
 import org.grokcap.backend.Device;
-import org.grokcap.config.ConfigLoader;
 import org.grokcap.config.ExperimentSpec;
 import org.grokcap.io.RunDirectory;
-import org.grokcap.io.Safetensors;
-import org.grokcap.io.SafetensorsException;
 import org.grokcap.model.Decoder;
 import org.grokcap.model.ModelConfig;
 import org.grokcap.model.Transformer;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -59,10 +56,7 @@ public final class QaAnswerer {
 
     /** Loads a finished question–answer run onto a device. */
     public static QaAnswerer load(Path runDir, Device device) {
-        RunDirectory.requireFinished(runDir);
-        Path record = runDir.resolve(RunDirectory.RUN_JSON);
-        Path weights = runDir.resolve(RunDirectory.WEIGHTS);
-        ExperimentSpec spec = ConfigLoader.load(record);
+        ExperimentSpec spec = Analyzer.finishedRunSpec(runDir);
         if (!(spec.task() instanceof QaTaskSpec task)) {
             throw new BadInputException(runDir + " trained a " + spec.task().getClass().getSimpleName()
                     + "; answer needs a run of a question–answer task (task type qa)");
@@ -73,15 +67,7 @@ public final class QaAnswerer {
             throw new BadInputException(runDir + ": the stored vocabulary has " + vocab.size() + " tokens but the "
                     + "model in run.json reads " + cfg.vocabSize());
         }
-        Transformer model = new Transformer(device, cfg, 1);
-        try {
-            Safetensors.readInto(weights, model.layout(), model.params().host());
-        } catch (SafetensorsException e) {
-            throw new BadInputException(e.getMessage(), e);
-        } catch (IOException e) {
-            throw new BadInputException("cannot load the weights " + weights + ": " + e.getMessage(), e);
-        }
-        device.toDevice(model.params());
+        Transformer model = Analyzer.loadModel(runDir, spec, device, 1).model();
         return new QaAnswerer(task, vocab, model);
     }
 
