@@ -117,6 +117,15 @@ public final class TornadoDevice implements Device {
         pending.add(op);
     }
 
+    /** A call's signature in the segment key: its name and every offset, size and scalar it was given. */
+    private static String key(String name, Object... values) {
+        StringBuilder b = new StringBuilder(name);
+        for (int i = 0; i < values.length; i++) {
+            b.append(i == 0 ? "" : ",").append(values[i]);
+        }
+        return b.toString();
+    }
+
     private int at(Buf b) {
         Integer base = floatBase.get(b.host());
         if (base == null) {
@@ -148,7 +157,7 @@ public final class TornadoDevice implements Device {
         int n = buf.size();
         int slot = inFloats;
         inFloats += n;
-        record("in" + off + "," + n + "," + slot, new Op() {
+        record(key("in", off, n, slot), new Op() {
             @Override
             public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {
                 g.task(id, TornadoKernels::copyIn, d.arena, off, s.inF, slot, n);
@@ -174,7 +183,7 @@ public final class TornadoDevice implements Device {
         int n = buf.size();
         int slot = inInts;
         inInts += n;
-        record("inI" + off + "," + n + "," + slot, new Op() {
+        record(key("inI", off, n, slot), new Op() {
             @Override
             public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {
                 g.task(id, TornadoKernels::copyInInts, d.intArena, off, s.inI, slot, n);
@@ -200,7 +209,7 @@ public final class TornadoDevice implements Device {
         int n = buf.size();
         int slot = outFloats;
         outFloats += n;
-        record("out" + off + "," + n + "," + slot, new Op() {
+        record(key("out", off, n, slot), new Op() {
             @Override
             public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {
                 g.task(id, TornadoKernels::copyOut, s.out, slot, d.arena, off, n);
@@ -225,7 +234,7 @@ public final class TornadoDevice implements Device {
         }
         int off = at(b);
         int n = b.size();
-        record("zero" + off + "," + n, (g, id, d, s) -> g.task(id, TornadoKernels::zero, d.arena, off, n));
+        record(key("zero", off, n), (g, id, d, s) -> g.task(id, TornadoKernels::zero, d.arena, off, n));
     }
 
     // ---- kernels ------------------------------------------------------------------------------
@@ -237,7 +246,7 @@ public final class TornadoDevice implements Device {
         int e = at(wte);
         int p = at(wpe);
         int n = B * T * C;
-        record("embF" + o + "," + tk + "," + e + "," + p + "," + n + "," + T + "," + C, (g, id, d, s) ->
+        record(key("embF", o, tk, e, p, n, T, C), (g, id, d, s) ->
                 g.task(id, TornadoKernels::embeddingForward, d.arena, d.intArena, o, tk, e, p, n, T, C));
     }
 
@@ -248,7 +257,7 @@ public final class TornadoDevice implements Device {
         int d0 = at(dout);
         int tk = at(tokens);
         int bt = B * T;
-        record("embB" + e + "," + p + "," + d0 + "," + tk + "," + bt + "," + T + "," + C, (g, id, d, s) ->
+        record(key("embB", e, p, d0, tk, bt, T, C), (g, id, d, s) ->
                 g.task(id, TornadoKernels::embeddingBackward, d.arena, d.intArena, e, p, d0, tk, bt, T, C));
     }
 
@@ -259,7 +268,7 @@ public final class TornadoDevice implements Device {
         int wo = at(w);
         int hasBias = bias == null ? 0 : 1;
         int bo = bias == null ? 0 : at(bias);
-        record("linF" + o + "," + i + "," + wo + "," + bo + "," + hasBias + "," + N + "," + C + "," + OC,
+        record(key("linF", o, i, wo, bo, hasBias, N, C, OC),
                 (g, id, d, s) -> g.task(id, TornadoKernels::linearForward, d.arena, o, i, wo, bo, hasBias, N, C, OC));
     }
 
@@ -271,14 +280,14 @@ public final class TornadoDevice implements Device {
         int wo = at(w);
         if (dinp != null) {
             int di = at(dinp);
-            record("linBI" + di + "," + d0 + "," + wo + "," + N + "," + C + "," + OC, (g, id, d, s) ->
+            record(key("linBI", di, d0, wo, N, C, OC), (g, id, d, s) ->
                     g.task(id, TornadoKernels::linearBackwardInput, d.arena, di, d0, wo, N, C, OC));
         }
-        record("linBW" + dwo + "," + d0 + "," + i + "," + N + "," + C + "," + OC, (g, id, d, s) ->
+        record(key("linBW", dwo, d0, i, N, C, OC), (g, id, d, s) ->
                 g.task(id, TornadoKernels::linearBackwardWeight, d.arena, dwo, d0, i, N, C, OC));
         if (dbias != null) {
             int db = at(dbias);
-            record("linBB" + db + "," + d0 + "," + N + "," + OC, (g, id, d, s) ->
+            record(key("linBB", db, d0, N, OC), (g, id, d, s) ->
                     g.task(id, TornadoKernels::linearBackwardBias, d.arena, db, d0, N, OC));
         }
     }
@@ -289,7 +298,7 @@ public final class TornadoDevice implements Device {
         int a = at(att);
         int q = at(qkv);
         int r = at(qRows);
-        record("attF" + o + "," + a + "," + q + "," + r + "," + NQ + "," + T + "," + C + "," + H + "," + scale,
+        record(key("attF", o, a, q, r, NQ, T, C, H, scale),
                 (g, id, d, s) -> g.task(id, TornadoKernels::attentionForward, d.arena, d.intArena, o, a, q, r, NQ, T,
                         C, H, scale));
     }
@@ -312,9 +321,9 @@ public final class TornadoDevice implements Device {
         int r = at(qRows);
         int rows = qkv.size() / (3 * C);
         String args = dq + "," + dp + "," + d0 + "," + q + "," + a + "," + r + "," + NQ + "," + T + "," + C + "," + H;
-        record("attBQ" + args + "," + scale, (g, id, d, s) -> g.task(id, TornadoKernels::attentionBackwardQuery,
+        record(key("attBQ", args, scale), (g, id, d, s) -> g.task(id, TornadoKernels::attentionBackwardQuery,
                 d.arena, d.intArena, dq, dp, d0, q, a, r, NQ, T, C, H, scale));
-        record("attBKV" + args + "," + rows, (g, id, d, s) -> g.task(id, TornadoKernels::attentionBackwardKeyValue,
+        record(key("attBKV", args, rows), (g, id, d, s) -> g.task(id, TornadoKernels::attentionBackwardKeyValue,
                 d.arena, d.intArena, dq, dp, d0, q, a, r, rows, NQ, T, C, H));
     }
 
@@ -324,7 +333,7 @@ public final class TornadoDevice implements Device {
         int rs = at(rstd);
         int i = at(inp);
         int w = at(weight);
-        record("rmsF" + o + "," + rs + "," + i + "," + w + "," + N + "," + C, (g, id, d, s) ->
+        record(key("rmsF", o, rs, i, w, N, C), (g, id, d, s) ->
                 g.task(id, TornadoKernels::rmsNormForward, d.arena, o, rs, i, w, N, C));
     }
 
@@ -336,9 +345,9 @@ public final class TornadoDevice implements Device {
         int i = at(inp);
         int w = at(weight);
         int rs = at(rstd);
-        record("rmsBI" + di + "," + d0 + "," + i + "," + w + "," + rs + "," + N + "," + C, (g, id, d, s) ->
+        record(key("rmsBI", di, d0, i, w, rs, N, C), (g, id, d, s) ->
                 g.task(id, TornadoKernels::rmsNormBackwardInput, d.arena, di, d0, i, w, rs, N, C));
-        record("rmsBW" + dw + "," + d0 + "," + i + "," + rs + "," + N + "," + C, (g, id, d, s) ->
+        record(key("rmsBW", dw, d0, i, rs, N, C), (g, id, d, s) ->
                 g.task(id, TornadoKernels::rmsNormBackwardWeight, d.arena, dw, d0, i, rs, N, C));
     }
 
@@ -346,7 +355,7 @@ public final class TornadoDevice implements Device {
     public void swigluForward(Buf out, Buf inp, int N, int M) {
         int o = at(out);
         int i = at(inp);
-        record("swiF" + o + "," + i + "," + N + "," + M, (g, id, d, s) ->
+        record(key("swiF", o, i, N, M), (g, id, d, s) ->
                 g.task(id, TornadoKernels::swigluForward, d.arena, o, i, N, M));
     }
 
@@ -355,7 +364,7 @@ public final class TornadoDevice implements Device {
         int di = at(dinp);
         int i = at(inp);
         int d0 = at(dout);
-        record("swiB" + di + "," + i + "," + d0 + "," + N + "," + M, (g, id, d, s) ->
+        record(key("swiB", di, i, d0, N, M), (g, id, d, s) ->
                 g.task(id, TornadoKernels::swigluBackward, d.arena, di, i, d0, N, M));
     }
 
@@ -375,7 +384,7 @@ public final class TornadoDevice implements Device {
         int i = at(inp);
         int co = at(cos);
         int si = at(sin);
-        record("rope" + sign + "," + o + "," + i + "," + co + "," + si + "," + N + "," + T + "," + C + "," + H,
+        record(key("rope", sign, o, i, co, si, N, T, C, H),
                 (g, id, d, s) -> g.task(id, TornadoKernels::rotary, d.arena, o, i, co, si, N, T, C, H, sign));
     }
 
@@ -387,7 +396,7 @@ public final class TornadoDevice implements Device {
         int i = at(inp);
         int w = at(weight);
         int b = at(bias);
-        record("lnF" + o + "," + m + "," + rs + "," + i + "," + w + "," + b + "," + N + "," + C, (g, id, d, s) ->
+        record(key("lnF", o, m, rs, i, w, b, N, C), (g, id, d, s) ->
                 g.task(id, TornadoKernels::layerNormForward, d.arena, o, m, rs, i, w, b, N, C));
     }
 
@@ -402,9 +411,9 @@ public final class TornadoDevice implements Device {
         int w = at(weight);
         int m = at(mean);
         int rs = at(rstd);
-        record("lnBI" + di + "," + d0 + "," + i + "," + w + "," + m + "," + rs + "," + N + "," + C, (g, id, d, s) ->
+        record(key("lnBI", di, d0, i, w, m, rs, N, C), (g, id, d, s) ->
                 g.task(id, TornadoKernels::layerNormBackwardInput, d.arena, di, d0, i, w, m, rs, N, C));
-        record("lnBP" + dw + "," + db + "," + d0 + "," + i + "," + m + "," + rs + "," + N + "," + C, (g, id, d, s) ->
+        record(key("lnBP", dw, db, d0, i, m, rs, N, C), (g, id, d, s) ->
                 g.task(id, TornadoKernels::layerNormBackwardParams, d.arena, dw, db, d0, i, m, rs, N, C));
     }
 
@@ -413,9 +422,9 @@ public final class TornadoDevice implements Device {
         int o = at(out);
         int i = at(inp);
         switch (kind) {
-            case RELU -> record("reluF" + o + "," + i + "," + n, (g, id, d, s) ->
+            case RELU -> record(key("reluF", o, i, n), (g, id, d, s) ->
                     g.task(id, TornadoKernels::reluForward, d.arena, o, i, n));
-            case GELU -> record("geluF" + o + "," + i + "," + n, (g, id, d, s) ->
+            case GELU -> record(key("geluF", o, i, n), (g, id, d, s) ->
                     g.task(id, TornadoKernels::geluForward, d.arena, o, i, n));
         }
     }
@@ -426,9 +435,9 @@ public final class TornadoDevice implements Device {
         int i = at(inp);
         int d0 = at(dout);
         switch (kind) {
-            case RELU -> record("reluB" + di + "," + i + "," + d0 + "," + n, (g, id, d, s) ->
+            case RELU -> record(key("reluB", di, i, d0, n), (g, id, d, s) ->
                     g.task(id, TornadoKernels::reluBackward, d.arena, di, i, d0, n));
-            case GELU -> record("geluB" + di + "," + i + "," + d0 + "," + n, (g, id, d, s) ->
+            case GELU -> record(key("geluB", di, i, d0, n), (g, id, d, s) ->
                     g.task(id, TornadoKernels::geluBackward, d.arena, di, i, d0, n));
         }
     }
@@ -438,7 +447,7 @@ public final class TornadoDevice implements Device {
         int o = at(out);
         int ao = at(a);
         int bo = at(b);
-        record("resF" + o + "," + ao + "," + bo + "," + n, (g, id, d, s) ->
+        record(key("resF", o, ao, bo, n), (g, id, d, s) ->
                 g.task(id, TornadoKernels::residualForward, d.arena, o, ao, bo, n));
     }
 
@@ -447,7 +456,7 @@ public final class TornadoDevice implements Device {
         int ao = at(da);
         int bo = at(db);
         int d0 = at(dout);
-        record("resB" + ao + "," + bo + "," + d0 + "," + n, (g, id, d, s) ->
+        record(key("resB", ao, bo, d0, n), (g, id, d, s) ->
                 g.task(id, TornadoKernels::residualBackward, d.arena, ao, bo, d0, n));
     }
 
@@ -456,7 +465,7 @@ public final class TornadoDevice implements Device {
         int o = at(out);
         int i = at(inp);
         int r = at(rows);
-        record("gatF" + o + "," + i + "," + r + "," + R + "," + C, (g, id, d, s) ->
+        record(key("gatF", o, i, r, R, C), (g, id, d, s) ->
                 g.task(id, TornadoKernels::gatherRowsForward, d.arena, d.intArena, o, i, r, R, C));
     }
 
@@ -465,7 +474,7 @@ public final class TornadoDevice implements Device {
         int di = at(dinp);
         int d0 = at(dout);
         int r = at(rows);
-        record("gatB" + di + "," + d0 + "," + r + "," + R + "," + C, (g, id, d, s) ->
+        record(key("gatB", di, d0, r, R, C), (g, id, d, s) ->
                 g.task(id, TornadoKernels::gatherRowsBackward, d.arena, d.intArena, di, d0, r, R, C));
     }
 
@@ -476,7 +485,7 @@ public final class TornadoDevice implements Device {
         int lg = at(logits);
         int t = at(targets);
         int f64 = float64 ? 1 : 0;
-        record("ceF" + lo + "," + h + "," + lg + "," + t + "," + N + "," + V + "," + f64, (g, id, d, s) ->
+        record(key("ceF", lo, h, lg, t, N, V, f64), (g, id, d, s) ->
                 g.task(id, TornadoKernels::crossEntropyForward, d.arena, d.intArena, lo, h, lg, t, N, V, f64));
     }
 
@@ -487,7 +496,7 @@ public final class TornadoDevice implements Device {
         int lg = at(logits);
         int t = at(targets);
         int f64 = float64 ? 1 : 0;
-        record("ceB" + dl + "," + lg + "," + t + "," + N + "," + V + "," + dlossScale + "," + f64, (g, id, d, s) ->
+        record(key("ceB", dl, lg, t, N, V, dlossScale, f64), (g, id, d, s) ->
                 g.task(id, TornadoKernels::crossEntropyBackward, d.arena, d.intArena, dl, lg, t, N, V, dlossScale,
                         f64));
     }
@@ -503,7 +512,7 @@ public final class TornadoDevice implements Device {
         int n = grads.size();
         int slot = outFloats;
         outFloats += TornadoKernels.SUM_PARTS;
-        record("sumsq" + off + "," + n + "," + slot, new Op() {
+        record(key("sumsq", off, n, slot), new Op() {
             @Override
             public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {
                 g.task(id, TornadoKernels::sumOfSquaresParts, s.out, slot, d.arena, off, n);
@@ -531,7 +540,7 @@ public final class TornadoDevice implements Device {
         int n = grads.size();
         int slot = hyper;
         hyper += 1;
-        record("scale" + off + "," + n + "," + slot, new Op() {
+        record(key("scale", off, n, slot), new Op() {
             @Override
             public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {
                 g.task(id, TornadoKernels::scale, d.arena, off, n, s.hp, slot);
@@ -560,8 +569,7 @@ public final class TornadoDevice implements Device {
         float correction1 = 1f - (float) Math.pow(beta1, step);
         float correction2 = 1f - (float) Math.pow(beta2, step);
         float decay = 1f - lr * weightDecay;
-        record("adamw" + p + "," + g0 + "," + mo + "," + vo + "," + n + "," + beta1 + "," + beta2 + "," + eps + ","
-                + slot, new Op() {
+        record(key("adamw", p, g0, mo, vo, n, beta1, beta2, eps, slot), new Op() {
             @Override
             public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {
                 g.task(id, TornadoKernels::adamW, d.arena, p, g0, mo, vo, n, beta1, beta2, eps, s.hp, slot);
