@@ -70,19 +70,6 @@ public final class TornadoSdk {
         }
     }
 
-    /**
-     * Prints the JVM flags for the SDK named by the environment, one per line, for the {@code ./grokcap}
-     * launcher; a missing SDK or argfile prints one line on stderr and exits 2.
-     */
-    public static void main(String[] args) {
-        try {
-            jvmFlags(home(System.getenv())).forEach(System.out::println);
-        } catch (BadInputException e) {
-            System.err.println("error: " + e.getMessage());
-            System.exit(2);
-        }
-    }
-
     /** Why no backend named tornado is on the class path (for {@code grokcap info} and backend errors). */
     public static String missingReason(Map<String, String> env) {
         Path home = home(env);
