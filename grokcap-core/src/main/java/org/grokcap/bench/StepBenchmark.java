@@ -40,6 +40,24 @@ public final class StepBenchmark {
     }
 
     public static Result gpt2SmallCpu(Device device, int threads, int warmup, int steps) {
+        Timed t = gpt2SmallCpuSteps(device, warmup, steps);
+        double median = EpochBenchmark.median(t.ms());
+        double gflopPerStep = t.flops() / 1e9 / steps;
+        double peak = EpochBenchmark.matmulPeak(device);
+        return new Result(GPT2_SMALL_CPU, device.describe(), threads, steps, median, t.tokens() / (median / 1e3),
+                gflopPerStep, gflopPerStep / (median / 1e3), peak);
+    }
+
+    /** Step times (ms) after the warm-up, the matmul FLOPs of the timed steps, and the tokens of one batch. */
+    record Timed(double[] ms, long flops, int tokens) {}
+
+    /** One training step of gpt2-small-cpu on device (e.g. to record its shapes). */
+    public static void gpt2SmallCpuOneStep(Device device) {
+        gpt2SmallCpuSteps(device, 0, 1);
+    }
+
+    /** Runs warmup + steps training steps of gpt2-small-cpu on device. */
+    static Timed gpt2SmallCpuSteps(Device device, int warmup, int steps) {
         int V = 1024;
         int T = 32;
         int B = 64;
@@ -74,10 +92,6 @@ public final class StepBenchmark {
                 ms[s - warmup] = (System.nanoTime() - t0) / 1e6;
             }
         }
-        double median = EpochBenchmark.median(ms);
-        double gflopPerStep = (model.matmulFlops() - flopsBefore) / 1e9 / steps;
-        double peak = EpochBenchmark.matmulPeak(device);
-        return new Result(GPT2_SMALL_CPU, device.describe(), threads, steps, median, B * T / (median / 1e3),
-                gflopPerStep, gflopPerStep / (median / 1e3), peak);
+        return new Timed(ms, model.matmulFlops() - flopsBefore, B * T);
     }
 }

@@ -55,6 +55,7 @@ public final class Main {
                    grokcap jvm-flags BACKEND
                    grokcap info
                    grokcap bench modular-addition|gpt2-small-cpu [--threads N] [--backend B] [--epochs N] [--warmup N]
+                   grokcap bench matmul [--threads N] [--ms N]
             options for every command: --debug (stack traces), --help""";
 
     private Main() {}
@@ -342,9 +343,13 @@ public final class Main {
     }
 
     private static int bench(Args a, PrintStream out, PrintStream err) throws Exception {
+        if (!a.positionals().isEmpty() && a.positionals().get(0).equals("matmul")) {
+            return MatmulBenchCommand.run(a, out, err, Main::shippedConfig);
+        }
         a.allow("--threads", "--backend", "--epochs", "--warmup", "--debug");
         List<String> names = new ArrayList<>(EpochBenchmark.names());
         names.addAll(StepBenchmark.names());
+        names.add("matmul");
         String name = a.positional(0, "benchmark name (" + String.join(", ", names) + ")");
         a.noMorePositionals(1);
         if (!names.contains(name)) {

@@ -49,7 +49,7 @@ class KillAndResumeTest {
         int firstCheckpointRows = EVERY / 5;
         int killAfterRows = firstCheckpointRows + 1 + new Random(seed).nextInt(300 - firstCheckpointRows);
         Path log = dir.resolve("child.log");
-        Process child = new ProcessBuilder(javaBinary(), "--add-modules", "jdk.incubator.vector",
+        Process child = new ProcessBuilder(javaBinary(), "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
                 "-Djava.awt.headless=true", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
                 "train", config.toString(), "--out", killed.toString(), "--checkpoint-every", "" + EVERY,
                 "--quiet", "--threads", "1")

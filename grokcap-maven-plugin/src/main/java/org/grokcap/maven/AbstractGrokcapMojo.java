@@ -19,10 +19,10 @@ import java.util.stream.Collectors;
 
 /**
  * What every grokcap goal shares (the JaCoCo plugin's pattern): {@code grokcap.skip}, and running the
- * work as {@code grokcap COMMAND ...} ({@code org.grokcap.cli.Main}) in a forked JDK 21+ whose output
+ * work as {@code grokcap COMMAND ...} ({@code org.grokcap.cli.Main}) in a forked JDK 22+ whose output
  * streams into the Maven log as plain lines. The fork keeps the Vector API flag, the heap setting,
  * TornadoVM's flags and any crash away from Maven's own JVM, which may be a JDK 17: this module's
- * classes target 17 and never touch grokcap-core's classes (they need 21) in Maven's JVM.
+ * classes target 17 and never touch grokcap-core's classes (they need 22) in Maven's JVM.
  */
 public abstract class AbstractGrokcapMojo extends AbstractMojo {
 
@@ -30,7 +30,7 @@ public abstract class AbstractGrokcapMojo extends AbstractMojo {
     @Parameter(property = "grokcap.skip", defaultValue = "false")
     protected boolean skip;
 
-    /** The JDK (21 or newer) for the forked JVM; found automatically when not set (Maven's JDK, JAVA_HOME, /usr/lib/jvm, /opt). */
+    /** The JDK (22 or newer) for the forked JVM; found automatically when not set (Maven's JDK, JAVA_HOME, /usr/lib/jvm, /opt). */
     @Parameter(property = "grokcap.javaHome")
     protected File javaHome;
 
@@ -82,7 +82,7 @@ public abstract class AbstractGrokcapMojo extends AbstractMojo {
     /** Runs {@code grokcap ARGS} in a forked JVM; a failure there fails the goal with the fork's own message. */
     protected void fork(List<String> args) throws MojoExecutionException, MojoFailureException {
         Path java = JavaFinder.find(javaHome).orElseThrow(() -> new MojoExecutionException(
-                "grokcap needs a JDK 21 or newer for its forked JVM and found none; set grokcap.javaHome"));
+                "grokcap needs a JDK 22 or newer for its forked JVM and found none; set grokcap.javaHome"));
         List<String> flags = "tornado".equals(backend) ? tornadoFlags(java) : List.of();
         List<String> cmd = command(java, flags, args);
         getLog().debug("grokcap: " + String.join(" ", cmd));
@@ -102,7 +102,7 @@ public abstract class AbstractGrokcapMojo extends AbstractMojo {
     /** The forked JVM's command line. */
     List<String> command(Path java, List<String> tornadoFlags, List<String> args) {
         List<String> cmd = new ArrayList<>(List.of(java.toString(), "--add-modules", "jdk.incubator.vector",
-                "-Djava.awt.headless=true", "-Xmx" + maxHeap));
+                "--enable-native-access=ALL-UNNAMED", "-Djava.awt.headless=true", "-Xmx" + maxHeap));
         cmd.addAll(tornadoFlags);
         cmd.addAll(words(jvmArgs));
         if (backend != null && !backend.isBlank()) {

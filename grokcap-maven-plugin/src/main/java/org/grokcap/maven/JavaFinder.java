@@ -15,7 +15,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Finds a JDK 21+ for the forked JVM, in the order the {@code ./grokcap} script uses: an explicit home,
+ * Finds a JDK 22+ for the forked JVM, in the order the {@code ./grokcap} script uses: an explicit home,
  * the JVM Maven runs on, JAVA_HOME, then every JDK under /usr/lib/jvm and /opt.
  */
 final class JavaFinder {
@@ -52,7 +52,7 @@ final class JavaFinder {
         }
         for (Path home : candidates) {
             Path java = home.resolve("bin").resolve("java");
-            if (Files.isExecutable(java) && feature(java) >= 21) {
+            if (Files.isExecutable(java) && feature(java) >= 22) {
                 return Optional.of(java);
             }
         }

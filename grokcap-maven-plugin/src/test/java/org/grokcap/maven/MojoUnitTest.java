@@ -83,10 +83,11 @@ class MojoUnitTest {
                 "--max-steps", "3", "--seed", "7", "--threads", "1"), mojo.arguments());
         forkable(mojo);
         List<String> cmd = mojo.command(Path.of("/jdk/bin/java"), List.of("@/sdk/tornado-argfile"), List.of("info"));
-        assertEquals(List.of("/jdk/bin/java", "--add-modules", "jdk.incubator.vector", "-Djava.awt.headless=true",
+        assertEquals(List.of("/jdk/bin/java", "--add-modules", "jdk.incubator.vector",
+                "--enable-native-access=ALL-UNNAMED", "-Djava.awt.headless=true",
                 "-Xmx1g", "@/sdk/tornado-argfile", "-XX:+UseSerialGC", "-Dgrokcap.test=yes", "-Dgrokcap.backend=cpu", "-cp"),
-                cmd.subList(0, 10));
-        assertEquals(List.of("org.grokcap.cli.Main", "info"), cmd.subList(11, 13));
+                cmd.subList(0, 11));
+        assertEquals(List.of("org.grokcap.cli.Main", "info"), cmd.subList(12, 14));
     }
 
     @Test

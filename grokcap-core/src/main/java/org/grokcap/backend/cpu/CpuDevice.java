@@ -19,20 +19,22 @@ import org.grokcap.model.Activation;
  */
 public final class CpuDevice extends ReferenceDevice {
     private final WorkerPool pool;
-    private final Gemm gemm;
+    private final GemmProvider gemm;
     private final boolean vector;
-    private final GemmJob gemmJob = new GemmJob();
+    private final ColumnSumsJob columnSumsJob = new ColumnSumsJob();
     private final AttentionJob attentionJob = new AttentionJob();
     private final CrossEntropyJob crossEntropyJob = new CrossEntropyJob();
     private final ElementwiseJob elementwiseJob = new ElementwiseJob();
-    private final float[][] gemmScratch;
-    private float[] packedB = new float[0];
 
+    /** A device on the matmul {@link GemmProviders#choose()} picks. */
     public CpuDevice(int threads) {
+        this(threads, GemmProviders.choose());
+    }
+
+    public CpuDevice(int threads, GemmProvider gemm) {
         this.pool = new WorkerPool(threads);
         this.vector = vectorApiPresent();
-        this.gemm = new Gemm(vector ? new VectorKernel() : new Gemm.ScalarKernel());
-        this.gemmScratch = new float[threads][gemm.scratchSize()];
+        this.gemm = gemm;
     }
 
     /** Whether jdk.incubator.vector was added to the boot layer (--add-modules jdk.incubator.vector). */
@@ -42,51 +44,48 @@ public final class CpuDevice extends ReferenceDevice {
 
     @Override
     public String describe() {
-        return "cpu (" + pool.threads() + " thread" + (pool.threads() == 1 ? "" : "s") + ", "
+        return "cpu (" + pool.threads() + " thread" + (pool.threads() == 1 ? "" : "s") + ", matmul: "
                 + gemm.describe() + ")";
+    }
+
+    /** The matmul this device runs. */
+    public GemmProvider gemm() {
+        return gemm;
+    }
+
+    /** The worker threads (for benchmarks that time a matmul on the same threads as training). */
+    public WorkerPool pool() {
+        return pool;
     }
 
     @Override
     public void linearForward(Buf out, Buf inp, Buf w, Buf bias, int N, int C, int OC) {
-        // out (N,OC) = bias + inp (N,C) · Wᵀ (C,OC); Wᵀ is read straight from W by the packing
-        GemmJob j = gemmJob;
-        j.set(N, OC, C, inp.host(), inp.offset(), C, 1, w.host(), w.offset(), 1, C, out.host(), out.offset(), OC);
-        j.init = true;
-        j.initBias = bias == null ? null : bias.host();
-        j.initBiasOff = bias == null ? 0 : bias.offset();
-        runGemm(j);
+        // out (N,OC) = bias + inp (N,C) · Wᵀ (C,OC), with W (OC,C) read as the transpose it is
+        gemm.multiply(pool, N, OC, C, inp.host(), inp.offset(), false, w.host(), w.offset(), true,
+                out.host(), out.offset(), false, bias == null ? null : bias.host(), bias == null ? 0 : bias.offset());
     }
 
     @Override
     public void linearBackward(Buf dinp, Buf dw, Buf dbias, Buf dout, Buf inp, Buf w, int N, int C, int OC) {
-        GemmJob j = gemmJob;
         if (dinp != null) {
             // dinp (N,C) += dout (N,OC) · W (OC,C)
-            j.set(N, C, OC, dout.host(), dout.offset(), OC, 1, w.host(), w.offset(), C, 1, dinp.host(), dinp.offset(), C);
-            runGemm(j);
+            gemm.multiply(pool, N, C, OC, dout.host(), dout.offset(), false, w.host(), w.offset(), false,
+                    dinp.host(), dinp.offset(), true, null, 0);
         }
-        // dW (OC,C) += doutᵀ (OC,N) · inp (N,C); the same pass sums doutᵀ's rows into dbias
-        j.set(OC, C, N, dout.host(), dout.offset(), 1, OC, inp.host(), inp.offset(), C, 1, dw.host(), dw.offset(), C);
-        j.rowSums = dbias == null ? null : dbias.host();
-        j.rowSumsOff = dbias == null ? 0 : dbias.offset();
-        runGemm(j);
-    }
-
-    /** Packs B (in parallel when it is big enough to pay for a dispatch), then runs the rows of C in parallel. */
-    private void runGemm(GemmJob j) {
-        int size = gemm.packedBSize(j.N, j.K);
-        if (packedB.length < size) {
-            packedB = new float[size];
+        // dW (OC,C) += doutᵀ (OC,N) · inp (N,C), with dout (N,OC) read as the transpose it is
+        gemm.multiply(pool, OC, C, N, dout.host(), dout.offset(), true, inp.host(), inp.offset(), false,
+                dw.host(), dw.offset(), true, null, 0);
+        if (dbias != null) {
+            // dbias (OC) += Σ_n dout[n]
+            ColumnSumsJob j = columnSumsJob;
+            j.set(dbias, dout, N, OC);
+            if ((long) N * OC < 16_384) {
+                j.run(0, 1);
+            } else {
+                pool.run(j);
+            }
+            j.clear();
         }
-        j.packing = true;
-        if ((long) j.N * j.K < 32_768) {
-            j.run(0, 1);
-        } else {
-            pool.run(j);
-        }
-        j.packing = false;
-        pool.run(j);
-        j.clear();
     }
 
     @Override
@@ -179,94 +178,45 @@ public final class CpuDevice extends ReferenceDevice {
     }
 
     /**
-     * One matmul: first B's panels are packed (split by panel), then C is computed (split by rows, in
-     * multiples of the micro-kernel's height); optionally C starts at the bias (or 0), optionally A's
-     * rows are summed.
+     * dst[j] += Σ_n src[n][j] for columns j of src (N, W), split by 64-column ranges: each column is one
+     * thread's, summed n = 0, 1, … into a partial sum that starts at 0 (the order of the reference
+     * kernel), lane by lane when the Vector API is present (lanes are columns, so the order is the same).
      */
-    private final class GemmJob implements WorkerPool.Job {
-        int M, N, K, aOff, aRow, aCol, bOff, bRow, bCol, cOff, ldc, initBiasOff, rowSumsOff;
-        float[] a, b, c, initBias, rowSums;
-        boolean init, packing;
+    private final class ColumnSumsJob implements WorkerPool.Job {
+        Buf dst, src;
+        int N, W;
 
-        void set(int M, int N, int K, float[] a, int aOff, int aRow, int aCol, float[] b, int bOff, int bRow, int bCol,
-                 float[] c, int cOff, int ldc) {
-            this.M = M;
+        void set(Buf dst, Buf src, int N, int W) {
+            this.dst = dst;
+            this.src = src;
             this.N = N;
-            this.K = K;
-            this.a = a;
-            this.aOff = aOff;
-            this.aRow = aRow;
-            this.aCol = aCol;
-            this.b = b;
-            this.bOff = bOff;
-            this.bRow = bRow;
-            this.bCol = bCol;
-            this.c = c;
-            this.cOff = cOff;
-            this.ldc = ldc;
+            this.W = W;
         }
 
         void clear() {
-            a = b = c = initBias = rowSums = null;
-            init = false;
+            dst = src = null;
         }
 
         @Override
         public void run(int part, int parts) {
-            if (packing) {
-                int panels = gemm.panels(N);
-                gemm.packB(packedB, (int) ((long) panels * part / parts), (int) ((long) panels * (part + 1) / parts),
-                        N, K, b, bOff, bRow, bCol);
-                return;
-            }
-            int from = rowBoundary(part, parts);
-            int to = rowBoundary(part + 1, parts);
+            int from = part == 0 ? 0 : (int) ((long) W * part / parts) & ~63;
+            int to = part + 1 == parts ? W : (int) ((long) W * (part + 1) / parts) & ~63;
             if (from >= to) {
                 return;
             }
-            if (init) {
-                for (int i = from; i < to; i++) {
-                    int ci = cOff + i * ldc;
-                    if (initBias == null) {
-                        java.util.Arrays.fill(c, ci, ci + N, 0f);
-                    } else {
-                        System.arraycopy(initBias, initBiasOff, c, ci, N);
+            if (vector) {
+                VectorKernels.addColumnSums(dst.host(), dst.offset(), src.host(), src.offset(), N, W, from, to);
+            } else {
+                float[] d = dst.host();
+                float[] x = src.host();
+                for (int j = from; j < to; j++) {
+                    float sum = 0f;
+                    for (int n = 0, i = src.offset() + j; n < N; n++, i += W) {
+                        sum += x[i];
                     }
+                    d[dst.offset() + j] += sum;
                 }
             }
-            float[] scratch = gemmScratch[part];
-            if (rowSums != null) {
-                sumRows(from, to, scratch);
-            }
-            gemm.multiplyAdd(from, to, N, K, a, aOff, aRow, aCol, packedB, c, cOff, ldc, scratch);
-        }
-
-        /**
-         * rowSums[i] += Σ_k A[i][k] for rows [from, to), each sum taken k = 0, 1, … in a partial sum. The
-         * k loop is outside so that A = doutᵀ is read along dout's rows; scratch holds the partial sums.
-         */
-        private void sumRows(int from, int to, float[] scratch) {
-            for (int i0 = from; i0 < to; i0 += scratch.length) {
-                int n = Math.min(scratch.length, to - i0);
-                java.util.Arrays.fill(scratch, 0, n, 0f);
-                for (int k = 0; k < K; k++) {
-                    int ak = aOff + i0 * aRow + k * aCol;
-                    for (int i = 0; i < n; i++) {
-                        scratch[i] += a[ak + i * aRow];
-                    }
-                }
-                for (int i = 0; i < n; i++) {
-                    rowSums[rowSumsOff + i0 + i] += scratch[i];
-                }
-            }
-        }
-
-        private int rowBoundary(int part, int parts) {
-            if (part == parts) {
-                return M;
-            }
-            int tiles = (M + Gemm.MR - 1) / Gemm.MR;
-            return Math.min(M, (int) ((long) tiles * part / parts) * Gemm.MR);
         }
     }
 

@@ -22,6 +22,47 @@ final class VectorKernels {
 
     private VectorKernels() {}
 
+    /**
+     * The matmul micro-kernel for this machine's vector width. With 16 vector registers (AVX2) a 5 × 2
+     * tile (10 accumulators) is the largest that C2 keeps in registers; the 12-accumulator shapes usual
+     * in hand-written assembly spilled. With 32 registers (AVX-512) a 12 × 2 tile keeps 24 accumulators
+     * in flight. {@code -Dgrokcap.gemm.kernel=MRxNV} picks another generated shape (for benchmarks).
+     */
+    static Gemm.MicroKernel gemmKernel() {
+        String shape = System.getProperty("grokcap.gemm.kernel", L >= 16 ? "12x2" : "5x2");
+        return switch (shape) {
+            case "5x2" -> new GemmKernel5x2();
+            case "12x2" -> new GemmKernel12x2();
+            case "14x2" -> new GemmKernel14x2();
+            case "8x3" -> new GemmKernel8x3();
+            case "6x4" -> new GemmKernel6x4();
+            default -> throw new IllegalArgumentException("grokcap.gemm.kernel: unknown shape '" + shape
+                    + "'; have 5x2, 12x2, 14x2, 8x3, 6x4");
+        };
+    }
+
+    /**
+     * dst[j] += Σ_n src[n·W + j] for j in [from, to): a partial sum from 0 over n = 0, 1, …, one lane per
+     * column, so each column is summed in the scalar order.
+     */
+    static void addColumnSums(float[] dst, int dstOff, float[] src, int srcOff, int N, int W, int from, int to) {
+        int j = from;
+        for (int end = from + S.loopBound(to - from); j < end; j += L) {
+            FloatVector sum = FloatVector.zero(S);
+            for (int n = 0, i = srcOff + j; n < N; n++, i += W) {
+                sum = sum.add(FloatVector.fromArray(S, src, i));
+            }
+            FloatVector.fromArray(S, dst, dstOff + j).add(sum).intoArray(dst, dstOff + j);
+        }
+        for (; j < to; j++) {
+            float sum = 0f;
+            for (int n = 0, i = srcOff + j; n < N; n++, i += W) {
+                sum += src[i];
+            }
+            dst[dstOff + j] += sum;
+        }
+    }
+
     /** out = inp where inp > 0, else 0 (NaN → 0, as the reference). */
     static void reluForward(float[] out, int outOff, float[] inp, int inpOff, int n) {
         int i = 0;

@@ -1,0 +1,171 @@
+package org.grokcap.backend.cpu;
+
+/**
+ * Matmuls on the platform's BLAS ({@link NativeBlas}): C is cut into blocks of whole rows (or, when C
+ * is much wider than tall, of whole columns) whose size depends only on the shape, and the worker
+ * threads take the blocks in turn, each one {@code cblas_sgemm} call on the calling thread.
+ *
+ * <p>Why not hand the whole product to the BLAS's own threads: its kernels compute an element in a
+ * different order depending on where the element falls in the library's tiling, and the library tiles
+ * by thread count (measured: OpenBLAS 0.3.21 gave different bits on 2 than on 1 thread for 90% of
+ * random shapes with Haswell kernels). Blocks fixed by the shape give the same calls, hence the same
+ * bits, for any number of threads. The price is that each block packs its own copy of the shared
+ * operand, which is why blocks are at least {@link #MIN_BLOCK} rows.
+ */
+final class BlasGemm implements GemmProvider {
+    /** Fewest rows (or columns) in a block: below this, re-packing the shared operand costs more than it saves. */
+    static final int MIN_BLOCK = 192;
+    /** Most blocks per product: enough to share among 16 threads evenly. */
+    static final int MAX_BLOCKS = 48;
+
+    private final NativeBlas blas;
+    private final Job job = new Job();
+
+    BlasGemm(NativeBlas blas) {
+        this.blas = blas;
+    }
+
+    @Override
+    public String name() {
+        return "blas";
+    }
+
+    @Override
+    public String describe() {
+        return blas.name() + " through FFM";
+    }
+
+    /** Rows (or columns) per block for a dimension of size d: a multiple of 16, fixed by d alone. */
+    static int blockSize(int d) {
+        int perBlock = Math.max(MIN_BLOCK, (d + MAX_BLOCKS - 1) / MAX_BLOCKS);
+        return (perBlock + 15) & ~15;
+    }
+
+    @Override
+    public void multiply(WorkerPool pool, int M, int N, int K, float[] a, int aOff, boolean aTransposed,
+                         float[] b, int bOff, boolean bTransposed, float[] c, int cOff,
+                         boolean accumulate, float[] startRow, int startRowOff) {
+        Job j = job;
+        j.M = M;
+        j.N = N;
+        j.K = K;
+        j.a = a;
+        j.aOff = aOff;
+        j.aT = aTransposed;
+        j.b = b;
+        j.bOff = bOff;
+        j.bT = bTransposed;
+        j.c = c;
+        j.cOff = cOff;
+        j.accumulate = accumulate;
+        j.startRow = startRow;
+        j.startRowOff = startRowOff;
+        // split the long side of C; a short side below one block is not split at all
+        j.byRows = M >= N;
+        int d = j.byRows ? M : N;
+        j.block = blockSize(d);
+        j.blocks = (d + j.block - 1) / j.block;
+        try {
+            if (j.blocks == 1 || GemmProvider.serial(M, N, K)) {
+                j.run(0, 1);
+            } else {
+                pool.run(j);
+            }
+        } finally {
+            j.a = j.b = j.c = j.startRow = null;
+        }
+    }
+
+    /** Blocks [p·blocks/parts, (p+1)·blocks/parts) go to part p. */
+    private final class Job implements WorkerPool.Job {
+        int M, N, K, aOff, bOff, cOff, startRowOff, block, blocks;
+        float[] a, b, c, startRow;
+        boolean aT, bT, accumulate, byRows;
+
+        @Override
+        public void run(int part, int parts) {
+            int first = (int) ((long) blocks * part / parts);
+            int last = (int) ((long) blocks * (part + 1) / parts);
+            for (int q = first; q < last; q++) {
+                int from = q * block;
+                int to = Math.min(byRows ? M : N, from + block);
+                if (byRows) {
+                    rows(from, to);
+                } else {
+                    columns(from, to);
+                }
+            }
+        }
+
+        /** C[from:to, :] = start + A[from:to, :] · B. */
+        private void rows(int from, int to) {
+            start(from, to, 0, N);
+            int aAt = aOff + (aT ? from : from * K);
+            blas.sgemm(aT, bT, to - from, N, K, 1f, a, aAt, aT ? M : K, b, bOff, bT ? K : N,
+                    1f, c, cOff + from * N, N);
+        }
+
+        /** C[:, from:to] = start + A · B[:, from:to]. */
+        private void columns(int from, int to) {
+            start(0, M, from, to);
+            int bAt = bOff + (bT ? from * K : from);
+            blas.sgemm(aT, bT, M, to - from, K, 1f, a, aOff, aT ? M : K, b, bAt, bT ? K : N,
+                    1f, c, cOff + from, N);
+        }
+
+        /** Sets C's block to its start (the start row, or 0) unless accumulating. */
+        private void start(int rowFrom, int rowTo, int colFrom, int colTo) {
+            if (accumulate) {
+                return;
+            }
+            for (int i = rowFrom; i < rowTo; i++) {
+                int ci = cOff + i * N;
+                if (startRow == null) {
+                    java.util.Arrays.fill(c, ci + colFrom, ci + colTo, 0f);
+                } else {
+                    System.arraycopy(startRow, startRowOff + colFrom, c, ci + colFrom, colTo - colFrom);
+                }
+            }
+        }
+    }
+
+    /**
+     * The platform's sgemm as its authors meant it to run: one call on the whole product, on the
+     * library's own threads. Not deterministic across thread counts; for benchmarks only.
+     */
+    static final class Whole implements GemmProvider {
+        private final NativeBlas blas;
+        private final int threads;
+
+        Whole(NativeBlas blas, int threads) {
+            this.blas = blas;
+            this.threads = threads;
+        }
+
+        @Override
+        public String name() {
+            return "platform";
+        }
+
+        @Override
+        public String describe() {
+            return blas.name() + ", one call on its own " + threads + " thread" + (threads == 1 ? "" : "s");
+        }
+
+        @Override
+        public void multiply(WorkerPool pool, int M, int N, int K, float[] a, int aOff, boolean aTransposed,
+                             float[] b, int bOff, boolean bTransposed, float[] c, int cOff,
+                             boolean accumulate, float[] startRow, int startRowOff) {
+            if (!accumulate) {
+                throw new IllegalArgumentException("the whole-call reference only accumulates");
+            }
+            blas.setThreads(threads);
+            try {
+                blas.sgemm(aTransposed, bTransposed, M, N, K, 1f, a, aOff, aTransposed ? M : K, b, bOff,
+                        bTransposed ? K : N, 1f, c, cOff, N);
+            } finally {
+                blas.setThreads(1);
+            }
+        }
+    }
+}

@@ -1,0 +1,128 @@
+package org.grokcap.backend.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * A Vector API micro-kernel holding a 8 × 3-vector tile of C in 24 registers: per k, 3 loads of B,
+ * 8 broadcasts of A and 24 fused multiply-adds. Generated shape; see {@link VectorKernels#gemmKernel}
+ * for which one runs where and why. Loaded only when {@code jdk.incubator.vector} is in the boot layer.
+ */
+final class GemmKernel8x3 implements Gemm.MicroKernel {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    private static final int MR = 8;
+    private static final int NR = 3 * L;
+
+    @Override
+    public int mr() {
+        return MR;
+    }
+
+    @Override
+    public int nr() {
+        return NR;
+    }
+
+    @Override
+    public String describe() {
+        return "Vector API " + L * 32 + "-bit, " + MR + "×" + NR + " tiles";
+    }
+
+    @Override
+    public void tile(int kc, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int ldc) {
+        int c0 = cOff + 0 * ldc;
+        int c1 = cOff + 1 * ldc;
+        int c2 = cOff + 2 * ldc;
+        int c3 = cOff + 3 * ldc;
+        int c4 = cOff + 4 * ldc;
+        int c5 = cOff + 5 * ldc;
+        int c6 = cOff + 6 * ldc;
+        int c7 = cOff + 7 * ldc;
+        FloatVector x00 = FloatVector.fromArray(S, c, c0);
+        FloatVector x01 = FloatVector.fromArray(S, c, c0 + 1 * L);
+        FloatVector x02 = FloatVector.fromArray(S, c, c0 + 2 * L);
+        FloatVector x10 = FloatVector.fromArray(S, c, c1);
+        FloatVector x11 = FloatVector.fromArray(S, c, c1 + 1 * L);
+        FloatVector x12 = FloatVector.fromArray(S, c, c1 + 2 * L);
+        FloatVector x20 = FloatVector.fromArray(S, c, c2);
+        FloatVector x21 = FloatVector.fromArray(S, c, c2 + 1 * L);
+        FloatVector x22 = FloatVector.fromArray(S, c, c2 + 2 * L);
+        FloatVector x30 = FloatVector.fromArray(S, c, c3);
+        FloatVector x31 = FloatVector.fromArray(S, c, c3 + 1 * L);
+        FloatVector x32 = FloatVector.fromArray(S, c, c3 + 2 * L);
+        FloatVector x40 = FloatVector.fromArray(S, c, c4);
+        FloatVector x41 = FloatVector.fromArray(S, c, c4 + 1 * L);
+        FloatVector x42 = FloatVector.fromArray(S, c, c4 + 2 * L);
+        FloatVector x50 = FloatVector.fromArray(S, c, c5);
+        FloatVector x51 = FloatVector.fromArray(S, c, c5 + 1 * L);
+        FloatVector x52 = FloatVector.fromArray(S, c, c5 + 2 * L);
+        FloatVector x60 = FloatVector.fromArray(S, c, c6);
+        FloatVector x61 = FloatVector.fromArray(S, c, c6 + 1 * L);
+        FloatVector x62 = FloatVector.fromArray(S, c, c6 + 2 * L);
+        FloatVector x70 = FloatVector.fromArray(S, c, c7);
+        FloatVector x71 = FloatVector.fromArray(S, c, c7 + 1 * L);
+        FloatVector x72 = FloatVector.fromArray(S, c, c7 + 2 * L);
+        for (int k = 0, ak = aOff, bk = bOff; k < kc; k++, ak += MR, bk += NR) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bk);
+            FloatVector b1 = FloatVector.fromArray(S, b, bk + 1 * L);
+            FloatVector b2 = FloatVector.fromArray(S, b, bk + 2 * L);
+            FloatVector v0 = FloatVector.broadcast(S, a[ak]);
+            x00 = v0.fma(b0, x00);
+            x01 = v0.fma(b1, x01);
+            x02 = v0.fma(b2, x02);
+            FloatVector v1 = FloatVector.broadcast(S, a[ak + 1]);
+            x10 = v1.fma(b0, x10);
+            x11 = v1.fma(b1, x11);
+            x12 = v1.fma(b2, x12);
+            FloatVector v2 = FloatVector.broadcast(S, a[ak + 2]);
+            x20 = v2.fma(b0, x20);
+            x21 = v2.fma(b1, x21);
+            x22 = v2.fma(b2, x22);
+            FloatVector v3 = FloatVector.broadcast(S, a[ak + 3]);
+            x30 = v3.fma(b0, x30);
+            x31 = v3.fma(b1, x31);
+            x32 = v3.fma(b2, x32);
+            FloatVector v4 = FloatVector.broadcast(S, a[ak + 4]);
+            x40 = v4.fma(b0, x40);
+            x41 = v4.fma(b1, x41);
+            x42 = v4.fma(b2, x42);
+            FloatVector v5 = FloatVector.broadcast(S, a[ak + 5]);
+            x50 = v5.fma(b0, x50);
+            x51 = v5.fma(b1, x51);
+            x52 = v5.fma(b2, x52);
+            FloatVector v6 = FloatVector.broadcast(S, a[ak + 6]);
+            x60 = v6.fma(b0, x60);
+            x61 = v6.fma(b1, x61);
+            x62 = v6.fma(b2, x62);
+            FloatVector v7 = FloatVector.broadcast(S, a[ak + 7]);
+            x70 = v7.fma(b0, x70);
+            x71 = v7.fma(b1, x71);
+            x72 = v7.fma(b2, x72);
+        }
+        x00.intoArray(c, c0);
+        x01.intoArray(c, c0 + 1 * L);
+        x02.intoArray(c, c0 + 2 * L);
+        x10.intoArray(c, c1);
+        x11.intoArray(c, c1 + 1 * L);
+        x12.intoArray(c, c1 + 2 * L);
+        x20.intoArray(c, c2);
+        x21.intoArray(c, c2 + 1 * L);
+        x22.intoArray(c, c2 + 2 * L);
+        x30.intoArray(c, c3);
+        x31.intoArray(c, c3 + 1 * L);
+        x32.intoArray(c, c3 + 2 * L);
+        x40.intoArray(c, c4);
+        x41.intoArray(c, c4 + 1 * L);
+        x42.intoArray(c, c4 + 2 * L);
+        x50.intoArray(c, c5);
+        x51.intoArray(c, c5 + 1 * L);
+        x52.intoArray(c, c5 + 2 * L);
+        x60.intoArray(c, c6);
+        x61.intoArray(c, c6 + 1 * L);
+        x62.intoArray(c, c6 + 2 * L);
+        x70.intoArray(c, c7);
+        x71.intoArray(c, c7 + 1 * L);
+        x72.intoArray(c, c7 + 2 * L);
+    }
+}
