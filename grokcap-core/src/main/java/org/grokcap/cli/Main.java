@@ -10,6 +10,7 @@ import org.grokcap.backend.Backends;
 import org.grokcap.backend.Device;
 import org.grokcap.backend.TornadoSdk;
 import org.grokcap.backend.cpu.CpuDevice;
+import org.grokcap.backend.cpu.GemmProviders;
 import org.grokcap.bench.EpochBenchmark;
 import org.grokcap.bench.StepBenchmark;
 import org.grokcap.config.ConfigLoader;
@@ -336,8 +337,20 @@ public final class Main {
             backends.add(Map.of("name", "tornado", "available", false, "reason", why));
         }
         out.println("default backend: " + chosen);
+        out.println("cpu matmuls (" + GemmProviders.PROPERTY + " or " + GemmProviders.ENV + "; auto takes blas where installed):");
+        Map<String, String> gemms = GemmProviders.available();
+        gemms.forEach((name, what) -> out.printf("  %-10s %s%n", name, what));
+        String gemm;
+        try {
+            gemm = GemmProviders.choose().describe();
+        } catch (RuntimeException e) {
+            gemm = "none: " + e.getMessage();
+        }
+        out.println("cpu matmul used: " + gemm);
         info.put("backends", backends);
         info.put("defaultBackend", chosen);
+        info.put("gemms", gemms);
+        info.put("gemm", gemm);
         out.println(Json.mapper().writeValueAsString(info));
         return 0;
     }

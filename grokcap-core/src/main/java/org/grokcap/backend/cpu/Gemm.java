@@ -316,7 +316,7 @@ final class Gemm implements GemmProvider {
 
         @Override
         public String describe() {
-            return "scalar " + MR + "×" + NR + " tiles (Vector API absent)";
+            return "scalar Java, " + MR + "×" + NR + " tiles";
         }
     }
 }

@@ -1,5 +1,6 @@
 package org.grokcap.backend.cpu;
 
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -19,6 +20,8 @@ import org.grokcap.kernels.Gelu;
 final class VectorKernels {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
+    /** Doubles in a vector of the same size: half as many lanes. */
+    private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
 
     private VectorKernels() {}
 
@@ -157,12 +160,19 @@ final class VectorKernels {
         public double sumExp(float[] x, int xOff, int n, float max, boolean float64) {
             int v = 0;
             if (float64) {
-                double sum = 0.0;
+                // lane-wise double sums of the two halves' exponentials (a lane-by-lane chain of extracts
+                // into one double was the slow part), then the lanes in order
+                DoubleVector lo = DoubleVector.zero(D);
+                DoubleVector hi = DoubleVector.zero(D);
                 for (int end = S.loopBound(n); v < end; v += L) {
                     FloatVector e = VectorMath.exp(FloatVector.fromArray(S, x, xOff + v).sub(max));
-                    for (int i = 0; i < L; i++) {
-                        sum += e.lane(i);
-                    }
+                    lo = lo.add((DoubleVector) e.convertShape(VectorOperators.F2D, D, 0));
+                    hi = hi.add((DoubleVector) e.convertShape(VectorOperators.F2D, D, 1));
+                }
+                DoubleVector both = lo.add(hi);
+                double sum = 0.0;
+                for (int i = 0; i < D.length(); i++) {
+                    sum += both.lane(i);
                 }
                 for (; v < n; v++) {
                     sum += VectorMath.exp(x[xOff + v] - max);

@@ -3,6 +3,7 @@ package org.grokcap.backend.cpu;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -88,13 +89,37 @@ final class VectorMath {
         return -(2f / (e + 1f)) + 1f;
     }
 
-    /** Σ of the lanes, in lane order. */
+    /**
+     * Σ of the lanes as a fixed tree: lane i plus lane i + L/2, then i + L/4, … down to lane 0. Each step
+     * is one permute and one add (a chain of log₂ L steps, where adding lane by lane was a chain of L
+     * dependent extracts and adds: in attention, with head size 32, that chain was most of the time).
+     * The pairing is fixed, so the interpreter and C2 give the same bits.
+     */
     static float sum(FloatVector v) {
-        float s = 0f;
-        for (int i = 0; i < v.length(); i++) {
-            s += v.lane(i);
+        int half = S.length() / 2;
+        if (half >= 8) {
+            v = v.add(v.rearrange(ROTATE_8));
         }
-        return s;
+        if (half >= 4) {
+            v = v.add(v.rearrange(ROTATE_4));
+        }
+        if (half >= 2) {
+            v = v.add(v.rearrange(ROTATE_2));
+        }
+        if (half >= 1) {
+            v = v.add(v.rearrange(ROTATE_1));
+        }
+        return v.lane(0);
+    }
+
+    /** Lane i takes lane (i + n) mod L: constants, so that C2 turns each rearrange into one permute. */
+    private static final VectorShuffle<Float> ROTATE_8 = rotate(8);
+    private static final VectorShuffle<Float> ROTATE_4 = rotate(4);
+    private static final VectorShuffle<Float> ROTATE_2 = rotate(2);
+    private static final VectorShuffle<Float> ROTATE_1 = rotate(1);
+
+    private static VectorShuffle<Float> rotate(int n) {
+        return VectorShuffle.fromOp(S, i -> (i + n) % S.length());
     }
 
     /**
