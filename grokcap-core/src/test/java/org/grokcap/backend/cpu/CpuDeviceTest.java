@@ -212,7 +212,7 @@ class CpuDeviceTest {
         }
     }
 
-    /** Residual sum, its backward, row gather and zeroing: reference kernels on split ranges, so the same bits. */
+    /** Residual sum, its backward, row gather and zeroing: elementwise adds and copies, so the reference's bits. */
     @Property(tries = 30)
     void splitElementwiseKernelsMatchReferenceBitwise(@ForAll @IntRange(min = 1, max = 3000) int R,
                                                       @ForAll @IntRange(min = 1, max = 24) int C, @ForAll long seed) {
