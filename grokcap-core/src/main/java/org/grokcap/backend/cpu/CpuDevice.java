@@ -22,9 +22,11 @@ import java.util.Map;
  * columns or 64-float ranges ({@link #accelerated()} lists each operation). Results are identical
  * for any thread count: every output element is computed by one thread in a fixed order, and
  * weight-gradient sums over rows (norms, embeddings, gathers with repeated rows) are split by the
- * output they add into, never by the rows they sum. Elementwise operations give the reference's bits;
- * sums within a row (norm statistics, matmuls, attention, softmax, Σg²) and the vector exp (GELU,
- * SwiGLU, cross-entropy) differ from it by rounding only.
+ * output they add into, never by the rows they sum. Adds, products, rotations, gradient sums over
+ * rows and the AdamW update give the reference's bits; sums within a row (norm statistics, matmuls,
+ * attention, softmax), Σg² (fixed blocks) and the vector exp and tanh (GELU, SwiGLU, cross-entropy)
+ * differ from it by rounding only. Without the Vector API the norms and SwiGLU give the reference's
+ * bits too.
  */
 public final class CpuDevice extends ReferenceDevice {
     /** Below this many floats a second thread costs more than it saves. */
