@@ -20,7 +20,7 @@ public final class CpuBackend implements Backend {
         int cores = Runtime.getRuntime().availableProcessors();
         return Availability.yes(cores + " cores, " + (CpuDevice.vectorApiPresent()
                 ? "Vector API present"
-                : "Vector API absent (scalar matmul; run with --add-modules jdk.incubator.vector)"));
+                : "Vector API absent (scalar kernels; run with --add-modules jdk.incubator.vector)"));
     }
 
     @Override

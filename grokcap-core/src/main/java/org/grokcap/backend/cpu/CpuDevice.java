@@ -8,20 +8,41 @@ import org.grokcap.kernels.CrossEntropy;
 import org.grokcap.kernels.GatherRows;
 import org.grokcap.kernels.Gelu;
 import org.grokcap.kernels.Relu;
-import org.grokcap.kernels.Residual;
 import org.grokcap.model.Activation;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 /**
- * The fast CPU device: linear layers on a cache-blocked Vector API matmul (scalar when the
- * {@code jdk.incubator.vector} module is absent), split across a fixed pool of threads; attention and
- * cross-entropy split by rows. Everything else is the reference kernel. Results are identical for
- * any thread count: every output element is computed by one thread in a fixed order.
+ * The fast CPU device. Every compute operation runs split across a fixed pool of threads (calls too
+ * small to pay for a dispatch, under {@link #PARALLEL_MIN} floats, run on the caller's thread), and
+ * on Vector API lanes when the {@code jdk.incubator.vector} module is present (scalar Java when it is
+ * absent): linear layers on a cache-blocked matmul; attention and cross-entropy split by rows;
+ * activations, residuals, gathers, embeddings, rotary, SwiGLU, the norms and the optimizer by rows,
+ * columns or 64-float ranges ({@link #accelerated()} lists each operation). Results are identical
+ * for any thread count: every output element is computed by one thread in a fixed order, and
+ * weight-gradient sums over rows (norms, embeddings, gathers with repeated rows) are split by the
+ * output they add into, never by the rows they sum. Adds, products, rotations, gradient sums over
+ * rows and the AdamW update give the reference's bits; sums within a row (norm statistics, matmuls,
+ * attention, softmax), Σg² (fixed blocks) and the vector exp and tanh (GELU, SwiGLU, cross-entropy)
+ * differ from it by rounding only. Without the Vector API the norms and SwiGLU give the reference's
+ * bits too.
  */
 public final class CpuDevice extends ReferenceDevice {
+    /** Below this many floats a second thread costs more than it saves. */
+    static final int PARALLEL_MIN = 16_384;
     private final WorkerPool pool;
     private final GemmProvider gemm;
     private final boolean vector;
     private final ColumnSumsJob columnSumsJob = new ColumnSumsJob();
+    private final int parallelMin;
+    private final NormJob normJob;
+    private final EmbeddingJob embeddingJob;
+    private final ScatterAddJob scatterAddJob;
+    private final RotaryJob rotaryJob;
+    private final SwigluJob swigluJob;
+    private final OptimizerJob optimizerJob;
+    private final SpanMath math;
     private final AttentionJob attentionJob = new AttentionJob();
     private final CrossEntropyJob crossEntropyJob = new CrossEntropyJob();
     private final ElementwiseJob elementwiseJob = new ElementwiseJob();
@@ -31,10 +52,35 @@ public final class CpuDevice extends ReferenceDevice {
         this(threads, GemmProviders.choose());
     }
 
+    /** A device on the given matmul. */
     public CpuDevice(int threads, GemmProvider gemm) {
+        this(threads, gemm, vectorApiPresent(), PARALLEL_MIN);
+    }
+
+    /**
+     * For tests: vector false takes the scalar kernels (the matmul included) even where the Vector API
+     * is present, and a small parallelMin sends small calls to the threads too.
+     */
+    CpuDevice(int threads, boolean vector, int parallelMin) {
+        this(threads, vector ? GemmProviders.choose() : new Gemm(new Gemm.ScalarKernel()), vector, parallelMin);
+    }
+
+    private CpuDevice(int threads, GemmProvider gemm, boolean vector, int parallelMin) {
+        if (vector && !vectorApiPresent()) {
+            throw new IllegalArgumentException("the Vector API module jdk.incubator.vector is absent");
+        }
         this.pool = new WorkerPool(threads);
-        this.vector = vectorApiPresent();
+        this.vector = vector;
+        this.parallelMin = parallelMin;
         this.gemm = gemm;
+        // VectorSpanMath is loaded only here, so a JVM without the module never touches it
+        this.math = vector ? VectorSpanMath.INSTANCE : ScalarSpanMath.INSTANCE;
+        this.normJob = new NormJob(math);
+        this.embeddingJob = new EmbeddingJob(math);
+        this.scatterAddJob = new ScatterAddJob(math);
+        this.rotaryJob = new RotaryJob(math);
+        this.swigluJob = new SwigluJob(math);
+        this.optimizerJob = new OptimizerJob(math);
     }
 
     /** Whether jdk.incubator.vector was added to the boot layer (--add-modules jdk.incubator.vector). */
@@ -56,6 +102,39 @@ public final class CpuDevice extends ReferenceDevice {
     /** The worker threads (for benchmarks that time a matmul on the same threads as training). */
     public WorkerPool pool() {
         return pool;
+    }
+
+    /**
+     * For each {@link org.grokcap.backend.Device} method, in the interface's order, where it runs:
+     * "parallel+vector" (split across the threads, on Vector API lanes), "parallel" (split across the
+     * threads, scalar Java: the Vector API is absent or the operation is a copy or fill), or "host" (no
+     * computation: memory and bookkeeping). Attention takes the lanes only for head sizes that are a
+     * multiple of the vector length.
+     */
+    public Map<String, String> accelerated() {
+        String compute = vector ? "parallel+vector" : "parallel";
+        Map<String, String> m = new LinkedHashMap<>();
+        for (String op : new String[]{"describe", "floats", "ints", "toDevice", "toHost"}) {
+            m.put(op, "host");
+        }
+        m.put("zero", "parallel");
+        // the matmul's own name: blas, vector or (plain Java) scalar
+        String matmul = gemm.name().equals("scalar") ? "parallel" : "parallel+" + gemm.name();
+        m.put("linearForward", matmul);
+        m.put("linearBackward", matmul);
+        for (String op : new String[]{"embeddingForward", "embeddingBackward",
+                "attentionForward", "attentionBackward", "layerNormForward", "layerNormBackward",
+                "activationForward", "activationBackward", "residualForward", "residualBackward", "rmsNormForward",
+                "rmsNormBackward", "swigluForward", "swigluBackward", "rotaryForward", "rotaryBackward"}) {
+            m.put(op, compute);
+        }
+        m.put("gatherRowsForward", "parallel");
+        for (String op : new String[]{"gatherRowsBackward", "crossEntropyForward", "crossEntropyBackward",
+                "sumOfSquares", "scale", "adamW"}) {
+            m.put(op, compute);
+        }
+        m.put("close", "host");
+        return m;
     }
 
     @Override
@@ -123,6 +202,137 @@ public final class CpuDevice extends ReferenceDevice {
     }
 
     @Override
+    public void embeddingForward(Buf out, IntBuf tokens, Buf wte, Buf wpe, int B, int T, int C) {
+        embeddingJob.forward(out, tokens, wte, wpe, B, T, C);
+        run(embeddingJob, (long) B * T * C);
+        embeddingJob.clear();
+    }
+
+    @Override
+    public void embeddingBackward(Buf dwte, Buf dwpe, Buf dout, IntBuf tokens, int B, int T, int C) {
+        scatterAdd(dwte, dout, tokens, B * T, C);
+        embeddingJob.positionsBackward(dwpe, dout, B, T, C);
+        run(embeddingJob, (long) B * T * C);
+        embeddingJob.clear();
+    }
+
+    @Override
+    public void layerNormForward(Buf out, Buf mean, Buf rstd, Buf inp, Buf weight, Buf bias, int N, int C) {
+        normJob.layerNormForward(out, mean, rstd, inp, weight, bias, N, C);
+        run(normJob, (long) N * C);
+        normJob.clear();
+    }
+
+    @Override
+    public void layerNormBackward(Buf dinp, Buf dweight, Buf dbias, Buf dout, Buf inp, Buf weight, Buf mean,
+                                  Buf rstd, int N, int C) {
+        normJob.layerNormBackward(dinp, dweight, dbias, dout, inp, weight, mean, rstd, N, C);
+        run(normJob, (long) N * C);
+        normJob.clear();
+    }
+
+    @Override
+    public void rmsNormForward(Buf out, Buf rstd, Buf inp, Buf weight, int N, int C) {
+        normJob.rmsNormForward(out, rstd, inp, weight, N, C);
+        run(normJob, (long) N * C);
+        normJob.clear();
+    }
+
+    @Override
+    public void rmsNormBackward(Buf dinp, Buf dweight, Buf dout, Buf inp, Buf weight, Buf rstd, int N, int C) {
+        normJob.rmsNormBackward(dinp, dweight, dout, inp, weight, rstd, N, C);
+        run(normJob, (long) N * C);
+        normJob.clear();
+    }
+
+    @Override
+    public void swigluForward(Buf out, Buf inp, int N, int M) {
+        swigluJob.forward(out, inp, N, M);
+        run(swigluJob, (long) N * M);
+        swigluJob.clear();
+    }
+
+    @Override
+    public void swigluBackward(Buf dinp, Buf inp, Buf dout, int N, int M) {
+        swigluJob.backward(dinp, inp, dout, N, M);
+        run(swigluJob, (long) N * M);
+        swigluJob.clear();
+    }
+
+    @Override
+    public void rotaryForward(Buf out, Buf inp, Buf cos, Buf sin, int N, int T, int C, int H) {
+        rotaryJob.set(false, out, inp, cos, sin, N, T, C, H);
+        run(rotaryJob, 3L * N * C);
+        rotaryJob.clear();
+    }
+
+    @Override
+    public void rotaryBackward(Buf dinp, Buf dout, Buf cos, Buf sin, int N, int T, int C, int H) {
+        rotaryJob.set(true, dinp, dout, cos, sin, N, T, C, H);
+        run(rotaryJob, 3L * N * C);
+        rotaryJob.clear();
+    }
+
+    @Override
+    public void gatherRowsBackward(Buf dinp, Buf dout, IntBuf rows, int R, int C) {
+        scatterAdd(dinp, dout, rows, R, C);
+    }
+
+    /** dst[rows[r]] += src[r]; the inverse index that lets threads share repeated rows is built only for them. */
+    private void scatterAdd(Buf dst, Buf src, IntBuf rows, int R, int C) {
+        ScatterAddJob j = scatterAddJob;
+        j.set(dst, src, rows, R, C);
+        if (parallel((long) R * C)) {
+            j.buildIndex();
+            pool.run(j);
+        } else {
+            j.run(0, 1);
+        }
+        j.clear();
+    }
+
+    @Override
+    public double sumOfSquares(Buf grads) {
+        optimizerJob.sumOfSquares(grads);
+        run(optimizerJob, grads.size());
+        optimizerJob.clear();
+        return optimizerJob.total();
+    }
+
+    @Override
+    public void scale(Buf grads, float factor) {
+        optimizerJob.scale(grads, factor);
+        run(optimizerJob, grads.size());
+        optimizerJob.clear();
+    }
+
+    @Override
+    public void adamW(Buf params, Buf grads, Buf m, Buf v, float lr, float beta1, float beta2, float eps,
+                      float weightDecay, int step) {
+        if (grads.offset() != params.offset() || m.offset() != params.offset() || v.offset() != params.offset()) {
+            throw new IllegalArgumentException("AdamW needs params, grads and moments at the same offset");
+        }
+        optimizerJob.adamW(params.host(), grads.host(), m.host(), v.host(), params.offset(), params.size(), lr, beta1,
+                beta2, eps, weightDecay, step);
+        run(optimizerJob, 4L * params.size());
+        optimizerJob.clear();
+    }
+
+    /** Whether a call touching this many floats is worth splitting across the threads. */
+    private boolean parallel(long floats) {
+        return pool.threads() > 1 && floats >= parallelMin;
+    }
+
+    /** Runs j split across the threads, or whole on this thread when the call is small. */
+    private void run(WorkerPool.Job j, long floats) {
+        if (parallel(floats)) {
+            pool.run(j);
+        } else {
+            j.run(0, 1);
+        }
+    }
+
+    @Override
     public void zero(Buf b) {
         elementwise(ElementwiseJob.ZERO, b, null, null, b.size(), 1);
     }
@@ -149,7 +359,6 @@ public final class CpuDevice extends ReferenceDevice {
 
     @Override
     public void gatherRowsForward(Buf out, Buf inp, IntBuf rows, int R, int C) {
-        // gatherRowsBackward stays on one thread: repeated rows make its scatter-add race across threads
         elementwiseJob.rows = rows;
         elementwise(ElementwiseJob.GATHER_FORWARD, out, inp, null, R, C);
     }
@@ -162,12 +371,7 @@ public final class CpuDevice extends ReferenceDevice {
         j.z = z;
         j.n = n;
         j.width = width;
-        // below ~16k elements a second thread costs more than it saves
-        if ((long) n * width < 16_384) {
-            j.run(0, 1);
-        } else {
-            pool.run(j);
-        }
+        run(j, (long) n * width);
         j.x = j.y = j.z = null;
         j.rows = null;
     }
@@ -272,10 +476,12 @@ public final class CpuDevice extends ReferenceDevice {
                                 z.host(), z.offset() + from, len);
                     }
                 }
-                case RESIDUAL_FORWARD -> Residual.forward(x.host(), x.offset() + from, y.host(), y.offset() + from,
+                case RESIDUAL_FORWARD -> math.add(x.host(), x.offset() + from, y.host(), y.offset() + from,
                         z.host(), z.offset() + from, len);
-                case RESIDUAL_BACKWARD -> Residual.backward(x.host(), x.offset() + from, y.host(), y.offset() + from,
-                        z.host(), z.offset() + from, len);
+                case RESIDUAL_BACKWARD -> {
+                    math.addTo(x.host(), x.offset() + from, z.host(), z.offset() + from, len);
+                    math.addTo(y.host(), y.offset() + from, z.host(), z.offset() + from, len);
+                }
                 case GATHER_FORWARD -> GatherRows.forward(x.host(), x.offset() + from * width, y.host(), y.offset(),
                         rows.host(), rows.offset() + from, len, width);
                 default -> throw new IllegalStateException("unknown elementwise job " + kind);

@@ -7,10 +7,14 @@ import org.grokcap.backend.Buf;
 import org.grokcap.backend.Device;
 import org.grokcap.backend.IntBuf;
 import org.grokcap.backend.ReferenceDevice;
+import org.grokcap.kernels.Rotary;
 import org.grokcap.model.Activation;
 import org.junit.jupiter.api.Test;
 
+import java.lang.reflect.Method;
+import java.util.Map;
 import java.util.Random;
+import java.util.function.Function;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -24,6 +28,13 @@ class CpuDeviceTest {
     private static final CpuDevice ONE = new CpuDevice(1);
     private static final CpuDevice TWO = new CpuDevice(2);
     private static final CpuDevice THREE = new CpuDevice(3);
+    // the same, but splitting every call however small, so small shapes exercise the thread splits too
+    private static final CpuDevice TWO_ALWAYS = new CpuDevice(2, CpuDevice.vectorApiPresent(), 1);
+    private static final CpuDevice THREE_ALWAYS = new CpuDevice(3, CpuDevice.vectorApiPresent(), 1);
+    /** The default path and the always-split ones: bit-identical to each other, near the reference. */
+    private static final CpuDevice[] FAST = {ONE, TWO, THREE, TWO_ALWAYS, THREE_ALWAYS};
+    /** The scalar fallback (as without the Vector API module), on one thread and split three ways. */
+    private static final CpuDevice[] SCALAR = {new CpuDevice(1, false, CpuDevice.PARALLEL_MIN), new CpuDevice(3, false, 1)};
 
     private static Buf random(Device d, String name, int n, Random r) {
         Buf b = d.floats(name, n + 3).slice(name, 3, n); // a non-zero offset on purpose
@@ -201,7 +212,7 @@ class CpuDeviceTest {
         }
     }
 
-    /** Residual sum, its backward, row gather and zeroing: reference kernels on split ranges, so the same bits. */
+    /** Residual sum, its backward, row gather and zeroing: elementwise adds and copies, so the reference's bits. */
     @Property(tries = 30)
     void splitElementwiseKernelsMatchReferenceBitwise(@ForAll @IntRange(min = 1, max = 3000) int R,
                                                       @ForAll @IntRange(min = 1, max = 24) int C, @ForAll long seed) {
@@ -222,7 +233,7 @@ class CpuDeviceTest {
         REF.residualBackward(daRef, dbRef, b, n);
         Buf gatheredRef = REF.floats("g", n);
         REF.gatherRowsForward(gatheredRef, table, rows, R, C);
-        for (CpuDevice dev : new CpuDevice[]{ONE, TWO, THREE}) {
+        for (CpuDevice dev : all()) {
             Buf sum = dev.floats("sum", n);
             dev.residualForward(sum, a, b, n);
             Buf da = copy(dev, d0);
@@ -327,5 +338,281 @@ class CpuDeviceTest {
             g.multiplyAdd(M * p / parts, M * (p + 1) / parts, N, K, a, 2, aRow, aCol, packed, c, 3, N, scratch);
         }
         return c;
+    }
+
+    private static CpuDevice[] all() {
+        CpuDevice[] all = java.util.Arrays.copyOf(FAST, FAST.length + SCALAR.length);
+        System.arraycopy(SCALAR, 0, all, FAST.length, SCALAR.length);
+        return all;
+    }
+
+    /**
+     * Runs op (which returns the tensors it wrote) on the reference and on every CPU device. The fast
+     * devices must agree with the reference within tol, |a−b| ≤ tol·(1 + |b|), NaN where it has NaN,
+     * and with each other bit for bit. The scalar devices must agree with each other bit for bit, and
+     * with the reference too when scalarIsReference.
+     */
+    private static void check(String what, float tol, boolean scalarIsReference, Function<Device, float[][]> op) {
+        float[][] ref = op.apply(REF);
+        for (CpuDevice[] group : new CpuDevice[][]{FAST, SCALAR}) {
+            float[][] first = null;
+            for (CpuDevice dev : group) {
+                float[][] got = op.apply(dev);
+                for (int k = 0; k < ref.length; k++) {
+                    String name = what + " tensor " + k + " on " + dev.describe();
+                    if (group == SCALAR && scalarIsReference) {
+                        assertArrayEquals(ref[k], got[k], name + ": the scalar path is the reference's arithmetic");
+                    } else {
+                        near(ref[k], got[k], tol, name);
+                    }
+                    if (first != null) {
+                        assertArrayEquals(first[k], got[k], name + ": bitwise identical for any thread count");
+                    }
+                }
+                if (first == null) {
+                    first = got;
+                }
+            }
+        }
+    }
+
+    /** As {@link #close}, and non-finite values (NaN, ±∞) must match exactly. */
+    private static void near(float[] expected, float[] actual, float tol, String what) {
+        assertEquals(expected.length, actual.length, what);
+        for (int i = 0; i < expected.length; i++) {
+            float e = expected[i];
+            float a = actual[i];
+            if (!Float.isFinite(e) || !Float.isFinite(a)) {
+                assertEquals(e, a, what + "[" + i + "]");
+                continue;
+            }
+            assertTrue(Math.abs(e - a) <= tol * (1 + Math.abs(e)), what + "[" + i + "]: " + e + " vs " + a);
+        }
+    }
+
+    /** Sometimes a NaN in an input, which must come out wherever the reference's comes out. */
+    private static void maybeNaN(Buf b, boolean nan, Random r) {
+        if (nan && b.size() > 0) {
+            b.host()[b.offset() + r.nextInt(b.size())] = Float.NaN;
+        }
+    }
+
+    @Property(tries = 60)
+    void layerNormMatchesReference(@ForAll @IntRange(min = 1, max = 200) int N, @ForAll @IntRange(min = 1, max = 200) int C,
+                                   @ForAll boolean nan, @ForAll long seed) {
+        Random r = new Random(seed);
+        Buf inp = random(REF, "inp", N * C, r);
+        maybeNaN(inp, nan, r);
+        Buf weight = random(REF, "w", C, r);
+        Buf bias = random(REF, "b", C, r);
+        Buf dout = random(REF, "dout", N * C, r);
+        Buf dinp0 = random(REF, "dinp", N * C, r);
+        Buf dw0 = random(REF, "dw", C, r);
+        Buf db0 = random(REF, "db", C, r);
+        // the vector path sums a row's statistics lane-wise: within rounding of the reference
+        check("layerNorm", 2e-5f, true, d -> {
+            Buf out = d.floats("out", N * C);
+            Buf mean = d.floats("mean", N);
+            Buf rstd = d.floats("rstd", N);
+            d.layerNormForward(out, mean, rstd, inp, weight, bias, N, C);
+            // backward from the reference's saved statistics, so that it is compared on equal inputs
+            Buf meanRef = REF.floats("meanRef", N);
+            Buf rstdRef = REF.floats("rstdRef", N);
+            REF.layerNormForward(REF.floats("o", N * C), meanRef, rstdRef, inp, weight, bias, N, C);
+            Buf dinp = copy(d, dinp0);
+            Buf dw = copy(d, dw0);
+            Buf db = copy(d, db0);
+            d.layerNormBackward(dinp, dw, db, dout, inp, weight, meanRef, rstdRef, N, C);
+            return new float[][]{values(out), values(mean), values(rstd), values(dinp), values(dw), values(db)};
+        });
+    }
+
+    @Property(tries = 60)
+    void rmsNormMatchesReference(@ForAll @IntRange(min = 1, max = 200) int N, @ForAll @IntRange(min = 1, max = 200) int C,
+                                 @ForAll boolean nan, @ForAll long seed) {
+        Random r = new Random(seed);
+        Buf inp = random(REF, "inp", N * C, r);
+        maybeNaN(inp, nan, r);
+        Buf weight = random(REF, "w", C, r);
+        Buf dout = random(REF, "dout", N * C, r);
+        Buf dinp0 = random(REF, "dinp", N * C, r);
+        Buf dw0 = random(REF, "dw", C, r);
+        check("rmsNorm", 2e-5f, true, d -> {
+            Buf out = d.floats("out", N * C);
+            Buf rstd = d.floats("rstd", N);
+            d.rmsNormForward(out, rstd, inp, weight, N, C);
+            Buf rstdRef = REF.floats("rstdRef", N);
+            REF.rmsNormForward(REF.floats("o", N * C), rstdRef, inp, weight, N, C);
+            Buf dinp = copy(d, dinp0);
+            Buf dw = copy(d, dw0);
+            d.rmsNormBackward(dinp, dw, dout, inp, weight, rstdRef, N, C);
+            return new float[][]{values(out), values(rstd), values(dinp), values(dw)};
+        });
+    }
+
+    /** Few token ids, so rows of dwte repeat; adds in the reference's order give its bits. */
+    @Property(tries = 60)
+    void embeddingMatchesReferenceBitwise(@ForAll @IntRange(min = 1, max = 8) int B, @ForAll @IntRange(min = 1, max = 40) int T,
+                                          @ForAll @IntRange(min = 1, max = 150) int C, @ForAll @IntRange(min = 1, max = 9) int V,
+                                          @ForAll long seed) {
+        Random r = new Random(seed);
+        IntBuf tokens = REF.ints("tokens", B * T);
+        for (int i = 0; i < B * T; i++) {
+            tokens.host()[i] = r.nextInt(V);
+        }
+        Buf wte = random(REF, "wte", V * C, r);
+        Buf wpe = random(REF, "wpe", T * C, r);
+        Buf dout = random(REF, "dout", B * T * C, r);
+        Buf dwte0 = random(REF, "dwte", V * C, r);
+        Buf dwpe0 = random(REF, "dwpe", T * C, r);
+        check("embedding", 0f, true, d -> {
+            Buf out = d.floats("out", B * T * C);
+            d.embeddingForward(out, tokens, wte, wpe, B, T, C);
+            Buf dwte = copy(d, dwte0);
+            Buf dwpe = copy(d, dwpe0);
+            d.embeddingBackward(dwte, dwpe, dout, tokens, B, T, C);
+            return new float[][]{values(out), values(dwte), values(dwpe)};
+        });
+    }
+
+    /** Many source rows onto few destinations (repeats, and destinations no row names). */
+    @Property(tries = 60)
+    void gatherRowsBackwardMatchesReferenceBitwise(@ForAll @IntRange(min = 1, max = 400) int R,
+                                                   @ForAll @IntRange(min = 1, max = 100) int C,
+                                                   @ForAll @IntRange(min = 1, max = 20) int N, @ForAll long seed) {
+        Random r = new Random(seed);
+        IntBuf rows = REF.ints("rows", R);
+        for (int i = 0; i < R; i++) {
+            rows.host()[i] = r.nextInt(N);
+        }
+        Buf dout = random(REF, "dout", R * C, r);
+        Buf dinp0 = random(REF, "dinp", N * C, r);
+        check("gatherRowsBackward", 0f, true, d -> {
+            Buf dinp = copy(d, dinp0);
+            d.gatherRowsBackward(dinp, dout, rows, R, C);
+            return new float[][]{values(dinp)};
+        });
+    }
+
+    /** Rotation by mul, add and sub only: the reference's bits, on whole vectors, tails and heads of size 2. */
+    @Property(tries = 60)
+    void rotaryMatchesReferenceBitwise(@ForAll @IntRange(min = 1, max = 6) int B, @ForAll @IntRange(min = 1, max = 12) int T,
+                                       @ForAll @IntRange(min = 1, max = 4) int H, @ForAll @IntRange(min = 0, max = 5) int hsPick,
+                                       @ForAll long seed) {
+        int hs = new int[]{2, 4, 6, 16, 34, 64}[hsPick];
+        Random r = new Random(seed);
+        int N = B * T;
+        int C = H * hs;
+        Buf cos = REF.floats("cos", T * hs / 2);
+        Buf sin = REF.floats("sin", T * hs / 2);
+        Rotary.table(cos.host(), cos.offset(), sin.host(), sin.offset(), T, hs);
+        Buf inp = random(REF, "inp", N * 3 * C, r);
+        Buf dout = random(REF, "dout", N * 3 * C, r);
+        Buf dinp0 = random(REF, "dinp", N * 3 * C, r);
+        check("rotary", 0f, true, d -> {
+            Buf out = d.floats("out", N * 3 * C);
+            d.rotaryForward(out, inp, cos, sin, N, T, C, H);
+            Buf dinp = copy(d, dinp0);
+            d.rotaryBackward(dinp, dout, cos, sin, N, T, C, H);
+            return new float[][]{values(out), values(dinp)};
+        });
+    }
+
+    @Property(tries = 60)
+    void swigluMatchesReference(@ForAll @IntRange(min = 1, max = 200) int N, @ForAll @IntRange(min = 1, max = 150) int M,
+                                @ForAll boolean nan, @ForAll long seed) {
+        Random r = new Random(seed);
+        Buf inp = random(REF, "inp", N * 2 * M, r);
+        for (int i = 0; i < inp.size(); i += 11) {
+            inp.host()[inp.offset() + i] *= 40f; // the saturated sigmoid, and exp's clamped range
+        }
+        maybeNaN(inp, nan, r);
+        Buf dout = random(REF, "dout", N * M, r);
+        Buf dinp0 = random(REF, "dinp", N * 2 * M, r);
+        // the vector sigmoid is single precision with VectorMath.exp (2 ulp); the reference's is double
+        check("swiglu", 1e-5f, true, d -> {
+            Buf out = d.floats("out", N * M);
+            d.swigluForward(out, inp, N, M);
+            Buf dinp = copy(d, dinp0);
+            d.swigluBackward(dinp, inp, dout, N, M);
+            return new float[][]{values(out), values(dinp)};
+        });
+    }
+
+    /** Elementwise IEEE operations in the reference's order (sqrt included): its bits, NaN included. */
+    @Property(tries = 40)
+    void adamWMatchesReferenceBitwise(@ForAll @IntRange(min = 1, max = 40_000) int n, @ForAll @IntRange(min = 1, max = 3000) int step,
+                                      @ForAll boolean decay, @ForAll boolean nan, @ForAll long seed) {
+        Random r = new Random(seed);
+        Buf params0 = random(REF, "p", n, r);
+        Buf grads = random(REF, "g", n, r);
+        maybeNaN(grads, nan, r);
+        Buf m0 = random(REF, "m", n, r);
+        Buf v0 = random(REF, "v", n, r);
+        for (int i = 0; i < n; i++) {
+            v0.host()[v0.offset() + i] = Math.abs(v0.host()[v0.offset() + i]) * 1e-3f;
+        }
+        float lr = 1e-4f + r.nextFloat() * 1e-2f;
+        float wd = decay ? r.nextFloat() : 0f;
+        check("adamW", 0f, true, d -> {
+            // AdamW needs all four at one offset: slices of equal roots
+            Buf p = d.floats("p", n + 3).slice("p", 3, n);
+            Buf g = d.floats("g", n + 3).slice("g", 3, n);
+            Buf m = d.floats("m", n + 3).slice("m", 3, n);
+            Buf v = d.floats("v", n + 3).slice("v", 3, n);
+            for (Buf[] pair : new Buf[][]{{p, params0}, {g, grads}, {m, m0}, {v, v0}}) {
+                System.arraycopy(pair[1].host(), pair[1].offset(), pair[0].host(), pair[0].offset(), n);
+            }
+            d.adamW(p, g, m, v, lr, 0.9f, 0.98f, 1e-8f, wd, step);
+            return new float[][]{values(p), values(m), values(v)};
+        });
+    }
+
+    /**
+     * Σg² over fixed blocks, each in double: bit-identical for any thread count, within double rounding
+     * of the reference; scale multiplies elementwise, the reference's bits.
+     */
+    @Property(tries = 40)
+    void sumOfSquaresAndScaleMatchReference(@ForAll @IntRange(min = 1, max = 70_000) int n, @ForAll boolean nan,
+                                            @ForAll long seed) {
+        Random r = new Random(seed);
+        Buf g = random(REF, "g", n, r);
+        maybeNaN(g, nan, r);
+        double expected = REF.sumOfSquares(g);
+        float factor = r.nextFloat() * 2f;
+        for (CpuDevice[] group : new CpuDevice[][]{FAST, SCALAR}) {
+            Double first = null;
+            for (CpuDevice dev : group) {
+                double got = dev.sumOfSquares(g);
+                if (Double.isNaN(expected)) {
+                    assertTrue(Double.isNaN(got), "a NaN gradient gives a NaN sum");
+                } else {
+                    assertEquals(expected, got, 1e-12 * expected, "Σg² on " + dev.describe());
+                }
+                if (first == null) {
+                    first = got;
+                }
+                assertEquals(Double.doubleToLongBits(first), Double.doubleToLongBits(got),
+                        "Σg² bitwise identical for any thread count");
+            }
+        }
+        check("scale", 0f, true, d -> {
+            Buf c = copy(d, g);
+            d.scale(c, factor);
+            return new float[][]{values(c)};
+        });
+    }
+
+    /** Every Device method is listed, so that `grokcap info` can say where each one runs. */
+    @Test
+    void acceleratedListsEveryDeviceMethod() {
+        for (CpuDevice dev : all()) {
+            Map<String, String> where = dev.accelerated();
+            for (Method m : Device.class.getMethods()) {
+                assertTrue(where.containsKey(m.getName()), m.getName() + " missing from accelerated()");
+            }
+            assertEquals(dev == SCALAR[0] || dev == SCALAR[1] || !CpuDevice.vectorApiPresent() ? "parallel" : "parallel+vector",
+                    where.get("layerNormBackward"));
+        }
     }
 }
