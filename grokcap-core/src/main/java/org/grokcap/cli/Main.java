@@ -347,10 +347,31 @@ public final class Main {
             gemm = "none: " + e.getMessage();
         }
         out.println("cpu matmul used: " + gemm);
+        String coretype = System.getenv("OPENBLAS_CORETYPE");
+        if (coretype != null && gemm.startsWith("OpenBLAS")) {
+            out.println("  (OPENBLAS_CORETYPE=" + coretype + " picks OpenBLAS's kernels; unset it to let OpenBLAS choose for this CPU)");
+        }
+        Map<String, String> ops = new LinkedHashMap<>();
+        try (CpuDevice cpu = new CpuDevice(1)) {
+            cpu.accelerated().forEach((op, where) -> {
+                if (!where.equals("host")) {
+                    ops.put(op, where);
+                }
+            });
+        } catch (RuntimeException e) {
+            // the matmul asked for is unavailable: said above
+        }
+        if (!ops.isEmpty()) {
+            out.println("cpu operations (parallel: split across threads; +vector: on Vector API lanes; +blas: the platform BLAS):");
+            Map<String, List<String>> byWhere = new LinkedHashMap<>();
+            ops.forEach((op, where) -> byWhere.computeIfAbsent(where, k -> new ArrayList<>()).add(op));
+            byWhere.forEach((where, list) -> out.printf("  %-16s %s%n", where, String.join(", ", list)));
+        }
         info.put("backends", backends);
         info.put("defaultBackend", chosen);
         info.put("gemms", gemms);
         info.put("gemm", gemm);
+        info.put("cpuOperations", ops);
         out.println(Json.mapper().writeValueAsString(info));
         return 0;
     }
