@@ -10,34 +10,6 @@ package org.grokcap.kernels;
 public final class Attention {
     private Attention() {}
 
-    /** The per-head vector arithmetic, so that an optimised backend can run the same loops on SIMD lanes. */
-    public interface HeadMath {
-        /** Σ x·y over n elements. */
-        float dot(float[] x, int xOff, float[] y, int yOff, int n);
-
-        /** y += p·x over n elements. */
-        void axpy(float p, float[] x, int xOff, float[] y, int yOff, int n);
-    }
-
-    /** Plain loops, summing in index order. */
-    public static final HeadMath SCALAR = new HeadMath() {
-        @Override
-        public float dot(float[] x, int xOff, float[] y, int yOff, int n) {
-            float s = 0f;
-            for (int i = 0; i < n; i++) {
-                s += x[xOff + i] * y[yOff + i];
-            }
-            return s;
-        }
-
-        @Override
-        public void axpy(float p, float[] x, int xOff, float[] y, int yOff, int n) {
-            for (int i = 0; i < n; i++) {
-                y[yOff + i] += p * x[xOff + i];
-            }
-        }
-    };
-
     /**
      * @param out   (NQ,C) the heads' outputs, concatenated
      * @param att   (NQ,H,T) softmax probabilities, saved for backward (entries after t are 0)
@@ -47,12 +19,6 @@ public final class Attention {
      */
     public static void forward(float[] out, int outOff, float[] att, int attOff, float[] qkv, int qkvOff,
                                int[] qRows, int qRowsOff, int NQ, int T, int C, int H, float scale) {
-        forward(out, outOff, att, attOff, qkv, qkvOff, qRows, qRowsOff, NQ, T, C, H, scale, SCALAR);
-    }
-
-    /** {@link #forward}, with the per-head dot products and sums done by {@code m}. */
-    public static void forward(float[] out, int outOff, float[] att, int attOff, float[] qkv, int qkvOff,
-                               int[] qRows, int qRowsOff, int NQ, int T, int C, int H, float scale, HeadMath m) {
         int hs = C / H;
         int C3 = 3 * C;
         for (int q = 0; q < NQ; q++) {
@@ -64,7 +30,7 @@ public final class Attention {
                 int a = attOff + (q * H + h) * T;
                 float max = Float.NEGATIVE_INFINITY;
                 for (int t2 = 0; t2 <= t; t2++) {
-                    float dot = m.dot(qkv, qi, qkv, qkvOff + (b * T + t2) * C3 + C + h * hs, hs) * scale;
+                    float dot = dot(qkv, qi, qkv, qkvOff + (b * T + t2) * C3 + C + h * hs, hs) * scale;
                     att[a + t2] = dot;
                     if (dot > max) {
                         max = dot;
@@ -85,7 +51,7 @@ public final class Attention {
                     out[o + i] = 0f;
                 }
                 for (int t2 = 0; t2 <= t; t2++) {
-                    m.axpy(att[a + t2], qkv, qkvOff + (b * T + t2) * C3 + 2 * C + h * hs, out, o, hs);
+                    axpy(att[a + t2], qkv, qkvOff + (b * T + t2) * C3 + 2 * C + h * hs, out, o, hs);
                 }
             }
         }
@@ -105,13 +71,6 @@ public final class Attention {
     public static void backward(float[] dqkv, int dqkvOff, float[] dout, int doutOff, float[] qkv, int qkvOff,
                                 float[] att, int attOff, int[] qRows, int qRowsOff,
                                 int NQ, int T, int C, int H, float scale) {
-        backward(dqkv, dqkvOff, dout, doutOff, qkv, qkvOff, att, attOff, qRows, qRowsOff, NQ, T, C, H, scale, SCALAR);
-    }
-
-    /** {@link #backward}, with the per-head dot products and sums done by {@code m}. */
-    public static void backward(float[] dqkv, int dqkvOff, float[] dout, int doutOff, float[] qkv, int qkvOff,
-                                float[] att, int attOff, int[] qRows, int qRowsOff,
-                                int NQ, int T, int C, int H, float scale, HeadMath m) {
         int hs = C / H;
         int C3 = 3 * C;
         for (int q = 0; q < NQ; q++) {
@@ -125,18 +84,34 @@ public final class Attention {
                 int dqi = dqkvOff + row * C3 + h * hs;
                 float mean = 0f;
                 for (int t2 = 0; t2 <= t; t2++) {
-                    mean += att[a + t2] * m.dot(dout, d, qkv, qkvOff + (b * T + t2) * C3 + 2 * C + h * hs, hs);
+                    mean += att[a + t2] * dot(dout, d, qkv, qkvOff + (b * T + t2) * C3 + 2 * C + h * hs, hs);
                 }
                 for (int t2 = 0; t2 <= t; t2++) {
                     int base = (b * T + t2) * C3 + h * hs;
                     float p = att[a + t2];
-                    float g = m.dot(dout, d, qkv, qkvOff + base + 2 * C, hs);
+                    float g = dot(dout, d, qkv, qkvOff + base + 2 * C, hs);
                     float dpre = p * (g - mean) * scale;
-                    m.axpy(p, dout, d, dqkv, dqkvOff + base + 2 * C, hs);
-                    m.axpy(dpre, qkv, qkvOff + base + C, dqkv, dqi, hs);
-                    m.axpy(dpre, qkv, qi, dqkv, dqkvOff + base + C, hs);
+                    axpy(p, dout, d, dqkv, dqkvOff + base + 2 * C, hs);
+                    axpy(dpre, qkv, qkvOff + base + C, dqkv, dqi, hs);
+                    axpy(dpre, qkv, qi, dqkv, dqkvOff + base + C, hs);
                 }
             }
+        }
+    }
+
+    /** Σ x·y over n elements, in index order. */
+    private static float dot(float[] x, int xOff, float[] y, int yOff, int n) {
+        float s = 0f;
+        for (int i = 0; i < n; i++) {
+            s += x[xOff + i] * y[yOff + i];
+        }
+        return s;
+    }
+
+    /** y += p·x over n elements. */
+    private static void axpy(float p, float[] x, int xOff, float[] y, int yOff, int n) {
+        for (int i = 0; i < n; i++) {
+            y[yOff + i] += p * x[xOff + i];
         }
     }
 }

@@ -2,8 +2,8 @@ package org.grokcap.backend.cpu;
 
 /**
  * Matmuls on the platform's BLAS ({@link NativeBlas}): C is cut into blocks of whole rows (or, when C
- * is much wider than tall, of whole columns) whose size depends only on the shape, and the worker
- * threads take the blocks in turn, each one {@code cblas_sgemm} call on the calling thread.
+ * is wider than tall, of whole columns) whose bounds depend only on the shape, and the worker threads
+ * take equal runs of blocks, each block one {@code cblas_sgemm} call on the calling thread.
  *
  * <p>Why not hand the whole product to the BLAS's own threads: its kernels compute an element in a
  * different order depending on where the element falls in the library's tiling, and the library tiles
@@ -15,8 +15,12 @@ package org.grokcap.backend.cpu;
 final class BlasGemm implements GemmProvider {
     /** Fewest rows (or columns) in a block: below this, re-packing the shared operand costs more than it saves. */
     static final int MIN_BLOCK = 192;
-    /** Most blocks per product: enough to share among 16 threads evenly. */
-    static final int MAX_BLOCKS = 48;
+    /**
+     * The block counts a product may have: each divides the next, and 12, 24 and 48 divide evenly among
+     * 1, 2, 3, 4, 6 and 12 threads (48 among 8 and 16 too), so the threads' shares differ by at most a
+     * block's rounding to 16 rows.
+     */
+    private static final int[] BLOCK_COUNTS = {1, 2, 6, 12, 24, 48};
 
     private final NativeBlas blas;
     private final Job job = new Job();
@@ -35,10 +39,20 @@ final class BlasGemm implements GemmProvider {
         return blas.name() + " through FFM";
     }
 
-    /** Rows (or columns) per block for a dimension of size d: a multiple of 16, fixed by d alone. */
-    static int blockSize(int d) {
-        int perBlock = Math.max(MIN_BLOCK, (d + MAX_BLOCKS - 1) / MAX_BLOCKS);
-        return (perBlock + 15) & ~15;
+    /** How many blocks a dimension of size d is cut into: the most that keeps blocks ≥ MIN_BLOCK; fixed by d alone. */
+    static int blocks(int d) {
+        int best = 1;
+        for (int b : BLOCK_COUNTS) {
+            if (d / b >= MIN_BLOCK) {
+                best = b;
+            }
+        }
+        return best;
+    }
+
+    /** Start of block q of a dimension of size d cut into n blocks: an even share, rounded down to 16. */
+    static int blockStart(int q, int n, int d) {
+        return q == n ? d : (int) ((long) d * q / n) & ~15;
     }
 
     @Override
@@ -62,9 +76,7 @@ final class BlasGemm implements GemmProvider {
         j.startRowOff = startRowOff;
         // split the long side of C; a short side below one block is not split at all
         j.byRows = M >= N;
-        int d = j.byRows ? M : N;
-        j.block = blockSize(d);
-        j.blocks = (d + j.block - 1) / j.block;
+        j.blocks = blocks(j.byRows ? M : N);
         try {
             if (j.blocks == 1 || GemmProvider.serial(M, N, K)) {
                 j.run(0, 1);
@@ -78,7 +90,7 @@ final class BlasGemm implements GemmProvider {
 
     /** Blocks [p·blocks/parts, (p+1)·blocks/parts) go to part p. */
     private final class Job implements WorkerPool.Job {
-        int M, N, K, aOff, bOff, cOff, startRowOff, block, blocks;
+        int M, N, K, aOff, bOff, cOff, startRowOff, blocks;
         float[] a, b, c, startRow;
         boolean aT, bT, accumulate, byRows;
 
@@ -86,9 +98,13 @@ final class BlasGemm implements GemmProvider {
         public void run(int part, int parts) {
             int first = (int) ((long) blocks * part / parts);
             int last = (int) ((long) blocks * (part + 1) / parts);
+            int d = byRows ? M : N;
             for (int q = first; q < last; q++) {
-                int from = q * block;
-                int to = Math.min(byRows ? M : N, from + block);
+                int from = blockStart(q, blocks, d);
+                int to = blockStart(q + 1, blocks, d);
+                if (from >= to) {
+                    continue;
+                }
                 if (byRows) {
                     rows(from, to);
                 } else {

@@ -523,12 +523,18 @@ public final class CpuDevice extends ReferenceDevice {
             this.C = C;
             this.H = H;
             this.scale = scale;
+            if (scratch.length < pool.threads() || scratch[0].length < T) {
+                scratch = new float[pool.threads()][T]; // grown on the calling thread, before the parts run
+            }
         }
 
         void clear() {
             out = dout = att = qkv = dqkv = null;
             qRows = null;
         }
+
+        /** Per part, T floats: the per-key gradients of one query and head in the backward pass. */
+        private float[][] scratch = new float[0][];
 
         /** First query of this part, moved forward so that it starts a sequence. */
         private int boundary(int part, int parts) {
@@ -552,14 +558,21 @@ public final class CpuDevice extends ReferenceDevice {
             if (n <= 0) {
                 return;
             }
-            Attention.HeadMath m = vector && VectorKernels.attentionFits(C, H) ? VectorKernels.HEAD_MATH : Attention.SCALAR;
-            if (backward) {
+            boolean lanes = vector && VectorAttention.fits(C, H);
+            if (backward && lanes) {
+                VectorAttention.backward(dqkv.host(), dqkv.offset(), dout.host(), dout.offset() + from * C,
+                        qkv.host(), qkv.offset(), att.host(), att.offset() + from * H * T,
+                        qRows.host(), qRows.offset() + from, n, T, C, H, scale, scratch[part]);
+            } else if (backward) {
                 Attention.backward(dqkv.host(), dqkv.offset(), dout.host(), dout.offset() + from * C,
                         qkv.host(), qkv.offset(), att.host(), att.offset() + from * H * T,
-                        qRows.host(), qRows.offset() + from, n, T, C, H, scale, m);
+                        qRows.host(), qRows.offset() + from, n, T, C, H, scale);
+            } else if (lanes) {
+                VectorAttention.forward(out.host(), out.offset() + from * C, att.host(), att.offset() + from * H * T,
+                        qkv.host(), qkv.offset(), qRows.host(), qRows.offset() + from, n, T, C, H, scale);
             } else {
                 Attention.forward(out.host(), out.offset() + from * C, att.host(), att.offset() + from * H * T,
-                        qkv.host(), qkv.offset(), qRows.host(), qRows.offset() + from, n, T, C, H, scale, m);
+                        qkv.host(), qkv.offset(), qRows.host(), qRows.offset() + from, n, T, C, H, scale);
             }
         }
     }

@@ -5,15 +5,14 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
-import org.grokcap.kernels.Attention;
 import org.grokcap.kernels.CrossEntropy;
 import org.grokcap.kernels.Gelu;
 
 /**
- * Vector API versions of the reference kernels that are not matmuls: ReLU (the same bits as
+ * Vector API versions of some reference kernels that are not matmuls: ReLU (the same bits as
  * {@link org.grokcap.kernels.Relu}), GELU and the cross-entropy's exponentials (with
- * {@link VectorMath}'s exp and tanh), and the per-head arithmetic of {@link Attention} (which differs by
- * rounding: its dot products sum lane-wise and its sums use fused multiply-adds). Scalar tails repeat
+ * {@link VectorMath}'s exp and tanh, which differ by rounding), the bias gradient's column sums, and the
+ * choice of matmul micro-kernel. Attention is {@link VectorAttention}. Scalar tails repeat
  * the vector body's operations, so every element gets the same bits wherever a thread's range starts. Loaded
  * only when {@code jdk.incubator.vector} is in the boot layer.
  */
@@ -132,24 +131,6 @@ final class VectorKernels {
         }
     }
 
-    /** Whether {@link #HEAD_MATH} applies: a head is whole vectors. */
-    static boolean attentionFits(int C, int H) {
-        return (C / H) % L == 0;
-    }
-
-    /** {@link Attention.HeadMath} on vectors, for head sizes that are a multiple of the vector length. */
-    static final Attention.HeadMath HEAD_MATH = new Attention.HeadMath() {
-        @Override
-        public float dot(float[] x, int xOff, float[] y, int yOff, int n) {
-            return VectorKernels.dot(x, xOff, y, yOff, n);
-        }
-
-        @Override
-        public void axpy(float p, float[] x, int xOff, float[] y, int yOff, int n) {
-            VectorKernels.axpy(p, x, xOff, y, yOff, n);
-        }
-    };
-
     /**
      * {@link CrossEntropy.RowMath} with the sum of exponentials on vectors ({@link VectorMath#exp}, single
      * precision, within 2 ulp, in both modes; float64 mode sums them in double, which is where single
@@ -201,20 +182,4 @@ final class VectorKernels {
             CrossEntropy.SCALAR.addSoftmaxGradient(d, dOff, x, xOff, n, max, sum, target, scale, float64);
         }
     };
-
-    /** Σ x·y over n (a multiple of L) elements, lane-wise then across lanes. */
-    private static float dot(float[] x, int xOff, float[] y, int yOff, int n) {
-        FloatVector acc = FloatVector.zero(S);
-        for (int i = 0; i < n; i += L) {
-            acc = FloatVector.fromArray(S, x, xOff + i).fma(FloatVector.fromArray(S, y, yOff + i), acc);
-        }
-        return VectorMath.sum(acc);
-    }
-
-    /** y += p·x over n (a multiple of L) elements. */
-    private static void axpy(float p, float[] x, int xOff, float[] y, int yOff, int n) {
-        for (int i = 0; i < n; i += L) {
-            FloatVector.fromArray(S, x, xOff + i).fma(FloatVector.broadcast(S, p), FloatVector.fromArray(S, y, yOff + i)).intoArray(y, yOff + i);
-        }
-    }
 }
