@@ -96,6 +96,43 @@ public final class EpochBenchmark {
         return 2.0 * n * c * oc / best;
     }
 
+    /**
+     * The platform sgemm's best rate on the same 2048 × 512 → 512 product, called the way its authors
+     * meant (one call, the library's own {@code threads} threads), in GFLOP/s; empty without a
+     * platform BLAS. The yardstick "fraction of the sgemm peak" divides by.
+     */
+    public static java.util.OptionalDouble platformSgemmPeak(int threads) {
+        java.util.Optional<org.grokcap.backend.cpu.GemmProvider> sgemm =
+                org.grokcap.backend.cpu.GemmProviders.platformReference(threads);
+        if (sgemm.isEmpty()) {
+            return java.util.OptionalDouble.empty();
+        }
+        int n = 2048;
+        int c = 512;
+        int oc = 512;
+        Random r = new Random(1);
+        float[] inp = new float[n * c];
+        float[] w = new float[oc * c];
+        float[] out = new float[n * oc];
+        for (int i = 0; i < inp.length; i++) {
+            inp[i] = r.nextFloat();
+        }
+        for (int i = 0; i < w.length; i++) {
+            w[i] = r.nextFloat();
+        }
+        double best = Double.MAX_VALUE;
+        long start = System.nanoTime();
+        for (int rep = 0; rep < 20 && (rep < 4 || System.nanoTime() - start < 3_000_000_000L); rep++) {
+            long t0 = System.nanoTime();
+            sgemm.get().multiply(null, n, oc, c, inp, 0, false, w, 0, true, out, 0, true, null, 0);
+            long t = System.nanoTime() - t0;
+            if (rep >= 2) {
+                best = Math.min(best, t);
+            }
+        }
+        return java.util.OptionalDouble.of(2.0 * n * c * oc / best);
+    }
+
     static double median(double[] values) {
         double[] v = values.clone();
         Arrays.sort(v);

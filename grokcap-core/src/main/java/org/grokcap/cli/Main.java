@@ -434,6 +434,15 @@ public final class Main {
         json.put("gflops", gflops);
         json.put("peak_gflops", peak);
         json.put("fraction_of_peak", gflops / peak);
+        if (backend.name().equals("cpu")) {
+            java.util.OptionalDouble sgemm = EpochBenchmark.platformSgemmPeak(threads);
+            if (sgemm.isPresent()) {
+                out.printf("the platform sgemm's peak on the same threads: %.1f GFLOP/s; this %s reached %.0f%% of it%n",
+                        sgemm.getAsDouble(), unit, 100 * gflops / sgemm.getAsDouble());
+                json.put("sgemm_peak_gflops", sgemm.getAsDouble());
+                json.put("fraction_of_sgemm_peak", gflops / sgemm.getAsDouble());
+            }
+        }
         out.println(Json.mapper().writeValueAsString(json));
         return 0;
     }
