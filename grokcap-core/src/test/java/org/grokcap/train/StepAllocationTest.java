@@ -3,6 +3,7 @@ package org.grokcap.train;
 import org.grokcap.backend.Device;
 import org.grokcap.backend.ReferenceDevice;
 import org.grokcap.backend.cpu.CpuDevice;
+import org.grokcap.backend.cpu.GemmProviders;
 import org.grokcap.model.Activation;
 import org.grokcap.model.InitScheme;
 import org.grokcap.model.ModelConfig;
@@ -72,8 +73,13 @@ class StepAllocationTest {
 
     @Test
     void cpuStepAllocatesNothing() {
-        try (CpuDevice dev = new CpuDevice(2)) {
-            assertEquals(0, bytesPerSteps(dev, false));
+        try (CpuDevice dev = new CpuDevice(2, GemmProviders.choose("vector"))) {
+            assertEquals(0, bytesPerSteps(dev, false), "with the Vector API GEMM");
+        }
+        if (GemmProviders.blasAvailable()) {
+            try (CpuDevice dev = new CpuDevice(2, GemmProviders.choose("blas"))) {
+                assertEquals(0, bytesPerSteps(dev, false), "with the platform BLAS");
+            }
         }
     }
 }

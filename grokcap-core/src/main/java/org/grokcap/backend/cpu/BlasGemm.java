@@ -24,6 +24,7 @@ final class BlasGemm implements GemmProvider {
 
     private final NativeBlas blas;
     private final Job job = new Job();
+    private SegmentCache[] segments = new SegmentCache[0]; // one per part
 
     BlasGemm(NativeBlas blas) {
         this.blas = blas;
@@ -77,6 +78,14 @@ final class BlasGemm implements GemmProvider {
         // split the long side of C; a short side below one block is not split at all
         j.byRows = M >= N;
         j.blocks = blocks(j.byRows ? M : N);
+        int parts = pool == null ? 1 : pool.threads();
+        if (segments.length < parts) {
+            SegmentCache[] grown = java.util.Arrays.copyOf(segments, parts);
+            for (int p = segments.length; p < parts; p++) {
+                grown[p] = new SegmentCache();
+            }
+            segments = grown; // on the calling thread, before the parts run
+        }
         try {
             if (j.blocks == 1 || GemmProvider.serial(M, N, K)) {
                 j.run(0, 1);
@@ -99,6 +108,7 @@ final class BlasGemm implements GemmProvider {
             int first = (int) ((long) blocks * part / parts);
             int last = (int) ((long) blocks * (part + 1) / parts);
             int d = byRows ? M : N;
+            SegmentCache s = segments[part];
             for (int q = first; q < last; q++) {
                 int from = blockStart(q, blocks, d);
                 int to = blockStart(q + 1, blocks, d);
@@ -106,27 +116,27 @@ final class BlasGemm implements GemmProvider {
                     continue;
                 }
                 if (byRows) {
-                    rows(from, to);
+                    rows(from, to, s);
                 } else {
-                    columns(from, to);
+                    columns(from, to, s);
                 }
             }
         }
 
         /** C[from:to, :] = start + A[from:to, :] · B. */
-        private void rows(int from, int to) {
+        private void rows(int from, int to, SegmentCache s) {
             start(from, to, 0, N);
             int aAt = aOff + (aT ? from : from * K);
-            blas.sgemm(aT, bT, to - from, N, K, 1f, a, aAt, aT ? M : K, b, bOff, bT ? K : N,
-                    1f, c, cOff + from * N, N);
+            blas.sgemm(aT, bT, to - from, N, K, 1f, s.slice(a, aAt), aT ? M : K, s.slice(b, bOff), bT ? K : N,
+                    1f, s.slice(c, cOff + from * N), N);
         }
 
         /** C[:, from:to] = start + A · B[:, from:to]. */
-        private void columns(int from, int to) {
+        private void columns(int from, int to, SegmentCache s) {
             start(0, M, from, to);
             int bAt = bOff + (bT ? from * K : from);
-            blas.sgemm(aT, bT, M, to - from, K, 1f, a, aOff, aT ? M : K, b, bAt, bT ? K : N,
-                    1f, c, cOff + from, N);
+            blas.sgemm(aT, bT, M, to - from, K, 1f, s.slice(a, aOff), aT ? M : K, s.slice(b, bAt), bT ? K : N,
+                    1f, s.slice(c, cOff + from), N);
         }
 
         /** Sets C's block to its start (the start row, or 0) unless accumulating. */

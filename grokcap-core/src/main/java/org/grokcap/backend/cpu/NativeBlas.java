@@ -90,14 +90,19 @@ final class NativeBlas {
      */
     void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
                float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
+        sgemm(transA, transB, m, n, k, alpha, MemorySegment.ofArray(a).asSlice(4L * aOff), lda,
+                MemorySegment.ofArray(b).asSlice(4L * bOff), ldb, beta, MemorySegment.ofArray(c).asSlice(4L * cOff), ldc);
+    }
+
+    /** {@link #sgemm(boolean, boolean, int, int, int, float, float[], int, int, float[], int, int, float, float[], int, int)} on segments (heap or native). */
+    void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, MemorySegment a, int lda,
+               MemorySegment b, int ldb, float beta, MemorySegment c, int ldc) {
         if (m == 0 || n == 0) {
             return;
         }
         try {
             sgemm.invokeExact(ROW_MAJOR, transA ? TRANS : NO_TRANS, transB ? TRANS : NO_TRANS, m, n, k, alpha,
-                    MemorySegment.ofArray(a).asSlice(4L * aOff), lda,
-                    MemorySegment.ofArray(b).asSlice(4L * bOff), ldb, beta,
-                    MemorySegment.ofArray(c).asSlice(4L * cOff), ldc);
+                    a, lda, b, ldb, beta, c, ldc);
         } catch (Throwable t) {
             throw new IllegalStateException("cblas_sgemm in " + library + " failed: " + t, t);
         }
