@@ -438,7 +438,7 @@ public final class Transformer {
     /** Backward pass of the last {@link #forward()}: sets {@link #grads()} to the gradient of the mean loss. */
     public void backward() {
         dev.zero(grads);
-        dev.zero(dacts.root);
+        dacts.zeroUsed(batch * T, rows);
         dev.crossEntropyBackward(dacts.logits, acts.logits, targetIds, rows, vOut, 1f / rows, lossFloat64);
         backwardFromLogitGradient();
     }
@@ -456,7 +456,7 @@ public final class Transformer {
                     + rows + " × " + vOut + " logits");
         }
         dev.zero(grads);
-        dev.zero(dacts.root);
+        dacts.zeroUsed(batch * T, rows);
         System.arraycopy(dlogits, 0, dacts.logits.host(), dacts.logits.offset(), dlogits.length);
         dev.toDevice(dacts.logits);
         backwardFromLogitGradient();
@@ -722,13 +722,29 @@ public final class Transformer {
         final Buf losses;
         final Buf hits;
 
+        /**
+         * How many rows of each slice a batch uses, as in the forward passes: a table slice all of it
+         * (TABLE), the rest one row per position (ALL), per target (TARGETS), or per row of layer l (l ≥ 0:
+         * all positions, or the targets in the last layer). Set with the slice's size.
+         */
+        private static final int TABLE = -1;
+        private static final int ALL = -2;
+        private static final int TARGETS = -3;
+        private final List<Integer> usedRows = new ArrayList<>();
+        private int[] sliceOffsets;
+        private int[] sliceSizes;
+        private Buf[] usedParts = new Buf[0];
+        private long usedKey = -1;
+
         Acts(String name) {
             int N = maxBatch * T;
             List<String> names = new ArrayList<>();
             List<Integer> sizes = new ArrayList<>();
+            int[] rowsOf = {ALL}; // the row kind of the slices planned next
             java.util.function.BiFunction<String, Integer, Integer> plan = (n, s) -> {
                 names.add(n);
                 sizes.add(s);
+                usedRows.add(n.startsWith("table.") ? TABLE : rowsOf[0]);
                 return names.size() - 1;
             };
             int iEnc = plan.apply("encoded", N * C);
@@ -747,11 +763,13 @@ public final class Transformer {
             int fchWidth = llama ? 2 * M : M;
             for (int l = 0; l < depth; l++) {
                 String p = "layers." + l + ".";
+                rowsOf[0] = ALL; // a layer's input side sees every position
                 iLn1[l] = norm ? plan.apply(p + "ln1", N * C) : -1;
                 iLn1m[l] = ln ? plan.apply(p + "ln1.mean", N) : -1;
                 iLn1r[l] = norm ? plan.apply(p + "ln1.rstd", N) : -1;
                 iQkv[l] = plan.apply(p + "qkv", N * 3 * C);
                 iQkvr[l] = llama ? plan.apply(p + "qkv.rotated", N * 3 * C) : -1;
+                rowsOf[0] = l; // from the attention on: the layer's query rows
                 iAtt[l] = plan.apply(p + "att", N * H * T);
                 iAtty[l] = plan.apply(p + "atty", N * C);
                 iProj[l] = plan.apply(p + "attproj", N * C);
@@ -765,6 +783,7 @@ public final class Transformer {
                 iFcp[l] = plan.apply(p + "fcp", N * C);
                 iX3[l] = plan.apply(p + "x3", N * C);
             }
+            rowsOf[0] = TARGETS;
             int iLnf = norm ? plan.apply("lnf", N * C) : -1;
             int iLnfm = ln ? plan.apply("lnf.mean", N) : -1;
             int iLnfr = norm ? plan.apply("lnf.rstd", N) : -1;
@@ -781,6 +800,8 @@ public final class Transformer {
                 throw new IllegalArgumentException("activations of " + total + " floats exceed one buffer; use a smaller batch");
             }
             root = dev.floats(name, (int) total);
+            sliceOffsets = offsets;
+            sliceSizes = sizes.stream().mapToInt(Integer::intValue).toArray();
             Buf[] all = new Buf[sizes.size()];
             for (int i = 0; i < all.length; i++) {
                 all[i] = root.slice(name + ":" + names.get(i), offsets[i], sizes.get(i));
@@ -820,6 +841,57 @@ public final class Transformer {
 
         private static Buf pick(Buf[] all, int i) {
             return i < 0 ? null : all[i];
+        }
+
+        /**
+         * Zeroes what a batch of n positions with r targets uses of every slice (the rest is never read
+         * or written by it), before a backward pass adds into it. A full-batch step on a model sized for a
+         * larger evaluation batch, or whose last layer sees only its targets, zeroes a fraction of the
+         * buffer. The ranges are made once per (n, r) and merged where they touch.
+         */
+        void zeroUsed(int n, int r) {
+            long key = ((long) n << 32) | r;
+            if (key != usedKey) {
+                usedParts = usedRanges(n, r);
+                usedKey = key;
+            }
+            for (Buf part : usedParts) {
+                dev.zero(part);
+            }
+        }
+
+        private Buf[] usedRanges(int n, int r) {
+            int N = maxBatch * T;
+            List<Buf> parts = new ArrayList<>();
+            int start = -1;
+            int end = -1;
+            for (int i = 0; i < sliceSizes.length; i++) {
+                int kind = usedRows.get(i);
+                int rowsUsed = kind == ALL ? n : kind == TARGETS ? r : kind == depth - 1 ? r : n;
+                int used = kind == TABLE ? sliceSizes[i] : (int) ((long) sliceSizes[i] / N * rowsUsed);
+                if (used == 0) {
+                    continue;
+                }
+                if (sliceOffsets[i] == end) {
+                    end += used; // touches the range before: one range
+                } else {
+                    if (start >= 0) {
+                        parts.add(root.slice(root.name() + ":used" + parts.size(), start, end - start));
+                    }
+                    start = sliceOffsets[i];
+                    end = start + used;
+                }
+                if (used < sliceSizes[i]) {
+                    // the next slice starts after this one's unused tail
+                    parts.add(root.slice(root.name() + ":used" + parts.size(), start, end - start));
+                    start = -1;
+                    end = -1;
+                }
+            }
+            if (start >= 0) {
+                parts.add(root.slice(root.name() + ":used" + parts.size(), start, end - start));
+            }
+            return parts.toArray(new Buf[0]);
         }
     }
 }
