@@ -114,6 +114,7 @@ public final class Grokcap {
             throw new BadInputException("--analysis-every applies to a new run only, not to --resume");
         }
         try (RunDirectory run = RunDirectory.openForResume(runDir)) {
+            Map<String, Object> record = run.readRecord(); // a damaged record stops the resume before anything changes
             List<Path> checkpoints = run.checkpoints();
             if (checkpoints.isEmpty()) {
                 throw new BadInputException("run " + runDir + " has no checkpoint to resume from (train with "
@@ -133,9 +134,8 @@ public final class Grokcap {
             try (Device device = backend.create(options.threads())) {
                 Trainer trainer = newTrainer(spec, data, device);
                 Checkpoint.restore(latest, trainer);
-                run.truncateMetrics(info.metricsBytes());
+                run.truncateMetrics(info.metricsBytes(), spec.train().lastEvaluationBefore(info.step()), latest);
                 List<Map<String, Double>> rows = run.readMetrics();
-                Map<String, Object> record = run.readRecord();
                 @SuppressWarnings("unchecked")
                 List<Object> resumes = (List<Object>) record.computeIfAbsent("resumes", k -> new ArrayList<>());
                 Map<String, Object> resume = new LinkedHashMap<>();

@@ -21,6 +21,7 @@ import org.grokcap.io.Json;
 import org.grokcap.io.Provenance;
 import org.grokcap.model.Decoder;
 import org.grokcap.report.Report;
+import org.grokcap.util.Messages;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -89,13 +90,13 @@ public final class Main {
                 default -> throw new BadInputException("unknown command '" + a.command + "'\n" + USAGE);
             };
         } catch (BadInputException e) {
-            err.println("error: " + e.getMessage());
+            err.println("error: " + Messages.cap(e.getMessage()));
             if (debug) {
                 e.printStackTrace(err);
             }
             return 2;
         } catch (Throwable e) {
-            err.println("error: " + describe(e));
+            err.println("error: " + Messages.cap(describe(e)));
             if (debug) {
                 e.printStackTrace(err);
             }

@@ -59,8 +59,17 @@ public final class HuggingFaceGpt2 {
 
     // ------------------------------------------------------------------------------------------ export
 
-    /** Writes model.safetensors and config.json into dir (created if needed), each atomically. */
+    /**
+     * Writes model.safetensors and config.json into dir (created if needed), each atomically; bad input,
+     * before anything is written, when dir already holds either file: an export is never overwritten.
+     */
     public static void export(ModelConfig cfg, float[] params, Path dir, Map<String, String> metadata) throws IOException {
+        for (String f : List.of(WEIGHTS, CONFIG)) {
+            if (Files.exists(dir.resolve(f), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                throw new BadInputException("export directory " + dir + " already holds " + f
+                        + " (an earlier export?); choose another --out");
+            }
+        }
         if (cfg.layerRepeats() != 1) {
             throw new org.grokcap.BadInputException("the model shares its layers (layerRepeats = " + cfg.layerRepeats()
                     + "); a Hugging Face GPT-2 has no parameter sharing, so it cannot be exported as one");

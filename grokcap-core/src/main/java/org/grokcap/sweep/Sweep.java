@@ -130,6 +130,9 @@ public final class Sweep {
         Path baseDir = baseDirectory(root.get("base"), file);
         Map<String, List<JsonNode>> grid = grid(root.get("grid"), where);
         List<Map<String, JsonNode>> draws = draws(root.get("random"), where, grid);
+        List<String> varied = new ArrayList<>(grid.keySet());
+        varied.addAll(draws.get(0).keySet());
+        requireNoNesting(varied, where);
         if (grid.isEmpty() && draws.size() <= 1) {
             throw new BadInputException(where + ": nothing to sweep; give a grid (field: [values]) or random draws");
         }
@@ -256,6 +259,21 @@ public final class Sweep {
             draws.add(draw);
         }
         return draws;
+    }
+
+    /**
+     * Bad input when one varied field holds another (train and train.seed): the values are set in
+     * order, so the section's value would silently replace the inner field's, or the other way round.
+     */
+    private static void requireNoNesting(List<String> fields, String where) {
+        for (String outer : fields) {
+            for (String inner : fields) {
+                if (inner.startsWith(outer + ".")) {
+                    throw new BadInputException(where + ": the sweep varies both '" + outer + "' and '" + inner
+                            + "', which it holds; vary the inner fields alone, or '" + outer + "' alone");
+                }
+            }
+        }
     }
 
     private static String field(String path, String where) {

@@ -7,6 +7,7 @@ import org.grokcap.RunOptions;
 import org.grokcap.io.Json;
 import org.grokcap.io.RunDirectory;
 import org.grokcap.train.Trainer;
+import org.grokcap.util.Messages;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -91,7 +92,7 @@ public final class SweepRunner {
         if (!Files.exists(record)) {
             return State.NEW;
         }
-        if (RunDirectory.hasResult(read(record))) {
+        if (RunDirectory.hasResult(RunDirectory.readRecord(dir))) {
             return State.FINISHED;
         }
         try {
@@ -150,7 +151,7 @@ public final class SweepRunner {
                 }
                 log.println(head + ": done");
             } catch (Exception e) {
-                String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+                String message = Messages.cap(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
                 log.println(head + ": FAILED: " + message);
                 Map<String, String> f = new LinkedHashMap<>();
                 f.put("id", p.run().id());

@@ -162,7 +162,8 @@ class HostileInputTest {
         cases.put("\"train\":{\"optimizer\":{\"weightDecay\":-1}}", "train.optimizer.weightDecay = -1.0: must be a finite number");
         cases.put("\"train\":{\"optimizer\":{\"gradClip\":1e400}}", "train.optimizer.gradClip = Infinity");
         cases.put("\"train\":{\"steps\":-5}", "train.steps = -5: must be in [1, 1000000000]");
-        cases.put("\"train\":{\"steps\":1e12}", "train.steps: Numeric value (1.0E12) out of range of int");
+        cases.put("\"train\":{\"steps\":1000000000000}", "train.steps: Numeric value (1000000000000) out of range of int");
+        cases.put("\"train\":{\"steps\":1e12}", "train.steps = 1.0E12: must be a whole number");
         cases.put("\"model\":{\"dModel\":-8}", "model.dModel = -8: must be in [1, 65536]");
         cases.put("\"model\":{\"layers\":256,\"dModel\":65536,\"heads\":1,\"dMlp\":65536}", "model too large for one flat buffer");
         cases.put("\"model\":{\"layers\":1,\"dModel\":8192,\"heads\":1,\"dMlp\":32768}", "more than the JVM's");
