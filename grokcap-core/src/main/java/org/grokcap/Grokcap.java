@@ -291,6 +291,13 @@ public final class Grokcap {
             last = rows.get(rows.size() - 1); // resumed after the last row was written
         }
 
+        // The last update may have made the parameters non-finite with a finite loss before it: such
+        // weights must never be written as a finished run.
+        String bad = trainer.divergenceAfterUpdate();
+        if (bad != null) {
+            throw new TrainingDivergedException("training diverged at update " + trainer.optimizer().stepCount()
+                    + " (the last): " + bad + "; no weights written; " + lastGoodCheckpoint(lastGood[0]));
+        }
         trainer.model().device().toHost(trainer.model().params());
         Map<String, String> weightsMeta = new LinkedHashMap<>();
         weightsMeta.put("format", "grokcap");
@@ -341,10 +348,9 @@ public final class Grokcap {
      */
     private static Path checkpoint(RunDirectory run, Trainer trainer, int updates, Map<String, String> runMeta,
                                    int every, Path previous) {
-        String bad = trainer.firstNonFiniteParameter();
+        String bad = trainer.divergenceAfterUpdate();
         if (bad != null) {
-            throw new TrainingDivergedException("training diverged at update " + updates
-                    + ": first non-finite tensor: parameter " + bad);
+            throw new TrainingDivergedException("training diverged at update " + updates + ": " + bad);
         }
         Path file = run.checkpointFile(updates);
         try {

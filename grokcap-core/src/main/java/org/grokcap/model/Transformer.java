@@ -634,6 +634,72 @@ public final class Transformer {
         return acts.fca[l];
     }
 
+    /**
+     * The first activation of the last forward pass, in the order the pass computes them, that holds a
+     * NaN or an infinity, as "'layers.0.mlp.fc' (element i = v)"; null when every one is finite. Only
+     * the part each operation wrote for the loaded batch is read. For naming where a diverging run
+     * first overflowed: the first non-finite output is the operation that made it.
+     */
+    public String firstNonFiniteActivation() {
+        for (Output o : forwardOutputs()) {
+            dev.toHost(o.buf());
+            float[] a = o.buf().host();
+            int base = o.buf().offset();
+            for (int i = 0; i < o.count(); i++) {
+                if (!Float.isFinite(a[base + i])) {
+                    return "'" + o.name() + "' (element " + i + " = " + a[base + i] + ")";
+                }
+            }
+        }
+        return null;
+    }
+
+    /** An operation's output buffer and how many of its values the last forward pass wrote. */
+    private record Output(String name, Buf buf, int count) {}
+
+    /** The outputs of the last forward pass in the order it computes them (see {@link #forwardGpt}, {@link #forwardLlama}). */
+    private List<Output> forwardOutputs() {
+        int N = batch * T;
+        List<Output> out = new ArrayList<>();
+        if (tableNow) {
+            int VT = cfg.vocabSize() * T;
+            out.add(new Output("embedding (vocabulary table)", acts.tableX, VT * C));
+            if (cfg.layerNorm()) {
+                out.add(new Output("layers.0.ln1 (vocabulary table)", acts.tableLn1, VT * C));
+            }
+            out.add(new Output("layers.0.attn.qkv (vocabulary table)", acts.tableQkv, VT * 3 * C));
+        }
+        out.add(new Output("embedding", acts.encoded, N * C));
+        for (int l = 0; l < depth; l++) {
+            int R = l == depth - 1 ? rows : N;
+            String p = "layers." + l + ".";
+            if (llama || (cfg.layerNorm() && !(l == 0 && tableNow))) {
+                out.add(new Output(p + "ln1", acts.ln1[l], N * C));
+            }
+            out.add(new Output(p + "attn.qkv", acts.qkv[l], N * 3 * C));
+            if (llama) {
+                out.add(new Output(p + "attn.rotary", acts.qkvr[l], N * 3 * C));
+            }
+            out.add(new Output(p + "attn.probabilities", acts.att[l], R * H * T));
+            out.add(new Output(p + "attn.mix", acts.atty[l], R * C));
+            out.add(new Output(p + "attn.proj", acts.attproj[l], R * C));
+            out.add(new Output(p + "attn.residual", acts.x2[l], R * C));
+            if (llama || cfg.layerNorm()) {
+                out.add(new Output(p + "ln2", acts.ln2[l], R * C));
+            }
+            out.add(new Output(p + "mlp.fc", acts.fch[l], R * (llama ? 2 * M : M)));
+            out.add(new Output(p + "mlp.activation", acts.fca[l], R * M));
+            out.add(new Output(p + "mlp.proj", acts.fcp[l], R * C));
+            out.add(new Output(p + "mlp.residual", acts.x3[l], R * C));
+        }
+        if (llama || cfg.layerNorm()) {
+            out.add(new Output("lnf", acts.lnf, rows * C));
+        }
+        out.add(new Output("unembed (logits)", acts.logits, rows * vOut));
+        out.add(new Output("loss", acts.losses, rows));
+        return out;
+    }
+
     /** Per-tensor views of a flat parameter-shaped buffer. */
     private final class Weights {
         final Buf wte;
