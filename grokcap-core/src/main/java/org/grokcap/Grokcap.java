@@ -18,6 +18,7 @@ import org.grokcap.io.Provenance;
 import org.grokcap.io.RunDirectory;
 import org.grokcap.model.ModelConfig;
 import org.grokcap.model.ParamLayout;
+import org.grokcap.model.Transformer;
 import org.grokcap.train.Checkpoint;
 import org.grokcap.train.Trainer;
 import org.grokcap.train.TrainingDivergedException;
@@ -210,25 +211,60 @@ public final class Grokcap {
      * Nothing large is allocated.
      */
     public static ParamLayout requireFits(ExperimentSpec resolved) {
+        return requireFits(resolved, 0);
+    }
+
+    /**
+     * As {@link #requireFits(ExperimentSpec)}, counting also what training allocates for batches of up
+     * to maxBatch sequences (0: none): the activations and their gradients, and the copy of the largest
+     * matrix operand a backend packs for its matrix products. A model that passed a check of the
+     * parameters alone at 85 % of the heap ran out of memory once its activations were allocated.
+     */
+    public static ParamLayout requireFits(ExperimentSpec resolved, int maxBatch) {
         ParamLayout layout;
         try {
             layout = ParamLayout.of(resolved.model());
         } catch (IllegalArgumentException e) {
             throw new ConfigException("model (layers, dModel, dMlp, vocabulary): " + e.getMessage());
         }
-        long bytes = 4L * Float.BYTES * layout.size(); // parameters, gradients and two AdamW moments
+        long parameterBytes = 4L * Float.BYTES * layout.size(); // parameters, gradients and two AdamW moments
+        long activationBytes = maxBatch == 0 ? 0 : Float.BYTES * (2 * Transformer.activationFloats(resolved.model(), maxBatch)
+                + Transformer.largestActivationFloats(resolved.model(), maxBatch));
+        long bytes = parameterBytes + activationBytes;
         long heap = Runtime.getRuntime().maxMemory();
-        if (bytes > heap) {
-            throw new ConfigException(String.format("model: %,d parameters need %,d MiB for parameters, gradients "
-                    + "and AdamW moments alone, more than the JVM's %,d MiB heap (raise it with "
-                    + "GROKCAP_JAVA_OPTS=-Xmx...)", layout.size(), bytes >> 20, heap >> 20));
+        if (bytes > available(heap)) {
+            System.gc(); // only at the edge: count what is really in use, not garbage, before refusing
+        }
+        long available = available(heap);
+        if (bytes > available) {
+            String what = maxBatch == 0 ? String.format("model: %,d parameters need %,d MiB for parameters, gradients "
+                    + "and AdamW moments alone", layout.size(), bytes >> 20)
+                    : String.format("model: %,d parameters with batches of %,d sequences need %,d MiB (%,d MiB for "
+                    + "parameters, gradients and AdamW moments, %,d MiB for activations, their gradients and "
+                    + "workspace)", layout.size(), maxBatch, bytes >> 20, parameterBytes >> 20, activationBytes >> 20);
+            throw new ConfigException(what + String.format(", more than the JVM's %,d MiB heap has free (%,d MiB; "
+                    + "raise it with GROKCAP_JAVA_OPTS=-Xmx...%s)", heap >> 20, available >> 20,
+                    maxBatch == 0 ? "" : ", or lower train.batchSize and train.evalBatchSize"));
         }
         return layout;
     }
 
+    /** Heap not in use now: the maximum heap less what is allocated (the dataset among it). */
+    private static long available(long heap) {
+        Runtime rt = Runtime.getRuntime();
+        return heap - (rt.totalMemory() - rt.freeMemory());
+    }
+
     /** The trainer for a resolved spec, once {@link #requireFits} passes; impossible batch sizes are bad input. */
     private static Trainer newTrainer(ExperimentSpec resolved, TokenizedDataset data, Device device) {
+        int maxBatch = Trainer.maxBatch(resolved.train(), data);
         requireFits(resolved);
+        try {
+            Transformer.requireBatchFits(resolved.model(), maxBatch);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("train (batchSize, evalBatchSize): " + e.getMessage());
+        }
+        requireFits(resolved, maxBatch);
         try {
             return new Trainer(resolved, data, device);
         } catch (IllegalArgumentException e) {

@@ -105,7 +105,7 @@ public final class Main {
     }
 
     private static int train(Args a, PrintStream out, PrintStream err) throws Exception {
-        int threads = a.has("--threads") ? a.intValue("--threads", 1) : 0;
+        int threads = a.has("--threads") ? a.threads() : 0;
         int every = a.has("--checkpoint-every") ? a.intValue("--checkpoint-every", 1) : 0;
         Progress progress = new Progress(err, a.flag("--quiet"));
         if (a.has("--resume")) {
@@ -351,7 +351,7 @@ public final class Main {
         if (!names.contains(name)) {
             throw new BadInputException("unknown benchmark '" + name + "'; have " + names);
         }
-        int threads = a.has("--threads") ? a.intValue("--threads", 1) : Runtime.getRuntime().availableProcessors();
+        int threads = a.has("--threads") ? a.threads() : Runtime.getRuntime().availableProcessors();
         int epochs = a.has("--epochs") ? a.intValue("--epochs", 1) : 100;
         int warmup = a.has("--warmup") ? a.intValue("--warmup", 0) : 30;
         boolean steps = name.equals(StepBenchmark.GPT2_SMALL_CPU);

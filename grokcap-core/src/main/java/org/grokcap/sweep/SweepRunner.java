@@ -151,6 +151,9 @@ public final class SweepRunner {
                 }
                 log.println(head + ": done");
             } catch (Exception e) {
+                if (p.state() != State.RESUME) {
+                    removeIfNeverStarted(p.dir());
+                }
                 String message = Messages.cap(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
                 log.println(head + ": FAILED: " + message);
                 Map<String, String> f = new LinkedHashMap<>();
@@ -161,6 +164,28 @@ public final class SweepRunner {
         }
         return new Summary(sweep.name(), out.toString(), shard.toString(), sweep.runs().size(), plan.size(), finished,
                 trained, resumed, failed, (System.nanoTime() - start) / 1e9);
+    }
+
+    /**
+     * Removes what the sweep made for a run that was refused before it wrote its run.json (a model too
+     * large for the heap, a bad config): its marker, then the directory if nothing else is in it, so a
+     * refused run leaves nothing behind and counts as new when the sweep is started again. A lock file
+     * is left alone: another process may hold it.
+     */
+    private static void removeIfNeverStarted(Path dir) {
+        if (Files.exists(dir.resolve(RunDirectory.RUN_JSON))) {
+            return;
+        }
+        try {
+            Files.deleteIfExists(dir.resolve(SWEEP_RUN));
+            try (var rest = Files.list(dir)) {
+                if (rest.findAny().isEmpty()) {
+                    Files.delete(dir);
+                }
+            }
+        } catch (IOException ignored) {
+            // the run's own error is the one to report; what is left is harmless (the run counts as new)
+        }
     }
 
     private static Map<String, Object> marker(Sweep sweep, SweepRun run) {

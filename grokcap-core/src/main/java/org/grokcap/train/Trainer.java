@@ -65,8 +65,7 @@ public final class Trainer {
         int n = trainSplit.size();
         this.fullBatch = train.batchSize() == 0 || train.batchSize() >= n;
         this.batchSize = fullBatch ? n : train.batchSize();
-        int evalBatch = train.evalBatchSize() != null ? train.evalBatchSize() : batchSize;
-        this.model = new Transformer(device, cfg, Math.max(batchSize, evalBatch));
+        this.model = new Transformer(device, cfg, maxBatch(train, data));
         model.setLossFloat64(train.lossFloat64());
         Init.initialize(model.params().host(), model.layout(), cfg, Rngs.stream(train.seed(), "init"));
         device.toDevice(model.params());
@@ -77,6 +76,17 @@ public final class Trainer {
         this.order = fullBatch ? null : identity(n);
         this.batchRng = Rngs.stream(train.seed(), "batches");
         this.cursor = n; // forces a shuffle before the first minibatch
+    }
+
+    /**
+     * The largest batch the model is built for: the training batch (the whole training split in
+     * full-batch mode) or the evaluation batch, whichever is larger. Its activations are allocated once.
+     */
+    public static int maxBatch(TrainConfig train, TokenizedDataset data) {
+        int n = data.split(data.trainSplit()).size();
+        int batch = train.batchSize() == 0 || train.batchSize() >= n ? n : train.batchSize();
+        int evalBatch = train.evalBatchSize() != null ? train.evalBatchSize() : batch;
+        return Math.max(batch, evalBatch);
     }
 
     public Transformer model() {
