@@ -109,6 +109,11 @@ public final class Grokcap {
      * the checkpoint are cut from metrics.jsonl and made again, so the finished run's metrics and
      * weights are bit-identical to those of an uninterrupted run. The config, seed and dataset are the
      * checkpoint's; options choose the backend, threads, listener and (if &gt; 0) a new checkpoint interval.
+     *
+     * <p>Every run that has not finished (its run.json has no result) can be finished this way: one
+     * killed after its final weights only finishes (plots and result, no training); one killed before
+     * its first checkpoint restarts in place from step 0 with its run.json's config, which ends as an
+     * uninterrupted run would.
      */
     public static RunResult resume(Path runDir, RunOptions options) {
         if (options.analysisEvery() > 0) {
@@ -116,10 +121,16 @@ public final class Grokcap {
         }
         try (RunDirectory run = RunDirectory.openForResume(runDir)) {
             Map<String, Object> record = run.readRecord(); // a damaged record stops the resume before anything changes
+            if (record.get(RunDirectory.RESULT) != null) {
+                throw new BadInputException("run " + runDir + " is already finished (its " + RunDirectory.RUN_JSON
+                        + " has the result); nothing to resume");
+            }
+            if (Files.isRegularFile(run.path().resolve(RunDirectory.WEIGHTS))) {
+                return finishFromWeights(run, record);
+            }
             List<Path> checkpoints = run.checkpoints();
             if (checkpoints.isEmpty()) {
-                throw new BadInputException("run " + runDir + " has no checkpoint to resume from (train with "
-                        + "--checkpoint-every N to write them)");
+                return restartInPlace(run, record, options);
             }
             Path latest = checkpoints.get(checkpoints.size() - 1);
             Checkpoint.Info info = Checkpoint.readInfo(latest);
@@ -150,6 +161,74 @@ public final class Grokcap {
             }
         } catch (IOException e) {
             throw new UncheckedIOException("resuming the run in " + runDir + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Finishes a run that wrote its final weights but was stopped before its plots and result: what
+     * the end of a run does after the weights, from the files alone (no training, no data generated).
+     */
+    private static RunResult finishFromWeights(RunDirectory run, Map<String, Object> record) throws IOException {
+        Path weights = run.path().resolve(RunDirectory.WEIGHTS);
+        Map<String, String> meta = Checkpoint.metadataOf(weights, "weights");
+        ExperimentSpec spec = Checkpoint.config(weights, meta);
+        int steps;
+        try {
+            steps = Integer.parseInt(meta.getOrDefault(Checkpoint.STEP, ""));
+        } catch (NumberFormatException e) {
+            throw new BadInputException(weights + ": __metadata__ " + Checkpoint.STEP + " = '" + meta.get(Checkpoint.STEP)
+                    + "' is not a whole number");
+        }
+        List<Map<String, Double>> rows = run.readMetrics();
+        List<String> splits = new ArrayList<>();
+        if (!rows.isEmpty()) { // a row holds <split>_loss and <split>_accuracy for each split, in the data's order
+            rows.get(0).keySet().stream().filter(k -> k.endsWith("_loss"))
+                    .forEach(k -> splits.add(k.substring(0, k.length() - "_loss".length())));
+        }
+        boolean analysis = Files.exists(run.path().resolve(ProgressRecorder.DIR).resolve(ProgressRecorder.PROGRESS));
+        return finish(run, spec, rows, splits, analysis, record, steps, requireFits(spec).size(), 0.0, 0,
+                rows.isEmpty() ? Map.of() : rows.get(rows.size() - 1));
+    }
+
+    /**
+     * Starts a run that was stopped before its first checkpoint again in its own directory, from step 0
+     * with the config and seed of its run.json: its metrics are made again from the first row, so it
+     * ends as an uninterrupted run would.
+     */
+    private static RunResult restartInPlace(RunDirectory run, Map<String, Object> record, RunOptions options)
+            throws IOException {
+        Path file = run.path().resolve(RunDirectory.RUN_JSON);
+        if (!(record.get("config") instanceof Map<?, ?> config) || !(record.get("provenance") instanceof Map<?, ?>)) {
+            throw new BadInputException(file + " has no config and provenance to restart the run from");
+        }
+        ExperimentSpec spec = ConfigLoader.parse(Json.mapper().writeValueAsString(config), false, file + " config");
+        Provenance provenance;
+        try {
+            provenance = Json.mapper().convertValue(record.get("provenance"), Provenance.class);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(file + ": provenance is not valid: " + e.getMessage(), e);
+        }
+        TokenizedDataset data = spec.task().generate(spec.train().seed());
+        if (!data.hash().equals(provenance.datasetHash())) {
+            throw new BadInputException(file + ": the dataset generated now (SHA-256 " + data.hash()
+                    + ") differs from the run's (" + provenance.datasetHash() + "); it cannot be restarted exactly");
+        }
+        int every = options.checkpointEvery() > 0 ? options.checkpointEvery()
+                : record.get(Checkpoint.CHECKPOINT_EVERY) instanceof Number n ? n.intValue() : 0;
+        Backend backend = Backends.choose(options.backend());
+        try (Device device = backend.create(options.threads())) {
+            Trainer trainer = newTrainer(spec, data, device);
+            run.truncateMetrics(0, -1, file); // no row is covered: all are made again
+            @SuppressWarnings("unchecked")
+            List<Object> resumes = (List<Object>) record.computeIfAbsent("resumes", k -> new ArrayList<>());
+            Map<String, Object> resume = new LinkedHashMap<>();
+            resume.put("restartedFromStep", 0);
+            resume.put("provenance", Provenance.capture(backend.name(), device.describe(), data.hash(),
+                    trainer.model().layout().size()));
+            resumes.add(resume);
+            run.writeRecord(record);
+            return continueRun(run, trainer, spec, provenance, data, record, new ArrayList<>(), every,
+                    options.listener(), null);
         }
     }
 
@@ -278,8 +357,6 @@ public final class Grokcap {
                                          List<Map<String, Double>> rows, int checkpointEvery, Trainer.Listener user,
                                          ProgressRecorder progress)
             throws IOException {
-        Milestones milestones = new Milestones();
-        rows.forEach(milestones::see);
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put(Checkpoint.CONFIG, Json.mapper().writeValueAsString(resolved));
         meta.put(Checkpoint.PROVENANCE, Json.mapper().writeValueAsString(provenance));
@@ -293,7 +370,6 @@ public final class Grokcap {
                 @Override
                 public void onMetrics(Map<String, Double> row, int total) {
                     rows.add(row);
-                    milestones.see(row);
                     try {
                         run.appendMetrics(row);
                     } catch (IOException e) {
@@ -340,19 +416,33 @@ public final class Grokcap {
         weightsMeta.putAll(meta);
         weightsMeta.put(Checkpoint.STEP, Integer.toString(trainer.optimizer().stepCount()));
         run.writeWeights(trainer.model().layout(), trainer.model().params().host(), weightsMeta);
-        List<String> splits = new ArrayList<>(data.splits().keySet());
-        if (progress != null) {
+        return finish(run, resolved, rows, new ArrayList<>(data.splits().keySet()), progress != null, record,
+                trainer.optimizer().stepCount(), trainer.model().layout().size(), wall,
+                trainer.optimizer().stepCount() - stepsBefore, last);
+    }
+
+    /**
+     * What a run does after its final weights, and all that {@code --resume} must redo for a run
+     * stopped after them: the analysis phases (if it recorded progress measures), the plots (which
+     * never block the result: see {@link #drawPlots}), and the result in run.json, written last.
+     */
+    private static RunResult finish(RunDirectory run, ExperimentSpec resolved, List<Map<String, Double>> rows,
+                                    List<String> splits, boolean analysis, Map<String, Object> record, int steps,
+                                    long parameters, double wall, int sessionSteps, Map<String, Double> last)
+            throws IOException {
+        Milestones milestones = new Milestones();
+        rows.forEach(milestones::see);
+        if (analysis) {
             ProgressRecorder.writePhases(run.path(), resolved.name(), rows, splits);
         }
         String plotsNotWritten = drawPlots(() -> {
             run.writePlots(resolved.name(), rows, splits, resolved.train().evalLogSpaced());
-            if (progress != null) {
+            if (analysis) {
                 ProgressRecorder.plot(run.path(), resolved.name(), rows);
             }
         });
-
-        RunResult result = new RunResult(run.path(), trainer.optimizer().stepCount(), trainer.model().layout().size(),
-                wall, trainer.optimizer().stepCount() - stepsBefore, last, milestones.reached, plotsNotWritten);
+        RunResult result = new RunResult(run.path(), steps, parameters, wall, sessionSteps, last, milestones.reached,
+                plotsNotWritten);
         record.put(RunDirectory.RESULT, result);
         run.writeRecord(record);
         return result;
@@ -366,14 +456,15 @@ public final class Grokcap {
     /**
      * Draws a finished run's plots and returns null, or why they could not be drawn. Java's 2D
      * graphics need fonts, which a bare GPU node or a minimal container may lack ("Fontconfig head is
-     * null"); that costs the pictures, never the run: its metrics, weights and run.json are written,
-     * and the plots can be drawn later from metrics.jsonl (grokcap report).
+     * null"), and a full disk or an unwritable plots/ folder stops the files; that costs the pictures,
+     * never the run: its metrics, weights and run.json are written, and the plots can be drawn later
+     * from metrics.jsonl (grokcap report).
      */
-    static String drawPlots(Drawing drawing) throws IOException {
+    static String drawPlots(Drawing drawing) {
         try {
             drawing.draw();
             return null;
-        } catch (RuntimeException | InternalError | UnsatisfiedLinkError | NoClassDefFoundError e) {
+        } catch (IOException | RuntimeException | InternalError | UnsatisfiedLinkError | NoClassDefFoundError e) {
             return e.getClass().getSimpleName() + ": " + e.getMessage();
         }
     }

@@ -100,8 +100,8 @@ public final class RunDirectory implements Closeable {
     }
 
     /**
-     * Opens an existing run to continue it: the directory must hold a run.json and no final weights
-     * (a finished run has nothing to resume), and no other run may have it open.
+     * Opens an existing run to continue or finish it: the directory must hold a run.json, and no other
+     * run may have it open. Whether it is finished is its run.json's to say ({@link #hasResult}).
      */
     public static RunDirectory openForResume(Path dir) {
         Path abs = dir.toAbsolutePath().normalize();
@@ -112,10 +112,6 @@ public final class RunDirectory implements Closeable {
             throw new BadInputException(dir + " is not a run directory (it has no " + RUN_JSON + ")");
         }
         FileChannel lock = lock(abs, dir);
-        if (Files.exists(abs.resolve(WEIGHTS))) {
-            unlock(abs, lock);
-            throw new BadInputException("run " + dir + " is already finished (it has " + WEIGHTS + "); nothing to resume");
-        }
         return new RunDirectory(abs, lock);
     }
 

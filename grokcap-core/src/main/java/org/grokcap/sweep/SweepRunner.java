@@ -24,8 +24,8 @@ import java.util.function.Supplier;
 /**
  * Runs one shard of a sweep into OUT/&lt;runId&gt;/, skipping finished runs, so an interrupted sweep,
  * started again with the same arguments, does only what is left. A run is finished when its run.json
- * holds a result. An unfinished run continues from its newest checkpoint (see the sweep's
- * checkpointEvery); one without a checkpoint starts again, its partial directory moved to
+ * holds a result (as for the report). An unfinished run continues from its newest checkpoint (see the
+ * sweep's checkpointEvery), or only finishes when its final weights were written; one without either starts again, its partial directory moved to
  * OUT/.interrupted/ (nothing is deleted). Each run directory also holds {@value #SWEEP_RUN}, the run's
  * id, values and config, so a sweep whose base config changed is refused instead of mixing results.
  */
@@ -43,7 +43,7 @@ public final class SweepRunner {
         NEW,
         /** run.json has a result: skipped */
         FINISHED,
-        /** unfinished, continues from its newest checkpoint */
+        /** unfinished, continues from its newest checkpoint, or only finishes after its final weights */
         RESUME,
         /** unfinished without a checkpoint: moved aside and started again */
         RESTART;
@@ -95,8 +95,8 @@ public final class SweepRunner {
         if (RunDirectory.hasResult(RunDirectory.readRecord(dir))) {
             return State.FINISHED;
         }
-        try {
-            return !RunDirectory.checkpoints(dir).isEmpty() && !Files.exists(dir.resolve(RunDirectory.WEIGHTS))
+        try { // final weights without a result: resuming only finishes it (see Grokcap.resume)
+            return !RunDirectory.checkpoints(dir).isEmpty() || Files.exists(dir.resolve(RunDirectory.WEIGHTS))
                     ? State.RESUME : State.RESTART;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list the checkpoints of " + dir + ": " + e.getMessage(), e);
@@ -131,7 +131,9 @@ public final class SweepRunner {
                 log.println(head + ": finished earlier, skipped");
                 continue;
             }
-            log.println(head + ": " + (p.state() == State.RESUME ? "resuming from its newest checkpoint"
+            boolean weights = Files.exists(p.dir().resolve(RunDirectory.WEIGHTS));
+            log.println(head + ": " + (p.state() == State.RESUME ? weights ? "finishing (its final weights are written)"
+                    : "resuming from its newest checkpoint"
                     : p.state() == State.RESTART ? "interrupted before any checkpoint; starting again" : "training")
                     + " " + Json.mapper().valueToTree(p.run().values()));
             RunOptions mine = options.withOutDir(p.dir()).withCheckpointEvery(sweep.checkpointEvery())

@@ -95,7 +95,7 @@ class HostileInputTest {
         Path runDir = dir.resolve("run");
         assertEquals(0, cli.run("train", config(dir, TINY).toString(), "--out", runDir.toString(), "--quiet",
                 "--checkpoint-every", "50"), cli.err());
-        Files.delete(runDir.resolve(RunDirectory.WEIGHTS)); // as if killed after the last checkpoint
+        asIfKilledBeforeItsWeights(runDir); // after the last checkpoint
         Path newest = runDir.resolve(RunDirectory.CHECKPOINTS).resolve("step-000000100.safetensors");
         byte[] good = Files.readAllBytes(newest);
         Safetensors.Contents contents = Safetensors.read(newest);
@@ -182,8 +182,20 @@ class HostileInputTest {
         assertOneLineError(2, cli.run("train", "--resume", dir.toString()), "is not a run directory (it has no run.json)");
         Path runDir = dir.resolve("run");
         assertEquals(0, cli.run("train", config(dir, TINY).toString(), "--out", runDir.toString(), "--quiet", "--max-steps", "3"));
+        asIfKilledBeforeItsWeights(runDir);
+        Files.writeString(runDir.resolve(RunDirectory.RUN_JSON), "{\"result\": null}");
+        assertOneLineError(2, cli.run("train", "--resume", runDir.toString()), "has no config and provenance to "
+                + "restart the run from");
+    }
+
+    /** A finished run as it was before its final weights: no weights, no plots, no result. */
+    static void asIfKilledBeforeItsWeights(Path runDir) throws Exception {
         Files.delete(runDir.resolve(RunDirectory.WEIGHTS));
-        assertOneLineError(2, cli.run("train", "--resume", runDir.toString()), "has no checkpoint to resume from");
+        FinishEveryRunTest.deleteTree(runDir.resolve(RunDirectory.PLOTS));
+        com.fasterxml.jackson.databind.node.ObjectNode record = (com.fasterxml.jackson.databind.node.ObjectNode)
+                org.grokcap.io.Json.mapper().readTree(runDir.resolve(RunDirectory.RUN_JSON).toFile());
+        record.remove(RunDirectory.RESULT);
+        Files.writeString(runDir.resolve(RunDirectory.RUN_JSON), record.toPrettyString());
     }
 
     private static List<String> list(Path dir) throws Exception {
