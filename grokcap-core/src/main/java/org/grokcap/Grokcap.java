@@ -44,6 +44,18 @@ public final class Grokcap {
 
     private Grokcap() {}
 
+    /** Set once a stop was asked for; a process stops once, so it is never cleared. */
+    private static volatile boolean stopRequested;
+
+    /**
+     * Asks every run of this process to stop at its next step boundary: it writes a checkpoint there
+     * and ends with a {@link RunStoppedException} that says how to continue. The command line asks
+     * for this on SIGTERM and SIGINT. A run already past its last update finishes instead.
+     */
+    public static void requestStop() {
+        stopRequested = true;
+    }
+
     /**
      * Writes the dataset an experiment's task generates (with the spec's seed) into outDir, which
      * must be absent or empty; returns the metadata also written to dataset.json.
@@ -390,6 +402,11 @@ public final class Grokcap {
 
                 @Override
                 public void afterUpdate(int updates, int total) {
+                    if (stopRequested && updates < total) {
+                        Path file = checkpoint(run, trainer, updates, meta, checkpointEvery, lastGood[0]);
+                        throw new RunStoppedException("stopped at update " + updates + " of " + total + " with checkpoint "
+                                + file + "; continue with: grokcap train --resume " + run.path());
+                    }
                     if (checkpointEvery > 0 && updates % checkpointEvery == 0 && updates < total) {
                         lastGood[0] = checkpoint(run, trainer, updates, meta, checkpointEvery, lastGood[0]);
                     }

@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -83,6 +84,7 @@ public final class RunDirectory implements Closeable {
         FileChannel lock = lock(abs, dir);
         try {
             requireNoRun(abs, dir); // again under the lock: another run may have started here meanwhile
+            removeLeftovers(abs);
         } catch (BadInputException e) {
             unlock(abs, lock);
             throw e;
@@ -112,7 +114,29 @@ public final class RunDirectory implements Closeable {
             throw new BadInputException(dir + " is not a run directory (it has no " + RUN_JSON + ")");
         }
         FileChannel lock = lock(abs, dir);
+        try {
+            removeLeftovers(abs);
+        } catch (BadInputException e) {
+            unlock(abs, lock);
+            throw e;
+        }
         return new RunDirectory(abs, lock);
+    }
+
+    /**
+     * Deletes the temporary files of atomic writes a killed run left in the run directory and the
+     * folders it writes (checkpoints, plots, analysis). Called under the lock, so no write of another
+     * run can be in progress there.
+     */
+    private static void removeLeftovers(Path abs) {
+        for (Path d : List.of(abs, abs.resolve(CHECKPOINTS), abs.resolve(PLOTS), abs.resolve("analysis"))) {
+            try {
+                AtomicFiles.removeLeftovers(d, Duration.ZERO);
+            } catch (IOException e) {
+                throw new BadInputException("cannot remove the temporary files a stopped run left in " + d + ": "
+                        + describe(e), e);
+            }
+        }
     }
 
     /** Bad input when another run holds the lock of the existing directory dir (taken and released here). */

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.grokcap.BadInputException;
 import org.grokcap.Grokcap;
 import org.grokcap.RunOptions;
+import org.grokcap.RunStoppedException;
+import org.grokcap.io.AtomicFiles;
 import org.grokcap.io.Json;
 import org.grokcap.io.RunDirectory;
 import org.grokcap.train.Trainer;
@@ -14,6 +16,7 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -34,6 +37,9 @@ public final class SweepRunner {
     /** OUT/NAME.sweep.json lists every run of the sweep NAME (several sweeps may share one OUT). */
     public static final String SWEEP_JSON_SUFFIX = ".sweep.json";
     public static final String INTERRUPTED = ".interrupted";
+
+    /** A temporary file in OUT older than this was left by an interrupted write: no write takes this long. */
+    static final Duration LEFTOVER_AGE = Duration.ofMinutes(10);
 
     private SweepRunner() {}
 
@@ -114,6 +120,9 @@ public final class SweepRunner {
         List<Planned> plan = plan(sweep, shard, out);
         try {
             Files.createDirectories(out);
+            // Shards on other processes or machines may be writing the list right now: only what an
+            // interrupted write left long ago is removed.
+            AtomicFiles.removeLeftovers(out, LEFTOVER_AGE);
             Json.writePretty(out.resolve(sweep.name() + SWEEP_JSON_SUFFIX), sweep.describe());
         } catch (IOException e) {
             throw new BadInputException("cannot write the sweep's output directory " + out + ": " + e.getMessage(), e);
@@ -152,6 +161,9 @@ public final class SweepRunner {
                     trained++;
                 }
                 log.println(head + ": done");
+            } catch (RunStoppedException e) { // the sweep stops with its run; the same command continues both
+                throw new RunStoppedException(e.getMessage().replaceFirst("; continue with: .*", "")
+                        + " (run " + p.run().id() + "); continue with the same grokcap sweep command");
             } catch (Exception e) {
                 if (p.state() != State.RESUME) {
                     removeIfNeverStarted(p.dir());
