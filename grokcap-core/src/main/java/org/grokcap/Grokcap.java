@@ -18,6 +18,7 @@ import org.grokcap.io.Provenance;
 import org.grokcap.io.RunDirectory;
 import org.grokcap.model.ModelConfig;
 import org.grokcap.model.ParamLayout;
+import org.grokcap.model.Transformer;
 import org.grokcap.train.Checkpoint;
 import org.grokcap.train.Trainer;
 import org.grokcap.train.TrainingDivergedException;
@@ -42,6 +43,18 @@ public final class Grokcap {
     public static final String UNNAMED = "run";
 
     private Grokcap() {}
+
+    /** Set once a stop was asked for; a process stops once, so it is never cleared. */
+    private static volatile boolean stopRequested;
+
+    /**
+     * Asks every run of this process to stop at its next step boundary: it writes a checkpoint there
+     * and ends with a {@link RunStoppedException} that says how to continue. The command line asks
+     * for this on SIGTERM and SIGINT. A run already past its last update finishes instead.
+     */
+    public static void requestStop() {
+        stopRequested = true;
+    }
 
     /**
      * Writes the dataset an experiment's task generates (with the spec's seed) into outDir, which
@@ -108,16 +121,28 @@ public final class Grokcap {
      * the checkpoint are cut from metrics.jsonl and made again, so the finished run's metrics and
      * weights are bit-identical to those of an uninterrupted run. The config, seed and dataset are the
      * checkpoint's; options choose the backend, threads, listener and (if &gt; 0) a new checkpoint interval.
+     *
+     * <p>Every run that has not finished (its run.json has no result) can be finished this way: one
+     * killed after its final weights only finishes (plots and result, no training); one killed before
+     * its first checkpoint restarts in place from step 0 with its run.json's config, which ends as an
+     * uninterrupted run would.
      */
     public static RunResult resume(Path runDir, RunOptions options) {
         if (options.analysisEvery() > 0) {
             throw new BadInputException("--analysis-every applies to a new run only, not to --resume");
         }
         try (RunDirectory run = RunDirectory.openForResume(runDir)) {
+            Map<String, Object> record = run.readRecord(); // a damaged record stops the resume before anything changes
+            if (record.get(RunDirectory.RESULT) != null) {
+                throw new BadInputException("run " + runDir + " is already finished (its " + RunDirectory.RUN_JSON
+                        + " has the result); nothing to resume");
+            }
+            if (Files.isRegularFile(run.path().resolve(RunDirectory.WEIGHTS))) {
+                return finishFromWeights(run, record);
+            }
             List<Path> checkpoints = run.checkpoints();
             if (checkpoints.isEmpty()) {
-                throw new BadInputException("run " + runDir + " has no checkpoint to resume from (train with "
-                        + "--checkpoint-every N to write them)");
+                return restartInPlace(run, record, options);
             }
             Path latest = checkpoints.get(checkpoints.size() - 1);
             Checkpoint.Info info = Checkpoint.readInfo(latest);
@@ -133,9 +158,8 @@ public final class Grokcap {
             try (Device device = backend.create(options.threads())) {
                 Trainer trainer = newTrainer(spec, data, device);
                 Checkpoint.restore(latest, trainer);
-                run.truncateMetrics(info.metricsBytes());
+                run.truncateMetrics(info.metricsBytes(), spec.train().lastEvaluationBefore(info.step()), latest);
                 List<Map<String, Double>> rows = run.readMetrics();
-                Map<String, Object> record = run.readRecord();
                 @SuppressWarnings("unchecked")
                 List<Object> resumes = (List<Object>) record.computeIfAbsent("resumes", k -> new ArrayList<>());
                 Map<String, Object> resume = new LinkedHashMap<>();
@@ -149,6 +173,74 @@ public final class Grokcap {
             }
         } catch (IOException e) {
             throw new UncheckedIOException("resuming the run in " + runDir + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Finishes a run that wrote its final weights but was stopped before its plots and result: what
+     * the end of a run does after the weights, from the files alone (no training, no data generated).
+     */
+    private static RunResult finishFromWeights(RunDirectory run, Map<String, Object> record) throws IOException {
+        Path weights = run.path().resolve(RunDirectory.WEIGHTS);
+        Map<String, String> meta = Checkpoint.metadataOf(weights, "weights");
+        ExperimentSpec spec = Checkpoint.config(weights, meta);
+        int steps;
+        try {
+            steps = Integer.parseInt(meta.getOrDefault(Checkpoint.STEP, ""));
+        } catch (NumberFormatException e) {
+            throw new BadInputException(weights + ": __metadata__ " + Checkpoint.STEP + " = '" + meta.get(Checkpoint.STEP)
+                    + "' is not a whole number");
+        }
+        List<Map<String, Double>> rows = run.readMetrics();
+        List<String> splits = new ArrayList<>();
+        if (!rows.isEmpty()) { // a row holds <split>_loss and <split>_accuracy for each split, in the data's order
+            rows.get(0).keySet().stream().filter(k -> k.endsWith("_loss"))
+                    .forEach(k -> splits.add(k.substring(0, k.length() - "_loss".length())));
+        }
+        boolean analysis = Files.exists(run.path().resolve(ProgressRecorder.DIR).resolve(ProgressRecorder.PROGRESS));
+        return finish(run, spec, rows, splits, analysis, record, steps, requireFits(spec).size(), 0.0, 0,
+                rows.isEmpty() ? Map.of() : rows.get(rows.size() - 1));
+    }
+
+    /**
+     * Starts a run that was stopped before its first checkpoint again in its own directory, from step 0
+     * with the config and seed of its run.json: its metrics are made again from the first row, so it
+     * ends as an uninterrupted run would.
+     */
+    private static RunResult restartInPlace(RunDirectory run, Map<String, Object> record, RunOptions options)
+            throws IOException {
+        Path file = run.path().resolve(RunDirectory.RUN_JSON);
+        if (!(record.get("config") instanceof Map<?, ?> config) || !(record.get("provenance") instanceof Map<?, ?>)) {
+            throw new BadInputException(file + " has no config and provenance to restart the run from");
+        }
+        ExperimentSpec spec = ConfigLoader.parse(Json.mapper().writeValueAsString(config), false, file + " config");
+        Provenance provenance;
+        try {
+            provenance = Json.mapper().convertValue(record.get("provenance"), Provenance.class);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(file + ": provenance is not valid: " + e.getMessage(), e);
+        }
+        TokenizedDataset data = spec.task().generate(spec.train().seed());
+        if (!data.hash().equals(provenance.datasetHash())) {
+            throw new BadInputException(file + ": the dataset generated now (SHA-256 " + data.hash()
+                    + ") differs from the run's (" + provenance.datasetHash() + "); it cannot be restarted exactly");
+        }
+        int every = options.checkpointEvery() > 0 ? options.checkpointEvery()
+                : record.get(Checkpoint.CHECKPOINT_EVERY) instanceof Number n ? n.intValue() : 0;
+        Backend backend = Backends.choose(options.backend());
+        try (Device device = backend.create(options.threads())) {
+            Trainer trainer = newTrainer(spec, data, device);
+            run.truncateMetrics(0, -1, file); // no row is covered: all are made again
+            @SuppressWarnings("unchecked")
+            List<Object> resumes = (List<Object>) record.computeIfAbsent("resumes", k -> new ArrayList<>());
+            Map<String, Object> resume = new LinkedHashMap<>();
+            resume.put("restartedFromStep", 0);
+            resume.put("provenance", Provenance.capture(backend.name(), device.describe(), data.hash(),
+                    trainer.model().layout().size()));
+            resumes.add(resume);
+            run.writeRecord(record);
+            return continueRun(run, trainer, spec, provenance, data, record, new ArrayList<>(), every,
+                    options.listener(), null);
         }
     }
 
@@ -210,25 +302,60 @@ public final class Grokcap {
      * Nothing large is allocated.
      */
     public static ParamLayout requireFits(ExperimentSpec resolved) {
+        return requireFits(resolved, 0);
+    }
+
+    /**
+     * As {@link #requireFits(ExperimentSpec)}, counting also what training allocates for batches of up
+     * to maxBatch sequences (0: none): the activations and their gradients, and the copy of the largest
+     * matrix operand a backend packs for its matrix products. A model that passed a check of the
+     * parameters alone at 85 % of the heap ran out of memory once its activations were allocated.
+     */
+    public static ParamLayout requireFits(ExperimentSpec resolved, int maxBatch) {
         ParamLayout layout;
         try {
             layout = ParamLayout.of(resolved.model());
         } catch (IllegalArgumentException e) {
             throw new ConfigException("model (layers, dModel, dMlp, vocabulary): " + e.getMessage());
         }
-        long bytes = 4L * Float.BYTES * layout.size(); // parameters, gradients and two AdamW moments
+        long parameterBytes = 4L * Float.BYTES * layout.size(); // parameters, gradients and two AdamW moments
+        long activationBytes = maxBatch == 0 ? 0 : Float.BYTES * (2 * Transformer.activationFloats(resolved.model(), maxBatch)
+                + Transformer.largestActivationFloats(resolved.model(), maxBatch));
+        long bytes = parameterBytes + activationBytes;
         long heap = Runtime.getRuntime().maxMemory();
-        if (bytes > heap) {
-            throw new ConfigException(String.format("model: %,d parameters need %,d MiB for parameters, gradients "
-                    + "and AdamW moments alone, more than the JVM's %,d MiB heap (raise it with "
-                    + "GROKCAP_JAVA_OPTS=-Xmx...)", layout.size(), bytes >> 20, heap >> 20));
+        if (bytes > available(heap)) {
+            System.gc(); // only at the edge: count what is really in use, not garbage, before refusing
+        }
+        long available = available(heap);
+        if (bytes > available) {
+            String what = maxBatch == 0 ? String.format("model: %,d parameters need %,d MiB for parameters, gradients "
+                    + "and AdamW moments alone", layout.size(), bytes >> 20)
+                    : String.format("model: %,d parameters with batches of %,d sequences need %,d MiB (%,d MiB for "
+                    + "parameters, gradients and AdamW moments, %,d MiB for activations, their gradients and "
+                    + "workspace)", layout.size(), maxBatch, bytes >> 20, parameterBytes >> 20, activationBytes >> 20);
+            throw new ConfigException(what + String.format(", more than the JVM's %,d MiB heap has free (%,d MiB; "
+                    + "raise it with GROKCAP_JAVA_OPTS=-Xmx...%s)", heap >> 20, available >> 20,
+                    maxBatch == 0 ? "" : ", or lower train.batchSize and train.evalBatchSize"));
         }
         return layout;
     }
 
+    /** Heap not in use now: the maximum heap less what is allocated (the dataset among it). */
+    private static long available(long heap) {
+        Runtime rt = Runtime.getRuntime();
+        return heap - (rt.totalMemory() - rt.freeMemory());
+    }
+
     /** The trainer for a resolved spec, once {@link #requireFits} passes; impossible batch sizes are bad input. */
     private static Trainer newTrainer(ExperimentSpec resolved, TokenizedDataset data, Device device) {
+        int maxBatch = Trainer.maxBatch(resolved.train(), data);
         requireFits(resolved);
+        try {
+            Transformer.requireBatchFits(resolved.model(), maxBatch);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("train (batchSize, evalBatchSize): " + e.getMessage());
+        }
+        requireFits(resolved, maxBatch);
         try {
             return new Trainer(resolved, data, device);
         } catch (IllegalArgumentException e) {
@@ -242,8 +369,6 @@ public final class Grokcap {
                                          List<Map<String, Double>> rows, int checkpointEvery, Trainer.Listener user,
                                          ProgressRecorder progress)
             throws IOException {
-        Milestones milestones = new Milestones();
-        rows.forEach(milestones::see);
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put(Checkpoint.CONFIG, Json.mapper().writeValueAsString(resolved));
         meta.put(Checkpoint.PROVENANCE, Json.mapper().writeValueAsString(provenance));
@@ -257,7 +382,6 @@ public final class Grokcap {
                 @Override
                 public void onMetrics(Map<String, Double> row, int total) {
                     rows.add(row);
-                    milestones.see(row);
                     try {
                         run.appendMetrics(row);
                     } catch (IOException e) {
@@ -278,6 +402,11 @@ public final class Grokcap {
 
                 @Override
                 public void afterUpdate(int updates, int total) {
+                    if (stopRequested && updates < total) {
+                        Path file = checkpoint(run, trainer, updates, meta, checkpointEvery, lastGood[0]);
+                        throw new RunStoppedException("stopped at update " + updates + " of " + total + " with checkpoint "
+                                + file + "; continue with: grokcap train --resume " + run.path());
+                    }
                     if (checkpointEvery > 0 && updates % checkpointEvery == 0 && updates < total) {
                         lastGood[0] = checkpoint(run, trainer, updates, meta, checkpointEvery, lastGood[0]);
                     }
@@ -291,25 +420,46 @@ public final class Grokcap {
             last = rows.get(rows.size() - 1); // resumed after the last row was written
         }
 
+        // The last update may have made the parameters non-finite with a finite loss before it: such
+        // weights must never be written as a finished run.
+        String bad = trainer.divergenceAfterUpdate();
+        if (bad != null) {
+            throw new TrainingDivergedException("training diverged at update " + trainer.optimizer().stepCount()
+                    + " (the last): " + bad + "; no weights written; " + lastGoodCheckpoint(lastGood[0]));
+        }
         trainer.model().device().toHost(trainer.model().params());
         Map<String, String> weightsMeta = new LinkedHashMap<>();
         weightsMeta.put("format", "grokcap");
         weightsMeta.putAll(meta);
         weightsMeta.put(Checkpoint.STEP, Integer.toString(trainer.optimizer().stepCount()));
         run.writeWeights(trainer.model().layout(), trainer.model().params().host(), weightsMeta);
-        List<String> splits = new ArrayList<>(data.splits().keySet());
-        if (progress != null) {
+        return finish(run, resolved, rows, new ArrayList<>(data.splits().keySet()), progress != null, record,
+                trainer.optimizer().stepCount(), trainer.model().layout().size(), wall,
+                trainer.optimizer().stepCount() - stepsBefore, last);
+    }
+
+    /**
+     * What a run does after its final weights, and all that {@code --resume} must redo for a run
+     * stopped after them: the analysis phases (if it recorded progress measures), the plots (which
+     * never block the result: see {@link #drawPlots}), and the result in run.json, written last.
+     */
+    private static RunResult finish(RunDirectory run, ExperimentSpec resolved, List<Map<String, Double>> rows,
+                                    List<String> splits, boolean analysis, Map<String, Object> record, int steps,
+                                    long parameters, double wall, int sessionSteps, Map<String, Double> last)
+            throws IOException {
+        Milestones milestones = new Milestones();
+        rows.forEach(milestones::see);
+        if (analysis) {
             ProgressRecorder.writePhases(run.path(), resolved.name(), rows, splits);
         }
         String plotsNotWritten = drawPlots(() -> {
             run.writePlots(resolved.name(), rows, splits, resolved.train().evalLogSpaced());
-            if (progress != null) {
+            if (analysis) {
                 ProgressRecorder.plot(run.path(), resolved.name(), rows);
             }
         });
-
-        RunResult result = new RunResult(run.path(), trainer.optimizer().stepCount(), trainer.model().layout().size(),
-                wall, trainer.optimizer().stepCount() - stepsBefore, last, milestones.reached, plotsNotWritten);
+        RunResult result = new RunResult(run.path(), steps, parameters, wall, sessionSteps, last, milestones.reached,
+                plotsNotWritten);
         record.put(RunDirectory.RESULT, result);
         run.writeRecord(record);
         return result;
@@ -323,14 +473,15 @@ public final class Grokcap {
     /**
      * Draws a finished run's plots and returns null, or why they could not be drawn. Java's 2D
      * graphics need fonts, which a bare GPU node or a minimal container may lack ("Fontconfig head is
-     * null"); that costs the pictures, never the run: its metrics, weights and run.json are written,
-     * and the plots can be drawn later from metrics.jsonl (grokcap report).
+     * null"), and a full disk or an unwritable plots/ folder stops the files; that costs the pictures,
+     * never the run: its metrics, weights and run.json are written, and the plots can be drawn later
+     * from metrics.jsonl (grokcap report).
      */
-    static String drawPlots(Drawing drawing) throws IOException {
+    static String drawPlots(Drawing drawing) {
         try {
             drawing.draw();
             return null;
-        } catch (RuntimeException | InternalError | UnsatisfiedLinkError | NoClassDefFoundError e) {
+        } catch (IOException | RuntimeException | InternalError | UnsatisfiedLinkError | NoClassDefFoundError e) {
             return e.getClass().getSimpleName() + ": " + e.getMessage();
         }
     }
@@ -341,10 +492,9 @@ public final class Grokcap {
      */
     private static Path checkpoint(RunDirectory run, Trainer trainer, int updates, Map<String, String> runMeta,
                                    int every, Path previous) {
-        String bad = trainer.firstNonFiniteParameter();
+        String bad = trainer.divergenceAfterUpdate();
         if (bad != null) {
-            throw new TrainingDivergedException("training diverged at update " + updates
-                    + ": first non-finite tensor: parameter " + bad);
+            throw new TrainingDivergedException("training diverged at update " + updates + ": " + bad);
         }
         Path file = run.checkpointFile(updates);
         try {

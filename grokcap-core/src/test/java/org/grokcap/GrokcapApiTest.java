@@ -48,10 +48,9 @@ class GrokcapApiTest {
         assertEquals("InternalError: Fontconfig head is null", Grokcap.drawPlots(() -> {
             throw new InternalError("Fontconfig head is null"); // what Java 2D says on a machine without fonts
         }));
-        java.io.IOException full = new java.io.IOException("No space left on device");
-        assertEquals(full, org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
-                () -> Grokcap.drawPlots(() -> {
-                    throw full;
-                })), "a full disk is still an error, not a missing picture");
+        // Issue 17: a full disk costs the pictures too, never the result (the plots can be drawn later).
+        assertEquals("IOException: No space left on device", Grokcap.drawPlots(() -> {
+            throw new java.io.IOException("No space left on device");
+        }));
     }
 }

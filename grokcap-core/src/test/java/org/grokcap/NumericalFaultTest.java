@@ -52,7 +52,8 @@ class NumericalFaultTest {
             }
         }));
         assertEquals("training diverged at step 45: the training loss is NaN; first non-finite tensor: parameter "
-                + "'unembed.weight' (element 5 = NaN)", e.getMessage());
+                + "'unembed.weight' (element 5 = NaN); the last update's gradient was finite: the update itself made it "
+                + "(see train.optimizer: lr, eps, weightDecay)", e.getMessage());
     }
 
     @Test
@@ -69,8 +70,8 @@ class NumericalFaultTest {
                 "--checkpoint-every", "1", "--backend", "reference");
         Path cdir = out.resolve(RunDirectory.CHECKPOINTS);
         assertEquals(1, exit);
-        assertEquals("error: training diverged at step 2: the training loss is NaN; first non-finite tensor: gradient of "
-                + "'wte' (element 0 = NaN); the last good checkpoint is " + cdir.resolve("step-000000002.safetensors"),
+        assertEquals("error: training diverged at step 2: the training loss is NaN; first non-finite value: output of "
+                + "'layers.3.attn.probabilities' (element 0 = NaN); the last good checkpoint is " + cdir.resolve("step-000000002.safetensors"),
                 cli.err().strip());
         assertEquals(List.of("step-000000001.safetensors", "step-000000002.safetensors"), list(cdir));
         assertEquals("2", Checkpoint.readMetadata(cdir.resolve("step-000000002.safetensors")).get(Checkpoint.STEP));

@@ -140,6 +140,7 @@ public final class Analyzer {
     /** The resolved spec of a finished run (run.json and final weights present), or a bad-input error naming what is missing. */
     public static ExperimentSpec finishedRunSpec(Path runDir) {
         RunDirectory.requireFinished(runDir);
+        RunDirectory.readRecord(runDir); // a damaged record is named as such, not as a config
         return ConfigLoader.load(runDir.resolve(RunDirectory.RUN_JSON));
     }
 

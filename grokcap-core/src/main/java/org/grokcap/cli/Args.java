@@ -99,6 +99,23 @@ final class Args {
         }
     }
 
+    /**
+     * The most threads --threads accepts: each is a platform thread with its own stack and matrix
+     * scratch buffers, so "--threads 100000" must be refused, not exhaust the machine; far more than
+     * any machine grokcap runs on has cores.
+     */
+    static final int MAX_THREADS = 1024;
+
+    /** --threads N, checked to be in [1, {@link #MAX_THREADS}]. */
+    int threads() {
+        int n = intValue("--threads", 1);
+        if (n > MAX_THREADS) {
+            throw new BadInputException("--threads = " + n + ": must be at most " + MAX_THREADS + " (this machine has "
+                    + Runtime.getRuntime().availableProcessors() + " cores)");
+        }
+        return n;
+    }
+
     long longValue(String name) {
         String v = options.get(name);
         try {

@@ -4,6 +4,7 @@ import org.grokcap.BadInputException;
 import org.grokcap.Grokcap;
 import org.grokcap.RunOptions;
 import org.grokcap.RunResult;
+import org.grokcap.RunStoppedException;
 import org.grokcap.analysis.Analyzer;
 import org.grokcap.backend.Backend;
 import org.grokcap.backend.Backends;
@@ -22,6 +23,7 @@ import org.grokcap.io.Json;
 import org.grokcap.io.Provenance;
 import org.grokcap.model.Decoder;
 import org.grokcap.report.Report;
+import org.grokcap.util.Messages;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -29,10 +31,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@code grokcap train|generate|capacity|analyze|export|import|answer|info|bench}. Exit 0 on success, 2 for bad input (usage, config, files), 1 for any
- * other failure; errors are one line on stderr, with the stack trace only under {@code --debug}.
+ * other failure (a run stopped by SIGTERM or SIGINT ends with the signal's status, 143 or 130, after its checkpoint); errors are one line on stderr, with the stack trace only under {@code --debug}.
  * A command that computes a result prints it last, as one JSON line on stdout.
  */
 public final class Main {
@@ -61,8 +65,25 @@ public final class Main {
 
     private Main() {}
 
+    /** How long SIGTERM or SIGINT waits for a run to reach its next step boundary and write its checkpoint. */
+    static final long STOP_WAIT_SECONDS = 120;
+
     public static void main(String[] args) {
-        System.exit(run(args, System.out, System.err));
+        // SIGTERM and SIGINT run the shutdown hooks: this one asks the run to stop at its next step
+        // boundary and waits until run() has returned (its checkpoint written, its line printed);
+        // the JVM then exits with the signal's status. Without a run in progress it waits for nothing.
+        CountDownLatch finished = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            Grokcap.requestStop();
+            try {
+                finished.await(STOP_WAIT_SECONDS, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "grokcap-stop"));
+        int code = run(args, System.out, System.err);
+        finished.countDown();
+        System.exit(code);
     }
 
     /** Runs a command and returns its exit code (no System.exit, for tests and embedding). */
@@ -90,14 +111,17 @@ public final class Main {
                 case "jvm-flags" -> jvmFlags(a, out);
                 default -> throw new BadInputException("unknown command '" + a.command + "'\n" + USAGE);
             };
+        } catch (RunStoppedException e) {
+            err.println(Messages.cap(e.getMessage())); // not an error: nothing is lost, and the line says how to go on
+            return 130;
         } catch (BadInputException e) {
-            err.println("error: " + e.getMessage());
+            err.println("error: " + Messages.cap(e.getMessage()));
             if (debug) {
                 e.printStackTrace(err);
             }
             return 2;
         } catch (Throwable e) {
-            err.println("error: " + describe(e));
+            err.println("error: " + Messages.cap(describe(e)));
             if (debug) {
                 e.printStackTrace(err);
             }
@@ -106,7 +130,7 @@ public final class Main {
     }
 
     private static int train(Args a, PrintStream out, PrintStream err) throws Exception {
-        int threads = a.has("--threads") ? a.intValue("--threads", 1) : 0;
+        int threads = a.has("--threads") ? a.threads() : 0;
         int every = a.has("--checkpoint-every") ? a.intValue("--checkpoint-every", 1) : 0;
         Progress progress = new Progress(err, a.flag("--quiet"));
         if (a.has("--resume")) {
@@ -389,7 +413,7 @@ public final class Main {
         if (!names.contains(name)) {
             throw new BadInputException("unknown benchmark '" + name + "'; have " + names);
         }
-        int threads = a.has("--threads") ? a.intValue("--threads", 1) : Runtime.getRuntime().availableProcessors();
+        int threads = a.has("--threads") ? a.threads() : Runtime.getRuntime().availableProcessors();
         int epochs = a.has("--epochs") ? a.intValue("--epochs", 1) : 100;
         int warmup = a.has("--warmup") ? a.intValue("--warmup", 0) : 30;
         boolean steps = name.equals(StepBenchmark.GPT2_SMALL_CPU);

@@ -33,7 +33,7 @@ final class SweepCommand {
         if (a.flag("--dry-run")) {
             return dryRun(sweep, shard, dir, out);
         }
-        int threads = a.has("--threads") ? a.intValue("--threads", 1) : 0;
+        int threads = a.has("--threads") ? a.threads() : 0;
         boolean quiet = a.flag("--quiet");
         out.printf("sweep %s: %d runs, shard %s has %d, into %s%n", sweep.name(), sweep.runs().size(), shard,
                 sweep.runs(shard).size(), dir);

@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import org.grokcap.BadInputException;
+import org.grokcap.io.Json;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -131,6 +132,7 @@ public final class ConfigLoader {
         m.enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
         m.enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);
         m.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+        Json.rejectFractionsForIntegers(m);
         return m;
     }
 
@@ -156,6 +158,11 @@ public final class ConfigLoader {
                 return new ConfigException(source + ": " + (path.isEmpty() ? "task" : path) + ".type = "
                         + (itie.getTypeId() == null ? "missing" : "\"" + itie.getTypeId() + "\"")
                         + ": must be one of: " + taskTypes());
+            }
+            if (jme instanceof InvalidFormatException ife && Json.isWholeNumberType(ife.getTargetType())
+                    && ife.getValue() instanceof Number) {
+                return new ConfigException(source + ": " + path + " = " + ife.getValue()
+                        + ": must be a whole number (no fraction, no exponent)");
             }
             if (jme instanceof InvalidFormatException ife) {
                 Throwable root = ife.getCause();

@@ -58,6 +58,19 @@ public record TrainConfig(Long seed, Integer steps, Integer batchSize, Integer e
     }
 
     /**
+     * The last evaluated step before updates updates (a checkpoint after that many updates covers the
+     * metrics rows up to it), or -1 when none is. At most evalEvery steps are tried.
+     */
+    public int lastEvaluationBefore(int updates) {
+        for (int s = updates - 1; s >= 0; s--) {
+            if (evaluatesAt(s)) {
+                return s;
+            }
+        }
+        return -1;
+    }
+
+    /**
      * Steps 0 to 10, and every later step s whose ⌊10·log10 s⌋ exceeds that of s−1: ten per decade
      * (1, 2, ..., 10, 13, 16, 20, 26, 32, 40, 51, 64, 80, 100, 126, ...).
      */

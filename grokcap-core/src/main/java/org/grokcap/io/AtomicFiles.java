@@ -11,7 +11,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * Writes a file so that readers see either the old content or the complete new content, never a
@@ -22,6 +26,31 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public final class AtomicFiles {
     private AtomicFiles() {}
+
+    /** The name of write's temporary files: "." + the target's name + ".tmp-" + a random hex number. */
+    private static final Pattern TEMPORARY = Pattern.compile("\\..+\\.tmp-[0-9a-f]{1,16}");
+
+    /**
+     * Deletes the temporary files that writes into dir interrupted by a kill left behind (not in its
+     * subfolders), if last modified at least minAge ago; returns how many. They are as large as what
+     * was being written (a checkpoint), and nothing else ever removes them. Only for a folder no other
+     * process writes now (a run directory under its lock), or with a minAge longer than any write.
+     */
+    public static int removeLeftovers(Path dir, Duration minAge) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        Instant before = Instant.now().minus(minAge);
+        int removed = 0;
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.filter(f -> TEMPORARY.matcher(f.getFileName().toString()).matches()).toList()) {
+                if (!Files.getLastModifiedTime(f).toInstant().isAfter(before) && Files.deleteIfExists(f)) {
+                    removed++;
+                }
+            }
+        }
+        return removed;
+    }
 
     public static void write(Path target, byte[] bytes) throws IOException {
         write(target, out -> out.write(bytes));
@@ -47,6 +76,8 @@ public final class AtomicFiles {
                 buffered.flush();
                 channel.force(true);
             }
+            String kind = CrashPoints.armed() ? CrashPoints.kind(absolute) : null;
+            CrashPoints.reach(kind);
             try {
                 Files.move(tmp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
@@ -54,6 +85,7 @@ public final class AtomicFiles {
             }
             moved = true;
             forceDirectory(dir);
+            CrashPoints.reach(kind + ".done");
         } finally {
             if (!moved) {
                 try {

@@ -59,8 +59,17 @@ public final class HuggingFaceGpt2 {
 
     // ------------------------------------------------------------------------------------------ export
 
-    /** Writes model.safetensors and config.json into dir (created if needed), each atomically. */
+    /**
+     * Writes model.safetensors and config.json into dir (created if needed), each atomically; bad input,
+     * before anything is written, when dir already holds either file: an export is never overwritten.
+     */
     public static void export(ModelConfig cfg, float[] params, Path dir, Map<String, String> metadata) throws IOException {
+        for (String f : List.of(WEIGHTS, CONFIG)) {
+            if (Files.exists(dir.resolve(f), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                throw new BadInputException("export directory " + dir + " already holds " + f
+                        + " (an earlier export?); choose another --out");
+            }
+        }
         if (cfg.layerRepeats() != 1) {
             throw new org.grokcap.BadInputException("the model shares its layers (layerRepeats = " + cfg.layerRepeats()
                     + "); a Hugging Face GPT-2 has no parameter sharing, so it cannot be exported as one");
@@ -171,6 +180,7 @@ public final class HuggingFaceGpt2 {
             }
         }
         ModelConfig cfg = readConfig(configFile);
+        requireWeightsHoldConfig(cfg, configFile, weightsFile);
         Safetensors.Contents contents;
         try {
             contents = Safetensors.read(weightsFile);
@@ -220,6 +230,39 @@ public final class HuggingFaceGpt2 {
                     + cfg.layerNorm() + ")");
         }
         return new Imported(cfg, params);
+    }
+
+    /**
+     * Bad input when the weights file is too small for the sizes config.json claims, checked before
+     * anything is allocated from those sizes: a 2 KB config claiming 1.4 billion parameters must not
+     * allocate 5.5 GB first and fail on the tensors after. Every mapped tensor must be in the file,
+     * except lm_head.weight, which may be tied to the token embedding.
+     */
+    private static void requireWeightsHoldConfig(ModelConfig cfg, Path configFile, Path weightsFile) throws IOException {
+        long floats;
+        try {
+            floats = ParamLayout.of(cfg).size();
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(configFile + ": " + e.getMessage(), e);
+        }
+        long needed = 0;
+        for (Mapping m : mappings(cfg)) {
+            if (!m.hf().equals("lm_head.weight")) {
+                needed += Float.BYTES * Safetensors.elements(m.hfShape());
+            }
+        }
+        long size = Files.size(weightsFile);
+        if (needed > size) {
+            throw new BadInputException(configFile + " describes a model of " + String.format("%,d", floats)
+                    + " parameters, which needs at least " + String.format("%,d", needed) + " bytes of tensors, but "
+                    + weightsFile + " has " + String.format("%,d", size) + " bytes; the config and the weights do not match");
+        }
+        long heap = Runtime.getRuntime().maxMemory();
+        if (2 * Float.BYTES * floats > heap) { // the tensors as read, and the parameters in grokcap's layout
+            throw new BadInputException(String.format("%s: importing %,d parameters needs %,d MiB, more than the JVM's "
+                    + "%,d MiB heap (raise it with GROKCAP_JAVA_OPTS=-Xmx...)", configFile, floats,
+                    (2L * Float.BYTES * floats) >> 20, heap >> 20));
+        }
     }
 
     /** A bias grokcap's model does without must be zero, or the import would change the model. */

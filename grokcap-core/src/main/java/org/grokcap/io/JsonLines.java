@@ -29,10 +29,15 @@ public final class JsonLines {
      * skipped; any other line that is not a JSON object is an IOException naming the file and line.
      */
     public static List<Map<String, Double>> readMetrics(Path file) throws IOException {
+        return parseMetrics(Files.readAllBytes(file), file);
+    }
+
+    /** The rows of the bytes of a metrics file, read as {@link #readMetrics} reads the file named file. */
+    public static List<Map<String, Double>> parseMetrics(byte[] bytes, Path file) throws IOException {
         List<Map<String, Double>> rows = new ArrayList<>();
         // Lenient decoding: a writer killed inside a multi-byte character must not make the whole
         // file unreadable; the broken character only spoils its (last) line.
-        String text = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
+        String text = new String(bytes, StandardCharsets.UTF_8);
         int start = 0;
         int lineNumber = 0;
         while (start < text.length()) {

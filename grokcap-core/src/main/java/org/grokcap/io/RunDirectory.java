@@ -1,11 +1,15 @@
 package org.grokcap.io;
 
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.grokcap.BadInputException;
 import org.grokcap.model.ParamLayout;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -14,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -79,6 +84,7 @@ public final class RunDirectory implements Closeable {
         FileChannel lock = lock(abs, dir);
         try {
             requireNoRun(abs, dir); // again under the lock: another run may have started here meanwhile
+            removeLeftovers(abs);
         } catch (BadInputException e) {
             unlock(abs, lock);
             throw e;
@@ -96,8 +102,8 @@ public final class RunDirectory implements Closeable {
     }
 
     /**
-     * Opens an existing run to continue it: the directory must hold a run.json and no final weights
-     * (a finished run has nothing to resume), and no other run may have it open.
+     * Opens an existing run to continue or finish it: the directory must hold a run.json, and no other
+     * run may have it open. Whether it is finished is its run.json's to say ({@link #hasResult}).
      */
     public static RunDirectory openForResume(Path dir) {
         Path abs = dir.toAbsolutePath().normalize();
@@ -108,11 +114,29 @@ public final class RunDirectory implements Closeable {
             throw new BadInputException(dir + " is not a run directory (it has no " + RUN_JSON + ")");
         }
         FileChannel lock = lock(abs, dir);
-        if (Files.exists(abs.resolve(WEIGHTS))) {
+        try {
+            removeLeftovers(abs);
+        } catch (BadInputException e) {
             unlock(abs, lock);
-            throw new BadInputException("run " + dir + " is already finished (it has " + WEIGHTS + "); nothing to resume");
+            throw e;
         }
         return new RunDirectory(abs, lock);
+    }
+
+    /**
+     * Deletes the temporary files of atomic writes a killed run left in the run directory and the
+     * folders it writes (checkpoints, plots, analysis). Called under the lock, so no write of another
+     * run can be in progress there.
+     */
+    private static void removeLeftovers(Path abs) {
+        for (Path d : List.of(abs, abs.resolve(CHECKPOINTS), abs.resolve(PLOTS), abs.resolve("analysis"))) {
+            try {
+                AtomicFiles.removeLeftovers(d, Duration.ZERO);
+            } catch (IOException e) {
+                throw new BadInputException("cannot remove the temporary files a stopped run left in " + d + ": "
+                        + describe(e), e);
+            }
+        }
     }
 
     /** Bad input when another run holds the lock of the existing directory dir (taken and released here). */
@@ -238,9 +262,12 @@ public final class RunDirectory implements Closeable {
 
     /**
      * Cuts metrics.jsonl back to the length a checkpoint recorded, dropping the rows of steps that
-     * will be made again; bad input when the file is shorter than that (it was damaged).
+     * will be made again. The kept bytes must end with the row of lastStep, the last evaluation the
+     * checkpoint covers (-1: none): a damaged or edited position must neither cut away rows the
+     * checkpoint covers (they would be lost) nor keep rows after it (they would be made twice).
+     * Bad input, with the file untouched, otherwise.
      */
-    public void truncateMetrics(long bytes) throws IOException {
+    public void truncateMetrics(long bytes, int lastStep, Path checkpoint) throws IOException {
         if (metrics != null) {
             throw new IllegalStateException("metrics already being appended");
         }
@@ -249,6 +276,30 @@ public final class RunDirectory implements Closeable {
         if (size < bytes) {
             throw new BadInputException(f + " has " + size + " bytes, fewer than the " + bytes
                     + " the checkpoint recorded; it was damaged, so the run cannot continue exactly");
+        }
+        if (bytes > Integer.MAX_VALUE - 8) {
+            throw new BadInputException(checkpoint + ": __metadata__ metricsBytes = " + bytes
+                    + ": larger than any metrics file grokcap writes");
+        }
+        byte[] kept = new byte[0];
+        if (bytes > 0) {
+            try (InputStream in = Files.newInputStream(f)) {
+                kept = in.readNBytes((int) bytes);
+            }
+        }
+        List<Map<String, Double>> rows;
+        try {
+            rows = JsonLines.parseMetrics(kept, f);
+        } catch (IOException e) {
+            throw new BadInputException(e.getMessage() + "; the run cannot continue exactly", e);
+        }
+        boolean endsAtRow = bytes == 0 || kept[kept.length - 1] == '\n';
+        int lastKept = rows.isEmpty() ? -1 : rows.get(rows.size() - 1).getOrDefault("step", -2.0).intValue();
+        if (!endsAtRow || lastKept != lastStep) {
+            throw new BadInputException(checkpoint + ": __metadata__ metricsBytes = " + bytes + " does not end "
+                    + (lastStep < 0 ? "before the first metrics row" : "after the metrics row of step " + lastStep)
+                    + ", the last one the checkpoint covers (" + f.getFileName() + " or the checkpoint was changed); "
+                    + "the run cannot continue exactly");
         }
         if (Files.exists(f)) {
             try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
@@ -319,11 +370,37 @@ public final class RunDirectory implements Closeable {
         return all.get(all.size() - 1);
     }
 
-    /** run.json as written. */
-    public Map<String, Object> readRecord() throws IOException {
+    /** run.json as written; bad input when it is not a JSON object (see {@link #readRecord(Path)}). */
+    public Map<String, Object> readRecord() {
         @SuppressWarnings("unchecked")
-        Map<String, Object> record = Json.mapper().readValue(dir.resolve(RUN_JSON).toFile(), LinkedHashMap.class);
+        Map<String, Object> record = Json.mapper().convertValue(readRecord(dir), LinkedHashMap.class);
         return record;
+    }
+
+    /**
+     * The run.json of runDir as a JSON object. Bad input, one line naming the file, when it is missing,
+     * unreadable, not JSON or not an object: run.json is edited and copied by hand, and every command
+     * that reads it (resume, sweep, report, analyze) must say so instead of failing somewhere later.
+     */
+    public static ObjectNode readRecord(Path runDir) {
+        Path file = runDir.resolve(RUN_JSON);
+        JsonNode node;
+        try {
+            node = Json.mapper().readTree(file.toFile());
+        } catch (JacksonException e) {
+            JsonLocation at = e.getLocation();
+            throw new BadInputException(file + ": not valid JSON" + (at == null || at.getLineNr() < 0 ? ""
+                    : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")") + ": "
+                    + e.getOriginalMessage().lines().findFirst().orElse("") + "; the run's record is damaged", e);
+        } catch (IOException e) {
+            throw new BadInputException("cannot read " + file + ": " + describe(e), e);
+        }
+        if (!(node instanceof ObjectNode object)) {
+            throw new BadInputException(file + ": not a run record (a JSON object), but "
+                    + (node == null || node.isMissingNode() ? "empty" : node.getNodeType().toString().toLowerCase())
+                    + "; the run's record is damaged");
+        }
+        return object;
     }
 
     public void writeWeights(ParamLayout layout, float[] flat, Map<String, String> metadata) throws IOException {

@@ -42,8 +42,14 @@ import java.util.Set;
 public final class Safetensors {
     private Safetensors() {}
 
-    /** Largest header accepted; the same limit as the reference implementation. */
-    static final long MAX_HEADER_BYTES = 100_000_000L;
+    /**
+     * Largest header accepted. The reference implementation allows 100 MB, but its header is parsed
+     * into a JSON tree several times that size: a hostile 100 MB header of tiny entries cost gigabytes.
+     * grokcap's largest headers (a GPT-2 small checkpoint with its config) are tens of kilobytes.
+     */
+    static final long MAX_HEADER_BYTES = 16L << 20;
+    /** Most tensors a file may list: a 1000-layer GPT-2 has about 12 000; each entry costs memory when read. */
+    static final int MAX_TENSORS = 65_536;
     private static final String METADATA_KEY = "__metadata__";
     private static final String F32 = "F32";
     /** The largest array length every JVM accepts. */
@@ -324,6 +330,10 @@ public final class Safetensors {
         JsonNode root = parseJson(file, headerBytes.flip());
         if (!root.isObject()) {
             throw new SafetensorsException(file, "header is not a JSON object");
+        }
+        int tensors = root.size() - (root.has(METADATA_KEY) ? 1 : 0);
+        if (tensors > MAX_TENSORS) {
+            throw new SafetensorsException(file, "header lists " + tensors + " tensors, over the limit of " + MAX_TENSORS);
         }
         Map<String, String> metadata = new LinkedHashMap<>();
         List<Entry> entries = new ArrayList<>();

@@ -5,7 +5,10 @@ import org.grokcap.backend.Device;
 import org.grokcap.backend.IntBuf;
 
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -98,10 +101,7 @@ public final class Transformer {
         this.vOut = cfg.resolvedOutputVocab();
         this.attScale = cfg.resolvedAttentionScale();
         this.llama = cfg.llama();
-        long n = (long) maxBatch * T;
-        if (n * Math.max(3L * C, Math.max((cfg.llama() ? 2L : 1L) * M, vOut)) > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("batch of " + maxBatch + " × " + T + " positions is too large for one buffer");
-        }
+        requireBatchFits(cfg, maxBatch);
         this.tableFits = !llama && cfg.vocabSize() <= maxBatch;
         this.params = dev.floats("params", layout.size());
         this.grads = dev.floats("grads", layout.size());
@@ -136,6 +136,23 @@ public final class Transformer {
             all[i] = i;
         }
         dev.toDevice(allRows);
+    }
+
+    /**
+     * IllegalArgumentException when batches of maxBatch sequences need a buffer larger than a Java
+     * array can be: checked before anything is allocated.
+     */
+    public static void requireBatchFits(ModelConfig cfg, int maxBatch) {
+        long n = (long) maxBatch * cfg.contextLength();
+        long widest = Math.max(3L * cfg.dModel(), Math.max((cfg.llama() ? 2L : 1L) * cfg.dMlp(), cfg.resolvedOutputVocab()));
+        if (n * widest > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("batch of " + maxBatch + " × " + cfg.contextLength()
+                    + " positions is too large for one buffer");
+        }
+        long total = activationFloats(cfg, maxBatch);
+        if (total > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("activations of " + total + " floats exceed one buffer; use a smaller batch");
+        }
     }
 
     public ModelConfig config() {
@@ -634,6 +651,72 @@ public final class Transformer {
         return acts.fca[l];
     }
 
+    /**
+     * The first activation of the last forward pass, in the order the pass computes them, that holds a
+     * NaN or an infinity, as "'layers.0.mlp.fc' (element i = v)"; null when every one is finite. Only
+     * the part each operation wrote for the loaded batch is read. For naming where a diverging run
+     * first overflowed: the first non-finite output is the operation that made it.
+     */
+    public String firstNonFiniteActivation() {
+        for (Output o : forwardOutputs()) {
+            dev.toHost(o.buf());
+            float[] a = o.buf().host();
+            int base = o.buf().offset();
+            for (int i = 0; i < o.count(); i++) {
+                if (!Float.isFinite(a[base + i])) {
+                    return "'" + o.name() + "' (element " + i + " = " + a[base + i] + ")";
+                }
+            }
+        }
+        return null;
+    }
+
+    /** An operation's output buffer and how many of its values the last forward pass wrote. */
+    private record Output(String name, Buf buf, int count) {}
+
+    /** The outputs of the last forward pass in the order it computes them (see {@link #forwardGpt}, {@link #forwardLlama}). */
+    private List<Output> forwardOutputs() {
+        int N = batch * T;
+        List<Output> out = new ArrayList<>();
+        if (tableNow) {
+            int VT = cfg.vocabSize() * T;
+            out.add(new Output("embedding (vocabulary table)", acts.tableX, VT * C));
+            if (cfg.layerNorm()) {
+                out.add(new Output("layers.0.ln1 (vocabulary table)", acts.tableLn1, VT * C));
+            }
+            out.add(new Output("layers.0.attn.qkv (vocabulary table)", acts.tableQkv, VT * 3 * C));
+        }
+        out.add(new Output("embedding", acts.encoded, N * C));
+        for (int l = 0; l < depth; l++) {
+            int R = l == depth - 1 ? rows : N;
+            String p = "layers." + l + ".";
+            if (llama || (cfg.layerNorm() && !(l == 0 && tableNow))) {
+                out.add(new Output(p + "ln1", acts.ln1[l], N * C));
+            }
+            out.add(new Output(p + "attn.qkv", acts.qkv[l], N * 3 * C));
+            if (llama) {
+                out.add(new Output(p + "attn.rotary", acts.qkvr[l], N * 3 * C));
+            }
+            out.add(new Output(p + "attn.probabilities", acts.att[l], R * H * T));
+            out.add(new Output(p + "attn.mix", acts.atty[l], R * C));
+            out.add(new Output(p + "attn.proj", acts.attproj[l], R * C));
+            out.add(new Output(p + "attn.residual", acts.x2[l], R * C));
+            if (llama || cfg.layerNorm()) {
+                out.add(new Output(p + "ln2", acts.ln2[l], R * C));
+            }
+            out.add(new Output(p + "mlp.fc", acts.fch[l], R * (llama ? 2 * M : M)));
+            out.add(new Output(p + "mlp.activation", acts.fca[l], R * M));
+            out.add(new Output(p + "mlp.proj", acts.fcp[l], R * C));
+            out.add(new Output(p + "mlp.residual", acts.x3[l], R * C));
+        }
+        if (llama || cfg.layerNorm()) {
+            out.add(new Output("lnf", acts.lnf, rows * C));
+        }
+        out.add(new Output("unembed (logits)", acts.logits, rows * vOut));
+        out.add(new Output("loss", acts.losses, rows));
+        return out;
+    }
+
     /** Per-tensor views of a flat parameter-shaped buffer. */
     private final class Weights {
         final Buf wte;
@@ -737,110 +820,52 @@ public final class Transformer {
         private long usedKey = -1;
 
         Acts(String name) {
-            int N = maxBatch * T;
-            List<String> names = new ArrayList<>();
-            List<Integer> sizes = new ArrayList<>();
-            int[] rowsOf = {ALL}; // the row kind of the slices planned next
-            java.util.function.BiFunction<String, Integer, Integer> plan = (n, s) -> {
-                names.add(n);
-                sizes.add(s);
-                usedRows.add(n.startsWith("table.") ? TABLE : rowsOf[0]);
-                return names.size() - 1;
-            };
-            int iEnc = plan.apply("encoded", N * C);
-            int VT = tableFits ? cfg.vocabSize() * T : 0;
-            int iTx = VT > 0 ? plan.apply("table.x", VT * C) : -1;
-            int iTln = VT > 0 && cfg.layerNorm() ? plan.apply("table.ln1", VT * C) : -1;
-            int iTlnm = VT > 0 && cfg.layerNorm() ? plan.apply("table.ln1.mean", VT) : -1;
-            int iTlnr = VT > 0 && cfg.layerNorm() ? plan.apply("table.ln1.rstd", VT) : -1;
-            int iTqkv = VT > 0 ? plan.apply("table.qkv", VT * 3 * C) : -1;
-            int[] iLn1 = new int[depth], iLn1m = new int[depth], iLn1r = new int[depth], iQkv = new int[depth], iAtt = new int[depth],
-                    iAtty = new int[depth], iProj = new int[depth], iXg = new int[depth], iX2 = new int[depth], iLn2 = new int[depth],
-                    iLn2m = new int[depth], iLn2r = new int[depth], iFch = new int[depth], iFca = new int[depth], iFcp = new int[depth],
-                    iX3 = new int[depth], iQkvr = new int[depth];
-            boolean ln = cfg.layerNorm();
-            boolean norm = ln || llama; // a normalised copy and its rstd: LayerNorm or RMSNorm
-            int fchWidth = llama ? 2 * M : M;
+            Map<String, Long> plan = activationPlan(cfg, maxBatch); // its total fits: see requireBatchFits
+            root = dev.floats(name, (int) activationFloats(cfg, maxBatch));
+            Map<String, Buf> all = new HashMap<>();
+            sliceOffsets = new int[plan.size()];
+            sliceSizes = new int[plan.size()];
+            int offset = 0;
+            for (Map.Entry<String, Long> e : plan.entrySet()) {
+                int size = e.getValue().intValue();
+                all.put(e.getKey(), root.slice(name + ":" + e.getKey(), offset, size));
+                sliceOffsets[usedRows.size()] = offset;
+                sliceSizes[usedRows.size()] = size;
+                usedRows.add(rowKind(e.getKey()));
+                offset += size;
+            }
+            encoded = all.get("encoded");
+            tableX = all.get("table.x");
+            tableLn1 = all.get("table.ln1");
+            tableLn1Mean = all.get("table.ln1.mean");
+            tableLn1Rstd = all.get("table.ln1.rstd");
+            tableQkv = all.get("table.qkv");
             for (int l = 0; l < depth; l++) {
                 String p = "layers." + l + ".";
-                rowsOf[0] = ALL; // a layer's input side sees every position
-                iLn1[l] = norm ? plan.apply(p + "ln1", N * C) : -1;
-                iLn1m[l] = ln ? plan.apply(p + "ln1.mean", N) : -1;
-                iLn1r[l] = norm ? plan.apply(p + "ln1.rstd", N) : -1;
-                iQkv[l] = plan.apply(p + "qkv", N * 3 * C);
-                iQkvr[l] = llama ? plan.apply(p + "qkv.rotated", N * 3 * C) : -1;
-                rowsOf[0] = l; // from the attention on: the layer's query rows
-                iAtt[l] = plan.apply(p + "att", N * H * T);
-                iAtty[l] = plan.apply(p + "atty", N * C);
-                iProj[l] = plan.apply(p + "attproj", N * C);
-                iXg[l] = plan.apply(p + "xg", N * C);
-                iX2[l] = plan.apply(p + "x2", N * C);
-                iLn2[l] = norm ? plan.apply(p + "ln2", N * C) : -1;
-                iLn2m[l] = ln ? plan.apply(p + "ln2.mean", N) : -1;
-                iLn2r[l] = norm ? plan.apply(p + "ln2.rstd", N) : -1;
-                iFch[l] = plan.apply(p + "fch", N * fchWidth);
-                iFca[l] = plan.apply(p + "fca", N * M);
-                iFcp[l] = plan.apply(p + "fcp", N * C);
-                iX3[l] = plan.apply(p + "x3", N * C);
+                ln1[l] = all.get(p + "ln1");
+                ln1Mean[l] = all.get(p + "ln1.mean");
+                ln1Rstd[l] = all.get(p + "ln1.rstd");
+                qkv[l] = all.get(p + "qkv");
+                qkvr[l] = all.get(p + "qkv.rotated");
+                att[l] = all.get(p + "att");
+                atty[l] = all.get(p + "atty");
+                attproj[l] = all.get(p + "attproj");
+                xg[l] = all.get(p + "xg");
+                x2[l] = all.get(p + "x2");
+                ln2[l] = all.get(p + "ln2");
+                ln2Mean[l] = all.get(p + "ln2.mean");
+                ln2Rstd[l] = all.get(p + "ln2.rstd");
+                fch[l] = all.get(p + "fch");
+                fca[l] = all.get(p + "fca");
+                fcp[l] = all.get(p + "fcp");
+                x3[l] = all.get(p + "x3");
             }
-            rowsOf[0] = TARGETS;
-            int iLnf = norm ? plan.apply("lnf", N * C) : -1;
-            int iLnfm = ln ? plan.apply("lnf.mean", N) : -1;
-            int iLnfr = norm ? plan.apply("lnf.rstd", N) : -1;
-            int iLogits = plan.apply("logits", N * vOut);
-            int iLosses = plan.apply("losses", N);
-            int iHits = plan.apply("hits", N);
-            long total = 0;
-            int[] offsets = new int[sizes.size()];
-            for (int i = 0; i < sizes.size(); i++) {
-                offsets[i] = (int) total;
-                total += sizes.get(i);
-            }
-            if (total > Integer.MAX_VALUE - 8) {
-                throw new IllegalArgumentException("activations of " + total + " floats exceed one buffer; use a smaller batch");
-            }
-            root = dev.floats(name, (int) total);
-            sliceOffsets = offsets;
-            sliceSizes = sizes.stream().mapToInt(Integer::intValue).toArray();
-            Buf[] all = new Buf[sizes.size()];
-            for (int i = 0; i < all.length; i++) {
-                all[i] = root.slice(name + ":" + names.get(i), offsets[i], sizes.get(i));
-            }
-            encoded = all[iEnc];
-            tableX = pick(all, iTx);
-            tableLn1 = pick(all, iTln);
-            tableLn1Mean = pick(all, iTlnm);
-            tableLn1Rstd = pick(all, iTlnr);
-            tableQkv = pick(all, iTqkv);
-            for (int l = 0; l < depth; l++) {
-                ln1[l] = pick(all, iLn1[l]);
-                ln1Mean[l] = pick(all, iLn1m[l]);
-                ln1Rstd[l] = pick(all, iLn1r[l]);
-                qkv[l] = all[iQkv[l]];
-                qkvr[l] = pick(all, iQkvr[l]);
-                att[l] = all[iAtt[l]];
-                atty[l] = all[iAtty[l]];
-                attproj[l] = all[iProj[l]];
-                xg[l] = all[iXg[l]];
-                x2[l] = all[iX2[l]];
-                ln2[l] = pick(all, iLn2[l]);
-                ln2Mean[l] = pick(all, iLn2m[l]);
-                ln2Rstd[l] = pick(all, iLn2r[l]);
-                fch[l] = all[iFch[l]];
-                fca[l] = all[iFca[l]];
-                fcp[l] = all[iFcp[l]];
-                x3[l] = all[iX3[l]];
-            }
-            lnf = pick(all, iLnf);
-            lnfMean = pick(all, iLnfm);
-            lnfRstd = pick(all, iLnfr);
-            logits = all[iLogits];
-            losses = all[iLosses];
-            hits = all[iHits];
-        }
-
-        private static Buf pick(Buf[] all, int i) {
-            return i < 0 ? null : all[i];
+            lnf = all.get("lnf");
+            lnfMean = all.get("lnf.mean");
+            lnfRstd = all.get("lnf.rstd");
+            logits = all.get("logits");
+            losses = all.get("losses");
+            hits = all.get("hits");
         }
 
         /**
@@ -858,6 +883,21 @@ public final class Transformer {
             for (Buf part : usedParts) {
                 dev.zero(part);
             }
+        }
+
+        /** The row kind of a slice of the activation plan, from its name (see {@link #activationPlan}). */
+        private static int rowKind(String slice) {
+            if (slice.startsWith("table.")) {
+                return TABLE;
+            }
+            if (!slice.startsWith("layers.")) {
+                return slice.equals("encoded") ? ALL : TARGETS; // after the layers: lnf, logits, losses, hits
+            }
+            String[] parts = slice.split("\\.", 3); // layers, l, what
+            String what = parts[2];
+            // a layer's input side sees every position; from the attention on, its query rows
+            boolean input = what.equals("qkv") || what.equals("qkv.rotated") || what.startsWith("ln1");
+            return input ? ALL : Integer.parseInt(parts[1]);
         }
 
         private Buf[] usedRanges(int n, int r) {
@@ -893,5 +933,91 @@ public final class Transformer {
             }
             return parts.toArray(new Buf[0]);
         }
+    }
+
+    /**
+     * Floats of one set of activations (the model holds two: activations and their gradients) for
+     * batches of up to maxBatch sequences, without allocating them: what a heap check must count
+     * besides parameters, gradients and moments.
+     */
+    public static long activationFloats(ModelConfig cfg, int maxBatch) {
+        return activationPlan(cfg, maxBatch).values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /** Floats of the largest single activation: the size of the biggest matrix operand a backend may copy. */
+    public static long largestActivationFloats(ModelConfig cfg, int maxBatch) {
+        return activationPlan(cfg, maxBatch).values().stream().mapToLong(Long::longValue).max().orElse(0);
+    }
+
+    /** Each activation buffer's name and size in floats, in allocation order (the one plan for {@link Acts} and the estimates). */
+    private static Map<String, Long> activationPlan(ModelConfig cfg, int maxBatch) {
+        boolean llama = cfg.llama();
+        long N = (long) maxBatch * cfg.contextLength();
+        long C = cfg.dModel();
+        long M = cfg.dMlp();
+        long T = cfg.contextLength();
+        int depth = cfg.depth();
+        Map<String, Long> plan = new LinkedHashMap<>();
+        plan.put("encoded", N * C);
+        long VT = !llama && cfg.vocabSize() <= maxBatch ? (long) cfg.vocabSize() * T : 0; // the vocabulary table
+        boolean ln = cfg.layerNorm();
+        if (VT > 0) {
+            plan.put("table.x", VT * C);
+            if (ln) {
+                plan.put("table.ln1", VT * C);
+                plan.put("table.ln1.mean", VT);
+                plan.put("table.ln1.rstd", VT);
+            }
+            plan.put("table.qkv", VT * 3 * C);
+        }
+        boolean norm = ln || llama; // a normalised copy and its rstd: LayerNorm or RMSNorm
+        long fchWidth = llama ? 2 * M : M;
+        for (int l = 0; l < depth; l++) {
+            String p = "layers." + l + ".";
+            if (norm) {
+                plan.put(p + "ln1", N * C);
+            }
+            if (ln) {
+                plan.put(p + "ln1.mean", N);
+            }
+            if (norm) {
+                plan.put(p + "ln1.rstd", N);
+            }
+            plan.put(p + "qkv", N * 3 * C);
+            if (llama) {
+                plan.put(p + "qkv.rotated", N * 3 * C);
+            }
+            plan.put(p + "att", N * cfg.heads() * T);
+            plan.put(p + "atty", N * C);
+            plan.put(p + "attproj", N * C);
+            plan.put(p + "xg", N * C);
+            plan.put(p + "x2", N * C);
+            if (norm) {
+                plan.put(p + "ln2", N * C);
+            }
+            if (ln) {
+                plan.put(p + "ln2.mean", N);
+            }
+            if (norm) {
+                plan.put(p + "ln2.rstd", N);
+            }
+            plan.put(p + "fch", N * fchWidth);
+            plan.put(p + "fca", N * M);
+            plan.put(p + "fcp", N * C);
+            plan.put(p + "x3", N * C);
+        }
+        if (norm) {
+            plan.put("lnf", N * C);
+        }
+        if (ln) {
+            plan.put("lnf.mean", N);
+        }
+        if (norm) {
+            plan.put("lnf.rstd", N);
+        }
+        plan.put("logits", N * cfg.resolvedOutputVocab());
+        plan.put("losses", N);
+        plan.put("hits", N);
+        return plan;
     }
 }

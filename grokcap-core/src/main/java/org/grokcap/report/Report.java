@@ -137,7 +137,7 @@ public final class Report {
 
     private static Run read(String id, Path dir) {
         try {
-            JsonNode record = Json.mapper().readTree(dir.resolve(RunDirectory.RUN_JSON).toFile());
+            JsonNode record = RunDirectory.readRecord(dir);
             Map<String, JsonNode> values = new LinkedHashMap<>();
             Path marker = dir.resolve(SweepRunner.SWEEP_RUN);
             if (Files.isRegularFile(marker)) {

@@ -57,6 +57,12 @@ public final class Sweep {
     private static final Set<String> RANDOM_KEYS = Set.of("seed", "draws", "fields");
     private static final Pattern FIELD = Pattern.compile("[A-Za-z][A-Za-z0-9]*(\\.[A-Za-z][A-Za-z0-9]*)*");
     private static final int READABLE_ID_CHARS = 60;
+    /**
+     * The most runs a sweep file may describe (grid points × random draws): each run's config is
+     * expanded and validated when the file is loaded, so a grid of ten fields with a hundred values
+     * each must be refused before it is expanded, not exhaust the memory trying.
+     */
+    public static final int MAX_RUNS = 10_000;
 
     private final String name;
     private final Path source;
@@ -129,7 +135,20 @@ public final class Sweep {
         ObjectNode base = base(root.get("base"), file);
         Path baseDir = baseDirectory(root.get("base"), file);
         Map<String, List<JsonNode>> grid = grid(root.get("grid"), where);
+        // Counted before anything is expanded; each factor is capped, so the product cannot overflow.
+        long planned = root.hasNonNull("random") ? Math.clamp(root.get("random").path("draws").asLong(1), 1, MAX_RUNS + 1) : 1;
+        for (List<JsonNode> values : grid.values()) {
+            planned = Math.min(planned * values.size(), MAX_RUNS + 1);
+        }
+        if (planned > MAX_RUNS) {
+            throw new BadInputException(where + ": the grid" + (root.hasNonNull("random") ? " and random draws" : "")
+                    + " describe more than " + MAX_RUNS + " runs, the limit of one sweep file; split the sweep into "
+                    + "several files");
+        }
         List<Map<String, JsonNode>> draws = draws(root.get("random"), where, grid);
+        List<String> varied = new ArrayList<>(grid.keySet());
+        varied.addAll(draws.get(0).keySet());
+        requireNoNesting(varied, where);
         if (grid.isEmpty() && draws.size() <= 1) {
             throw new BadInputException(where + ": nothing to sweep; give a grid (field: [values]) or random draws");
         }
@@ -233,8 +252,9 @@ public final class Sweep {
         if (seed == null || !seed.isIntegralNumber()) {
             throw new BadInputException(where + ": random.seed must be a whole number (draws are reproducible)");
         }
-        if (count == null || !count.isIntegralNumber() || count.asLong() < 1 || count.asLong() > 100_000) {
-            throw new BadInputException(where + ": random.draws = " + count + ": must be a whole number from 1 to 100000");
+        if (count == null || !count.isIntegralNumber() || count.asLong() < 1 || count.asLong() > MAX_RUNS) {
+            throw new BadInputException(where + ": random.draws = " + count + ": must be a whole number from 1 to "
+                    + MAX_RUNS);
         }
         if (fields == null || !fields.isObject() || fields.isEmpty()) {
             throw new BadInputException(where + ": random.fields must map config fields to distributions");
@@ -256,6 +276,21 @@ public final class Sweep {
             draws.add(draw);
         }
         return draws;
+    }
+
+    /**
+     * Bad input when one varied field holds another (train and train.seed): the values are set in
+     * order, so the section's value would silently replace the inner field's, or the other way round.
+     */
+    private static void requireNoNesting(List<String> fields, String where) {
+        for (String outer : fields) {
+            for (String inner : fields) {
+                if (inner.startsWith(outer + ".")) {
+                    throw new BadInputException(where + ": the sweep varies both '" + outer + "' and '" + inner
+                            + "', which it holds; vary the inner fields alone, or '" + outer + "' alone");
+                }
+            }
+        }
     }
 
     private static String field(String path, String where) {

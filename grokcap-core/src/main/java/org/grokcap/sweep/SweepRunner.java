@@ -4,15 +4,19 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.grokcap.BadInputException;
 import org.grokcap.Grokcap;
 import org.grokcap.RunOptions;
+import org.grokcap.RunStoppedException;
+import org.grokcap.io.AtomicFiles;
 import org.grokcap.io.Json;
 import org.grokcap.io.RunDirectory;
 import org.grokcap.train.Trainer;
+import org.grokcap.util.Messages;
 
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -23,8 +27,8 @@ import java.util.function.Supplier;
 /**
  * Runs one shard of a sweep into OUT/&lt;runId&gt;/, skipping finished runs, so an interrupted sweep,
  * started again with the same arguments, does only what is left. A run is finished when its run.json
- * holds a result. An unfinished run continues from its newest checkpoint (see the sweep's
- * checkpointEvery); one without a checkpoint starts again, its partial directory moved to
+ * holds a result (as for the report). An unfinished run continues from its newest checkpoint (see the
+ * sweep's checkpointEvery), or only finishes when its final weights were written; one without either starts again, its partial directory moved to
  * OUT/.interrupted/ (nothing is deleted). Each run directory also holds {@value #SWEEP_RUN}, the run's
  * id, values and config, so a sweep whose base config changed is refused instead of mixing results.
  */
@@ -34,6 +38,9 @@ public final class SweepRunner {
     public static final String SWEEP_JSON_SUFFIX = ".sweep.json";
     public static final String INTERRUPTED = ".interrupted";
 
+    /** A temporary file in OUT older than this was left by an interrupted write: no write takes this long. */
+    static final Duration LEFTOVER_AGE = Duration.ofMinutes(10);
+
     private SweepRunner() {}
 
     /** What a run of the shard needs. */
@@ -42,7 +49,7 @@ public final class SweepRunner {
         NEW,
         /** run.json has a result: skipped */
         FINISHED,
-        /** unfinished, continues from its newest checkpoint */
+        /** unfinished, continues from its newest checkpoint, or only finishes after its final weights */
         RESUME,
         /** unfinished without a checkpoint: moved aside and started again */
         RESTART;
@@ -91,11 +98,11 @@ public final class SweepRunner {
         if (!Files.exists(record)) {
             return State.NEW;
         }
-        if (RunDirectory.hasResult(read(record))) {
+        if (RunDirectory.hasResult(RunDirectory.readRecord(dir))) {
             return State.FINISHED;
         }
-        try {
-            return !RunDirectory.checkpoints(dir).isEmpty() && !Files.exists(dir.resolve(RunDirectory.WEIGHTS))
+        try { // final weights without a result: resuming only finishes it (see Grokcap.resume)
+            return !RunDirectory.checkpoints(dir).isEmpty() || Files.exists(dir.resolve(RunDirectory.WEIGHTS))
                     ? State.RESUME : State.RESTART;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list the checkpoints of " + dir + ": " + e.getMessage(), e);
@@ -113,6 +120,9 @@ public final class SweepRunner {
         List<Planned> plan = plan(sweep, shard, out);
         try {
             Files.createDirectories(out);
+            // Shards on other processes or machines may be writing the list right now: only what an
+            // interrupted write left long ago is removed.
+            AtomicFiles.removeLeftovers(out, LEFTOVER_AGE);
             Json.writePretty(out.resolve(sweep.name() + SWEEP_JSON_SUFFIX), sweep.describe());
         } catch (IOException e) {
             throw new BadInputException("cannot write the sweep's output directory " + out + ": " + e.getMessage(), e);
@@ -130,7 +140,9 @@ public final class SweepRunner {
                 log.println(head + ": finished earlier, skipped");
                 continue;
             }
-            log.println(head + ": " + (p.state() == State.RESUME ? "resuming from its newest checkpoint"
+            boolean weights = Files.exists(p.dir().resolve(RunDirectory.WEIGHTS));
+            log.println(head + ": " + (p.state() == State.RESUME ? weights ? "finishing (its final weights are written)"
+                    : "resuming from its newest checkpoint"
                     : p.state() == State.RESTART ? "interrupted before any checkpoint; starting again" : "training")
                     + " " + Json.mapper().valueToTree(p.run().values()));
             RunOptions mine = options.withOutDir(p.dir()).withCheckpointEvery(sweep.checkpointEvery())
@@ -149,8 +161,14 @@ public final class SweepRunner {
                     trained++;
                 }
                 log.println(head + ": done");
+            } catch (RunStoppedException e) { // the sweep stops with its run; the same command continues both
+                throw new RunStoppedException(e.getMessage().replaceFirst("; continue with: .*", "")
+                        + " (run " + p.run().id() + "); continue with the same grokcap sweep command");
             } catch (Exception e) {
-                String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+                if (p.state() != State.RESUME) {
+                    removeIfNeverStarted(p.dir());
+                }
+                String message = Messages.cap(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
                 log.println(head + ": FAILED: " + message);
                 Map<String, String> f = new LinkedHashMap<>();
                 f.put("id", p.run().id());
@@ -160,6 +178,28 @@ public final class SweepRunner {
         }
         return new Summary(sweep.name(), out.toString(), shard.toString(), sweep.runs().size(), plan.size(), finished,
                 trained, resumed, failed, (System.nanoTime() - start) / 1e9);
+    }
+
+    /**
+     * Removes what the sweep made for a run that was refused before it wrote its run.json (a model too
+     * large for the heap, a bad config): its marker, then the directory if nothing else is in it, so a
+     * refused run leaves nothing behind and counts as new when the sweep is started again. A lock file
+     * is left alone: another process may hold it.
+     */
+    private static void removeIfNeverStarted(Path dir) {
+        if (Files.exists(dir.resolve(RunDirectory.RUN_JSON))) {
+            return;
+        }
+        try {
+            Files.deleteIfExists(dir.resolve(SWEEP_RUN));
+            try (var rest = Files.list(dir)) {
+                if (rest.findAny().isEmpty()) {
+                    Files.delete(dir);
+                }
+            }
+        } catch (IOException ignored) {
+            // the run's own error is the one to report; what is left is harmless (the run counts as new)
+        }
     }
 
     private static Map<String, Object> marker(Sweep sweep, SweepRun run) {

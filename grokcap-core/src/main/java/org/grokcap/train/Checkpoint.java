@@ -109,7 +109,7 @@ public final class Checkpoint {
      * @param spec            the resolved experiment
      * @param provenance      the run's provenance (its dataset hash must match the data made again)
      * @param step            updates applied, in [0, spec's steps]
-     * @param checkpointEvery the run's checkpoint interval
+     * @param checkpointEvery the run's checkpoint interval (0: none; the checkpoint was written when it was stopped)
      * @param metricsBytes    the length of metrics.jsonl at the checkpoint
      */
     public record Info(ExperimentSpec spec, Provenance provenance, int step, int checkpointEvery, long metricsBytes) {}
@@ -120,7 +120,7 @@ public final class Checkpoint {
         ExperimentSpec spec = config(file, meta);
         Provenance provenance = json(file, meta, PROVENANCE, Provenance.class);
         return new Info(spec, provenance, integer(file, meta, STEP, 0, spec.train().steps()),
-                integer(file, meta, CHECKPOINT_EVERY, 1, Integer.MAX_VALUE),
+                integer(file, meta, CHECKPOINT_EVERY, 0, Integer.MAX_VALUE), // 0: a run without interval, stopped by a signal
                 number(file, meta, METRICS_BYTES, 0, Long.MAX_VALUE));
     }
 

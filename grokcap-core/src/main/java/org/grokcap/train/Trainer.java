@@ -12,7 +12,10 @@ import org.grokcap.model.ParamLayout;
 import org.grokcap.model.Transformer;
 import org.grokcap.util.Rngs;
 
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -62,8 +65,7 @@ public final class Trainer {
         int n = trainSplit.size();
         this.fullBatch = train.batchSize() == 0 || train.batchSize() >= n;
         this.batchSize = fullBatch ? n : train.batchSize();
-        int evalBatch = train.evalBatchSize() != null ? train.evalBatchSize() : batchSize;
-        this.model = new Transformer(device, cfg, Math.max(batchSize, evalBatch));
+        this.model = new Transformer(device, cfg, maxBatch(train, data));
         model.setLossFloat64(train.lossFloat64());
         Init.initialize(model.params().host(), model.layout(), cfg, Rngs.stream(train.seed(), "init"));
         device.toDevice(model.params());
@@ -74,6 +76,17 @@ public final class Trainer {
         this.order = fullBatch ? null : identity(n);
         this.batchRng = Rngs.stream(train.seed(), "batches");
         this.cursor = n; // forces a shuffle before the first minibatch
+    }
+
+    /**
+     * The largest batch the model is built for: the training batch (the whole training split in
+     * full-batch mode) or the evaluation batch, whichever is larger. Its activations are allocated once.
+     */
+    public static int maxBatch(TrainConfig train, TokenizedDataset data) {
+        int n = data.split(data.trainSplit()).size();
+        int batch = train.batchSize() == 0 || train.batchSize() >= n ? n : train.batchSize();
+        int evalBatch = train.evalBatchSize() != null ? train.evalBatchSize() : batch;
+        return Math.max(batch, evalBatch);
     }
 
     public Transformer model() {
@@ -115,21 +128,51 @@ public final class Trainer {
     }
 
     /**
-     * Why the loss of the last forward pass is not finite: the first non-finite parameter in layout
-     * order, else (after a backward pass) the first non-finite gradient, else the loss itself.
+     * Why the loss of the last forward pass is not finite, naming the first operation that made a
+     * non-finite value: a parameter (the update before made it; see {@link #divergenceAfterUpdate}),
+     * else the first activation in forward order, else (after a backward pass) the first gradient
+     * in backward order, else the loss itself.
      */
     private String firstNonFiniteAfterForward() {
-        Device dev = model.device();
-        dev.toHost(model.params());
-        String p = firstNonFinite(model.layout(), "", model.params().host(), model.params().offset());
+        String p = divergenceAfterUpdate();
         if (p != null) {
-            return "first non-finite tensor: parameter " + p;
+            return p;
+        }
+        String a = model.firstNonFiniteActivation();
+        if (a != null) {
+            return "first non-finite value: output of " + a;
         }
         model.backward();
-        dev.toHost(model.grads());
-        String g = firstNonFinite(model.layout(), "", model.grads().host(), model.grads().offset());
+        String g = firstNonFiniteGradientBackward();
         return g != null ? "first non-finite tensor: gradient of " + g
-                : "every parameter and gradient is finite: the loss itself overflowed";
+                : "every parameter, activation and gradient is finite: the loss itself overflowed";
+    }
+
+    /**
+     * Null while every parameter is finite; otherwise what made the first one non-finite: the
+     * parameter, then the gradient of the last update (still in the gradient buffer: evaluation only
+     * runs forward passes) as its first non-finite tensor in backward order, or, when that gradient
+     * is finite, the update itself (learning rate, weight decay). The check before every checkpoint
+     * and before the final weights.
+     */
+    public String divergenceAfterUpdate() {
+        String p = firstNonFiniteParameter();
+        if (p == null) {
+            return null;
+        }
+        String g = firstNonFiniteGradientBackward();
+        return "first non-finite tensor: parameter " + p + "; " + (g != null
+                ? "the last update's gradient was not finite, first (in backward order) in " + g
+                : "the last update's gradient was finite: the update itself made it (see train.optimizer: "
+                + "lr, eps, weightDecay)");
+    }
+
+    /** The first non-finite tensor of the gradient buffer in the order the backward pass makes them (reverse layout order); null if none. */
+    private String firstNonFiniteGradientBackward() {
+        model.device().toHost(model.grads());
+        List<ParamLayout.Tensor> tensors = new ArrayList<>(model.layout().tensors());
+        Collections.reverse(tensors);
+        return firstNonFinite(tensors, "", model.grads().host(), model.grads().offset());
     }
 
     /** The parameters' first non-finite tensor (host copy), as for {@link #firstNonFinite}; null if none. */
@@ -143,7 +186,11 @@ public final class Trainer {
      * order, that holds a NaN or infinity; null when all are finite.
      */
     static String firstNonFinite(ParamLayout layout, String prefix, float[] a, int offset) {
-        for (ParamLayout.Tensor t : layout.tensors()) {
+        return firstNonFinite(layout.tensors(), prefix, a, offset);
+    }
+
+    private static String firstNonFinite(List<ParamLayout.Tensor> tensors, String prefix, float[] a, int offset) {
+        for (ParamLayout.Tensor t : tensors) {
             int base = offset + t.offset();
             for (int i = 0; i < t.size(); i++) {
                 if (!Float.isFinite(a[base + i])) {

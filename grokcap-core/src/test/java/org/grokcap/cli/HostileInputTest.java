@@ -95,7 +95,7 @@ class HostileInputTest {
         Path runDir = dir.resolve("run");
         assertEquals(0, cli.run("train", config(dir, TINY).toString(), "--out", runDir.toString(), "--quiet",
                 "--checkpoint-every", "50"), cli.err());
-        Files.delete(runDir.resolve(RunDirectory.WEIGHTS)); // as if killed after the last checkpoint
+        asIfKilledBeforeItsWeights(runDir); // after the last checkpoint
         Path newest = runDir.resolve(RunDirectory.CHECKPOINTS).resolve("step-000000100.safetensors");
         byte[] good = Files.readAllBytes(newest);
         Safetensors.Contents contents = Safetensors.read(newest);
@@ -162,7 +162,8 @@ class HostileInputTest {
         cases.put("\"train\":{\"optimizer\":{\"weightDecay\":-1}}", "train.optimizer.weightDecay = -1.0: must be a finite number");
         cases.put("\"train\":{\"optimizer\":{\"gradClip\":1e400}}", "train.optimizer.gradClip = Infinity");
         cases.put("\"train\":{\"steps\":-5}", "train.steps = -5: must be in [1, 1000000000]");
-        cases.put("\"train\":{\"steps\":1e12}", "train.steps: Numeric value (1.0E12) out of range of int");
+        cases.put("\"train\":{\"steps\":1000000000000}", "train.steps: Numeric value (1000000000000) out of range of int");
+        cases.put("\"train\":{\"steps\":1e12}", "train.steps = 1.0E12: must be a whole number");
         cases.put("\"model\":{\"dModel\":-8}", "model.dModel = -8: must be in [1, 65536]");
         cases.put("\"model\":{\"layers\":256,\"dModel\":65536,\"heads\":1,\"dMlp\":65536}", "model too large for one flat buffer");
         cases.put("\"model\":{\"layers\":1,\"dModel\":8192,\"heads\":1,\"dMlp\":32768}", "more than the JVM's");
@@ -181,8 +182,20 @@ class HostileInputTest {
         assertOneLineError(2, cli.run("train", "--resume", dir.toString()), "is not a run directory (it has no run.json)");
         Path runDir = dir.resolve("run");
         assertEquals(0, cli.run("train", config(dir, TINY).toString(), "--out", runDir.toString(), "--quiet", "--max-steps", "3"));
+        asIfKilledBeforeItsWeights(runDir);
+        Files.writeString(runDir.resolve(RunDirectory.RUN_JSON), "{\"result\": null}");
+        assertOneLineError(2, cli.run("train", "--resume", runDir.toString()), "has no config and provenance to "
+                + "restart the run from");
+    }
+
+    /** A finished run as it was before its final weights: no weights, no plots, no result. */
+    static void asIfKilledBeforeItsWeights(Path runDir) throws Exception {
         Files.delete(runDir.resolve(RunDirectory.WEIGHTS));
-        assertOneLineError(2, cli.run("train", "--resume", runDir.toString()), "has no checkpoint to resume from");
+        FinishEveryRunTest.deleteTree(runDir.resolve(RunDirectory.PLOTS));
+        com.fasterxml.jackson.databind.node.ObjectNode record = (com.fasterxml.jackson.databind.node.ObjectNode)
+                org.grokcap.io.Json.mapper().readTree(runDir.resolve(RunDirectory.RUN_JSON).toFile());
+        record.remove(RunDirectory.RESULT);
+        Files.writeString(runDir.resolve(RunDirectory.RUN_JSON), record.toPrettyString());
     }
 
     private static List<String> list(Path dir) throws Exception {

@@ -63,8 +63,9 @@ class SweepRunnerTest {
         ((com.fasterxml.jackson.databind.node.ObjectNode) record).remove("result");
         Json.writePretty(done.resolve("run.json"), record);
         Files.delete(done.resolve("weights.safetensors"));
-        // Killed before any checkpoint: a run.json without result and no checkpoints.
+        // Killed before any checkpoint: a run.json without result, no checkpoints and no final weights.
         Path early = out.resolve(s.runs().get(1).id());
+        Files.delete(early.resolve("weights.safetensors"));
         try (var files = Files.walk(early.resolve("checkpoints"))) {
             files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }

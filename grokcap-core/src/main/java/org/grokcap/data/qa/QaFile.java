@@ -7,6 +7,7 @@ import org.grokcap.io.CsvReader;
 import org.grokcap.io.Json;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.CharsetDecoder;
@@ -14,7 +15,6 @@ import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -47,29 +47,72 @@ public final class QaFile {
         return rows;
     }
 
+    /**
+     * The longest line read: a question–answer pair with its context is a few kilobytes. Lines are
+     * read as a stream and cut off here, so a 1 GB line is refused after 1 MiB instead of being
+     * read whole (it cost 6.5 GB as one string and its copies).
+     */
+    static final int MAX_LINE_CHARS = 1 << 20;
+
+    /**
+     * The file's text, its lines joined by '\n' as in the file. Only a regular file is opened: opening
+     * a FIFO (or a device) for reading waits for a writer that may never come.
+     */
     private static String readText(Path file) {
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            throw new BadInputException("question–answer file not found: " + file + " (task.file)", e);
+        if (!Files.exists(file)) {
+            throw new BadInputException("question–answer file not found: " + file + " (task.file)");
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new BadInputException(file + ": not a regular file (a directory, FIFO or device cannot be a "
+                    + "question–answer file; task.file)");
+        }
+        CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        StringBuilder text = new StringBuilder();
+        int[] line = {1};
+        int[] lineLength = {0};
+        ByteBuffer bytes = ByteBuffer.allocate(1 << 16);
+        CharBuffer chars = CharBuffer.allocate(1 << 16);
+        // Decoded by hand rather than through a Reader: at a bad byte the decoder stops with every
+        // character before it delivered, so the line of the bad byte is known.
+        try (InputStream in = Files.newInputStream(file)) {
+            boolean end = false;
+            while (!end) {
+                int n = in.read(bytes.array(), bytes.position(), bytes.remaining());
+                end = n < 0;
+                bytes.position(bytes.position() + Math.max(n, 0)).flip();
+                CoderResult result;
+                do {
+                    result = utf8.decode(bytes, chars, end);
+                    append(file, chars, text, line, lineLength);
+                    if (result.isError()) {
+                        throw new BadInputException(file + ":" + line[0] + ": not UTF-8 text (save the file as UTF-8)");
+                    }
+                } while (result.isOverflow());
+                bytes.compact();
+            }
+            utf8.flush(chars);
+            append(file, chars, text, line, lineLength);
         } catch (IOException e) {
             throw new BadInputException("cannot read question–answer file " + file + ": " + e.getMessage(), e);
         }
-        ByteBuffer in = ByteBuffer.wrap(bytes);
-        CharBuffer out = CharBuffer.allocate(bytes.length); // UTF-8 never has more chars than bytes
-        CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT);
-        CoderResult result = utf8.decode(in, out, true);
-        if (result.isError()) { // the input stops at the first bad byte: count the lines before it
-            int line = 1;
-            for (int i = 0; i < in.position(); i++) {
-                line += bytes[i] == '\n' ? 1 : 0;
+        return text.toString();
+    }
+
+    /** Moves the decoded characters into text, counting lines; bad input at a line longer than {@link #MAX_LINE_CHARS}. */
+    private static void append(Path file, CharBuffer chars, StringBuilder text, int[] line, int[] lineLength) {
+        chars.flip();
+        for (int i = chars.position(); i < chars.limit(); i++) {
+            if (chars.get(i) == '\n') {
+                line[0]++;
+                lineLength[0] = 0;
+            } else if (++lineLength[0] > MAX_LINE_CHARS) {
+                throw new BadInputException(file + ":" + line[0] + ": a line longer than " + MAX_LINE_CHARS
+                        + " characters; a question–answer file holds one pair (or part of one) per line");
             }
-            throw new BadInputException(file + ":" + line + ": not UTF-8 text (save the file as UTF-8)");
         }
-        utf8.flush(out);
-        return out.flip().toString();
+        text.append(chars);
+        chars.clear();
     }
 
     private static List<Row> csv(String text, String source, Columns columns) {

@@ -1,0 +1,11 @@
+package org.grokcap;
+
+/**
+ * A run stopped on request (SIGTERM or SIGINT, see {@link Grokcap#requestStop}) at a step boundary,
+ * after writing a checkpoint: nothing is lost, and the message says how to continue.
+ */
+public class RunStoppedException extends RuntimeException {
+    public RunStoppedException(String message) {
+        super(message);
+    }
+}
