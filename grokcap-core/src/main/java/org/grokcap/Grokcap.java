@@ -376,6 +376,11 @@ public final class Grokcap {
         Path[] lastGood = {existing.isEmpty() ? null : existing.get(existing.size() - 1)};
         int stepsBefore = trainer.optimizer().stepCount();
         long start = System.nanoTime();
+        // Without --checkpoint-every a run still checkpoints every few minutes of wall time, so a crash
+        // (which no shutdown hook sees) costs at most those minutes. Resuming from such a checkpoint is
+        // exact as from any other: a checkpoint holds the whole state after an update.
+        long wallEvery = checkpointEvery > 0 ? 0 : wallCheckpointNanos();
+        long[] lastCheckpointAt = {start};
         Map<String, Double> last;
         try {
             last = trainer.run(new Trainer.Listener() {
@@ -407,8 +412,11 @@ public final class Grokcap {
                         throw new RunStoppedException("stopped at update " + updates + " of " + total + " with checkpoint "
                                 + file + "; continue with: grokcap train --resume " + run.path());
                     }
-                    if (checkpointEvery > 0 && updates % checkpointEvery == 0 && updates < total) {
+                    boolean due = checkpointEvery > 0 ? updates % checkpointEvery == 0
+                            : wallEvery > 0 && System.nanoTime() - lastCheckpointAt[0] >= wallEvery;
+                    if (due && updates < total) {
                         lastGood[0] = checkpoint(run, trainer, updates, meta, checkpointEvery, lastGood[0]);
+                        lastCheckpointAt[0] = System.nanoTime();
                     }
                 }
             });
@@ -506,6 +514,25 @@ public final class Grokcap {
             throw new UncheckedIOException("writing checkpoint " + file + " failed: " + e.getMessage() + "; "
                     + lastGoodCheckpoint(previous), e);
         }
+    }
+
+    /** The system property with the wall-clock checkpoint interval of a run without --checkpoint-every, in seconds (0: none). */
+    public static final String CHECKPOINT_SECONDS = "grokcap.checkpointSeconds";
+    /** Five minutes: a checkpoint of a large model takes seconds to write, a few of them per hour cost nothing. */
+    static final double DEFAULT_CHECKPOINT_SECONDS = 300;
+
+    private static long wallCheckpointNanos() {
+        String value = System.getProperty(CHECKPOINT_SECONDS);
+        double seconds;
+        try {
+            seconds = value == null ? DEFAULT_CHECKPOINT_SECONDS : Double.parseDouble(value);
+        } catch (NumberFormatException e) {
+            throw new BadInputException("-D" + CHECKPOINT_SECONDS + "=" + value + ": must be a number of seconds");
+        }
+        if (!(seconds >= 0) || Double.isInfinite(seconds)) {
+            throw new BadInputException("-D" + CHECKPOINT_SECONDS + "=" + value + ": must be 0 (none) or more seconds");
+        }
+        return (long) (seconds * 1e9);
     }
 
     private static String lastGoodCheckpoint(Path file) {

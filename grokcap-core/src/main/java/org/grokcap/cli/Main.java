@@ -21,6 +21,7 @@ import org.grokcap.data.qa.QaVocabulary;
 import org.grokcap.io.HuggingFaceGpt2;
 import org.grokcap.io.Json;
 import org.grokcap.io.Provenance;
+import org.grokcap.io.RunDirectory;
 import org.grokcap.model.Decoder;
 import org.grokcap.report.Report;
 import org.grokcap.util.Messages;
@@ -157,6 +158,9 @@ public final class Main {
             }
         }
         Path outDir = a.has("--out") ? Path.of(a.value("--out")) : null;
+        if (outDir != null) {
+            RunDirectory.requireNoForeignFiles(outDir);
+        }
         int analysisEvery = a.has("--analysis-every") ? a.intValue("--analysis-every", 1) : 0;
         RunResult result = Grokcap.train(spec, new RunOptions(outDir, a.value("--backend"), threads, progress, every,
                 analysisEvery));

@@ -30,6 +30,11 @@ public final class AtomicFiles {
     /** The name of write's temporary files: "." + the target's name + ".tmp-" + a random hex number. */
     private static final Pattern TEMPORARY = Pattern.compile("\\..+\\.tmp-[0-9a-f]{1,16}");
 
+    /** Whether a file name is that of a write's temporary file. */
+    public static boolean isTemporary(String name) {
+        return TEMPORARY.matcher(name).matches();
+    }
+
     /**
      * Deletes the temporary files that writes into dir interrupted by a kill left behind (not in its
      * subfolders), if last modified at least minAge ago; returns how many. They are as large as what
@@ -43,7 +48,7 @@ public final class AtomicFiles {
         Instant before = Instant.now().minus(minAge);
         int removed = 0;
         try (Stream<Path> files = Files.list(dir)) {
-            for (Path f : files.filter(f -> TEMPORARY.matcher(f.getFileName().toString()).matches()).toList()) {
+            for (Path f : files.filter(f -> isTemporary(f.getFileName().toString())).toList()) {
                 if (!Files.getLastModifiedTime(f).toInstant().isAfter(before) && Files.deleteIfExists(f)) {
                     removed++;
                 }

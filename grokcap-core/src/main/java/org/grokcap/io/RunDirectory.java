@@ -92,6 +92,34 @@ public final class RunDirectory implements Closeable {
         return new RunDirectory(abs, lock);
     }
 
+    /**
+     * What a run and the commands that read it write into its directory ({@code analysis/} holds the
+     * progress measures, {@code probes/} the probe results); a killed run may have left any of them.
+     */
+    private static final Set<String> RUN_ENTRIES = Set.of(RUN_JSON, METRICS, WEIGHTS, VOCABULARY, PLOTS, CHECKPOINTS,
+            LOCK, "analysis", "probes");
+
+    /**
+     * Bad input if dir is a directory with anything in it that a run does not write: {@code --out} names
+     * a new run's directory, and a mistyped one (a source folder, a home directory) must not get a run's
+     * files scattered among its own. An absent or empty directory, or one a stopped run left, is fine.
+     */
+    public static void requireNoForeignFiles(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return; // absent, or a file: create says so
+        }
+        try (Stream<Path> entries = Files.list(dir)) {
+            String foreign = entries.map(p -> p.getFileName().toString())
+                    .filter(n -> !RUN_ENTRIES.contains(n) && !AtomicFiles.isTemporary(n)).sorted().findFirst().orElse(null);
+            if (foreign != null) {
+                throw new BadInputException("output directory " + dir + " is not empty and holds no run (it has "
+                        + foreign + "); choose a new or empty directory for --out");
+            }
+        } catch (IOException e) {
+            throw new BadInputException("cannot list output directory " + dir + ": " + describe(e), e);
+        }
+    }
+
     private static void requireNoRun(Path abs, Path shown) {
         for (String f : List.of(RUN_JSON, METRICS, WEIGHTS)) {
             if (Files.exists(abs.resolve(f))) {
