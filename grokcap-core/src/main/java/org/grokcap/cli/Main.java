@@ -243,6 +243,9 @@ public final class Main {
         }
         if (r.plotsNotWritten() != null) {
             out.printf("warning: the plots were not drawn (%s); metrics.jsonl has every number%n", r.plotsNotWritten());
+        } else {
+            out.printf("plots in %s; next: grokcap report %s (one page of this run's curves), grokcap analyze %s%n",
+                    r.runDir().resolve(RunDirectory.PLOTS), r.runDir(), r.runDir());
         }
         out.println(Json.mapper().writeValueAsString(r));
     }

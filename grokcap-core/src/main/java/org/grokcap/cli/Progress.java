@@ -2,18 +2,30 @@ package org.grokcap.cli;
 
 import org.grokcap.train.Trainer;
 
+import java.io.Console;
 import java.io.PrintStream;
 import java.util.Map;
 
 /**
  * The live progress display: on a terminal one line redrawn in place (bar, step, losses, accuracies,
- * rate, time left); otherwise a plain line every 10 seconds, which suits logs.
+ * rate, time left), never wider than the terminal (a wider line would wrap, and {@code \r} would then
+ * redraw only its last part); otherwise a plain line every 10 seconds, which suits logs.
+ *
+ * <p>Whether stderr is a terminal, and how wide, the JVM cannot see: {@link System#console()} looks at
+ * stdin and stdout, and ./grokcap passes stderr through a filter. The launcher, which can, says so in
+ * {@value #TERMINAL} and {@value #COLUMNS}.
  */
 final class Progress implements Trainer.Listener {
+    /** System property: true when stderr is a terminal (set by ./grokcap). */
+    static final String TERMINAL = "grokcap.terminal";
+    /** System property: the terminal's width in characters (set by ./grokcap); else $COLUMNS, else 80. */
+    static final String COLUMNS = "grokcap.columns";
     private static final long PLAIN_EVERY_NANOS = 10_000_000_000L;
+    private static final int BAR = 24;
     private final PrintStream err;
     private final boolean quiet;
-    private final boolean terminal = System.console() != null;
+    private final boolean terminal = isTerminal();
+    private final int columns = columns();
     private final long start = System.nanoTime();
     private long lastDraw;
     private String lastLine = "";
@@ -40,11 +52,6 @@ final class Progress implements Trainer.Listener {
         double rate = (step + 1) / Math.max(elapsed, 1e-9);
         double left = (totalSteps - step - 1) / Math.max(rate, 1e-9);
         StringBuilder sb = new StringBuilder();
-        if (terminal) {
-            int width = 24;
-            int filled = (int) Math.round(width * (step + 1.0) / totalSteps);
-            sb.append('[').append("#".repeat(filled)).append(" ".repeat(width - filled)).append("] ");
-        }
         sb.append(String.format("step %d/%d", step + 1, totalSteps));
         for (Map.Entry<String, Double> e : row.entrySet()) {
             String k = e.getKey();
@@ -57,6 +64,7 @@ final class Progress implements Trainer.Listener {
         sb.append(String.format("  %.1f steps/s  %s left", rate, clock(left)));
         String line = sb.toString();
         if (terminal) {
+            line = fit(line, (step + 1.0) / totalSteps, columns);
             String pad = line.length() < lastLine.length() ? " ".repeat(lastLine.length() - line.length()) : "";
             err.print("\r" + line + pad);
         } else {
@@ -70,6 +78,40 @@ final class Progress implements Trainer.Listener {
         if (terminal && !quiet && !lastLine.isEmpty()) {
             err.println();
         }
+    }
+
+    /**
+     * The terminal's line: the bar in front when it fits, the text cut to one character less than the
+     * width (a line that fills the last column makes some terminals wrap at once).
+     */
+    static String fit(String text, double done, int columns) {
+        int room = Math.max(columns - 1, 1);
+        if (text.length() + BAR + 3 <= room) {
+            int filled = (int) Math.round(BAR * done);
+            return "[" + "#".repeat(filled) + " ".repeat(BAR - filled) + "] " + text;
+        }
+        return text.length() <= room ? text : text.substring(0, room);
+    }
+
+    private static boolean isTerminal() {
+        if (System.getProperty(TERMINAL) != null) {
+            return Boolean.getBoolean(TERMINAL);
+        }
+        Console console = System.console();
+        return console != null && console.isTerminal();
+    }
+
+    private static int columns() {
+        for (String value : new String[] {System.getProperty(COLUMNS), System.getenv("COLUMNS")}) {
+            try {
+                if (value != null && Integer.parseInt(value.strip()) > 0) {
+                    return Integer.parseInt(value.strip());
+                }
+            } catch (NumberFormatException e) {
+                // not a width: try the next source
+            }
+        }
+        return 80;
     }
 
     private static String clock(double seconds) {
