@@ -55,7 +55,8 @@ public final class Main {
                    grokcap import HF_DIR --out WEIGHTS.safetensors
                    grokcap answer RUN_DIR "QUESTION" [--context "TEXT"] [--max-tokens N] [--backend B]
                                   [--sample [--temperature T] [--top-k K] [--seed S]]
-                   grokcap sweep SWEEP_FILE [--out DIR] [--shard i/N | --shards N] [--dry-run] [--backend B] [--threads N] [--quiet]
+                   grokcap sweep SWEEP_FILE [--out DIR] [--shard i/N | --shards N] [--dry-run] [--max-steps N]
+                                 [--backend B] [--threads N] [--quiet]
                    grokcap probe RUN_DIR [--backend B]
                    grokcap report DIR... [--out DIR]
                    grokcap jvm-flags BACKEND

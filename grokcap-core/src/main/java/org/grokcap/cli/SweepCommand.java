@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code grokcap sweep SWEEP_FILE [--out DIR] [--shard i/N | --shards N] [--dry-run] [--backend B]
+ * {@code grokcap sweep SWEEP_FILE [--out DIR] [--shard i/N | --shards N] [--dry-run] [--max-steps N] [--backend B]
  * [--threads N] [--quiet]}: runs a sweep (see {@link Sweep}), or one shard of it, into DIR (default
  * runs/&lt;sweep name&gt;). {@code --shards N} takes the shard index from JOB_COMPLETION_INDEX or
  * SLURM_ARRAY_TASK_ID. Exit 1 when a run failed (the others still ran).
@@ -25,9 +25,12 @@ final class SweepCommand {
     private SweepCommand() {}
 
     static int run(Args a, PrintStream out, PrintStream err) {
-        a.allow("--out", "--shard", "--shards", "--dry-run", "--backend", "--threads", "--quiet", "--debug");
+        a.allow("--out", "--shard", "--shards", "--dry-run", "--max-steps", "--backend", "--threads", "--quiet", "--debug");
         Sweep sweep = Sweep.load(Path.of(a.positional(0, "SWEEP_FILE")));
         a.noMorePositionals(1);
+        if (a.has("--max-steps")) {
+            sweep = sweep.withMaxSteps(a.intValue("--max-steps", 1));
+        }
         Shard shard = shard(a);
         Path dir = a.has("--out") ? Path.of(a.value("--out")) : Path.of("runs", sweep.name());
         if (a.flag("--dry-run")) {

@@ -95,9 +95,10 @@ public final class RunDirectory implements Closeable {
     /**
      * What a run and the commands that read it write into its directory ({@code analysis/} holds the
      * progress measures, {@code probes/} the probe results); a killed run may have left any of them.
+     * {@code dataset/} is where grokcap:generate writes the run's dataset before grokcap:train.
      */
     private static final Set<String> RUN_ENTRIES = Set.of(RUN_JSON, METRICS, WEIGHTS, VOCABULARY, PLOTS, CHECKPOINTS,
-            LOCK, "analysis", "probes");
+            LOCK, "analysis", "probes", "dataset");
 
     /**
      * Bad input if dir is a directory with anything in it that a run does not write: {@code --out} names

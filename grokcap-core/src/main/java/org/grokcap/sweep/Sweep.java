@@ -94,6 +94,24 @@ public final class Sweep {
         return runs;
     }
 
+    /**
+     * The same sweep with no run longer than max steps (a quick look, or a build's test of an example):
+     * each run keeps its id, so a later sweep without the cap finds these runs finished.
+     */
+    public Sweep withMaxSteps(int max) {
+        List<SweepRun> capped = new ArrayList<>();
+        for (SweepRun r : runs) {
+            if (r.spec().train().steps() <= max) {
+                capped.add(r);
+                continue;
+            }
+            ObjectNode config = r.config().deepCopy();
+            config.with("train").put("steps", max);
+            capped.add(new SweepRun(r.id(), r.values(), config, r.spec().withTrain(r.spec().train().withSteps(max))));
+        }
+        return new Sweep(name, source, checkpointEvery, capped);
+    }
+
     /** The runs of one shard, in order. */
     public List<SweepRun> runs(Shard shard) {
         List<SweepRun> mine = new ArrayList<>();

@@ -37,6 +37,30 @@ class SweepCommandTest {
     }
 
     @Test
+    void maxStepsCapsEveryRunOfTheSweep(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("base.json"), """
+                {"task":{"type":"modular","p":7,"trainFraction":0.5},
+                 "model":{"dModel":16,"heads":2,"dMlp":32},"train":{"steps":500}}""");
+        Path sweep = dir.resolve("seeds.yaml");
+        Files.writeString(sweep, "base: base.json\ngrid:\n  train.seed: [0, 1]\n");
+        Path out = dir.resolve("out");
+        assertEquals(0, cli.run("sweep", sweep.toString(), "--out", out.toString(), "--max-steps", "3", "--quiet"),
+                cli.err());
+        assertEquals(2, cli.lastJsonLine().get("trained").asInt());
+        try (var runs = Files.list(out)) {
+            var finished = runs.filter(d -> Files.exists(d.resolve("run.json"))).toList();
+            assertEquals(2, finished.size(), finished.toString());
+            for (Path run : finished) {
+                JsonNode record = org.grokcap.io.Json.mapper().readTree(run.resolve("run.json").toFile());
+                assertEquals(3, record.at("/result/steps").asInt(), run.toString());
+                assertEquals(3, record.at("/config/train/steps").asInt(), run.toString());
+            }
+        }
+        assertEquals(2, cli.run("sweep", sweep.toString(), "--out", out.toString(), "--max-steps", "0"));
+        assertTrue(cli.err().startsWith("error: --max-steps"), cli.err());
+    }
+
+    @Test
     void badShardArgumentsAreBadInput(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("base.json"), "{\"task\":{\"type\":\"modular\",\"p\":7}}");
         Path sweep = dir.resolve("s.yaml");

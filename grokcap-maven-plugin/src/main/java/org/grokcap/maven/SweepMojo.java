@@ -35,6 +35,10 @@ public class SweepMojo extends AbstractGrokcapMojo {
     @Parameter(property = "grokcap.dryRun", defaultValue = "false")
     protected boolean dryRun;
 
+    /** Train each run at most this many steps (fewer than its config's train.steps, e.g. for a quick check). */
+    @Parameter(property = "grokcap.maxSteps")
+    protected Integer maxSteps;
+
     /** CPU threads per run; default all cores. */
     @Parameter(property = "grokcap.threads")
     protected Integer threads;
@@ -44,6 +48,7 @@ public class SweepMojo extends AbstractGrokcapMojo {
         List<String> args = new ArrayList<>(List.of("sweep", sweepFile.getPath(), "--out", outputDirectory.getPath()));
         option(args, "--shard", shard);
         option(args, "--shards", shards);
+        option(args, "--max-steps", maxSteps);
         option(args, "--threads", threads);
         if (dryRun) {
             args.add("--dry-run");
