@@ -1,12 +1,25 @@
 package org.grokcap.report;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import org.grokcap.io.Json;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 
-/** The report's index.html: a table of the runs, the charts across runs, and links to each run's own plots. */
+/**
+ * The report's index.html: a table of the runs, interactive charts of every run's train and test curves
+ * (loss on a log axis), the static charts across runs, and links to each run's own plots.
+ */
 final class Html {
     private Html() {}
 
@@ -56,12 +69,95 @@ final class Html {
             h.append("</td></tr>\n");
         }
         h.append("</table>\n");
+        interactive(h, runs, splits);
+        h.append("<h2>static charts</h2>\n");
         for (String c : charts) {
             h.append("<h2>").append(esc(c.replace('-', ' '))).append("</h2>\n<p><img src=\"").append(esc(c))
                     .append(".svg\" alt=\"").append(esc(c)).append("\"> <a href=\"").append(esc(c)).append(".png\">PNG</a></p>\n");
         }
         h.append("</body></html>\n");
         return h.toString();
+    }
+
+    /**
+     * The interactive charts: uPlot and the page's script inlined, so the page works offline and as a
+     * single file; the curves as JSON. The static SVG/PNG charts stay below for print and papers.
+     */
+    private static void interactive(StringBuilder h, List<Report.Run> runs, Set<String> splits) {
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("splits", List.copyOf(splits));
+        List<Map<String, Object>> list = new ArrayList<>();
+        for (Report.Run r : runs) {
+            Map<String, Object> curves = new LinkedHashMap<>();
+            for (String s : splits) {
+                List<Double> step = new ArrayList<>();
+                List<Double> loss = new ArrayList<>();
+                List<Double> accuracy = new ArrayList<>();
+                for (Map<String, Double> row : r.rows()) {
+                    if (row.containsKey(s + "_loss") || row.containsKey(s + "_accuracy")) {
+                        step.add(row.get("step"));
+                        loss.add(finite(row.get(s + "_loss")));
+                        accuracy.add(finite(row.get(s + "_accuracy")));
+                    }
+                }
+                if (!step.isEmpty()) {
+                    curves.put(s, Map.of("step", step, "loss", loss, "accuracy", accuracy));
+                }
+            }
+            list.add(Map.of("id", r.id(), "curves", curves));
+        }
+        data.put("runs", list);
+        h.append("<h2>curves</h2>\n<p>Drag across a chart to zoom, double-click to zoom out; the legend shows the ")
+                .append("values under the cursor, and a click on a legend entry hides it. Test solid, train dashed.</p>\n<p>");
+        for (int i = 0; i < runs.size(); i++) {
+            h.append("<label><input type=\"checkbox\" checked data-run=\"").append(i).append("\"> ")
+                    .append(esc(runs.get(i).id())).append("</label> ");
+        }
+        h.append("</p>\n<div class=\"chart\" id=\"chart-loss\"></div>\n<div class=\"chart\" id=\"chart-accuracy\"></div>\n");
+        h.append("<style>").append(resource(UPLOT + "/dist/uPlot.min.css")).append("</style>\n");
+        h.append("<!-- uPlot ").append(uplotVersion()).append(", MIT licence:\n")
+                .append(resource(UPLOT + "/LICENSE").replace("--", "- -")).append("-->\n");
+        h.append("<script>").append(scriptSafe(resource(UPLOT + "/dist/uPlot.iife.min.js"))).append("</script>\n");
+        try {
+            h.append("<script>const GROKCAP_DATA = ").append(scriptSafe(Json.mapper().writeValueAsString(data)))
+                    .append(";\n").append(scriptSafe(resource("/org/grokcap/report/charts.js"))).append("</script>\n");
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write the curves as JSON: " + e.getMessage(), e);
+        }
+    }
+
+    private static final String UPLOT = "/META-INF/resources/webjars/uplot/" + uplotVersion();
+
+    /** uPlot's version, from the build (grokcap.properties), so the pom names it once. */
+    private static String uplotVersion() {
+        try (InputStream in = Html.class.getResourceAsStream("/grokcap.properties")) {
+            Properties p = new Properties();
+            p.load(in);
+            return p.getProperty("uplot.version");
+        } catch (IOException | NullPointerException e) {
+            throw new IllegalStateException("grokcap.properties is missing from the class path", e);
+        }
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = Html.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException(name + " is missing from the class path (the uPlot WebJar)");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Text inside a script element must not close it: a run id "</script>" would. */
+    private static String scriptSafe(String js) {
+        return js.replace("</", "<\\/");
+    }
+
+    /** JSON has no NaN or infinity: such a value is a gap in the curve. */
+    private static Double finite(Double v) {
+        return v == null || !Double.isFinite(v) ? null : v;
     }
 
     private static String number(Double v) {

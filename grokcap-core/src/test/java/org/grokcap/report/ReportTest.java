@@ -57,7 +57,7 @@ class ReportTest {
                 "a line per run");
         assertEquals(3, Report.acrossRuns(runs, "test", "loss").getSeriesCollection().iterator().next().getXData().length,
                 "a point per evaluation, steps 0 to 2");
-        assertFalse(html.contains("old"));
+        assertFalse(html.contains("interrupted"), "the hidden run is nowhere on the page");
     }
 
     @Test

@@ -208,7 +208,7 @@ class MojoUnitTest {
     @MojoParameter(name = "shard", value = "1/4")
     @MojoParameter(name = "dryRun", value = "true")
     void sweepPassesItsShard(SweepMojo mojo) throws Exception {
-        assertEquals(List.of("sweep", base() + "/sweep.yaml", "--out", base() + "/target/unit-out", "--shard", "1/4",
+        assertEquals(List.of("sweep", base() + "/sweep.yaml", "--out", base() + "/target/unit-out", "--shard", "1/4", "--max-steps", "3",
                 "--threads", "1", "--dry-run"), mojo.arguments());
     }
 
