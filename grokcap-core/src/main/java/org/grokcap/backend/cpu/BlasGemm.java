@@ -141,16 +141,8 @@ final class BlasGemm implements GemmProvider {
 
         /** Sets C's block to its start (the start row, or 0) unless accumulating. */
         private void start(int rowFrom, int rowTo, int colFrom, int colTo) {
-            if (accumulate) {
-                return;
-            }
-            for (int i = rowFrom; i < rowTo; i++) {
-                int ci = cOff + i * N;
-                if (startRow == null) {
-                    java.util.Arrays.fill(c, ci + colFrom, ci + colTo, 0f);
-                } else {
-                    System.arraycopy(startRow, startRowOff + colFrom, c, ci + colFrom, colTo - colFrom);
-                }
+            if (!accumulate) {
+                Gemm.start(c, cOff, N, rowFrom, rowTo, colFrom, colTo, startRow, startRowOff);
             }
         }
     }

@@ -49,16 +49,7 @@ final class VectorAttention {
                         max = s;
                     }
                 }
-                float sum = 0f;
-                for (int t2 = 0; t2 <= t; t2++) {
-                    float e = (float) Math.exp(att[a + t2] - max);
-                    att[a + t2] = e;
-                    sum += e;
-                }
-                float inv = 1f / sum;
-                for (int t2 = 0; t2 < T; t2++) {
-                    att[a + t2] = t2 <= t ? att[a + t2] * inv : 0f;
-                }
+                Attention.softmax(att, a, t, T, max);
                 // out_h = Σ_t2 p_t2 · v_t2, one vector of the head at a time, summed in a register
                 int o = outOff + q * C + h * hs;
                 for (int i = 0; i < hs; i += L) {

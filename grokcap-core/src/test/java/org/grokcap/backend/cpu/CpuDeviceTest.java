@@ -340,12 +340,12 @@ class CpuDeviceTest {
     }
 
     /**
-     * The packed gemm with every generated Vector API kernel shape and with the scalar kernel, on any
+     * The packed gemm with both Vector API kernel shapes (AVX2's and AVX-512's) and with the scalar kernel, on any
      * shape, either layout of A and B and any split of the rows: bit-identical to each other, and within
      * rounding of a float64 product. K up to 600 crosses the 256-row block; M and N cross tile edges.
      */
     @Property(tries = 80)
-    void vectorGemmIsBitIdenticalToScalarGemm(@ForAll @IntRange(min = 0, max = 4) int shape,
+    void vectorGemmIsBitIdenticalToScalarGemm(@ForAll @IntRange(min = 0, max = 1) int shape,
                                               @ForAll @IntRange(min = 1, max = 90) int M,
                                               @ForAll @IntRange(min = 1, max = 70) int N,
                                               @ForAll @IntRange(min = 1, max = 600) int K,
@@ -376,8 +376,7 @@ class CpuDeviceTest {
             }
         }
         float[] scalar = multiply(new Gemm(new Gemm.ScalarKernel()), M, N, K, a, aRow, aCol, b, bRow, bCol, c0, 1);
-        Gemm.MicroKernel kernel = new Gemm.MicroKernel[]{new GemmKernel5x2(), new GemmKernel12x2(),
-                new GemmKernel14x2(), new GemmKernel8x3(), new GemmKernel6x4()}[shape];
+        Gemm.MicroKernel kernel = shape == 0 ? new GemmKernel5x2() : new GemmKernel12x2();
         float[] vector = multiply(new Gemm(kernel), M, N, K, a, aRow, aCol, b, bRow, bCol, c0, parts);
         assertArrayEquals(scalar, vector, "vector vs scalar kernel");
         float[] result = new float[M * N];
