@@ -40,11 +40,16 @@ final class BlasGemm implements GemmProvider {
         return blas.name() + " through FFM";
     }
 
-    /** How many blocks a dimension of size d is cut into: the most that keeps blocks ≥ MIN_BLOCK; fixed by d alone. */
-    static int blocks(int d) {
+    /**
+     * How many blocks a dimension of size d is cut into, when each of its rows (or columns) costs
+     * flopsPerRow: the most that keeps every block at least MIN_BLOCK rows and
+     * {@link GemmProvider#SERIAL_FLOPS} of work (a BLAS call has a fixed cost of its own: twelve calls
+     * on a 3200 × 48 → 48 product took longer than one). Fixed by the shape alone.
+     */
+    static int blocks(int d, long flopsPerRow) {
         int best = 1;
         for (int b : BLOCK_COUNTS) {
-            if (d / b >= MIN_BLOCK) {
+            if (d / b >= MIN_BLOCK && (long) (d / b) * flopsPerRow >= GemmProvider.SERIAL_FLOPS) {
                 best = b;
             }
         }
@@ -77,7 +82,7 @@ final class BlasGemm implements GemmProvider {
         j.startRowOff = startRowOff;
         // split the long side of C; a short side below one block is not split at all
         j.byRows = M >= N;
-        j.blocks = blocks(j.byRows ? M : N);
+        j.blocks = blocks(j.byRows ? M : N, 2L * K * (j.byRows ? N : M));
         int parts = pool == null ? 1 : pool.threads();
         if (segments.length < parts) {
             SegmentCache[] grown = java.util.Arrays.copyOf(segments, parts);
