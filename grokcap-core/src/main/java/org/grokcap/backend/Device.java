@@ -53,6 +53,24 @@ public interface Device extends AutoCloseable {
 
     void attentionBackward(Buf dqkv, Buf dout, Buf qkv, Buf att, IntBuf qRows, int NQ, int T, int C, int H, float scale);
 
+    /**
+     * {@link #attentionForward} where q|k|v of row r of the (B,T) grid is row {@code rows[r]} of
+     * {@code table} (a first layer computed once per vocabulary entry and position). This default gathers
+     * the N rows into qkv (N,3C) first; a backend may read the table in place instead and leave qkv
+     * unwritten, so it overrides this and {@link #attentionBackwardFromTable} together or neither.
+     */
+    default void attentionForwardFromTable(Buf out, Buf att, Buf qkv, Buf table, IntBuf rows, IntBuf qRows,
+                                           int N, int NQ, int T, int C, int H, float scale) {
+        gatherRowsForward(qkv, table, rows, N, 3 * C);
+        attentionForward(out, att, qkv, qRows, NQ, T, C, H, scale);
+    }
+
+    /** The backward pass of {@link #attentionForwardFromTable}: dqkv (N,3C) in the grid's layout. */
+    default void attentionBackwardFromTable(Buf dqkv, Buf dout, Buf qkv, Buf table, IntBuf rows, Buf att,
+                                            IntBuf qRows, int NQ, int T, int C, int H, float scale) {
+        attentionBackward(dqkv, dout, qkv, att, qRows, NQ, T, C, H, scale); // qkv: gathered by the forward pass
+    }
+
     void layerNormForward(Buf out, Buf mean, Buf rstd, Buf inp, Buf weight, Buf bias, int N, int C);
 
     void layerNormBackward(Buf dinp, Buf dweight, Buf dbias, Buf dout, Buf inp, Buf weight, Buf mean, Buf rstd, int N, int C);

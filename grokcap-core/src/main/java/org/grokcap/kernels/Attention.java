@@ -36,16 +36,7 @@ public final class Attention {
                         max = dot;
                     }
                 }
-                float sum = 0f;
-                for (int t2 = 0; t2 <= t; t2++) {
-                    float e = (float) Math.exp(att[a + t2] - max);
-                    att[a + t2] = e;
-                    sum += e;
-                }
-                float inv = 1f / sum;
-                for (int t2 = 0; t2 < T; t2++) {
-                    att[a + t2] = t2 <= t ? att[a + t2] * inv : 0f;
-                }
+                softmax(att, a, t, T, max);
                 int o = outOff + q * C + h * hs;
                 for (int i = 0; i < hs; i++) {
                     out[o + i] = 0f;
@@ -96,6 +87,23 @@ public final class Attention {
                     axpy(dpre, qkv, qi, dqkv, dqkvOff + base + C, hs);
                 }
             }
+        }
+    }
+
+    /**
+     * The scores att[a … a+t] (their largest is max) become probabilities, and att[a+t+1 … a+T-1], the
+     * keys a causal query cannot see, become 0.
+     */
+    public static void softmax(float[] att, int a, int t, int T, float max) {
+        float sum = 0f;
+        for (int t2 = 0; t2 <= t; t2++) {
+            float e = (float) Math.exp(att[a + t2] - max);
+            att[a + t2] = e;
+            sum += e;
+        }
+        float inv = 1f / sum;
+        for (int t2 = 0; t2 < T; t2++) {
+            att[a + t2] = t2 <= t ? att[a + t2] * inv : 0f;
         }
     }
 

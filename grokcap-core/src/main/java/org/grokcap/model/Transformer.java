@@ -287,7 +287,6 @@ public final class Transformer {
                     h = acts.tableLn1;
                 }
                 linearForward(acts.tableQkv, h, w.qkvw[0], w.qkvb[0], VT, C, 3 * C);
-                dev.gatherRowsForward(acts.qkv[0], acts.tableQkv, tableRows, N, 3 * C);
             } else {
                 Buf h = x;
                 if (cfg.layerNorm()) {
@@ -296,7 +295,13 @@ public final class Transformer {
                 }
                 linearForward(acts.qkv[l], h, w.qkvw[l % L], w.qkvb[l % L], N, C, 3 * C);
             }
-            dev.attentionForward(acts.atty[l], acts.att[l], acts.qkv[l], qRows, R, T, C, H, attScale);
+            if (l == 0 && tableNow) {
+                // q|k|v of each position is a row of the table (the device may read it there in place)
+                dev.attentionForwardFromTable(acts.atty[0], acts.att[0], acts.qkv[0], acts.tableQkv, tableRows, qRows,
+                        N, R, T, C, H, attScale);
+            } else {
+                dev.attentionForward(acts.atty[l], acts.att[l], acts.qkv[l], qRows, R, T, C, H, attScale);
+            }
             linearForward(acts.attproj[l], acts.atty[l], w.projw[l % L], w.projb[l % L], R, C, C);
             dev.gatherRowsForward(acts.xg[l], x, qRows, R, C);
             dev.residualForward(acts.x2[l], acts.xg[l], acts.attproj[l], R * C);
@@ -513,7 +518,12 @@ public final class Transformer {
             dev.residualBackward(dacts.xg[l], dacts.attproj[l], dacts.x2[l], R * C);
             dev.gatherRowsBackward(dx, dacts.xg[l], qRows, R, C);
             linearBackward(dacts.atty[l], dw.projw[l % L], dw.projb[l % L], dacts.attproj[l], acts.atty[l], w.projw[l % L], R, C, C);
-            dev.attentionBackward(dacts.qkv[l], dacts.atty[l], acts.qkv[l], acts.att[l], qRows, R, T, C, H, attScale);
+            if (l == 0 && tableNow) {
+                dev.attentionBackwardFromTable(dacts.qkv[0], dacts.atty[0], acts.qkv[0], acts.tableQkv, tableRows,
+                        acts.att[0], qRows, R, T, C, H, attScale);
+            } else {
+                dev.attentionBackward(dacts.qkv[l], dacts.atty[l], acts.qkv[l], acts.att[l], qRows, R, T, C, H, attScale);
+            }
             if (l == 0 && tableNow) {
                 break; // the first layer's input side runs on the vocabulary table, below
             }
@@ -693,7 +703,9 @@ public final class Transformer {
             if (llama || (cfg.layerNorm() && !(l == 0 && tableNow))) {
                 out.add(new Output(p + "ln1", acts.ln1[l], N * C));
             }
-            out.add(new Output(p + "attn.qkv", acts.qkv[l], N * 3 * C));
+            if (!(l == 0 && tableNow)) { // there q|k|v are the table's rows, listed above
+                out.add(new Output(p + "attn.qkv", acts.qkv[l], N * 3 * C));
+            }
             if (llama) {
                 out.add(new Output(p + "attn.rotary", acts.qkvr[l], N * 3 * C));
             }

@@ -123,7 +123,7 @@ public final class CpuDevice extends ReferenceDevice {
         m.put("linearForward", matmul);
         m.put("linearBackward", matmul);
         for (String op : new String[]{"embeddingForward", "embeddingBackward",
-                "attentionForward", "attentionBackward", "layerNormForward", "layerNormBackward",
+                "attentionForward", "attentionForwardFromTable", "attentionBackwardFromTable", "attentionBackward", "layerNormForward", "layerNormBackward",
                 "activationForward", "activationBackward", "residualForward", "residualBackward", "rmsNormForward",
                 "rmsNormBackward", "swigluForward", "swigluBackward", "rotaryForward", "rotaryBackward"}) {
             m.put(op, compute);
@@ -180,6 +180,38 @@ public final class CpuDevice extends ReferenceDevice {
                                   float scale) {
         AttentionJob j = attentionJob;
         j.set(true, null, dout, att, qkv, dqkv, qRows, NQ, T, C, H, scale);
+        pool.run(j);
+        j.clear();
+    }
+
+    /**
+     * On vector lanes, q|k|v are read from the table through the row map in place (the gather of N rows
+     * of 3C floats was the memory traffic of the grokking model's epoch); qkv is left unwritten.
+     */
+    @Override
+    public void attentionForwardFromTable(Buf out, Buf att, Buf qkv, Buf table, IntBuf rows, IntBuf qRows,
+                                          int N, int NQ, int T, int C, int H, float scale) {
+        if (!(vector && VectorAttention.fits(C, H))) {
+            super.attentionForwardFromTable(out, att, qkv, table, rows, qRows, N, NQ, T, C, H, scale);
+            return;
+        }
+        AttentionJob j = attentionJob;
+        j.set(false, out, null, att, table, null, qRows, NQ, T, C, H, scale);
+        j.rowMap = rows;
+        pool.run(j);
+        j.clear();
+    }
+
+    @Override
+    public void attentionBackwardFromTable(Buf dqkv, Buf dout, Buf qkv, Buf table, IntBuf rows, Buf att,
+                                           IntBuf qRows, int NQ, int T, int C, int H, float scale) {
+        if (!(vector && VectorAttention.fits(C, H))) {
+            super.attentionBackwardFromTable(dqkv, dout, qkv, table, rows, att, qRows, NQ, T, C, H, scale);
+            return;
+        }
+        AttentionJob j = attentionJob;
+        j.set(true, null, dout, att, table, dqkv, qRows, NQ, T, C, H, scale);
+        j.rowMap = rows;
         pool.run(j);
         j.clear();
     }
@@ -506,6 +538,7 @@ public final class CpuDevice extends ReferenceDevice {
         boolean backward;
         Buf out, dout, att, qkv, dqkv;
         IntBuf qRows;
+        IntBuf rowMap; // null: qkv is in the grid's layout; else row r of the grid is qkv row rowMap[r]
         int NQ, T, C, H;
         float scale;
 
@@ -530,7 +563,7 @@ public final class CpuDevice extends ReferenceDevice {
 
         void clear() {
             out = dout = att = qkv = dqkv = null;
-            qRows = null;
+            qRows = rowMap = null;
         }
 
         /** Per part, T floats: the per-key gradients of one query and head in the backward pass. */
@@ -559,9 +592,11 @@ public final class CpuDevice extends ReferenceDevice {
                 return;
             }
             boolean lanes = vector && VectorAttention.fits(C, H);
+            int[] map = rowMap == null ? null : rowMap.host();
+            int mapOff = rowMap == null ? 0 : rowMap.offset();
             if (backward && lanes) {
                 VectorAttention.backward(dqkv.host(), dqkv.offset(), dout.host(), dout.offset() + from * C,
-                        qkv.host(), qkv.offset(), att.host(), att.offset() + from * H * T,
+                        qkv.host(), qkv.offset(), map, mapOff, att.host(), att.offset() + from * H * T,
                         qRows.host(), qRows.offset() + from, n, T, C, H, scale, scratch[part]);
             } else if (backward) {
                 Attention.backward(dqkv.host(), dqkv.offset(), dout.host(), dout.offset() + from * C,
@@ -569,7 +604,7 @@ public final class CpuDevice extends ReferenceDevice {
                         qRows.host(), qRows.offset() + from, n, T, C, H, scale);
             } else if (lanes) {
                 VectorAttention.forward(out.host(), out.offset() + from * C, att.host(), att.offset() + from * H * T,
-                        qkv.host(), qkv.offset(), qRows.host(), qRows.offset() + from, n, T, C, H, scale);
+                        qkv.host(), qkv.offset(), map, mapOff, qRows.host(), qRows.offset() + from, n, T, C, H, scale);
             } else {
                 Attention.forward(out.host(), out.offset() + from * C, att.host(), att.offset() + from * H * T,
                         qkv.host(), qkv.offset(), qRows.host(), qRows.offset() + from, n, T, C, H, scale);

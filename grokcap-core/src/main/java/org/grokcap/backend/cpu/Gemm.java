@@ -152,14 +152,7 @@ final class Gemm implements GemmProvider {
                 return;
             }
             if (!accumulate) {
-                for (int i = from; i < to; i++) {
-                    int ci = cOff + i * N;
-                    if (startRow == null) {
-                        Arrays.fill(c, ci, ci + N, 0f);
-                    } else {
-                        System.arraycopy(startRow, startRowOff, c, ci, N);
-                    }
-                }
+                start(c, cOff, N, from, to, 0, N, startRow, startRowOff);
             }
             multiplyAdd(from, to, N, K, a, aOff, aRow, aCol, packedB, c, cOff, N, scratch[part]);
         }
@@ -170,6 +163,22 @@ final class Gemm implements GemmProvider {
             }
             int tiles = (M + mr - 1) / mr;
             return Math.min(M, (int) ((long) tiles * part / parts) * mr);
+        }
+    }
+
+    /**
+     * Sets rows [rowFrom, rowTo) × columns [colFrom, colTo) of C (row stride ldc) to where a product
+     * starts: startRow's columns repeated in every row, or 0 when startRow is null.
+     */
+    static void start(float[] c, int cOff, int ldc, int rowFrom, int rowTo, int colFrom, int colTo,
+                      float[] startRow, int startRowOff) {
+        for (int i = rowFrom; i < rowTo; i++) {
+            int ci = cOff + i * ldc;
+            if (startRow == null) {
+                Arrays.fill(c, ci + colFrom, ci + colTo, 0f);
+            } else {
+                System.arraycopy(startRow, startRowOff + colFrom, c, ci + colFrom, colTo - colFrom);
+            }
         }
     }
 

@@ -24,44 +24,39 @@ final class VectorAttention {
         return C % H == 0 && (C / H) % L == 0;
     }
 
-    /** {@link Attention#forward} for query rows [0, NQ) of the given arrays; shapes as there. */
+    /**
+     * {@link Attention#forward} for query rows [0, NQ) of the given arrays; shapes as there. With a
+     * rowMap, row r of the (B,T) grid is row rowMap[rowMapOff + r] of qkv (a table); null: row r itself.
+     */
     static void forward(float[] out, int outOff, float[] att, int attOff, float[] qkv, int qkvOff,
-                        int[] qRows, int qRowsOff, int NQ, int T, int C, int H, float scale) {
+                        int[] rowMap, int rowMapOff, int[] qRows, int qRowsOff, int NQ, int T, int C, int H,
+                        float scale) {
         int hs = C / H;
         int C3 = 3 * C;
         for (int q = 0; q < NQ; q++) {
             int row = qRows[qRowsOff + q];
             int b = row / T;
             int t = row - b * T;
-            int keys = qkvOff + b * T * C3; // row (b, 0) of qkv
             for (int h = 0; h < H; h++) {
-                int qi = qkvOff + row * C3 + h * hs;
+                int qi = qkvOff + at(rowMap, rowMapOff, row) * C3 + h * hs;
                 int a = attOff + (q * H + h) * T;
                 float max = Float.NEGATIVE_INFINITY;
                 for (int t2 = 0; t2 <= t; t2++) {
-                    float s = dot(qkv, qi, qkv, keys + t2 * C3 + C + h * hs, hs) * scale;
+                    int k = qkvOff + at(rowMap, rowMapOff, b * T + t2) * C3 + C + h * hs;
+                    float s = dot(qkv, qi, qkv, k, hs) * scale;
                     att[a + t2] = s;
                     if (s > max) {
                         max = s;
                     }
                 }
-                float sum = 0f;
-                for (int t2 = 0; t2 <= t; t2++) {
-                    float e = (float) Math.exp(att[a + t2] - max);
-                    att[a + t2] = e;
-                    sum += e;
-                }
-                float inv = 1f / sum;
-                for (int t2 = 0; t2 < T; t2++) {
-                    att[a + t2] = t2 <= t ? att[a + t2] * inv : 0f;
-                }
+                Attention.softmax(att, a, t, T, max);
                 // out_h = Σ_t2 p_t2 · v_t2, one vector of the head at a time, summed in a register
                 int o = outOff + q * C + h * hs;
-                int v0 = keys + 2 * C + h * hs;
                 for (int i = 0; i < hs; i += L) {
                     FloatVector acc = FloatVector.zero(S);
                     for (int t2 = 0; t2 <= t; t2++) {
-                        acc = FloatVector.fromArray(S, qkv, v0 + t2 * C3 + i).fma(FloatVector.broadcast(S, att[a + t2]), acc);
+                        int v = qkvOff + at(rowMap, rowMapOff, b * T + t2) * C3 + 2 * C + h * hs + i;
+                        acc = FloatVector.fromArray(S, qkv, v).fma(FloatVector.broadcast(S, att[a + t2]), acc);
                     }
                     acc.intoArray(out, o + i);
                 }
@@ -69,9 +64,12 @@ final class VectorAttention {
         }
     }
 
-    /** {@link Attention#backward} for query rows [0, NQ) of the given arrays; shapes as there. */
+    /**
+     * {@link Attention#backward} for query rows [0, NQ) of the given arrays; shapes as there. q, k and v
+     * are read through rowMap as in {@link #forward}; dqkv is always in the grid's layout.
+     */
     static void backward(float[] dqkv, int dqkvOff, float[] dout, int doutOff, float[] qkv, int qkvOff,
-                         float[] att, int attOff, int[] qRows, int qRowsOff,
+                         int[] rowMap, int rowMapOff, float[] att, int attOff, int[] qRows, int qRowsOff,
                          int NQ, int T, int C, int H, float scale, float[] dpre) {
         int hs = C / H;
         int C3 = 3 * C;
@@ -79,16 +77,17 @@ final class VectorAttention {
             int row = qRows[qRowsOff + q];
             int b = row / T;
             int t = row - b * T;
-            int keys = b * T * C3; // row (b, 0), relative to the buffers' offsets
+            int keys = b * T * C3; // row (b, 0) of dqkv, relative to its offset
             for (int h = 0; h < H; h++) {
                 int a = attOff + (q * H + h) * T;
                 int d = doutOff + q * C + h * hs;
-                int qi = qkvOff + row * C3 + h * hs;
+                int qi = qkvOff + at(rowMap, rowMapOff, row) * C3 + h * hs;
                 int dqi = dqkvOff + row * C3 + h * hs;
                 // g_t2 = dout·v_t2; mean = Σ p_t2 g_t2; d(pre-softmax)_t2 = p_t2 (g_t2 − mean)·scale
                 float mean = 0f;
                 for (int t2 = 0; t2 <= t; t2++) {
-                    float g = dot(dout, d, qkv, qkvOff + keys + t2 * C3 + 2 * C + h * hs, hs);
+                    int v = qkvOff + at(rowMap, rowMapOff, b * T + t2) * C3 + 2 * C + h * hs;
+                    float g = dot(dout, d, qkv, v, hs);
                     dpre[t2] = g;
                     mean += att[a + t2] * g;
                 }
@@ -105,7 +104,8 @@ final class VectorAttention {
                         // dv_t2 += p·dout; dq += dpre_t2·k_t2; dk_t2 += dpre_t2·q
                         int dv = dqkvOff + base + 2 * C;
                         dov.fma(FloatVector.broadcast(S, p), FloatVector.fromArray(S, dqkv, dv)).intoArray(dqkv, dv);
-                        dq = FloatVector.fromArray(S, qkv, qkvOff + base + C).fma(FloatVector.broadcast(S, dpre[t2]), dq);
+                        int k = qkvOff + at(rowMap, rowMapOff, b * T + t2) * C3 + C + h * hs + i;
+                        dq = FloatVector.fromArray(S, qkv, k).fma(FloatVector.broadcast(S, dpre[t2]), dq);
                         int dk = dqkvOff + base + C;
                         qv.fma(FloatVector.broadcast(S, dpre[t2]), FloatVector.fromArray(S, dqkv, dk)).intoArray(dqkv, dk);
                     }
@@ -113,6 +113,11 @@ final class VectorAttention {
                 }
             }
         }
+    }
+
+    /** Row r of the grid's q|k|v: rowMap[rowMapOff + r], or r itself without a map. */
+    private static int at(int[] rowMap, int rowMapOff, int r) {
+        return rowMap == null ? r : rowMap[rowMapOff + r];
     }
 
     /** Σ x·y over n (a multiple of L) elements, lane-wise then across lanes. */

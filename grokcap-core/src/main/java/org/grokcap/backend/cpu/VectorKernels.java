@@ -28,19 +28,11 @@ final class VectorKernels {
      * The matmul micro-kernel for this machine's vector width. With 16 vector registers (AVX2) a 5 × 2
      * tile (10 accumulators) is the largest that C2 keeps in registers; the 12-accumulator shapes usual
      * in hand-written assembly spilled. With 32 registers (AVX-512) a 12 × 2 tile keeps 24 accumulators
-     * in flight. {@code -Dgrokcap.gemm.kernel=MRxNV} picks another generated shape (for benchmarks).
+     * in flight; of the shapes measured there (5 × 2, 12 × 2, 8 × 3, 6 × 4, 14 × 2; BENCHMARKS.md) it was
+     * the fastest, and 14 × 2 spilled.
      */
     static Gemm.MicroKernel gemmKernel() {
-        String shape = System.getProperty("grokcap.gemm.kernel", L >= 16 ? "12x2" : "5x2");
-        return switch (shape) {
-            case "5x2" -> new GemmKernel5x2();
-            case "12x2" -> new GemmKernel12x2();
-            case "14x2" -> new GemmKernel14x2();
-            case "8x3" -> new GemmKernel8x3();
-            case "6x4" -> new GemmKernel6x4();
-            default -> throw new IllegalArgumentException("grokcap.gemm.kernel: unknown shape '" + shape
-                    + "'; have 5x2, 12x2, 14x2, 8x3, 6x4");
-        };
+        return L >= 16 ? new GemmKernel12x2() : new GemmKernel5x2();
     }
 
     /**
