@@ -6,7 +6,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.util.List;
 
 /**
- * Nanda et al.'s progress measures of a modular-arithmetic model at one step (SCIENCE.md §1), the
+ * Nanda et al.'s progress measures of a modular-arithmetic model at one step (docs/science.md §1), the
  * losses and accuracies computed from the same logits. One row of analysis/progress.jsonl.
  *
  * @param step                  optimizer updates the parameters have had

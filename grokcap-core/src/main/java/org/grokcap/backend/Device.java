@@ -6,7 +6,7 @@ import org.grokcap.model.Activation;
  * The small device API a model's step is written against: buffer handles plus one method per kernel.
  *
  * <p>A CPU device runs each call at once. A GPU device may record the sequence of calls made during
- * the first step and replay it afterwards (DESIGN.md, "trace once, replay"); that is why the model
+ * the first step and replay it afterwards ("trace once, replay": see docs/inside.md); that is why the model
  * makes the same calls, on the same buffers, in the same order, every step, and why data crosses
  * between host and device only at {@link #toDevice} and {@link #toHost}. Argument order and shapes
  * follow the reference kernels in {@code org.grokcap.kernels}; backward methods add into gradients.

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Whether a run's loss has stopped falling (SCIENCE.md §3: capacity is only meaningful at convergence):
+ * Whether a run's loss has stopped falling (docs/science.md §3: capacity is only meaningful at convergence):
  * the least-squares slope of the loss against the step over the last {@code window} evaluations, per
  * 1,000 steps, must be at most {@code threshold} in absolute value.
  *

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The information content, in bits, of a profiles dataset (SCIENCE.md §3), under an encoding scheme
+ * The information content, in bits, of a profiles dataset (docs/science.md §3), under an encoding scheme
  * for 2-hop answers and a selection scheme for the name and birth-date sets, exact and approximate.
  *
  * <p>Per subject a, over all n profiles (bits = n·H_a where the profiles are independent):

@@ -6,7 +6,7 @@ import org.grokcap.BadInputException;
 import java.util.Arrays;
 
 /**
- * How the content of 2-hop answers is counted (SCIENCE.md §3). {@code optimal}: a 2-hop answer follows
+ * How the content of 2-hop answers is counted (docs/science.md §3). {@code optimal}: a 2-hop answer follows
  * from two 1-hop facts, so it adds nothing. {@code two-hop-big-hash}: every 2-hop answer is memorised
  * on its own, R copies of the 1-hop subject content. {@code two-hop-double}: each hop is a lookup in a
  * second copy of the tables, the relation tables for the first hop and every subject table for the

@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The capacity of a trained model in bits (SCIENCE.md §3): Σ over the dataset's facts of
+ * The capacity of a trained model in bits (docs/science.md §3): Σ over the dataset's facts of
  * max(0, H_a − L_a), where H_a is the entropy of the fact's attribute and L_a the model's loss in bits
  * on the fact's answer (its answer tokens' losses summed), plus the one-off selection costs (which
  * names, which birth dates exist) credited in the proportion the model holds the content that needs

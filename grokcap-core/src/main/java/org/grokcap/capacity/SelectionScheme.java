@@ -6,7 +6,7 @@ import org.grokcap.BadInputException;
 import java.util.Arrays;
 
 /**
- * How the one-off cost of which names (and which birth dates) exist is counted (SCIENCE.md §3).
+ * How the one-off cost of which names (and which birth dates) exist is counted (docs/science.md §3).
  * {@code optimal}: the set, log2 C(N_names, n); {@code enumerate}: an ordered list, n·log2 N_names;
  * {@code independent}: nothing, but each relation target then costs log2 N_names instead of log2 n,
  * and each birth date log2 67,200 instead of an index into the set of dates that occur.

@@ -22,7 +22,7 @@ public final class Json {
     private Json() {}
 
     private static final ObjectMapper MAPPER = JsonMapper.builder()
-            // A misspelt config field must be an error, not silently ignored (DESIGN.md).
+            // A misspelt config field must be an error, not silently ignored.
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             // "{...} garbage" is a broken file, not a valid one followed by noise.
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)

@@ -42,7 +42,7 @@ public record ModelConfig(Integer vocabSize, Integer outputVocabSize, Integer co
                           Integer layerRepeats, Architecture architecture, Long targetParams,
                           Boolean headSizeAttentionScale) {
 
-    /** Head size of a Llama model sized from a parameter count (SCIENCE.md §3: heads = h/16). */
+    /** Head size of a Llama model sized from a parameter count (docs/science.md §3: heads = h/16). */
     public static final int LLAMA_HEAD_SIZE = 16;
 
     /** Hard ceiling on any one dimension: keeps a typo from asking for terabytes. */
@@ -163,7 +163,7 @@ public record ModelConfig(Integer vocabSize, Integer outputVocabSize, Integer co
     }
 
     /**
-     * SCIENCE.md §3's sizing with the real vocabulary: the width h, a multiple of 16 (at least 16), whose
+     * docs/science.md §3's sizing with the real vocabulary: the width h, a multiple of 16 (at least 16), whose
      * real parameter count {@link #llamaParams} is the largest not above the target. The original used
      * h = ⌊√((P − 320,000)/(12·L))⌋, which takes the embeddings as a fixed 320,000 (vocabulary 3000)
      * and counts 12h² per layer; grokcap solves with its own vocabulary and reports the real count.

@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Modular arithmetic (SCIENCE.md §1): every pair (a, b) in [0,p)² (b ≠ 0 for division) labelled
+ * Modular arithmetic (docs/science.md §1): every pair (a, b) in [0,p)² (b ≠ 0 for division) labelled
  * a∘b mod p, shuffled with the seed; the first ⌊trainFraction·n⌋ pairs train, the rest test. Loss and
  * accuracy at the last position only.
  *

@@ -6,7 +6,7 @@ import org.grokcap.config.Check;
 import java.util.List;
 
 /**
- * The 2-hop held-out sets of SCIENCE.md §3. A 2-hop question (p1, r, a) asks for attribute a of
+ * The 2-hop held-out sets of docs/science.md §3. A 2-hop question (p1, r, a) asks for attribute a of
  * p2 = r(p1). Each non-empty set below gives one evaluation split of up to {@code questionsPerSplit}
  * 2-hop questions that match it, and no 2-hop training question matches any of them. 1-hop questions
  * are all trained: the held-out sets test whether known facts compose, not whether facts are known.

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Draws N profiles (SCIENCE.md §3). Each part uses its own random stream of the seed
+ * Draws N profiles (docs/science.md §3). Each part uses its own random stream of the seed
  * ("profiles.names", "profiles.dates", "profiles.values", "profiles.relations"), so that adding a
  * relation does not change anybody's name or birth date.
  *

@@ -19,7 +19,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Synthetic biographies and questions about them (SCIENCE.md §3; config type "profiles").
+ * Synthetic biographies and questions about them (docs/science.md §3; config type "profiles").
  *
  * @param n                    how many profiles, 2..50,000,000 (at most the number of distinct names the pools make)
  * @param relations            "r4", "r17", or a list of relation names (and/or "r4"/"r17"); default r4; may be empty

@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The relations a profile can have (SCIENCE.md §3): r4 = parent, child, best_friend, worst_enemy;
+ * The relations a profile can have (docs/science.md §3): r4 = parent, child, best_friend, worst_enemy;
  * r17 = those plus thirteen more. In bipartite mode each relation has one of three shapes, so that the
  * relations stay consistent with one another:
  * <ul>

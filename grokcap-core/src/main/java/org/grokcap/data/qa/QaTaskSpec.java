@@ -21,7 +21,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Question–answer data the user brings (SCIENCE.md §4): a CSV or JSONL file with a question and an
+ * Question–answer data the user brings (docs/science.md §4): a CSV or JSONL file with a question and an
  * answer per row and optionally a context (premises). Text becomes words ({@link WordTokenizer}),
  * words become ids ({@link QaVocabulary}: special tokens, then every word of the file in order of
  * first appearance), and each row one sequence {@code context <q> question <a> answer </a>}, padded

@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Comparison (SCIENCE.md §2, Wang et al. 2024): every entity has a uniform random value 0..values-1 per
+ * Comparison (docs/science.md §2, Wang et al. 2024): every entity has a uniform random value 0..values-1 per
  * attribute; per attribute the entities are split into ID and OOD (redrawn per attribute). Every
  * atomic fact {@code <e><attr> → <v></a>} is trained. Every unordered pair of distinct entities gives
  * two comparisons {@code <attr><q><e1><mask><e2> → <label></a>} (both orders, one label token per

@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Complex reasoning (SCIENCE.md §2, Wang et al. 2024): the comparison knowledge base, but the OOD atomic
+ * Complex reasoning (docs/science.md §2, Wang et al. 2024): the comparison knowledge base, but the OOD atomic
  * facts are not trained. Training = the ID atomic facts + each ID–ID comparison with probability
  * idIdFraction + each ID–OOD comparison (either order) with probability idOodFraction.
  *

@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Two-hop composition over a random knowledge graph (SCIENCE.md §2, Wang et al. 2024).
+ * Two-hop composition over a random knowledge graph (docs/science.md §2, Wang et al. 2024).
  *
  * <p>Each entity h has factsPerEntity distinct relations r, each to a uniform random tail t: the atomic
  * facts {@code <h><r> → <t></a>}. A fraction oodFraction of them is OOD, the rest ID. Every chain

@@ -7,7 +7,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
 
-/** A knowledge task of SCIENCE.md §2: its facts by split, tokenized for training or written as JSONL. */
+/** A knowledge task of docs/science.md §2: its facts by split, tokenized for training or written as JSONL. */
 public interface ReasoningTaskSpec extends TaskSpec {
     /** The facts of every split, from the data seed (dataSeed if set, else the run's seed). */
     ReasoningData facts(long seed);
