@@ -22,12 +22,22 @@ final class BlasGemm implements GemmProvider {
      */
     private static final int[] BLOCK_COUNTS = {1, 2, 6, 12, 24, 48};
 
+    /** Products of at least this much work that cannot be cut into blocks go to {@link #narrow}. */
+    static final long NARROW_FLOPS = 2 * GemmProvider.SERIAL_FLOPS;
+
     private final NativeBlas blas;
+    /**
+     * For products too narrow to cut into blocks of MIN_BLOCK rows or columns but big enough for several
+     * threads (a weight gradient of 128 × 2,822 → 128, say): grokcap's own GEMM, which splits rows of
+     * any count and packs the shared operand once for all threads. Null without the Vector API.
+     */
+    private final Gemm narrow;
     private final Job job = new Job();
     private SegmentCache[] segments = new SegmentCache[0]; // one per part
 
     BlasGemm(NativeBlas blas) {
         this.blas = blas;
+        this.narrow = CpuDevice.vectorApiPresent() ? new Gemm(VectorKernels.gemmKernel()) : null;
     }
 
     @Override
@@ -37,7 +47,7 @@ final class BlasGemm implements GemmProvider {
 
     @Override
     public String describe() {
-        return blas.name() + " through FFM";
+        return blas.name() + " through FFM" + (narrow == null ? "" : " (narrow products: " + narrow.describe() + ")");
     }
 
     /**
@@ -83,6 +93,12 @@ final class BlasGemm implements GemmProvider {
         // split the long side of C; a short side below one block is not split at all
         j.byRows = M >= N;
         j.blocks = blocks(j.byRows ? M : N, 2L * K * (j.byRows ? N : M));
+        if (j.blocks == 1 && narrow != null && 2L * M * N * K >= NARROW_FLOPS) {
+            j.a = j.b = j.c = j.startRow = null;
+            narrow.multiply(pool, M, N, K, a, aOff, aTransposed, b, bOff, bTransposed, c, cOff, accumulate,
+                    startRow, startRowOff);
+            return;
+        }
         int parts = pool == null ? 1 : pool.threads();
         if (segments.length < parts) {
             SegmentCache[] grown = java.util.Arrays.copyOf(segments, parts);
