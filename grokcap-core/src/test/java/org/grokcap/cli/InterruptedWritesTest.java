@@ -27,10 +27,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class InterruptedWritesTest {
     /** As in {@link KillAndResumeTest}: long enough to be signalled mid-run, a few seconds in all. */
+    // 20,000 tiny steps: a signal sent after the first 20 metrics rows must find the run still going
+    // (with 2,000 steps a fast machine finished the run between the rows and the signal)
     static final String CONFIG = """
             {"name":"stop","task":{"type":"modular","p":11,"trainFraction":0.5},
              "model":{"dModel":16,"heads":2,"dMlp":32},
-             "train":{"seed":5,"steps":2000,"batchSize":8,"evalEvery":5,"optimizer":{"lr":0.003,"weightDecay":0.1}}}""";
+             "train":{"seed":5,"steps":20000,"batchSize":8,"evalEvery":50,"optimizer":{"lr":0.003,"weightDecay":0.1}}}""";
 
     private final CommandRun cli = new CommandRun();
 
