@@ -82,7 +82,7 @@ final class Args {
 
     String positional(int i, String what) {
         if (i >= positionals.size()) {
-            throw new BadInputException("missing " + what + seeHelp());
+            throw new BadInputException("missing " + what); // one line, as scripts match it
         }
         return positionals.get(i);
     }

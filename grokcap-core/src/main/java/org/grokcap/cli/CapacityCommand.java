@@ -112,7 +112,7 @@ final class CapacityCommand {
         String config = a.positional(1, "CONFIG");
         a.noMorePositionals(2);
         if (!a.has("--target-bits")) {
-            throw new BadInputException("missing --target-bits B" + a.seeHelp());
+            throw new BadInputException("missing --target-bits B");
         }
         double target;
         try {

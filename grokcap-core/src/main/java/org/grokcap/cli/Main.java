@@ -38,7 +38,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * {@code grokcap train|generate|capacity|analyze|export|import|answer|info|bench}. Exit 0 on success, 2 for bad input (usage, config, files), 1 for any
  * other failure (a run stopped by SIGTERM or SIGINT ends with the signal's status, 143 or 130, after its checkpoint); errors are one line on stderr, with the stack trace only under {@code --debug}.
- * A command that computes a result prints it last, as one JSON line on stdout.
+ * A command that computes a result prints it last, as one JSON line on stdout. {@code grokcap COMMAND --help}
+ * (or {@code -h}) prints the command's own help, {@code grokcap --version} the version; the commands, their
+ * options and their help are in one table, {@link Commands}, which also suggests the nearest command or
+ * option for a mistyped one.
  */
 public final class Main {
     /** The general usage, every command's usage lines (from {@link Commands}, as is each command's --help). */
@@ -226,7 +229,7 @@ public final class Main {
 
     private static String required(Args a, String option) {
         if (!a.has(option)) {
-            throw new BadInputException("missing " + option + a.seeHelp());
+            throw new BadInputException("missing " + option);
         }
         return a.value(option);
     }
