@@ -128,6 +128,17 @@ public final class Grokcap {
      * uninterrupted run would.
      */
     public static RunResult resume(Path runDir, RunOptions options) {
+        return resume(runDir, options, null);
+    }
+
+    /**
+     * As {@link #resume(Path, RunOptions)}, with steps (when not null) as the run's new total number of
+     * steps in place of its config's ({@code grokcap train --resume RUN_DIR --steps N}): the run ends as
+     * an uninterrupted run of steps steps would, bit for bit, and its later checkpoints carry the new
+     * total. It must be more than the steps already done; a finished run cannot be extended (it keeps
+     * no optimizer state for its last step).
+     */
+    public static RunResult resume(Path runDir, RunOptions options, Integer steps) {
         if (options.analysisEvery() > 0) {
             throw new BadInputException("--analysis-every applies to a new run only, not to --resume");
         }
@@ -135,14 +146,15 @@ public final class Grokcap {
             Map<String, Object> record = run.readRecord(); // a damaged record stops the resume before anything changes
             if (record.get(RunDirectory.RESULT) != null) {
                 throw new BadInputException("run " + runDir + " is already finished (its " + RunDirectory.RUN_JSON
-                        + " has the result); nothing to resume");
+                        + " has the result); nothing to resume" + (steps == null ? "" : "; --steps cannot extend a "
+                        + "finished run (it keeps no optimizer state for its last step): train it again with --steps"));
             }
             if (Files.isRegularFile(run.path().resolve(RunDirectory.WEIGHTS))) {
-                return finishFromWeights(run, record);
+                return finishFromWeights(run, record, steps);
             }
             List<Path> checkpoints = run.checkpoints();
             if (checkpoints.isEmpty()) {
-                return restartInPlace(run, record, options);
+                return restartInPlace(run, record, options, steps);
             }
             Path latest = checkpoints.get(checkpoints.size() - 1);
             Checkpoint.Info info = Checkpoint.readInfo(latest);
@@ -153,18 +165,30 @@ public final class Grokcap {
                 throw new BadInputException(latest + ": the dataset generated now (SHA-256 " + data.hash()
                         + ") differs from the run's (" + provenance.datasetHash() + "); it cannot continue exactly");
             }
+            ExperimentSpec written = spec; // the rows in metrics.jsonl follow its evaluation schedule
+            if (steps != null) {
+                if (steps <= info.step()) {
+                    throw new BadInputException("--steps " + steps + ": the run is at step " + info.step()
+                            + " (" + run.path().relativize(latest) + "); give more");
+                }
+                spec = spec.withTrain(spec.train().withSteps(steps));
+                record.put("config", spec);
+            }
             int every = options.checkpointEvery() > 0 ? options.checkpointEvery() : info.checkpointEvery();
             Backend backend = Backends.choose(options.backend());
             try (Device device = backend.create(options.threads())) {
                 Trainer trainer = newTrainer(spec, data, device);
                 Checkpoint.restore(latest, trainer);
-                run.truncateMetrics(info.metricsBytes(), spec.train().lastEvaluationBefore(info.step()), latest);
+                run.truncateMetrics(info.metricsBytes(), written.train().lastEvaluationBefore(info.step()), latest);
                 List<Map<String, Double>> rows = run.readMetrics();
                 @SuppressWarnings("unchecked")
                 List<Object> resumes = (List<Object>) record.computeIfAbsent("resumes", k -> new ArrayList<>());
                 Map<String, Object> resume = new LinkedHashMap<>();
                 resume.put("fromCheckpoint", run.path().relativize(latest).toString());
                 resume.put("step", trainer.optimizer().stepCount());
+                if (steps != null) {
+                    resume.put("steps", steps);
+                }
                 resume.put("provenance", Provenance.capture(backend.name(), device.describe(), data.hash(),
                         trainer.model().layout().size()));
                 resumes.add(resume);
@@ -180,7 +204,8 @@ public final class Grokcap {
      * Finishes a run that wrote its final weights but was stopped before its plots and result: what
      * the end of a run does after the weights, from the files alone (no training, no data generated).
      */
-    private static RunResult finishFromWeights(RunDirectory run, Map<String, Object> record) throws IOException {
+    private static RunResult finishFromWeights(RunDirectory run, Map<String, Object> record, Integer newSteps)
+            throws IOException {
         Path weights = run.path().resolve(RunDirectory.WEIGHTS);
         Map<String, String> meta = Checkpoint.metadataOf(weights, "weights");
         ExperimentSpec spec = Checkpoint.config(weights, meta);
@@ -190,6 +215,10 @@ public final class Grokcap {
         } catch (NumberFormatException e) {
             throw new BadInputException(weights + ": __metadata__ " + Checkpoint.STEP + " = '" + meta.get(Checkpoint.STEP)
                     + "' is not a whole number");
+        }
+        if (newSteps != null && newSteps != steps) {
+            throw new BadInputException("--steps " + newSteps + ": run " + run.path() + " has its final weights at step "
+                    + steps + " and only needs finishing; resume it without --steps");
         }
         List<Map<String, Double>> rows = run.readMetrics();
         List<String> splits = new ArrayList<>();
@@ -207,8 +236,8 @@ public final class Grokcap {
      * with the config and seed of its run.json: its metrics are made again from the first row, so it
      * ends as an uninterrupted run would.
      */
-    private static RunResult restartInPlace(RunDirectory run, Map<String, Object> record, RunOptions options)
-            throws IOException {
+    private static RunResult restartInPlace(RunDirectory run, Map<String, Object> record, RunOptions options,
+                                            Integer steps) throws IOException {
         Path file = run.path().resolve(RunDirectory.RUN_JSON);
         if (!(record.get("config") instanceof Map<?, ?> config) || !(record.get("provenance") instanceof Map<?, ?>)) {
             throw new BadInputException(file + " has no config and provenance to restart the run from");
@@ -219,6 +248,10 @@ public final class Grokcap {
             provenance = Json.mapper().convertValue(record.get("provenance"), Provenance.class);
         } catch (IllegalArgumentException e) {
             throw new BadInputException(file + ": provenance is not valid: " + e.getMessage(), e);
+        }
+        if (steps != null) {
+            spec = spec.withTrain(spec.train().withSteps(steps));
+            record.put("config", spec);
         }
         TokenizedDataset data = spec.task().generate(spec.train().seed());
         if (!data.hash().equals(provenance.datasetHash())) {

@@ -3,7 +3,7 @@ package org.grokcap.cli;
 import org.grokcap.BadInputException;
 
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,7 +11,14 @@ import java.util.Set;
 
 /** Command-line words: a command, positionals, {@code --name value} options and {@code --flag}s. */
 final class Args {
-    private static final Set<String> FLAGS = Set.of("--quiet", "--debug", "--help", "--dry-run", "--sample");
+    /** The options without a value, from the table of commands (see {@link Commands}). */
+    private static final Set<String> FLAGS = Commands.flags();
+
+    /**
+     * Every option of every command: one no command has ("--dryrun") takes no value, so that it is
+     * reported as unknown, with a suggestion, rather than as needing a value.
+     */
+    private static final Set<String> KNOWN = Commands.optionNames();
 
     final String command;
     private final List<String> positionals = new ArrayList<>();
@@ -20,7 +27,7 @@ final class Args {
     Args(String[] args) {
         String cmd = null;
         for (int i = 0; i < args.length; i++) {
-            String w = args[i];
+            String w = args[i].equals("-h") ? "--help" : args[i];
             if (w.startsWith("--")) {
                 String name = w;
                 String value = null;
@@ -28,7 +35,7 @@ final class Args {
                 if (eq > 0) {
                     name = w.substring(0, eq);
                     value = w.substring(eq + 1);
-                } else if (!FLAGS.contains(w)) {
+                } else if (!FLAGS.contains(w) && KNOWN.contains(w)) {
                     if (i + 1 >= args.length) {
                         throw new BadInputException("option " + w + " needs a value");
                     }
@@ -47,19 +54,35 @@ final class Args {
         this.command = cmd;
     }
 
+    /** Refuses any option that the command named name ("train", "capacity plan") does not take, per {@link Commands}. */
+    void allowFor(String name) {
+        Commands.Cmd cmd = Commands.find(name);
+        if (cmd == null) {
+            throw new IllegalStateException("no command " + name + " in Commands.ALL");
+        }
+        allow(cmd.optionNames().toArray(String[]::new));
+    }
+
     void allow(String... names) {
-        Set<String> ok = new HashSet<>(List.of(names));
+        Set<String> ok = new LinkedHashSet<>(List.of(names));
         ok.add("--help");
         for (String n : options.keySet()) {
             if (!ok.contains(n)) {
-                throw new BadInputException("unknown option " + n + " for '" + command + "'\n" + Main.USAGE);
+                throw new BadInputException("unknown option " + n + " for '" + command + "'"
+                        + Commands.didYouMean(n, ok, false) + seeHelp());
             }
         }
     }
 
+    /** Where to read more after an error: " (grokcap COMMAND --help lists ...)". */
+    String seeHelp() {
+        return command == null ? " (grokcap --help lists the commands)"
+                : " (grokcap " + command + " --help lists its arguments and options)";
+    }
+
     String positional(int i, String what) {
         if (i >= positionals.size()) {
-            throw new BadInputException("missing " + what + "\n" + Main.USAGE);
+            throw new BadInputException("missing " + what); // one line, as scripts match it
         }
         return positionals.get(i);
     }
@@ -70,7 +93,7 @@ final class Args {
 
     void noMorePositionals(int n) {
         if (positionals.size() > n) {
-            throw new BadInputException("unexpected argument '" + positionals.get(n) + "'\n" + Main.USAGE);
+            throw new BadInputException("unexpected argument '" + positionals.get(n) + "'" + seeHelp());
         }
     }
 

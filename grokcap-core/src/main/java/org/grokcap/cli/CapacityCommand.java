@@ -19,6 +19,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -36,13 +37,13 @@ final class CapacityCommand {
             case "entropy" -> entropy(a, out);
             case "plan" -> plan(a, out);
             case "of" -> CapacityOfCommand.run(a, out);
-            default -> throw new BadInputException("unknown capacity sub-command '" + sub + "'; use entropy, plan or of\n"
-                    + Main.USAGE);
+            default -> throw new BadInputException("unknown capacity sub-command '" + sub + "'; use entropy, plan or of"
+                    + Commands.didYouMean(sub, List.of("entropy", "plan", "of"), true));
         };
     }
 
     private static int entropy(Args a, PrintStream out) throws Exception {
-        a.allow("--scheme", "--selection", "--debug");
+        a.allowFor("capacity entropy");
         Path dir = Path.of(a.positional(1, "DATASET_DIR"));
         a.noMorePositionals(2);
         EncodingScheme scheme = EncodingScheme.of(a.has("--scheme") ? a.value("--scheme") : "optimal");
@@ -107,11 +108,11 @@ final class CapacityCommand {
     }
 
     private static int plan(Args a, PrintStream out) throws Exception {
-        a.allow("--target-bits", "--scheme", "--selection", "--debug");
+        a.allowFor("capacity plan");
         String config = a.positional(1, "CONFIG");
         a.noMorePositionals(2);
         if (!a.has("--target-bits")) {
-            throw new BadInputException("missing --target-bits B\n" + Main.USAGE);
+            throw new BadInputException("missing --target-bits B");
         }
         double target;
         try {

@@ -19,7 +19,7 @@ final class CapacityOfCommand {
     private CapacityOfCommand() {}
 
     static int run(Args a, PrintStream out) throws Exception {
-        a.allow("--window", "--threshold", "--backend", "--debug");
+        a.allowFor("capacity of");
         Path dir = Path.of(a.positional(1, "RUN_DIR or a directory of runs"));
         a.noMorePositionals(2);
         int window = a.has("--window") ? a.intValue("--window", 2) : Convergence.DEFAULT_WINDOW;

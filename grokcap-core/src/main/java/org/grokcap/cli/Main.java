@@ -38,32 +38,14 @@ import java.util.concurrent.TimeUnit;
 /**
  * {@code grokcap train|generate|capacity|analyze|export|import|answer|info|bench}. Exit 0 on success, 2 for bad input (usage, config, files), 1 for any
  * other failure (a run stopped by SIGTERM or SIGINT ends with the signal's status, 143 or 130, after its checkpoint); errors are one line on stderr, with the stack trace only under {@code --debug}.
- * A command that computes a result prints it last, as one JSON line on stdout.
+ * A command that computes a result prints it last, as one JSON line on stdout. {@code grokcap COMMAND --help}
+ * (or {@code -h}) prints the command's own help, {@code grokcap --version} the version; the commands, their
+ * options and their help are in one table, {@link Commands}, which also suggests the nearest command or
+ * option for a mistyped one.
  */
 public final class Main {
-    static final String USAGE = """
-            usage: grokcap train CONFIG [--out DIR] [--max-steps N] [--seed S] [--backend B] [--threads N]
-                                 [--checkpoint-every N] [--analysis-every N] [--quiet]
-                   grokcap train --resume RUN_DIR [--backend B] [--threads N] [--checkpoint-every N] [--quiet]
-                   grokcap generate CONFIG --out DIR [--seed S]
-                   grokcap capacity entropy DATASET_DIR [--scheme optimal|two-hop-big-hash|two-hop-double]
-                                    [--selection optimal|enumerate|independent]
-                   grokcap capacity plan --target-bits B CONFIG [--scheme S] [--selection T]
-                   grokcap capacity of RUN_DIR|SWEEP_DIR [--window K] [--threshold X] [--backend B]
-                   grokcap analyze RUN_DIR [--input "TOKENS"] [--backend B]
-                   grokcap export RUN_DIR --out DIR [--format gpt2]
-                   grokcap import HF_DIR --out WEIGHTS.safetensors
-                   grokcap answer RUN_DIR "QUESTION" [--context "TEXT"] [--max-tokens N] [--backend B]
-                                  [--sample [--temperature T] [--top-k K] [--seed S]]
-                   grokcap sweep SWEEP_FILE [--out DIR] [--shard i/N | --shards N] [--dry-run] [--max-steps N]
-                                 [--backend B] [--threads N] [--quiet]
-                   grokcap probe RUN_DIR [--backend B]
-                   grokcap report DIR... [--out DIR]
-                   grokcap jvm-flags BACKEND
-                   grokcap info
-                   grokcap bench modular-addition|gpt2-small-cpu [--threads N] [--backend B] [--epochs N] [--warmup N]
-                   grokcap bench matmul [--threads N] [--ms N]
-            options for every command: --debug (stack traces), --help""";
+    /** The general usage, every command's usage lines (from {@link Commands}, as is each command's --help). */
+    static final String USAGE = Commands.usage();
 
     private Main() {}
 
@@ -93,9 +75,26 @@ public final class Main {
         boolean debug = List.of(args).contains("--debug");
         try {
             Args a = new Args(args);
-            if (a.command == null || a.flag("--help")) {
+            if (a.flag("--version")) {
+                out.println("grokcap " + Provenance.version());
+                return 0;
+            }
+            if (a.command == null) {
                 out.println(USAGE);
-                return a.command == null && !a.flag("--help") ? 2 : 0;
+                return a.flag("--help") ? 0 : 2;
+            }
+            if (!Commands.topLevel().contains(a.command)) {
+                String hint = Commands.didYouMean(a.command, Commands.topLevel(), true);
+                throw new BadInputException("unknown command '" + a.command + "'"
+                        + (hint.isEmpty() ? "; grokcap --help lists the commands" : hint));
+            }
+            if (a.flag("--help")) {
+                String name = a.command;
+                if (!a.positionals().isEmpty() && Commands.find(name + " " + a.positionals().get(0)) != null) {
+                    name += " " + a.positionals().get(0); // capacity plan --help, bench matmul --help
+                }
+                out.println(Commands.help(name));
+                return 0;
             }
             return switch (a.command) {
                 case "train" -> train(a, out, err);
@@ -111,7 +110,7 @@ public final class Main {
                 case "probe" -> ProbeCommand.run(a, out);
                 case "report" -> report(a, out);
                 case "jvm-flags" -> jvmFlags(a, out);
-                default -> throw new BadInputException("unknown command '" + a.command + "'\n" + USAGE);
+                default -> throw new IllegalStateException("command " + a.command + " is in Commands.ALL but not here");
             };
         } catch (RunStoppedException e) {
             err.println(Messages.cap(e.getMessage())); // not an error: nothing is lost, and the line says how to go on
@@ -135,22 +134,30 @@ public final class Main {
         int threads = a.has("--threads") ? a.threads() : 0;
         int every = a.has("--checkpoint-every") ? a.intValue("--checkpoint-every", 1) : 0;
         Progress progress = new Progress(err, a.flag("--quiet"));
+        a.allowFor("train");
+        Integer steps = a.has("--steps") ? a.intValue("--steps", 1) : null;
         if (a.has("--resume")) {
-            a.allow("--resume", "--backend", "--threads", "--checkpoint-every", "--quiet", "--debug");
+            for (String o : List.of("--out", "--max-steps", "--seed", "--analysis-every")) {
+                if (a.has(o)) {
+                    throw new BadInputException("option " + o + " applies to a new run, not to train --resume"
+                            + (o.equals("--max-steps") ? "; --steps N sets a resumed run's total" : ""));
+                }
+            }
             a.noMorePositionals(0);
             RunResult result = Grokcap.resume(Path.of(a.value("--resume")),
-                    new RunOptions(null, a.value("--backend"), threads, progress, every, 0));
+                    new RunOptions(null, a.value("--backend"), threads, progress, every, 0), steps);
             progress.finish();
             printSummary(result, out);
             return 0;
         }
-        a.allow("--out", "--max-steps", "--seed", "--backend", "--threads", "--checkpoint-every", "--analysis-every",
-                "--quiet", "--debug");
         String config = a.positional(0, "CONFIG");
         a.noMorePositionals(1);
         ExperimentSpec spec = ConfigLoader.load(Path.of(config));
         if (a.has("--seed")) {
             spec = spec.withTrain(spec.train().withSeed(a.longValue("--seed")));
+        }
+        if (steps != null) {
+            spec = spec.withTrain(spec.train().withSteps(steps)); // the total, over the config's
         }
         if (a.has("--max-steps")) {
             int max = a.intValue("--max-steps", 1);
@@ -171,7 +178,7 @@ public final class Main {
     }
 
     private static int generate(Args a, PrintStream out) throws Exception {
-        a.allow("--out", "--seed", "--debug");
+        a.allowFor("generate");
         String config = a.positional(0, "CONFIG");
         a.noMorePositionals(1);
         Path dir = Path.of(required(a, "--out"));
@@ -184,7 +191,7 @@ public final class Main {
     }
 
     private static int export(Args a, PrintStream out) throws Exception {
-        a.allow("--out", "--format", "--debug");
+        a.allowFor("export");
         Path run = Path.of(a.positional(0, "RUN_DIR"));
         a.noMorePositionals(1);
         String format = a.has("--format") ? a.value("--format") : "gpt2";
@@ -207,7 +214,7 @@ public final class Main {
     }
 
     private static int importGpt2(Args a, PrintStream out) throws Exception {
-        a.allow("--out", "--debug");
+        a.allowFor("import");
         Path dir = Path.of(a.positional(0, "HF_DIR"));
         a.noMorePositionals(1);
         Path file = Path.of(required(a, "--out"));
@@ -222,7 +229,7 @@ public final class Main {
 
     private static String required(Args a, String option) {
         if (!a.has(option)) {
-            throw new BadInputException("missing " + option + "\n" + USAGE);
+            throw new BadInputException("missing " + option);
         }
         return a.value(option);
     }
@@ -252,7 +259,7 @@ public final class Main {
     }
 
     private static int analyze(Args a, PrintStream out) throws Exception {
-        a.allow("--input", "--backend", "--debug");
+        a.allowFor("analyze");
         Path runDir = Path.of(a.positional(0, "RUN_DIR"));
         a.noMorePositionals(1);
         Map<String, Object> summary = Analyzer.analyze(runDir, a.value("--input"), a.value("--backend"));
@@ -262,7 +269,7 @@ public final class Main {
 
     /** Answers a question with a question–answer run: greedy by default, or sampled with --sample. */
     private static int answer(Args a, PrintStream out) throws Exception {
-        a.allow("--context", "--max-tokens", "--backend", "--sample", "--temperature", "--top-k", "--seed", "--debug");
+        a.allowFor("answer");
         Path runDir = Path.of(a.positional(0, "RUN_DIR"));
         String question = a.positional(1, "QUESTION");
         a.noMorePositionals(2);
@@ -306,7 +313,7 @@ public final class Main {
 
     /** grokcap report DIR... [--out DIR]: one HTML report (with PNG/SVG charts) over every run found under DIRs. */
     private static int report(Args a, PrintStream out) throws Exception {
-        a.allow("--out", "--debug");
+        a.allowFor("report");
         a.positional(0, "DIR (a run directory or a folder of them)");
         Path dir = Path.of(a.has("--out") ? a.value("--out") : "report");
         Map<String, Object> json = Report.write(a.positionals().stream().map(Path::of).toList(), dir);
@@ -321,7 +328,7 @@ public final class Main {
      * whose classes load in Maven's JVM (perhaps a JDK 17, too old for grokcap-core's classes).
      */
     private static int jvmFlags(Args a, PrintStream out) throws Exception {
-        a.allow("--debug");
+        a.allowFor("jvm-flags");
         String backend = a.positional(0, "BACKEND");
         a.noMorePositionals(1);
         List<String> flags = backend.equals("tornado") ? TornadoSdk.jvmFlags(TornadoSdk.home(System.getenv())) : List.of();
@@ -331,7 +338,7 @@ public final class Main {
     }
 
     private static int info(Args a, PrintStream out) throws Exception {
-        a.allow("--debug");
+        a.allowFor("info");
         a.noMorePositionals(0);
         Map<String, Object> info = new LinkedHashMap<>();
         info.put("grokcap", Provenance.version());
@@ -412,14 +419,15 @@ public final class Main {
         if (!a.positionals().isEmpty() && a.positionals().get(0).equals("matmul")) {
             return MatmulBenchCommand.run(a, out, err, Main::shippedConfig);
         }
-        a.allow("--threads", "--backend", "--epochs", "--warmup", "--debug");
+        a.allowFor("bench");
         List<String> names = new ArrayList<>(EpochBenchmark.names());
         names.addAll(StepBenchmark.names());
         names.add("matmul");
         String name = a.positional(0, "benchmark name (" + String.join(", ", names) + ")");
         a.noMorePositionals(1);
         if (!names.contains(name)) {
-            throw new BadInputException("unknown benchmark '" + name + "'; have " + names);
+            throw new BadInputException("unknown benchmark '" + name + "'; have " + names
+                    + Commands.didYouMean(name, names, true));
         }
         int threads = a.has("--threads") ? a.threads() : Runtime.getRuntime().availableProcessors();
         int epochs = a.has("--epochs") ? a.intValue("--epochs", 1) : 100;

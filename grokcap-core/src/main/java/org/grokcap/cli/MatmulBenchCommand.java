@@ -31,7 +31,7 @@ final class MatmulBenchCommand {
     private MatmulBenchCommand() {}
 
     static int run(Args a, PrintStream out, PrintStream err, Function<String, Path> shippedConfig) throws Exception {
-        a.allow("--threads", "--ms", "--debug");
+        a.allowFor("bench matmul");
         a.noMorePositionals(1);
         int threads = a.has("--threads") ? a.intValue("--threads", 1) : Runtime.getRuntime().availableProcessors();
         double ms = a.has("--ms") ? a.intValue("--ms", 1) : 60;

@@ -16,7 +16,7 @@ final class ProbeCommand {
     private ProbeCommand() {}
 
     static int run(Args a, PrintStream out) throws Exception {
-        a.allow("--backend", "--debug");
+        a.allowFor("probe");
         Path runDir = Path.of(a.positional(0, "RUN_DIR"));
         a.noMorePositionals(1);
         Map<String, Object> r = BridgeProbes.probe(runDir, a.value("--backend"));

@@ -25,7 +25,7 @@ final class SweepCommand {
     private SweepCommand() {}
 
     static int run(Args a, PrintStream out, PrintStream err) {
-        a.allow("--out", "--shard", "--shards", "--dry-run", "--max-steps", "--backend", "--threads", "--quiet", "--debug");
+        a.allowFor("sweep");
         Sweep sweep = Sweep.load(Path.of(a.positional(0, "SWEEP_FILE")));
         a.noMorePositionals(1);
         if (a.has("--max-steps")) {

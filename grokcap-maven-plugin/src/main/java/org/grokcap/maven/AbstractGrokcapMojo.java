@@ -125,6 +125,7 @@ public abstract class AbstractGrokcapMojo extends AbstractMojo {
         String command = args.get(0);
         String sub = args.size() > 1 ? args.get(1) : "";
         if (code == 2 && lastError != null && (lastError.equals("unknown command '" + command + "'")
+                || lastError.startsWith("unknown command '" + command + "';") // "; did you mean ..."
                 || lastError.startsWith("unknown " + command + " sub-command '" + sub + "'"))) {
             String what = lastError.startsWith("unknown command") ? command : command + " " + sub;
             return new MojoFailureException("grokcap: this goal runs 'grokcap " + what + "', which this grokcap-core "
