@@ -1,12 +1,13 @@
 package org.grokcap.report;
 
+import org.grokcap.run.FinishedRun;
 import com.fasterxml.jackson.databind.JsonNode;
-import org.grokcap.BadInputException;
+import org.grokcap.util.BadInputException;
 import org.grokcap.io.AtomicFiles;
 import org.grokcap.io.Charts;
 import org.grokcap.io.Json;
 import org.grokcap.io.JsonLines;
-import org.grokcap.io.RunDirectory;
+import org.grokcap.run.RunDirectory;
 import org.grokcap.sweep.SweepRunner;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
@@ -44,7 +45,7 @@ public final class Report {
     record Run(String id, Path dir, JsonNode record, Map<String, JsonNode> values, List<Map<String, Double>> rows,
                List<String> splits) {
         boolean finished() {
-            return RunDirectory.hasResult(record);
+            return FinishedRun.finished(record);
         }
 
         String name() {

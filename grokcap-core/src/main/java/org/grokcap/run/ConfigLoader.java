@@ -1,4 +1,10 @@
-package org.grokcap.config;
+package org.grokcap.run;
+
+import org.grokcap.config.ConfigException;
+
+import org.grokcap.train.ExperimentSpec;
+
+import org.grokcap.data.TaskSpec;
 
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.core.JacksonException;
@@ -15,7 +21,7 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import org.grokcap.BadInputException;
+import org.grokcap.util.BadInputException;
 import org.grokcap.io.Json;
 
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package org.grokcap.config;
+package org.grokcap.data;
 
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
