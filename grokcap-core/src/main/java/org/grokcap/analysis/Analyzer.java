@@ -1,5 +1,6 @@
 package org.grokcap.analysis;
 
+import org.grokcap.train.MetricsRow;
 import org.grokcap.util.BadInputException;
 import org.grokcap.backend.Backends;
 import org.grokcap.backend.Device;
@@ -90,7 +91,7 @@ public final class Analyzer {
 
             List<Map<String, Double>> metrics = run.run().metrics();
             if (metrics != null) {
-                if (!metrics.isEmpty() && metrics.get(0).containsKey("test_loss")) {
+                if (!metrics.isEmpty() && MetricsRow.of(metrics.get(0)).loss("test") != null) {
                     Phases phases = ProgressRecorder.writePhases(runDir, title, metrics,
                             new ArrayList<>(run.data().splits().keySet()));
                     summary.put("phases", phases);

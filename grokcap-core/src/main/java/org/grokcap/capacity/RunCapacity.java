@@ -1,6 +1,7 @@
 package org.grokcap.capacity;
 
 import org.grokcap.run.FinishedRun;
+import org.grokcap.train.MetricsRow;
 import org.grokcap.analysis.AnswerLosses;
 
 import org.grokcap.util.BadInputException;
@@ -12,7 +13,6 @@ import org.grokcap.data.profiles.AnswerSpans;
 import org.grokcap.data.profiles.ProfilesData;
 import org.grokcap.data.profiles.ProfilesTaskSpec;
 import org.grokcap.io.Json;
-import org.grokcap.io.JsonLines;
 import org.grokcap.run.RunDirectory;
 import org.grokcap.model.Transformer;
 
@@ -117,9 +117,8 @@ public final class RunCapacity {
         ModelCapacity cap = ModelCapacity.of(attr.toArray(String[]::new), loss.stream().mapToDouble(d -> d).toArray(),
                 h, selections, entropy.totalBits(), parameters);
 
-        Path metrics = runDir.resolve(RunDirectory.METRICS);
-        List<Map<String, Double>> rows = Files.isRegularFile(metrics) ? JsonLines.readMetrics(metrics) : List.of();
-        Convergence conv = Convergence.of(rows, trainName + "_loss", options.window(), options.threshold());
+        List<Map<String, Double>> rows = FinishedRun.readMetrics(runDir);
+        Convergence conv = Convergence.of(rows, trainName + MetricsRow.LOSS, options.window(), options.threshold());
 
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("run", runDir.toString());

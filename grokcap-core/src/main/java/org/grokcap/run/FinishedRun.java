@@ -1,5 +1,6 @@
 package org.grokcap.run;
 
+import org.grokcap.train.MetricsRow;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.grokcap.backend.Device;
@@ -95,6 +96,21 @@ public final class FinishedRun {
     public List<Map<String, Double>> metrics() throws IOException {
         Path file = dir.resolve(RunDirectory.METRICS);
         return Files.exists(file) ? JsonLines.readMetrics(file) : null;
+    }
+
+    /** The typed metrics rows of metrics.jsonl, or null when the run has none. */
+    public List<MetricsRow> metricsRows() throws IOException {
+        List<Map<String, Double>> rows = metrics();
+        return rows == null ? null : MetricsRow.of(rows);
+    }
+
+    /**
+     * The metrics rows of any run directory, finished or not (the report shows both): those of
+     * metrics.jsonl, or none when it is not there.
+     */
+    public static List<Map<String, Double>> readMetrics(Path runDir) throws IOException {
+        Path file = runDir.resolve(RunDirectory.METRICS);
+        return Files.isRegularFile(file) ? JsonLines.readMetrics(file) : List.of();
     }
 
     /** A finished run's model with its final weights, and the step they are from. */

@@ -1,5 +1,6 @@
 package org.grokcap.run;
 
+import org.grokcap.train.MetricsRow;
 
 
 
@@ -168,11 +169,8 @@ public final class TrainingSession {
                     + "' is not a whole number");
         }
         List<Map<String, Double>> rows = run.readMetrics();
-        List<String> splits = new ArrayList<>();
-        if (!rows.isEmpty()) { // a row holds <split>_loss and <split>_accuracy for each split, in the data's order
-            rows.get(0).keySet().stream().filter(k -> k.endsWith("_loss"))
-                    .forEach(k -> splits.add(k.substring(0, k.length() - "_loss".length())));
-        }
+        // a row holds each split's loss and accuracy, in the data's order
+        List<String> splits = rows.isEmpty() ? new ArrayList<>() : MetricsRow.of(rows.get(0)).splitNames();
         boolean analysis = hook.recorded(run.path());
         return finish(run, spec, rows, splits, analysis, record, steps, requireFits(spec).size(), 0.0, 0,
                 rows.isEmpty() ? Map.of() : rows.get(rows.size() - 1), hook);
@@ -382,7 +380,7 @@ public final class TrainingSession {
                                     ProgressHook hook)
             throws IOException {
         Milestones milestones = new Milestones();
-        rows.forEach(milestones::see);
+        MetricsRow.of(rows).forEach(milestones::see);
         if (analysis) {
             hook.writePhases(run.path(), resolved.name(), rows, splits);
         }
@@ -475,18 +473,18 @@ public final class TrainingSession {
     private static final class Milestones {
         final Map<String, Integer> reached = new LinkedHashMap<>();
 
-        void see(Map<String, Double> row) {
-            int step = row.get("step").intValue();
-            for (Map.Entry<String, Double> e : row.entrySet()) {
-                if (e.getKey().endsWith("_accuracy")) {
-                    if (e.getValue() >= 0.99) {
-                        reached.putIfAbsent(e.getKey() + "_99", step);
+        void see(MetricsRow row) {
+            row.splits().forEach((split, m) -> {
+                if (m.accuracy() != null) {
+                    String key = split + MetricsRow.ACCURACY; // the milestones' names are the metrics' keys
+                    if (m.accuracy() >= 0.99) {
+                        reached.putIfAbsent(key + "_99", row.step());
                     }
-                    if (e.getValue() >= 1.0) {
-                        reached.putIfAbsent(e.getKey() + "_100", step);
+                    if (m.accuracy() >= 1.0) {
+                        reached.putIfAbsent(key + "_100", row.step());
                     }
                 }
-            }
+            });
         }
     }
 }

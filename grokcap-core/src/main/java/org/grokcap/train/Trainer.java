@@ -202,19 +202,17 @@ public final class Trainer {
     }
 
     private Map<String, Double> evaluate(int step, double trainLoss, double trainAccuracy) {
-        Map<String, Double> row = new LinkedHashMap<>();
-        row.put("step", (double) step);
+        Map<String, MetricsRow.SplitMetrics> splits = new LinkedHashMap<>();
         for (Split s : data.splits().values()) {
             if (s == trainSplit && fullBatch) {
-                row.put(s.name() + "_loss", trainLoss);
-                row.put(s.name() + "_accuracy", trainAccuracy);
+                splits.put(s.name(), new MetricsRow.SplitMetrics(trainLoss, trainAccuracy));
             } else {
                 double[] la = evaluate(s);
-                row.put(s.name() + "_loss", la[0]);
-                row.put(s.name() + "_accuracy", la[1]);
+                splits.put(s.name(), new MetricsRow.SplitMetrics(la[0], la[1]));
             }
         }
-        return row;
+        // Listeners and metrics.jsonl take the flat row; MetricsRow spells its keys.
+        return new MetricsRow(step, splits).toMap();
     }
 
     /**
