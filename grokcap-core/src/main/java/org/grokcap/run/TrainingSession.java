@@ -55,7 +55,8 @@ public final class TrainingSession {
 
     /**
      * Trains one experiment and writes its run directory. Everything that can be wrong with the input
-     * (config, sizes, output directory) is checked before the directory is touched.
+     * (config, sizes, output directory) is checked before the directory is touched. hook records the
+     * progress measures when options ask for them (analysisEvery &gt; 0); it may be null otherwise.
      */
     public static RunResult train(ExperimentSpec spec, RunOptions options, ProgressHook hook) {
         if (spec.name() == null) {
@@ -102,7 +103,7 @@ public final class TrainingSession {
      * <p>Every run that has not finished (its run.json has no result) can be finished this way: one
      * killed after its final weights only finishes (plots and result, no training); one killed before
      * its first checkpoint restarts in place from step 0 with its run.json's config, which ends as an
-     * uninterrupted run would.
+     * uninterrupted run would. hook finishes the progress measures of a run that recorded them.
      */
     public static RunResult resume(Path runDir, RunOptions options, ProgressHook hook) {
         if (options.analysisEvery() > 0) {
