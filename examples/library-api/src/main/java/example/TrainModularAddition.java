@@ -1,10 +1,10 @@
 package example;
 
 import org.grokcap.Grokcap;
-import org.grokcap.RunOptions;
-import org.grokcap.RunResult;
-import org.grokcap.config.ConfigLoader;
-import org.grokcap.config.ExperimentSpec;
+import org.grokcap.run.RunOptions;
+import org.grokcap.run.RunResult;
+import org.grokcap.run.ConfigLoader;
+import org.grokcap.train.ExperimentSpec;
 
 import java.nio.file.Path;
 

@@ -1,7 +1,12 @@
 package org.grokcap;
 
-import org.grokcap.config.ConfigLoader;
-import org.grokcap.config.ExperimentSpec;
+import org.grokcap.run.RunResult;
+import org.grokcap.run.TrainingSession;
+
+import org.grokcap.run.RunOptions;
+
+import org.grokcap.run.ConfigLoader;
+import org.grokcap.train.ExperimentSpec;
 import org.grokcap.io.Json;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -44,12 +49,12 @@ class GrokcapApiTest {
 
     @Test
     void aMachineThatCannotDrawLosesThePlotsNotTheRun() throws Exception {
-        assertNull(Grokcap.drawPlots(() -> {}));
-        assertEquals("InternalError: Fontconfig head is null", Grokcap.drawPlots(() -> {
+        assertNull(TrainingSession.drawPlots(() -> {}));
+        assertEquals("InternalError: Fontconfig head is null", TrainingSession.drawPlots(() -> {
             throw new InternalError("Fontconfig head is null"); // what Java 2D says on a machine without fonts
         }));
         // Issue 17: a full disk costs the pictures too, never the result (the plots can be drawn later).
-        assertEquals("IOException: No space left on device", Grokcap.drawPlots(() -> {
+        assertEquals("IOException: No space left on device", TrainingSession.drawPlots(() -> {
             throw new java.io.IOException("No space left on device");
         }));
     }

@@ -1,5 +1,7 @@
 package org.grokcap;
 
+import org.grokcap.util.BadInputException;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -11,13 +13,13 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
 import org.grokcap.backend.ReferenceDevice;
-import org.grokcap.config.ConfigLoader;
-import org.grokcap.config.ExperimentSpec;
+import org.grokcap.run.ConfigLoader;
+import org.grokcap.train.ExperimentSpec;
 import org.grokcap.data.TokenizedDataset;
 import org.grokcap.io.Json;
-import org.grokcap.io.Provenance;
+import org.grokcap.run.Provenance;
 import org.grokcap.model.ModelConfig;
-import org.grokcap.train.Checkpoint;
+import org.grokcap.run.Checkpoint;
 import org.grokcap.train.Trainer;
 
 import java.io.IOException;

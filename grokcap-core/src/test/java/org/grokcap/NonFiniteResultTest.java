@@ -1,9 +1,10 @@
 package org.grokcap;
 
+import org.grokcap.run.FinishedRun;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.grokcap.cli.CommandRun;
 import org.grokcap.io.Json;
-import org.grokcap.io.RunDirectory;
+import org.grokcap.run.RunDirectory;
 import org.grokcap.backend.ReferenceDevice;
 import org.grokcap.model.Architecture;
 import org.grokcap.model.ModelConfig;
@@ -45,7 +46,7 @@ class NonFiniteResultTest {
                 + "--checkpoint-every)", cli.err().strip());
         assertFalse(Files.exists(out.resolve(RunDirectory.WEIGHTS)), "no weights from a diverged run");
         JsonNode record = Json.mapper().readTree(out.resolve(RunDirectory.RUN_JSON).toFile());
-        assertFalse(RunDirectory.hasResult(record), "no result: the run did not succeed");
+        assertFalse(FinishedRun.finished(record), "no result: the run did not succeed");
     }
 
     @Test

@@ -2,12 +2,12 @@ package org.grokcap;
 
 import org.grokcap.backend.ReferenceDevice;
 import org.grokcap.cli.CommandRun;
-import org.grokcap.config.ConfigLoader;
-import org.grokcap.config.ExperimentSpec;
+import org.grokcap.run.ConfigLoader;
+import org.grokcap.train.ExperimentSpec;
 import org.grokcap.data.TokenizedDataset;
-import org.grokcap.io.RunDirectory;
+import org.grokcap.run.RunDirectory;
 import org.grokcap.model.ParamLayout;
-import org.grokcap.train.Checkpoint;
+import org.grokcap.run.Checkpoint;
 import org.grokcap.train.Trainer;
 import org.grokcap.train.TrainingDivergedException;
 import org.junit.jupiter.api.Test;

@@ -1,17 +1,15 @@
 package org.grokcap.analysis;
 
-import org.grokcap.BadInputException;
+import org.grokcap.train.MetricsRow;
+import org.grokcap.util.BadInputException;
 import org.grokcap.backend.Backends;
 import org.grokcap.backend.Device;
-import org.grokcap.config.ConfigLoader;
-import org.grokcap.config.ExperimentSpec;
+import org.grokcap.train.ExperimentSpec;
 import org.grokcap.data.Split;
 import org.grokcap.data.TokenizedDataset;
 import org.grokcap.io.Charts;
 import org.grokcap.io.Json;
-import org.grokcap.io.JsonLines;
-import org.grokcap.io.RunDirectory;
-import org.grokcap.io.Safetensors;
+import org.grokcap.run.FinishedRun;
 import org.grokcap.model.Transformer;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
@@ -47,7 +45,7 @@ public final class Analyzer {
     private Analyzer() {}
 
     /** A run read back: its resolved spec, its data and the model with the final weights. */
-    private record LoadedRun(ExperimentSpec spec, TokenizedDataset data, Transformer model, int step) {}
+    private record LoadedRun(ExperimentSpec spec, TokenizedDataset data, Transformer model, int step, FinishedRun run) {}
 
     /**
      * Analyzes a run directory; returns the summary (also written as analysis/summary.json).
@@ -65,9 +63,8 @@ public final class Analyzer {
             summary.put("analysisDir", dir.toString());
             summary.put("step", run.step());
             if (ReasoningAnalysis.supports(run.spec().task())) {
-                Path metricsFile = runDir.resolve(RunDirectory.METRICS);
                 summary.putAll(ReasoningAnalysis.analyze(run.spec().task(), run.data(), run.model(), dir, title,
-                        run.spec().train().seed(), Files.exists(metricsFile) ? JsonLines.readMetrics(metricsFile) : null));
+                        run.spec().train().seed(), run.run().metrics()));
                 Json.writePretty(dir.resolve("summary.json"), summary);
                 return summary;
             }
@@ -92,10 +89,9 @@ public final class Analyzer {
                 summary.put("measures", unsupported);
             }
 
-            Path metricsFile = runDir.resolve(RunDirectory.METRICS);
-            if (Files.exists(metricsFile)) {
-                List<Map<String, Double>> metrics = JsonLines.readMetrics(metricsFile);
-                if (!metrics.isEmpty() && metrics.get(0).containsKey("test_loss")) {
+            List<Map<String, Double>> metrics = run.run().metrics();
+            if (metrics != null) {
+                if (!metrics.isEmpty() && MetricsRow.of(metrics.get(0)).loss("test") != null) {
                     Phases phases = ProgressRecorder.writePhases(runDir, title, metrics,
                             new ArrayList<>(run.data().splits().keySet()));
                     summary.put("phases", phases);
@@ -126,66 +122,13 @@ public final class Analyzer {
         }
     }
 
-    private static LoadedRun load(Path runDir, Device device) throws IOException {
-        ExperimentSpec spec = finishedRunSpec(runDir);
-        TokenizedDataset data = spec.task().generate(spec.train().seed());
+    private static LoadedRun load(Path runDir, Device device) {
+        FinishedRun finished = FinishedRun.open(runDir);
+        ExperimentSpec spec = finished.spec();
+        TokenizedDataset data = finished.data();
         int largest = data.splits().values().stream().mapToInt(Split::size).max().orElse(1);
-        TrainedModel t = loadModel(runDir, spec, data, device, Math.max(1, Math.min(2048, largest)));
-        return new LoadedRun(spec, data, t.model(), t.step());
-    }
-
-    /** A finished run's model with its final weights, and the step they are from. */
-    public record TrainedModel(Transformer model, int step) {}
-
-    /** The resolved spec of a finished run (run.json and final weights present), or a bad-input error naming what is missing. */
-    public static ExperimentSpec finishedRunSpec(Path runDir) {
-        RunDirectory.requireFinished(runDir);
-        RunDirectory.readRecord(runDir); // a damaged record is named as such, not as a config
-        return ConfigLoader.load(runDir.resolve(RunDirectory.RUN_JSON));
-    }
-
-    /**
-     * The profiles data a finished run was trained on (regenerated from its seed), or a bad-input error
-     * saying that what (e.g. "probes") needs a profiles run.
-     */
-    public static org.grokcap.data.profiles.ProfilesData profilesData(Path runDir, ExperimentSpec spec, String what) {
-        if (!(spec.task() instanceof org.grokcap.data.profiles.ProfilesTaskSpec task)) {
-            throw new BadInputException(runDir + ": " + what + " a profiles run; this one's task is "
-                    + spec.task().getClass().getSimpleName());
-        }
-        return task.build(spec.train().seed());
-    }
-
-    /** Builds the model of a finished run for the data it was trained on, for batches up to maxBatch, and loads its final weights. */
-    public static TrainedModel loadModel(Path runDir, ExperimentSpec spec, TokenizedDataset data, Device device,
-                                         int maxBatch) {
-        return loadModel(runDir, spec.withModel(spec.model().withData(data.vocabSize(), data.outputVocabSize(),
-                data.contextLength())), device, maxBatch);
-    }
-
-    /**
-     * Builds the model a finished run's resolved spec (its run.json) describes, for batches up to
-     * maxBatch, and loads its final weights, without regenerating the data.
-     */
-    public static TrainedModel loadModel(Path runDir, ExperimentSpec resolved, Device device, int maxBatch) {
-        Path weights = runDir.resolve(RunDirectory.WEIGHTS);
-        Transformer model = new Transformer(device, resolved.model(), maxBatch);
-        Map<String, String> meta;
-        try {
-            meta = Safetensors.readInto(weights, model.layout(), model.params().host());
-        } catch (IOException e) {
-            throw new BadInputException("cannot load the weights: " + e.getMessage(), e);
-        }
-        device.toDevice(model.params());
-        int step = resolved.train().steps();
-        if (meta.containsKey("step")) {
-            try {
-                step = Integer.parseInt(meta.get("step"));
-            } catch (NumberFormatException e) {
-                throw new BadInputException(weights + ": metadata step = " + meta.get("step") + " is not a number");
-            }
-        }
-        return new TrainedModel(model, step);
+        FinishedRun.TrainedModel t = finished.loadModel(data, device, Math.max(1, Math.min(2048, largest)));
+        return new LoadedRun(spec, data, t.model(), t.step(), finished);
     }
 
     private static int[] firstTestSequence(TokenizedDataset data) {

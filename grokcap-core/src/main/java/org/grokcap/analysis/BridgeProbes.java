@@ -1,11 +1,11 @@
 package org.grokcap.analysis;
 
-import org.grokcap.BadInputException;
+import org.grokcap.run.FinishedRun;
+import org.grokcap.util.BadInputException;
 import org.grokcap.backend.Backends;
 import org.grokcap.backend.Buf;
 import org.grokcap.backend.Device;
-import org.grokcap.capacity.AnswerLosses;
-import org.grokcap.config.ExperimentSpec;
+import org.grokcap.analysis.AnswerLosses;
 import org.grokcap.data.Split;
 import org.grokcap.data.profiles.AnswerSpans;
 import org.grokcap.data.profiles.ProfilesData;
@@ -52,8 +52,8 @@ public final class BridgeProbes {
     private BridgeProbes() {}
 
     public static Map<String, Object> probe(Path runDir, String backend) throws IOException {
-        ExperimentSpec spec = Analyzer.finishedRunSpec(runDir);
-        ProfilesData data = Analyzer.profilesData(runDir, spec, "probes need");
+        FinishedRun run = FinishedRun.open(runDir);
+        ProfilesData data = run.profilesData("probes need");
         int T = data.dataset().contextLength();
 
         // Every 2-hop question of every split, each as its own row: tokens, and its bridge's first name.
@@ -99,7 +99,7 @@ public final class BridgeProbes {
         double modelAnswerBits;
         try (Device device = Backends.choose(backend).create(0)) {
             int B = Math.min(256, n);
-            Analyzer.TrainedModel t = Analyzer.loadModel(runDir, spec, data.dataset(), device, B);
+            FinishedRun.TrainedModel t = run.loadModel(data.dataset(), device, B);
             Transformer model = t.model();
             L = model.config().layers();
             int C = model.config().dModel();
@@ -195,7 +195,7 @@ public final class BridgeProbes {
         Path dir = runDir.resolve(DIR);
         Files.createDirectories(dir);
         Json.writePretty(dir.resolve("probes.json"), out);
-        Charts.writeChart(dir, "probes", chart(spec.name(), table, L, unigram, modelAnswerBits));
+        Charts.writeChart(dir, "probes", chart(run.spec().name(), table, L, unigram, modelAnswerBits));
         return out;
     }
 

@@ -1,8 +1,8 @@
 package org.grokcap.analysis;
 
-import org.grokcap.BadInputException;
+import org.grokcap.util.BadInputException;
 import org.grokcap.backend.Buf;
-import org.grokcap.config.TaskSpec;
+import org.grokcap.data.TaskSpec;
 import org.grokcap.data.Split;
 import org.grokcap.data.TokenizedDataset;
 import org.grokcap.data.modular.ModularTaskSpec;

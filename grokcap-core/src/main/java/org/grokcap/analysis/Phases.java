@@ -1,5 +1,6 @@
 package org.grokcap.analysis;
 
+import org.grokcap.train.MetricsRow;
 import com.fasterxml.jackson.annotation.JsonInclude;
 
 import java.util.List;
@@ -28,34 +29,37 @@ public record Phases(Integer memorizationEnd, Integer cleanupStart, Integer clea
     public static final String RULE = "memorization: step 0 to the peak of the test loss; circuit formation: to the"
             + " first step with test accuracy >= 0.5; cleanup: to the first step with test loss <= 2 x its last value";
 
-    /** The phases of metrics rows with "step", "test_loss" and "test_accuracy" (in step order). */
-    public static Phases of(List<Map<String, Double>> rows) {
+    private static final String TEST = "test";
+
+    /** The phases of metrics rows with the step and the test split's loss and accuracy (in step order). */
+    public static Phases of(List<Map<String, Double>> flatRows) {
+        List<MetricsRow> rows = MetricsRow.of(flatRows);
         Integer peak = null;
         double peakLoss = Double.NEGATIVE_INFINITY;
-        for (Map<String, Double> r : rows) {
-            Double loss = r.get("test_loss");
+        for (MetricsRow r : rows) {
+            Double loss = r.loss(TEST);
             if (loss != null && Double.isFinite(loss) && loss > peakLoss) {
                 peakLoss = loss;
-                peak = r.get("step").intValue();
+                peak = r.step();
             }
         }
         Integer cleanup = null;
         if (peak != null) {
-            for (Map<String, Double> r : rows) {
-                Double acc = r.get("test_accuracy");
-                if (r.get("step") > peak && acc != null && acc >= 0.5) {
-                    cleanup = r.get("step").intValue();
+            for (MetricsRow r : rows) {
+                Double acc = r.accuracy(TEST);
+                if (r.step() > peak && acc != null && acc >= 0.5) {
+                    cleanup = r.step();
                     break;
                 }
             }
         }
         Integer end = null;
         if (cleanup != null) {
-            double last = rows.get(rows.size() - 1).get("test_loss");
-            for (Map<String, Double> r : rows) {
-                Double loss = r.get("test_loss");
-                if (r.get("step") >= cleanup && loss != null && loss <= 2 * last) {
-                    end = r.get("step").intValue();
+            double last = rows.get(rows.size() - 1).loss(TEST);
+            for (MetricsRow r : rows) {
+                Double loss = r.loss(TEST);
+                if (r.step() >= cleanup && loss != null && loss <= 2 * last) {
+                    end = r.step();
                     break;
                 }
             }

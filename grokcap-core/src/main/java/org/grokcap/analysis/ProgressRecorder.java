@@ -1,13 +1,13 @@
 package org.grokcap.analysis;
 
-import org.grokcap.config.TaskSpec;
+import org.grokcap.data.TaskSpec;
 import org.grokcap.data.TokenizedDataset;
 import org.grokcap.io.Json;
 import org.grokcap.io.JsonLines;
 import org.grokcap.io.MetricsWriter;
 import org.grokcap.model.Transformer;
+import org.grokcap.run.ProgressHook;
 
-import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +21,37 @@ import java.util.Map;
  * last update; at the end it plots them with the phases of {@link Phases}. A row's step is the number
  * of updates the measured parameters have had, like metrics.jsonl's.
  */
-public final class ProgressRecorder implements Closeable {
+public final class ProgressRecorder implements ProgressHook.Recorder {
+    /** The progress measures of this package, handed to the run layer's TrainingSession, which sits below it. */
+    public static final ProgressHook HOOK = new ProgressHook() {
+        @Override
+        public String unsupportedReason(TaskSpec task) {
+            return ModularAnalysis.unsupportedReason(task);
+        }
+
+        @Override
+        public Recorder start(Path runDir, TaskSpec task, TokenizedDataset data, Transformer model, int every)
+                throws IOException {
+            return ProgressRecorder.start(runDir, task, data, model, every);
+        }
+
+        @Override
+        public boolean recorded(Path runDir) {
+            return Files.exists(runDir.resolve(DIR).resolve(PROGRESS));
+        }
+
+        @Override
+        public void writePhases(Path runDir, String title, List<Map<String, Double>> rows, List<String> splits)
+                throws IOException {
+            ProgressRecorder.writePhases(runDir, title, rows, splits);
+        }
+
+        @Override
+        public void plot(Path runDir, String title, List<Map<String, Double>> rows) throws IOException {
+            ProgressRecorder.plot(runDir, title, rows);
+        }
+    };
+
     public static final String DIR = "analysis";
     public static final String PROGRESS = "progress.jsonl";
 
@@ -52,6 +82,7 @@ public final class ProgressRecorder implements Closeable {
     }
 
     /** Call after each metrics row, once the model has had updates updates; records when one is due. */
+    @Override
     public void afterUpdates(int updates, boolean last) throws IOException {
         if (updates >= next || last) {
             record(updates);

@@ -1,6 +1,6 @@
 package org.grokcap.analysis;
 
-import org.grokcap.config.TaskSpec;
+import org.grokcap.data.TaskSpec;
 import org.grokcap.data.Split;
 import org.grokcap.data.TokenizedDataset;
 import org.grokcap.data.reasoning.ComparisonTaskSpec;
@@ -118,7 +118,7 @@ public final class ReasoningAnalysis {
             int T = data.contextLength();
             int n = Math.min(max, s.size());
             if (n == 0) {
-                throw new org.grokcap.BadInputException("split " + s.name() + " is empty: nothing to analyse");
+                throw new org.grokcap.util.BadInputException("split " + s.name() + " is empty: nothing to analyse");
             }
             int[] tokens = Arrays.copyOf(s.tokens(), n * T);
             int[] targets = new int[n * T];

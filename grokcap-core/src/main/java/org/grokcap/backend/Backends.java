@@ -1,6 +1,6 @@
 package org.grokcap.backend;
 
-import org.grokcap.BadInputException;
+import org.grokcap.util.BadInputException;
 
 import java.util.ArrayList;
 import java.util.Comparator;

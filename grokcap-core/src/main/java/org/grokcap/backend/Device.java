@@ -1,6 +1,6 @@
 package org.grokcap.backend;
 
-import org.grokcap.model.Activation;
+import org.grokcap.kernels.Activation;
 
 /**
  * The small device API a model's step is written against: buffer handles plus one method per kernel.

@@ -14,7 +14,7 @@ import org.grokcap.kernels.Residual;
 import org.grokcap.kernels.RmsNorm;
 import org.grokcap.kernels.Rotary;
 import org.grokcap.kernels.Swiglu;
-import org.grokcap.model.Activation;
+import org.grokcap.kernels.Activation;
 
 import java.util.Arrays;
 

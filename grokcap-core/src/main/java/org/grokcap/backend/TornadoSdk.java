@@ -1,6 +1,6 @@
 package org.grokcap.backend;
 
-import org.grokcap.BadInputException;
+import org.grokcap.util.BadInputException;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

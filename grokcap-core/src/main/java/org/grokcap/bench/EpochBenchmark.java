@@ -2,7 +2,7 @@ package org.grokcap.bench;
 
 import org.grokcap.backend.Buf;
 import org.grokcap.backend.Device;
-import org.grokcap.config.ExperimentSpec;
+import org.grokcap.train.ExperimentSpec;
 import org.grokcap.data.TokenizedDataset;
 import org.grokcap.train.Trainer;
 

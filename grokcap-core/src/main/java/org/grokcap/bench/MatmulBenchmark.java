@@ -4,7 +4,7 @@ import org.grokcap.backend.Device;
 import org.grokcap.backend.cpu.CpuDevice;
 import org.grokcap.backend.cpu.GemmProvider;
 import org.grokcap.backend.cpu.WorkerPool;
-import org.grokcap.config.ExperimentSpec;
+import org.grokcap.train.ExperimentSpec;
 import org.grokcap.data.TokenizedDataset;
 import org.grokcap.train.Trainer;
 

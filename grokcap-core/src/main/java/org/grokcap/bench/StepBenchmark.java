@@ -1,13 +1,13 @@
 package org.grokcap.bench;
 
 import org.grokcap.backend.Device;
-import org.grokcap.model.Activation;
+import org.grokcap.kernels.Activation;
 import org.grokcap.model.Init;
 import org.grokcap.model.InitScheme;
 import org.grokcap.model.ModelConfig;
 import org.grokcap.model.Transformer;
 import org.grokcap.train.AdamWOptimizer;
-import org.grokcap.train.OptimizerConfig;
+import org.grokcap.config.OptimizerConfig;
 import org.grokcap.util.Rngs;
 
 import java.util.List;

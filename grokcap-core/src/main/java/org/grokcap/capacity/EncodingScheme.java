@@ -1,7 +1,7 @@
 package org.grokcap.capacity;
 
 import com.fasterxml.jackson.annotation.JsonValue;
-import org.grokcap.BadInputException;
+import org.grokcap.util.BadInputException;
 
 import java.util.Arrays;
 

@@ -1,6 +1,6 @@
 package org.grokcap.capacity;
 
-import org.grokcap.BadInputException;
+import org.grokcap.util.BadInputException;
 import org.grokcap.data.profiles.ProfilesTaskSpec;
 import org.grokcap.data.profiles.ValuePools;
 

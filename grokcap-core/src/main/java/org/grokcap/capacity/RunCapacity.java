@@ -1,17 +1,19 @@
 package org.grokcap.capacity;
 
-import org.grokcap.BadInputException;
-import org.grokcap.analysis.Analyzer;
+import org.grokcap.run.FinishedRun;
+import org.grokcap.train.MetricsRow;
+import org.grokcap.analysis.AnswerLosses;
+
+import org.grokcap.util.BadInputException;
 import org.grokcap.backend.Backends;
 import org.grokcap.backend.Device;
-import org.grokcap.config.ExperimentSpec;
+import org.grokcap.train.ExperimentSpec;
 import org.grokcap.data.Split;
 import org.grokcap.data.profiles.AnswerSpans;
 import org.grokcap.data.profiles.ProfilesData;
 import org.grokcap.data.profiles.ProfilesTaskSpec;
 import org.grokcap.io.Json;
-import org.grokcap.io.JsonLines;
-import org.grokcap.io.RunDirectory;
+import org.grokcap.run.RunDirectory;
 import org.grokcap.model.Transformer;
 
 import java.io.IOException;
@@ -67,8 +69,9 @@ public final class RunCapacity {
 
     /** Capacity of one finished run; also written to RUN_DIR/capacity.json. */
     public static Map<String, Object> of(Path runDir, Options options) throws IOException {
-        ExperimentSpec spec = Analyzer.finishedRunSpec(runDir);
-        ProfilesData data = Analyzer.profilesData(runDir, spec, "capacity needs");
+        FinishedRun run = FinishedRun.open(runDir);
+        ExperimentSpec spec = run.spec();
+        ProfilesData data = run.profilesData("capacity needs");
         ProfilesTaskSpec task = (ProfilesTaskSpec) spec.task();
         String trainName = data.dataset().trainSplit();
         Split train = data.dataset().split(trainName);
@@ -80,7 +83,7 @@ public final class RunCapacity {
         long parameters;
         int step;
         try (Device device = Backends.choose(options.backend()).create(0)) {
-            Analyzer.TrainedModel t = Analyzer.loadModel(runDir, spec, data.dataset(), device,
+            FinishedRun.TrainedModel t = run.loadModel(data.dataset(), device,
                     Math.max(1, Math.min(EVAL_BATCH, train.size())));
             Transformer model = t.model();
             lossBits = AnswerLosses.of(model, train, spans.sequence(), spans.firstTarget(), spans.length());
@@ -114,9 +117,8 @@ public final class RunCapacity {
         ModelCapacity cap = ModelCapacity.of(attr.toArray(String[]::new), loss.stream().mapToDouble(d -> d).toArray(),
                 h, selections, entropy.totalBits(), parameters);
 
-        Path metrics = runDir.resolve(RunDirectory.METRICS);
-        List<Map<String, Double>> rows = Files.isRegularFile(metrics) ? JsonLines.readMetrics(metrics) : List.of();
-        Convergence conv = Convergence.of(rows, trainName + "_loss", options.window(), options.threshold());
+        List<Map<String, Double>> rows = FinishedRun.readMetrics(runDir);
+        Convergence conv = Convergence.of(rows, trainName + MetricsRow.LOSS, options.window(), options.threshold());
 
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("run", runDir.toString());

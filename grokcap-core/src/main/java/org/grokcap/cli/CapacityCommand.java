@@ -1,14 +1,14 @@
 package org.grokcap.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.grokcap.BadInputException;
+import org.grokcap.util.BadInputException;
 import org.grokcap.capacity.DatasetEntropy;
 import org.grokcap.capacity.DatasetShape;
 import org.grokcap.capacity.EncodingScheme;
 import org.grokcap.capacity.EntropyPlanner;
 import org.grokcap.capacity.SelectionScheme;
-import org.grokcap.config.ConfigLoader;
-import org.grokcap.config.ExperimentSpec;
+import org.grokcap.run.ConfigLoader;
+import org.grokcap.train.ExperimentSpec;
 import org.grokcap.data.DatasetFiles;
 import org.grokcap.data.profiles.ProfilesTaskSpec;
 import org.grokcap.data.profiles.ValuePools;

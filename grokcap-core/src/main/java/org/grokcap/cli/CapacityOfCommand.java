@@ -1,6 +1,6 @@
 package org.grokcap.cli;
 
-import org.grokcap.BadInputException;
+import org.grokcap.util.BadInputException;
 import org.grokcap.capacity.Convergence;
 import org.grokcap.capacity.RunCapacity;
 import org.grokcap.io.Json;

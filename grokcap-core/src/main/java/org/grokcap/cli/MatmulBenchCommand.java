@@ -6,7 +6,7 @@ import org.grokcap.bench.StepBenchmark;
 import org.grokcap.backend.cpu.CpuDevice;
 import org.grokcap.backend.cpu.GemmProvider;
 import org.grokcap.backend.cpu.GemmProviders;
-import org.grokcap.config.ConfigLoader;
+import org.grokcap.run.ConfigLoader;
 import org.grokcap.io.Json;
 
 import java.io.PrintStream;

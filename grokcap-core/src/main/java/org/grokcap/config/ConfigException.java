@@ -4,7 +4,7 @@ package org.grokcap.config;
  * A configuration value that cannot be used. The message names the field, the bad value and what is
  * allowed, so that a user can fix the file without reading code.
  */
-public final class ConfigException extends org.grokcap.BadInputException {
+public final class ConfigException extends org.grokcap.util.BadInputException {
     private final String field;
 
     public ConfigException(String field, Object value, String allowed) {

@@ -1,7 +1,7 @@
 package org.grokcap.config;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import org.grokcap.train.OptimizerConfig;
+import org.grokcap.config.OptimizerConfig;
 
 /**
  * How to train. Null components take the defaults of the reference grokking setup.

@@ -1,8 +1,8 @@
 package org.grokcap.data;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import org.grokcap.BadInputException;
-import org.grokcap.config.TaskSpec;
+import org.grokcap.util.BadInputException;
+import org.grokcap.data.TaskSpec;
 import org.grokcap.io.AtomicFiles;
 import org.grokcap.io.Json;
 

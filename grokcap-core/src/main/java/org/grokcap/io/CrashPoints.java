@@ -1,5 +1,6 @@
 package org.grokcap.io;
 
+
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -50,20 +51,22 @@ public final class CrashPoints {
     }
 
     /** The KIND of an atomic write's target (see the class comment). */
+    // The names are RunDirectory's (org.grokcap.run), spelled here because io sits below the run layer;
+    // CrashPointsNamesTest keeps the two in step.
     static String kind(Path target) {
         String name = target.getFileName().toString();
         Path parent = target.getParent();
         String folder = parent == null || parent.getFileName() == null ? "" : parent.getFileName().toString();
-        if (folder.equals(RunDirectory.CHECKPOINTS)) {
+        if (folder.equals("checkpoints")) {
             return "checkpoint";
         }
-        if (folder.equals(RunDirectory.PLOTS)) {
+        if (folder.equals("plots")) {
             return "plots";
         }
-        if (name.equals(RunDirectory.WEIGHTS)) {
+        if (name.equals("weights.safetensors")) {
             return "weights";
         }
-        if (name.equals(RunDirectory.RUN_JSON)) {
+        if (name.equals("run.json")) {
             return "record";
         }
         if (name.equals("sweep-run.json") || name.endsWith(".sweep.json")) {

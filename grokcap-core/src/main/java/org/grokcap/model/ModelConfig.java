@@ -1,5 +1,7 @@
 package org.grokcap.model;
 
+import org.grokcap.kernels.Activation;
+
 import com.fasterxml.jackson.annotation.JsonInclude;
 import org.grokcap.config.Check;
 import org.grokcap.config.ConfigException;

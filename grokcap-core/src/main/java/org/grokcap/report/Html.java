@@ -1,5 +1,6 @@
 package org.grokcap.report;
 
+import org.grokcap.train.MetricsRow;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import org.grokcap.io.Json;
 
@@ -55,8 +56,8 @@ final class Html {
                     .append("</td>");
             Map<String, Double> last = r.last();
             for (String s : splits) {
-                h.append("<td>").append(number(last.get(s + "_loss"))).append("</td><td>")
-                        .append(number(last.get(s + "_accuracy"))).append("</td><td>");
+                h.append("<td>").append(number(MetricsRow.of(last).loss(s))).append("</td><td>")
+                        .append(number(MetricsRow.of(last).accuracy(s))).append("</td><td>");
                 int at = r.record().at("/result/milestones/" + s + "_accuracy_99").asInt(-1);
                 h.append(at >= 0 ? String.valueOf(at) : "").append("</td>");
             }

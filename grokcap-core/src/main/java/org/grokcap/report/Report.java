@@ -1,12 +1,13 @@
 package org.grokcap.report;
 
+import org.grokcap.train.MetricsRow;
+import org.grokcap.run.FinishedRun;
 import com.fasterxml.jackson.databind.JsonNode;
-import org.grokcap.BadInputException;
+import org.grokcap.util.BadInputException;
 import org.grokcap.io.AtomicFiles;
 import org.grokcap.io.Charts;
 import org.grokcap.io.Json;
-import org.grokcap.io.JsonLines;
-import org.grokcap.io.RunDirectory;
+import org.grokcap.run.RunDirectory;
 import org.grokcap.sweep.SweepRunner;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
@@ -44,7 +45,7 @@ public final class Report {
     record Run(String id, Path dir, JsonNode record, Map<String, JsonNode> values, List<Map<String, Double>> rows,
                List<String> splits) {
         boolean finished() {
-            return RunDirectory.hasResult(record);
+            return FinishedRun.finished(record);
         }
 
         String name() {
@@ -149,12 +150,14 @@ public final class Report {
                     }
                 }
             }
-            Path metrics = dir.resolve(RunDirectory.METRICS);
-            List<Map<String, Double>> rows = Files.isRegularFile(metrics) ? JsonLines.readMetrics(metrics) : List.of();
+            List<Map<String, Double>> rows = FinishedRun.readMetrics(dir);
             Set<String> splits = new LinkedHashSet<>();
-            for (Map<String, Double> row : rows) {
-                row.keySet().stream().filter(k -> k.endsWith("_accuracy"))
-                        .forEach(k -> splits.add(k.substring(0, k.length() - "_accuracy".length())));
+            for (MetricsRow row : MetricsRow.of(rows)) {
+                row.splits().forEach((split, m) -> {
+                    if (m.accuracy() != null) {
+                        splits.add(split);
+                    }
+                });
             }
             return new Run(id, dir, record, values, rows, new ArrayList<>(splits));
         } catch (IOException e) {
@@ -205,7 +208,7 @@ public final class Report {
             List<Double> x = new ArrayList<>();
             List<Double> y = new ArrayList<>();
             for (Run r : runs) {
-                Double v = r.last().get(split + "_accuracy");
+                Double v = MetricsRow.of(r.last()).accuracy(split);
                 if (v != null && Double.isFinite(v) && r.parameters() > 0) {
                     x.add((double) r.parameters());
                     y.add(v);

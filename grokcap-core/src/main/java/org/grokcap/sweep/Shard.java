@@ -1,6 +1,6 @@
 package org.grokcap.sweep;
 
-import org.grokcap.BadInputException;
+import org.grokcap.util.BadInputException;
 
 import java.util.Map;
 

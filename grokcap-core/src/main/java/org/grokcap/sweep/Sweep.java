@@ -6,9 +6,9 @@ import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.LongNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.commons.rng.UniformRandomProvider;
-import org.grokcap.BadInputException;
-import org.grokcap.config.ConfigLoader;
-import org.grokcap.config.ExperimentSpec;
+import org.grokcap.util.BadInputException;
+import org.grokcap.run.ConfigLoader;
+import org.grokcap.train.ExperimentSpec;
 import org.grokcap.util.Rngs;
 
 import java.math.BigDecimal;

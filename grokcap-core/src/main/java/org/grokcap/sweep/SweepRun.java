@@ -2,7 +2,7 @@ package org.grokcap.sweep;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.grokcap.config.ExperimentSpec;
+import org.grokcap.train.ExperimentSpec;
 
 import java.util.Map;
 

@@ -1,13 +1,15 @@
 package org.grokcap.sweep;
 
+import org.grokcap.run.FinishedRun;
 import com.fasterxml.jackson.databind.JsonNode;
-import org.grokcap.BadInputException;
-import org.grokcap.Grokcap;
-import org.grokcap.RunOptions;
-import org.grokcap.RunStoppedException;
+import org.grokcap.util.BadInputException;
+import org.grokcap.analysis.ProgressRecorder;
+import org.grokcap.run.TrainingSession;
+import org.grokcap.run.RunOptions;
+import org.grokcap.run.RunStoppedException;
 import org.grokcap.io.AtomicFiles;
 import org.grokcap.io.Json;
-import org.grokcap.io.RunDirectory;
+import org.grokcap.run.RunDirectory;
 import org.grokcap.train.Trainer;
 import org.grokcap.util.Messages;
 
@@ -98,10 +100,10 @@ public final class SweepRunner {
         if (!Files.exists(record)) {
             return State.NEW;
         }
-        if (RunDirectory.hasResult(RunDirectory.readRecord(dir))) {
+        if (FinishedRun.finished(dir)) {
             return State.FINISHED;
         }
-        try { // final weights without a result: resuming only finishes it (see Grokcap.resume)
+        try { // final weights without a result: resuming only finishes it (see TrainingSession.resume)
             return !RunDirectory.checkpoints(dir).isEmpty() || Files.exists(dir.resolve(RunDirectory.WEIGHTS))
                     ? State.RESUME : State.RESTART;
         } catch (IOException e) {
@@ -149,7 +151,7 @@ public final class SweepRunner {
                     .withListener(listeners == null ? null : listeners.get());
             try {
                 if (p.state() == State.RESUME) {
-                    Grokcap.resume(p.dir(), mine);
+                    TrainingSession.resume(p.dir(), mine, ProgressRecorder.HOOK);
                     resumed++;
                 } else {
                     if (p.state() == State.RESTART) {
@@ -157,7 +159,7 @@ public final class SweepRunner {
                     }
                     Files.createDirectories(p.dir());
                     Json.writePretty(p.dir().resolve(SWEEP_RUN), marker(sweep, p.run()));
-                    Grokcap.train(p.run().spec(), mine);
+                    TrainingSession.train(p.run().spec(), mine, ProgressRecorder.HOOK);
                     trained++;
                 }
                 log.println(head + ": done");

@@ -1,5 +1,7 @@
 package org.grokcap.train;
 
+import org.grokcap.config.OptimizerConfig;
+
 import org.grokcap.backend.Buf;
 import org.grokcap.backend.Device;
 import org.grokcap.model.ParamLayout;
@@ -103,7 +105,7 @@ public final class AdamWOptimizer {
     }
 
     /** Continues from a checkpoint: the next update is number updates + 1 (warm-up and bias correction). */
-    void restoreStepCount(int updates) {
+    public void restoreStepCount(int updates) {
         if (updates < 0) {
             throw new IllegalArgumentException("negative update count " + updates);
         }

@@ -2,7 +2,7 @@ package org.grokcap.train;
 
 import org.apache.commons.rng.RestorableUniformRandomProvider;
 import org.grokcap.backend.Device;
-import org.grokcap.config.ExperimentSpec;
+import org.grokcap.train.ExperimentSpec;
 import org.grokcap.config.TrainConfig;
 import org.grokcap.data.Split;
 import org.grokcap.data.TokenizedDataset;
@@ -185,7 +185,7 @@ public final class Trainer {
      * "'prefix+name' (element i = value)" for the first tensor of a parameter-shaped buffer, in layout
      * order, that holds a NaN or infinity; null when all are finite.
      */
-    static String firstNonFinite(ParamLayout layout, String prefix, float[] a, int offset) {
+    public static String firstNonFinite(ParamLayout layout, String prefix, float[] a, int offset) {
         return firstNonFinite(layout.tensors(), prefix, a, offset);
     }
 
@@ -202,19 +202,17 @@ public final class Trainer {
     }
 
     private Map<String, Double> evaluate(int step, double trainLoss, double trainAccuracy) {
-        Map<String, Double> row = new LinkedHashMap<>();
-        row.put("step", (double) step);
+        Map<String, MetricsRow.SplitMetrics> splits = new LinkedHashMap<>();
         for (Split s : data.splits().values()) {
             if (s == trainSplit && fullBatch) {
-                row.put(s.name() + "_loss", trainLoss);
-                row.put(s.name() + "_accuracy", trainAccuracy);
+                splits.put(s.name(), new MetricsRow.SplitMetrics(trainLoss, trainAccuracy));
             } else {
                 double[] la = evaluate(s);
-                row.put(s.name() + "_loss", la[0]);
-                row.put(s.name() + "_accuracy", la[1]);
+                splits.put(s.name(), new MetricsRow.SplitMetrics(la[0], la[1]));
             }
         }
-        return row;
+        // Listeners and metrics.jsonl take the flat row; MetricsRow spells its keys.
+        return new MetricsRow(step, splits).toMap();
     }
 
     /**
@@ -266,29 +264,30 @@ public final class Trainer {
     }
 
     // ------------------------------------------------------------- state a checkpoint saves and restores
+    // Public only for org.grokcap.run.Checkpoint, which owns the run directory's checkpoint files.
 
     /** Whether every step trains on the whole training split (then there is no batch order to save). */
-    boolean fullBatch() {
+    public boolean fullBatch() {
         return fullBatch;
     }
 
     /** The current pass's order of the training split (null in full-batch mode); live, not a copy. */
-    int[] batchOrder() {
+    public int[] batchOrder() {
         return order;
     }
 
     /** How many sequences of the current pass's order have been used. */
-    int batchCursor() {
+    public int batchCursor() {
         return cursor;
     }
 
     /** The batch-order stream, positioned after the last shuffle. */
-    RestorableUniformRandomProvider batchRng() {
+    public RestorableUniformRandomProvider batchRng() {
         return batchRng;
     }
 
     /** Sets the batch position a checkpoint recorded; the order and stream are restored in place. */
-    void restoreBatchCursor(int c) {
+    public void restoreBatchCursor(int c) {
         this.cursor = c;
     }
 

@@ -1,9 +1,9 @@
 package org.grokcap.analysis;
 
-import org.grokcap.BadInputException;
+import org.grokcap.util.BadInputException;
 import org.grokcap.backend.ReferenceDevice;
-import org.grokcap.config.ConfigLoader;
-import org.grokcap.config.ExperimentSpec;
+import org.grokcap.run.ConfigLoader;
+import org.grokcap.train.ExperimentSpec;
 import org.grokcap.data.TokenizedDataset;
 import org.grokcap.train.Trainer;
 import org.junit.jupiter.api.Test;

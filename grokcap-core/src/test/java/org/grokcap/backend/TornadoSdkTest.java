@@ -1,6 +1,6 @@
 package org.grokcap.backend;
 
-import org.grokcap.BadInputException;
+import org.grokcap.util.BadInputException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

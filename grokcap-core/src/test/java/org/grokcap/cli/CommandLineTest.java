@@ -3,9 +3,9 @@ package org.grokcap.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.grokcap.io.Json;
-import org.grokcap.io.Provenance;
-import org.grokcap.io.RunDirectory;
-import org.grokcap.io.Safetensors;
+import org.grokcap.model.Safetensors;
+import org.grokcap.run.Provenance;
+import org.grokcap.run.RunDirectory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

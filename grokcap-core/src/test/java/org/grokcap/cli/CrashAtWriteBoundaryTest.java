@@ -1,8 +1,9 @@
 package org.grokcap.cli;
 
+import org.grokcap.run.FinishedRun;
 import org.grokcap.io.CrashPoints;
 import org.grokcap.io.Json;
-import org.grokcap.io.RunDirectory;
+import org.grokcap.run.RunDirectory;
 import org.grokcap.sweep.SweepRunner;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
@@ -68,7 +69,7 @@ class CrashAtWriteBoundaryTest {
     void aRunKilledAtAWriteBoundaryRecovers(String point, @TempDir Path dir) throws Exception {
         Path run = dir.resolve("run");
         killAt(point, dir, concat(new String[]{"train", config.toString(), "--out", run.toString()}, TRAIN));
-        boolean finished = RunDirectory.hasResult(Json.mapper().readTree(run.resolve(RunDirectory.RUN_JSON).toFile()));
+        boolean finished = FinishedRun.finished(Json.mapper().readTree(run.resolve(RunDirectory.RUN_JSON).toFile()));
         int exit = cli.run("train", "--resume", run.toString(), "--quiet", "--threads", "1");
         if (finished) {
             assertEquals(2, exit, "nothing to do for a finished run: " + cli.err());
@@ -107,7 +108,7 @@ class CrashAtWriteBoundaryTest {
 
     private static void assertRecovered(Path expected, Path actual) throws Exception {
         InterruptedWritesTest.assertSameRun(expected, actual);
-        assertTrue(RunDirectory.hasResult(Json.mapper().readTree(actual.resolve(RunDirectory.RUN_JSON).toFile())));
+        assertTrue(FinishedRun.finished(Json.mapper().readTree(actual.resolve(RunDirectory.RUN_JSON).toFile())));
         assertEquals(list(expected.resolve(RunDirectory.PLOTS)), list(actual.resolve(RunDirectory.PLOTS)), "every plot");
         try (Stream<Path> all = Files.walk(actual)) {
             List<Path> temporary = all.filter(p -> p.getFileName().toString().contains(".tmp-")).toList();

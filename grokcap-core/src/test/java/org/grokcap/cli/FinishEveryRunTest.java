@@ -1,9 +1,10 @@
 package org.grokcap.cli;
 
+import org.grokcap.run.FinishedRun;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.grokcap.io.Json;
-import org.grokcap.io.RunDirectory;
+import org.grokcap.run.RunDirectory;
 import org.grokcap.sweep.SweepRunner;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -89,7 +90,7 @@ class FinishEveryRunTest {
         assertEquals(1, summary.get("resumed").asInt(), summary.toString());
         assertFalse(Files.exists(out.resolve(SweepRunner.INTERRUPTED)), "nothing moved aside");
         assertArrayEquals(weights, Files.readAllBytes(run.resolve(RunDirectory.WEIGHTS)));
-        assertTrue(RunDirectory.hasResult(Json.mapper().readTree(run.resolve(RunDirectory.RUN_JSON).toFile())));
+        assertTrue(FinishedRun.finished(Json.mapper().readTree(run.resolve(RunDirectory.RUN_JSON).toFile())));
     }
 
     @Test

@@ -1,7 +1,7 @@
 package org.grokcap.cli;
 
-import org.grokcap.io.RunDirectory;
-import org.grokcap.io.Safetensors;
+import org.grokcap.run.RunDirectory;
+import org.grokcap.model.Safetensors;
 import org.grokcap.io.SimulatedDisk;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,9 +1,9 @@
 package org.grokcap.cli;
 
-import org.grokcap.io.RunDirectory;
-import org.grokcap.io.Safetensors;
+import org.grokcap.run.RunDirectory;
+import org.grokcap.model.Safetensors;
 import org.grokcap.sweep.SweepRunner;
-import org.grokcap.train.Checkpoint;
+import org.grokcap.run.Checkpoint;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

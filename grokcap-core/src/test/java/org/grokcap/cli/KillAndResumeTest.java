@@ -3,8 +3,8 @@ package org.grokcap.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.grokcap.io.Json;
 
-import org.grokcap.io.RunDirectory;
-import org.grokcap.io.Safetensors;
+import org.grokcap.run.RunDirectory;
+import org.grokcap.model.Safetensors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -3,7 +3,7 @@ package org.grokcap.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.grokcap.io.Json;
 import org.grokcap.io.JsonLines;
-import org.grokcap.io.Safetensors;
+import org.grokcap.model.Safetensors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

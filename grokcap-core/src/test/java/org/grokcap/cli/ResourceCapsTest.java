@@ -1,10 +1,10 @@
 package org.grokcap.cli;
 
-import org.grokcap.config.ConfigLoader;
-import org.grokcap.config.ExperimentSpec;
+import org.grokcap.run.ConfigLoader;
+import org.grokcap.train.ExperimentSpec;
 import org.grokcap.data.TokenizedDataset;
-import org.grokcap.io.Safetensors;
-import org.grokcap.io.SafetensorsException;
+import org.grokcap.model.Safetensors;
+import org.grokcap.model.SafetensorsException;
 import org.grokcap.model.ModelConfig;
 import org.grokcap.model.ParamLayout;
 import org.grokcap.model.Transformer;

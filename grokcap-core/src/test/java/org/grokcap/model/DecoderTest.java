@@ -1,5 +1,7 @@
 package org.grokcap.model;
 
+import org.grokcap.kernels.Activation;
+
 import org.apache.commons.rng.UniformRandomProvider;
 import org.grokcap.backend.Buf;
 import org.grokcap.backend.ReferenceDevice;

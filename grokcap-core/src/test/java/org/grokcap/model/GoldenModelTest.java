@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.grokcap.backend.Buf;
 import org.grokcap.backend.ReferenceDevice;
 import org.grokcap.train.AdamWOptimizer;
-import org.grokcap.train.OptimizerConfig;
+import org.grokcap.config.OptimizerConfig;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;

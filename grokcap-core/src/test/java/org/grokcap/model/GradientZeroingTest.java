@@ -1,5 +1,7 @@
 package org.grokcap.model;
 
+import org.grokcap.kernels.Activation;
+
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;

@@ -1,5 +1,7 @@
 package org.grokcap.model;
 
+import org.grokcap.kernels.Activation;
+
 import org.grokcap.backend.Device;
 import org.grokcap.backend.ReferenceDevice;
 import org.junit.jupiter.api.Test;

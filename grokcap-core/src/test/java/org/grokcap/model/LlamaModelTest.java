@@ -1,5 +1,7 @@
 package org.grokcap.model;
 
+import org.grokcap.kernels.Activation;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;

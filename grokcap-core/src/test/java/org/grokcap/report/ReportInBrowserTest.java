@@ -1,6 +1,6 @@
 package org.grokcap.report;
 
-import org.grokcap.RunOptions;
+import org.grokcap.run.RunOptions;
 import org.grokcap.sweep.Shard;
 import org.grokcap.sweep.Sweep;
 import org.grokcap.sweep.SweepRunner;

@@ -1,7 +1,7 @@
 package org.grokcap.report;
 
-import org.grokcap.BadInputException;
-import org.grokcap.RunOptions;
+import org.grokcap.util.BadInputException;
+import org.grokcap.run.RunOptions;
 import org.grokcap.sweep.Shard;
 import org.grokcap.sweep.Sweep;
 import org.grokcap.sweep.SweepRun;

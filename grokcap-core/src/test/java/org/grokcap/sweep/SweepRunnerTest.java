@@ -1,8 +1,8 @@
 package org.grokcap.sweep;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.grokcap.BadInputException;
-import org.grokcap.RunOptions;
+import org.grokcap.util.BadInputException;
+import org.grokcap.run.RunOptions;
 import org.grokcap.io.Json;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -2,8 +2,8 @@ package org.grokcap.train;
 
 import org.grokcap.analysis.ReasoningAnalysisAccess;
 import org.grokcap.backend.cpu.CpuDevice;
-import org.grokcap.config.ConfigLoader;
-import org.grokcap.config.ExperimentSpec;
+import org.grokcap.run.ConfigLoader;
+import org.grokcap.train.ExperimentSpec;
 import org.grokcap.config.TrainConfig;
 import org.grokcap.data.Split;
 import org.grokcap.data.TokenizedDataset;

@@ -1,10 +1,12 @@
 package org.grokcap.train;
 
+import org.grokcap.config.OptimizerConfig;
+
 import org.grokcap.backend.Device;
 import org.grokcap.backend.ReferenceDevice;
 import org.grokcap.backend.cpu.CpuDevice;
 import org.grokcap.backend.cpu.GemmProviders;
-import org.grokcap.model.Activation;
+import org.grokcap.kernels.Activation;
 import org.grokcap.model.InitScheme;
 import org.grokcap.model.ModelConfig;
 import org.grokcap.model.Transformer;

@@ -1,9 +1,11 @@
 package org.grokcap.train;
 
+import org.grokcap.config.OptimizerConfig;
+
 import org.grokcap.backend.ReferenceDevice;
 import org.grokcap.backend.cpu.CpuDevice;
-import org.grokcap.config.ConfigLoader;
-import org.grokcap.config.ExperimentSpec;
+import org.grokcap.run.ConfigLoader;
+import org.grokcap.train.ExperimentSpec;
 import org.grokcap.data.TokenizedDataset;
 import org.junit.jupiter.api.Test;
 

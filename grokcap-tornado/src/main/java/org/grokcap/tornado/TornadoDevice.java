@@ -3,7 +3,7 @@ package org.grokcap.tornado;
 import org.grokcap.backend.Buf;
 import org.grokcap.backend.Device;
 import org.grokcap.backend.IntBuf;
-import org.grokcap.model.Activation;
+import org.grokcap.kernels.Activation;
 import uk.ac.manchester.tornado.api.ImmutableTaskGraph;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;

@@ -1,6 +1,6 @@
 package org.grokcap.tornado;
 
-import org.grokcap.BadInputException;
+import org.grokcap.util.BadInputException;
 import uk.ac.manchester.tornado.api.TornadoBackend;
 import uk.ac.manchester.tornado.api.TornadoRuntime;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;

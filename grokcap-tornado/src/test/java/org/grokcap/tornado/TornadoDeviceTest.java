@@ -4,7 +4,7 @@ import org.grokcap.backend.Buf;
 import org.grokcap.backend.Device;
 import org.grokcap.backend.IntBuf;
 import org.grokcap.backend.ReferenceDevice;
-import org.grokcap.model.Activation;
+import org.grokcap.kernels.Activation;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,6 @@
 package org.grokcap.tornado;
 
-import org.grokcap.config.ConfigLoader;
+import org.grokcap.run.ConfigLoader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

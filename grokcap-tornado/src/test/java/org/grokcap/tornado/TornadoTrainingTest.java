@@ -2,8 +2,8 @@ package org.grokcap.tornado;
 
 import org.grokcap.backend.Device;
 import org.grokcap.backend.cpu.CpuBackend;
-import org.grokcap.config.ConfigLoader;
-import org.grokcap.config.ExperimentSpec;
+import org.grokcap.run.ConfigLoader;
+import org.grokcap.train.ExperimentSpec;
 import org.grokcap.data.TokenizedDataset;
 import org.grokcap.train.Trainer;
 import org.junit.jupiter.api.BeforeAll;

@@ -8,7 +8,7 @@ import org.grokcap.kernels.CrossEntropy;
 import org.grokcap.kernels.GatherRows;
 import org.grokcap.kernels.Gelu;
 import org.grokcap.kernels.Relu;
-import org.grokcap.model.Activation;
+import org.grokcap.kernels.Activation;
 
 import java.util.LinkedHashMap;
 import java.util.Map;

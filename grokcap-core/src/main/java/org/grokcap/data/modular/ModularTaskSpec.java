@@ -4,7 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonTypeName;
 import org.grokcap.config.Check;
 import org.grokcap.config.ConfigException;
-import org.grokcap.config.TaskSpec;
+import org.grokcap.data.TaskSpec;
 import org.grokcap.data.Split;
 import org.grokcap.data.TokenizedDataset;
 import org.grokcap.util.Rngs;

@@ -2,7 +2,7 @@ package org.grokcap.data.qa;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
-import org.grokcap.BadInputException;
+import org.grokcap.util.BadInputException;
 import org.grokcap.io.CsvReader;
 import org.grokcap.io.Json;
 

@@ -1,7 +1,7 @@
 package org.grokcap.data.reasoning;
 
 import org.apache.commons.rng.UniformRandomProvider;
-import org.grokcap.config.TaskSpec;
+import org.grokcap.data.TaskSpec;
 import org.grokcap.data.DatasetFiles;
 import org.grokcap.data.Split;
 import org.grokcap.data.TokenizedDataset;

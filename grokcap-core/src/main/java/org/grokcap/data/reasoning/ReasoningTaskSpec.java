@@ -1,6 +1,6 @@
 package org.grokcap.data.reasoning;
 
-import org.grokcap.config.TaskSpec;
+import org.grokcap.data.TaskSpec;
 import org.grokcap.data.TokenizedDataset;
 
 import java.io.IOException;

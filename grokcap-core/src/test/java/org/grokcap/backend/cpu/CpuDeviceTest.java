@@ -8,7 +8,7 @@ import org.grokcap.backend.Device;
 import org.grokcap.backend.IntBuf;
 import org.grokcap.backend.ReferenceDevice;
 import org.grokcap.kernels.Rotary;
-import org.grokcap.model.Activation;
+import org.grokcap.kernels.Activation;
 import org.junit.jupiter.api.Test;
 
 import java.lang.reflect.Method;

@@ -3,7 +3,7 @@ package org.grokcap.backend.cpu;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
-import org.grokcap.BadInputException;
+import org.grokcap.util.BadInputException;
 import org.junit.jupiter.api.Test;
 
 import java.util.Random;

@@ -1,10 +1,10 @@
 package org.grokcap.data.profiles;
 
 import org.grokcap.Grokcap;
-import org.grokcap.RunOptions;
-import org.grokcap.RunResult;
-import org.grokcap.config.ConfigLoader;
-import org.grokcap.config.ExperimentSpec;
+import org.grokcap.run.RunOptions;
+import org.grokcap.run.RunResult;
+import org.grokcap.run.ConfigLoader;
+import org.grokcap.train.ExperimentSpec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,14 +1,16 @@
 package org.grokcap.data.qa;
 
+import org.grokcap.analysis.QaAnswerer;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import org.grokcap.backend.ReferenceDevice;
 import org.grokcap.cli.CommandRun;
-import org.grokcap.config.ConfigLoader;
+import org.grokcap.run.ConfigLoader;
 import org.grokcap.data.Split;
 import org.grokcap.data.TokenizedDataset;
 import org.grokcap.io.Json;
 import org.grokcap.io.JsonLines;
-import org.grokcap.io.RunDirectory;
+import org.grokcap.run.RunDirectory;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,9 +1,9 @@
 package org.grokcap.data.qa;
 
-import org.grokcap.BadInputException;
+import org.grokcap.util.BadInputException;
 import org.grokcap.config.ConfigException;
-import org.grokcap.config.ConfigLoader;
-import org.grokcap.config.ExperimentSpec;
+import org.grokcap.run.ConfigLoader;
+import org.grokcap.train.ExperimentSpec;
 import org.grokcap.data.Split;
 import org.grokcap.data.TokenizedDataset;
 import org.junit.jupiter.api.Test;

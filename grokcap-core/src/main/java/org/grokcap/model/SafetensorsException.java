@@ -1,4 +1,4 @@
-package org.grokcap.io;
+package org.grokcap.model;
 
 import java.nio.file.Path;
 

@@ -1,8 +1,14 @@
-package org.grokcap.config;
+package org.grokcap.run;
 
-import org.grokcap.BadInputException;
+import org.grokcap.config.ConfigException;
+
+import org.grokcap.run.ConfigLoader;
+
+import org.grokcap.train.ExperimentSpec;
+
+import org.grokcap.util.BadInputException;
 import org.grokcap.data.modular.ModularTaskSpec;
-import org.grokcap.model.Activation;
+import org.grokcap.kernels.Activation;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,4 +1,4 @@
-package org.grokcap.io;
+package org.grokcap.run;
 
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 

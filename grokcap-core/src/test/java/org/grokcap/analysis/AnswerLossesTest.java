@@ -1,4 +1,6 @@
-package org.grokcap.capacity;
+package org.grokcap.analysis;
+
+import org.grokcap.analysis.AnswerLosses;
 
 import org.grokcap.backend.ReferenceDevice;
 import org.grokcap.data.Split;

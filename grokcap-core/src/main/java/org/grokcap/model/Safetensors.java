@@ -1,4 +1,8 @@
-package org.grokcap.io;
+package org.grokcap.model;
+
+import org.grokcap.io.Json;
+
+import org.grokcap.io.AtomicFiles;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.StreamReadFeature;
@@ -458,7 +462,7 @@ public final class Safetensors {
     }
 
     /** The number of elements of a shape; ArithmeticException when it overflows a long. */
-    static long elements(int[] shape) {
+    public static long elements(int[] shape) {
         long n = 1;
         for (int d : shape) {
             if (d < 0) {

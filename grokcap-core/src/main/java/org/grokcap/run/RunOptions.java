@@ -1,4 +1,6 @@
-package org.grokcap;
+package org.grokcap.run;
+
+import org.grokcap.util.BadInputException;
 
 import org.grokcap.train.Trainer;
 

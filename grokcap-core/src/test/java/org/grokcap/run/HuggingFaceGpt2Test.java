@@ -1,13 +1,21 @@
-package org.grokcap.io;
+package org.grokcap.run;
+
+import org.grokcap.io.Json;
+
+import org.grokcap.model.Safetensors;
+
+import org.grokcap.run.HuggingFaceGpt2;
+
+import org.grokcap.run.RunDirectory;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.grokcap.BadInputException;
+import org.grokcap.util.BadInputException;
 import org.grokcap.Grokcap;
-import org.grokcap.RunOptions;
-import org.grokcap.RunResult;
+import org.grokcap.run.RunOptions;
+import org.grokcap.run.RunResult;
 import org.grokcap.backend.ReferenceDevice;
-import org.grokcap.config.ConfigLoader;
-import org.grokcap.config.ExperimentSpec;
+import org.grokcap.run.ConfigLoader;
+import org.grokcap.train.ExperimentSpec;
 import org.grokcap.data.Split;
 import org.grokcap.data.TokenizedDataset;
 import org.grokcap.model.ModelConfig;
@@ -154,7 +162,7 @@ class HuggingFaceGpt2Test {
     void aPlainHuggingFaceGpt2Imports(@TempDir Path dir) throws Exception {
         // GPT-2 as transformers saves it: names without "transformer.", lm_head tied to wte (absent),
         // the causal-mask buffers, and a config with GPT-2's fields only.
-        ModelConfig cfg = new ModelConfig(10, 10, 4, 2, 8, 2, 32, org.grokcap.model.Activation.GELU, true, true, true,
+        ModelConfig cfg = new ModelConfig(10, 10, 4, 2, 8, 2, 32, org.grokcap.kernels.Activation.GELU, true, true, true,
                 false, null, null);
         ParamLayout layout = ParamLayout.of(cfg);
         float[] params = new float[layout.size()];

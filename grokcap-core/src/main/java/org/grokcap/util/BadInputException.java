@@ -1,4 +1,4 @@
-package org.grokcap;
+package org.grokcap.util;
 
 /**
  * Input the user can fix: a usage mistake, a bad config, a missing or unwritable file. The command

@@ -1,4 +1,12 @@
-package org.grokcap.config;
+package org.grokcap.train;
+
+import org.grokcap.config.TrainConfig;
+
+import org.grokcap.config.ConfigException;
+
+import org.grokcap.config.Check;
+
+import org.grokcap.data.TaskSpec;
 
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import org.grokcap.model.ModelConfig;

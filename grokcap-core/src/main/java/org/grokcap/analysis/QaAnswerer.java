@@ -1,10 +1,15 @@
-package org.grokcap.data.qa;
+package org.grokcap.analysis;
 
-import org.grokcap.BadInputException;
-import org.grokcap.analysis.Analyzer;
+import org.grokcap.run.FinishedRun;
+import org.grokcap.data.qa.WordTokenizer;
+
+import org.grokcap.data.qa.QaVocabulary;
+
+import org.grokcap.data.qa.QaTaskSpec;
+
+import org.grokcap.util.BadInputException;
 import org.grokcap.backend.Device;
-import org.grokcap.config.ExperimentSpec;
-import org.grokcap.io.RunDirectory;
+import org.grokcap.train.ExperimentSpec;
 import org.grokcap.model.Decoder;
 import org.grokcap.model.ModelConfig;
 import org.grokcap.model.Transformer;
@@ -56,18 +61,19 @@ public final class QaAnswerer {
 
     /** Loads a finished question–answer run onto a device. */
     public static QaAnswerer load(Path runDir, Device device) {
-        ExperimentSpec spec = Analyzer.finishedRunSpec(runDir);
+        FinishedRun run = FinishedRun.open(runDir);
+        ExperimentSpec spec = run.spec();
         if (!(spec.task() instanceof QaTaskSpec task)) {
             throw new BadInputException(runDir + " trained a " + spec.task().getClass().getSimpleName()
                     + "; answer needs a run of a question–answer task (task type qa)");
         }
-        QaVocabulary vocab = QaVocabulary.of(RunDirectory.readVocabulary(runDir));
+        QaVocabulary vocab = QaVocabulary.of(run.vocabulary());
         ModelConfig cfg = spec.model();
         if (cfg.vocabSize() == null || cfg.contextLength() == null || cfg.vocabSize() != vocab.size()) {
             throw new BadInputException(runDir + ": the stored vocabulary has " + vocab.size() + " tokens but the "
                     + "model in run.json reads " + cfg.vocabSize());
         }
-        Transformer model = Analyzer.loadModel(runDir, spec, device, 1).model();
+        Transformer model = run.loadModel(device, 1).model();
         return new QaAnswerer(task, vocab, model);
     }
 

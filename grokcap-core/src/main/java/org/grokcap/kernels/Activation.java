@@ -1,4 +1,4 @@
-package org.grokcap.model;
+package org.grokcap.kernels;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 

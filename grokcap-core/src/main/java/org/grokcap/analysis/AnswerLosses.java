@@ -1,4 +1,4 @@
-package org.grokcap.capacity;
+package org.grokcap.analysis;
 
 import org.grokcap.backend.Buf;
 import org.grokcap.data.Split;

@@ -1,15 +1,19 @@
-package org.grokcap.train;
+package org.grokcap.run;
+
+import org.grokcap.train.Trainer;
+
+import org.grokcap.train.AdamWOptimizer;
 
 import org.apache.commons.rng.core.RandomProviderDefaultState;
 import com.fasterxml.jackson.core.JacksonException;
-import org.grokcap.BadInputException;
+import org.grokcap.util.BadInputException;
 import org.grokcap.backend.Device;
-import org.grokcap.config.ConfigLoader;
-import org.grokcap.config.ExperimentSpec;
+import org.grokcap.run.ConfigLoader;
+import org.grokcap.train.ExperimentSpec;
 import org.grokcap.io.Json;
-import org.grokcap.io.Provenance;
-import org.grokcap.io.Safetensors;
-import org.grokcap.io.SafetensorsException;
+import org.grokcap.run.Provenance;
+import org.grokcap.model.Safetensors;
+import org.grokcap.model.SafetensorsException;
 import org.grokcap.model.Transformer;
 
 import java.io.IOException;

@@ -1,30 +1,18 @@
-package org.grokcap.config;
+package org.grokcap.data;
 
-import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
-import org.grokcap.data.DatasetFiles;
-import org.grokcap.data.TokenizedDataset;
-import org.grokcap.data.modular.ModularTaskSpec;
-import org.grokcap.data.profiles.ProfilesTaskSpec;
-import org.grokcap.data.qa.QaTaskSpec;
-import org.grokcap.data.reasoning.ComparisonTaskSpec;
-import org.grokcap.data.reasoning.ComplexReasoningTaskSpec;
-import org.grokcap.data.reasoning.CompositionTaskSpec;
 
-/** What data an experiment trains on; the {@code type} field of a config's {@code task} picks the kind. */
+/**
+ * What data an experiment trains on; the {@code type} field of a config's {@code task} picks the kind,
+ * named by each task's {@code @JsonTypeName}. The kinds are listed where configs are read
+ * (ConfigLoader.TASK_TYPES, run layer), not here: this interface sits below the task packages that
+ * implement it, and a list here would make each of them and this package import each other.
+ */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
-@JsonSubTypes({
-        @JsonSubTypes.Type(value = ModularTaskSpec.class, name = "modular"),
-        @JsonSubTypes.Type(value = ProfilesTaskSpec.class, name = "profiles"),
-        @JsonSubTypes.Type(value = QaTaskSpec.class, name = "qa"),
-        @JsonSubTypes.Type(value = CompositionTaskSpec.class, name = "composition"),
-        @JsonSubTypes.Type(value = ComparisonTaskSpec.class, name = "comparison"),
-        @JsonSubTypes.Type(value = ComplexReasoningTaskSpec.class, name = "complex-reasoning")
-})
 public interface TaskSpec {
     /** Generates the whole dataset; the same seed gives the same data, bit for bit. */
     TokenizedDataset generate(long seed);

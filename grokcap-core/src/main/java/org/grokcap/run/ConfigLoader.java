@@ -1,6 +1,18 @@
-package org.grokcap.config;
+package org.grokcap.run;
 
-import com.fasterxml.jackson.annotation.JsonSubTypes;
+import org.grokcap.data.reasoning.CompositionTaskSpec;
+import org.grokcap.data.reasoning.ComplexReasoningTaskSpec;
+import org.grokcap.data.reasoning.ComparisonTaskSpec;
+import org.grokcap.data.qa.QaTaskSpec;
+import org.grokcap.data.profiles.ProfilesTaskSpec;
+import org.grokcap.data.modular.ModularTaskSpec;
+import org.grokcap.config.ConfigException;
+
+import org.grokcap.train.ExperimentSpec;
+
+import org.grokcap.data.TaskSpec;
+
+import com.fasterxml.jackson.annotation.JsonTypeName;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
@@ -15,13 +27,12 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import org.grokcap.BadInputException;
+import org.grokcap.util.BadInputException;
 import org.grokcap.io.Json;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -125,8 +136,17 @@ public final class ConfigLoader {
         }
     }
 
+    /**
+     * The kinds of task a config's {@code task.type} names (each by its {@code @JsonTypeName}), in the
+     * order error messages list them. Configs are read only here, so the list lives here rather than on
+     * TaskSpec, which sits below the task packages.
+     */
+    static final List<Class<? extends TaskSpec>> TASK_TYPES = List.of(ModularTaskSpec.class, ProfilesTaskSpec.class,
+            QaTaskSpec.class, CompositionTaskSpec.class, ComparisonTaskSpec.class, ComplexReasoningTaskSpec.class);
+
     private static ObjectMapper mapper(boolean yaml) {
         ObjectMapper m = yaml ? new ObjectMapper(new YAMLFactory()) : new ObjectMapper();
+        m.registerSubtypes(TASK_TYPES.toArray(Class<?>[]::new));
         m.enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
         m.enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
         m.enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
@@ -184,9 +204,9 @@ public final class ConfigLoader {
         return new ConfigException(source + ": malformed config" + location(e) + ": " + e.getOriginalMessage());
     }
 
-    /** The task types TaskSpec registers, as "modular, profiles, ...". */
+    /** The task types a config may name, as "modular, profiles, ...". */
     private static String taskTypes() {
-        return Arrays.stream(TaskSpec.class.getAnnotation(JsonSubTypes.class).value()).map(JsonSubTypes.Type::name)
+        return TASK_TYPES.stream().map(c -> c.getAnnotation(JsonTypeName.class).value())
                 .collect(Collectors.joining(", "));
     }
 

@@ -1,6 +1,12 @@
-package org.grokcap.io;
+package org.grokcap.model;
 
-import org.grokcap.io.Safetensors.Tensor;
+import org.grokcap.io.Json;
+
+import org.grokcap.model.SafetensorsException;
+
+import org.grokcap.model.Safetensors;
+
+import org.grokcap.model.Safetensors.Tensor;
 import org.grokcap.model.ModelConfig;
 import org.grokcap.model.ParamLayout;
 import org.junit.jupiter.api.Test;

@@ -1,15 +1,23 @@
-package org.grokcap.io;
+package org.grokcap.run;
+
+import org.grokcap.model.SafetensorsException;
+
+import org.grokcap.model.Safetensors;
+import org.grokcap.train.ExperimentSpec;
+
+import org.grokcap.io.Json;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.grokcap.BadInputException;
+import org.grokcap.util.BadInputException;
 import org.grokcap.config.ConfigException;
-import org.grokcap.model.Activation;
+import org.grokcap.kernels.Activation;
 import org.grokcap.model.ModelConfig;
 import org.grokcap.model.ParamLayout;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -71,7 +79,7 @@ public final class HuggingFaceGpt2 {
             }
         }
         if (cfg.layerRepeats() != 1) {
-            throw new org.grokcap.BadInputException("the model shares its layers (layerRepeats = " + cfg.layerRepeats()
+            throw new org.grokcap.util.BadInputException("the model shares its layers (layerRepeats = " + cfg.layerRepeats()
                     + "); a Hugging Face GPT-2 has no parameter sharing, so it cannot be exported as one");
         }
         ParamLayout layout = ParamLayout.of(cfg);
@@ -352,6 +360,57 @@ public final class HuggingFaceGpt2 {
             for (int c = 0; c < cols; c++) {
                 dst[dstOff + c * rows + r] = src[srcOff + r * cols + c];
             }
+        }
+    }
+
+    /**
+     * Exports a run's newest parameters (final weights, else newest checkpoint) as a Hugging Face
+     * GPT-2 checkpoint: outDir/model.safetensors and outDir/config.json (see {@link HuggingFaceGpt2}).
+     * Returns the file the parameters came from.
+     */
+    public static Path exportRun(Path runDir, Path outDir) {
+        try {
+            Path source = RunDirectory.latestWeights(runDir);
+            Map<String, String> meta = Checkpoint.metadataOf(source, "weights");
+            ExperimentSpec spec = Checkpoint.config(source, meta);
+            if (spec.model().llama()) {
+                throw new BadInputException(runDir + " holds a Llama-style model; GPT-2 export takes GPT-style models only");
+            }
+            ParamLayout layout = TrainingSession.requireFits(spec);
+            float[] params = new float[layout.size()];
+            Safetensors.readParams(source, layout, params);
+            Map<String, String> exportMeta = new LinkedHashMap<>();
+            exportMeta.put("grokcap_source", source.toAbsolutePath().normalize().toString());
+            exportMeta.put("grokcap_step", meta.getOrDefault(Checkpoint.STEP, "unknown"));
+            export(spec.model(), params, outDir, exportMeta);
+            return source;
+        } catch (SafetensorsException e) {
+            throw new BadInputException(e.getMessage(), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("exporting " + runDir + " to " + outDir + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Imports a Hugging Face GPT-2 checkpoint directory (config.json + model.safetensors) as a grokcap
+     * weights file, with the model config in its metadata (key "model").
+     */
+    public static Imported importToWeights(Path hfDir, Path weightsFile) {
+        try {
+            Imported imported = importModel(hfDir);
+            if (Files.exists(weightsFile)) {
+                throw new BadInputException(weightsFile + " already exists; choose another --out");
+            }
+            Path parent = weightsFile.toAbsolutePath().getParent();
+            Files.createDirectories(parent);
+            Map<String, String> meta = new LinkedHashMap<>();
+            meta.put("format", "grokcap");
+            meta.put("model", Json.mapper().writeValueAsString(imported.config()));
+            meta.put("grokcap_source", hfDir.toAbsolutePath().normalize().toString());
+            Safetensors.write(weightsFile, ParamLayout.of(imported.config()), imported.params(), meta);
+            return imported;
+        } catch (IOException e) {
+            throw new UncheckedIOException("importing " + hfDir + " failed: " + e.getMessage(), e);
         }
     }
 }

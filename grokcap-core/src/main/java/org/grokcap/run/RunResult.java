@@ -1,4 +1,4 @@
-package org.grokcap;
+package org.grokcap.run;
 
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;

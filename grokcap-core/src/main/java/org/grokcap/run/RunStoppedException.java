@@ -1,4 +1,6 @@
-package org.grokcap;
+package org.grokcap.run;
+
+import org.grokcap.Grokcap;
 
 /**
  * A run stopped on request (SIGTERM or SIGINT, see {@link Grokcap#requestStop}) at a step boundary,

@@ -1,10 +1,24 @@
-package org.grokcap.io;
+package org.grokcap.run;
+
+import org.grokcap.model.Safetensors;
+
+import org.grokcap.io.MetricsWriter;
+
+import org.grokcap.io.JsonLines;
+
+import org.grokcap.io.Json;
+
+import org.grokcap.io.IoConsumer;
+
+import org.grokcap.io.Charts;
+
+import org.grokcap.io.AtomicFiles;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.grokcap.BadInputException;
+import org.grokcap.util.BadInputException;
 import org.grokcap.model.ParamLayout;
 
 import java.io.Closeable;
@@ -41,7 +55,7 @@ import java.util.stream.Stream;
  */
 public final class RunDirectory implements Closeable {
     public static final String RUN_JSON = "run.json";
-    /** The key of run.json that holds the finished run's {@link org.grokcap.RunResult}. */
+    /** The key of run.json that holds the finished run's {@link org.grokcap.run.RunResult}. */
     public static final String RESULT = "result";
     public static final String METRICS = "metrics.jsonl";
     public static final String WEIGHTS = "weights.safetensors";
@@ -132,7 +146,7 @@ public final class RunDirectory implements Closeable {
 
     /**
      * Opens an existing run to continue or finish it: the directory must hold a run.json, and no other
-     * run may have it open. Whether it is finished is its run.json's to say ({@link #hasResult}).
+     * run may have it open. Whether it is finished is its run.json's to say ({@link FinishedRun#finished(JsonNode)}).
      */
     public static RunDirectory openForResume(Path dir) {
         Path abs = dir.toAbsolutePath().normalize();
@@ -231,14 +245,6 @@ public final class RunDirectory implements Closeable {
     /** Writes run.json atomically (again at the end, with the result). */
     public void writeRecord(Object record) throws IOException {
         Json.writePretty(dir.resolve(RUN_JSON), record);
-    }
-
-    /**
-     * Whether a run.json (as read) belongs to a run that ended: its {@code result} is written last,
-     * after the weights and plots, so a run killed at any earlier moment has none.
-     */
-    public static boolean hasResult(JsonNode record) {
-        return record.hasNonNull(RESULT);
     }
 
     /** Bad input unless runDir is a finished run: a directory with run.json and the final weights. */

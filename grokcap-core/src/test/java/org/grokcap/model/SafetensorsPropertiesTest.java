@@ -1,4 +1,10 @@
-package org.grokcap.io;
+package org.grokcap.model;
+
+import org.grokcap.io.AtomicFiles;
+
+import org.grokcap.model.SafetensorsException;
+
+import org.grokcap.model.Safetensors;
 
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -10,7 +16,7 @@ import net.jqwik.api.statistics.Statistics;
 import net.jqwik.api.Tuple;
 import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.Size;
-import org.grokcap.io.Safetensors.Tensor;
+import org.grokcap.model.Safetensors.Tensor;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

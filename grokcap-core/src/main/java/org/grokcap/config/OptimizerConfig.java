@@ -1,4 +1,4 @@
-package org.grokcap.train;
+package org.grokcap.config;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import org.grokcap.config.Check;

@@ -1,0 +1,82 @@
+package org.grokcap.train;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One evaluation's metrics, typed: the step and each split's loss and accuracy, splits in the data's
+ * order. metrics.jsonl keeps its flat rows ({@code {"step":…, "<split>_loss":…, "<split>_accuracy":…}});
+ * this record is the one place that spells those keys, so readers ask for a split's accuracy instead of
+ * parsing key suffixes, and {@link #toMap} gives back the file's row key for key, in the file's order.
+ */
+public record MetricsRow(int step, Map<String, SplitMetrics> splits) {
+    public static final String STEP = "step";
+    public static final String LOSS = "_loss";
+    public static final String ACCURACY = "_accuracy";
+
+    /** A split's loss and accuracy; either is null when the row has no such key. */
+    public record SplitMetrics(Double loss, Double accuracy) {}
+
+    public MetricsRow {
+        splits = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(splits));
+    }
+
+    /** The typed form of a flat row (as Trainer makes it and metrics.jsonl holds it); other keys are left out. */
+    public static MetricsRow of(Map<String, Double> row) {
+        Double step = row.get(STEP);
+        Map<String, Double[]> found = new LinkedHashMap<>();
+        for (Map.Entry<String, Double> e : row.entrySet()) {
+            String key = e.getKey();
+            if (key.endsWith(LOSS)) {
+                found.computeIfAbsent(key.substring(0, key.length() - LOSS.length()), k -> new Double[2])[0] = e.getValue();
+            } else if (key.endsWith(ACCURACY)) {
+                found.computeIfAbsent(key.substring(0, key.length() - ACCURACY.length()), k -> new Double[2])[1] =
+                        e.getValue();
+            }
+        }
+        Map<String, SplitMetrics> splits = new LinkedHashMap<>();
+        found.forEach((split, la) -> splits.put(split, new SplitMetrics(la[0], la[1])));
+        return new MetricsRow(step == null ? -1 : step.intValue(), splits);
+    }
+
+    /** The typed rows of flat rows. */
+    public static List<MetricsRow> of(List<Map<String, Double>> rows) {
+        List<MetricsRow> out = new ArrayList<>(rows.size());
+        rows.forEach(r -> out.add(of(r)));
+        return out;
+    }
+
+    /** The flat row, as metrics.jsonl holds it: step, then each split's loss and accuracy. */
+    public Map<String, Double> toMap() {
+        Map<String, Double> row = new LinkedHashMap<>();
+        row.put(STEP, (double) step);
+        splits.forEach((split, m) -> {
+            if (m.loss() != null) {
+                row.put(split + LOSS, m.loss());
+            }
+            if (m.accuracy() != null) {
+                row.put(split + ACCURACY, m.accuracy());
+            }
+        });
+        return row;
+    }
+
+    /** The splits' names, in the data's order. */
+    public List<String> splitNames() {
+        return new ArrayList<>(splits.keySet());
+    }
+
+    /** A split's accuracy, or null when the row has none. */
+    public Double accuracy(String split) {
+        SplitMetrics m = splits.get(split);
+        return m == null ? null : m.accuracy();
+    }
+
+    /** A split's loss, or null when the row has none. */
+    public Double loss(String split) {
+        SplitMetrics m = splits.get(split);
+        return m == null ? null : m.loss();
+    }
+}
