@@ -25,7 +25,11 @@ final class AnalysisCharts {
      */
     static void overSteps(Path dir, String name, String title, String quantity, List<Map<String, Double>> rows,
                           List<String> series, String suffix, boolean logY, Phases phases) throws IOException {
-        XYChart chart = Charts.curves(title, quantity, rows, series, suffix, false, logY);
+        withPhases(dir, name, Charts.curves(title, quantity, rows, series, suffix, false, logY), logY, phases);
+    }
+
+    /** Writes chart as dir/name.{png,svg} with a dashed vertical line at every phase boundary. */
+    static void withPhases(Path dir, String name, XYChart chart, boolean logY, Phases phases) throws IOException {
         if (phases != null && !chart.getSeriesCollection().isEmpty()) {
             double lo = Double.POSITIVE_INFINITY;
             double hi = Double.NEGATIVE_INFINITY;

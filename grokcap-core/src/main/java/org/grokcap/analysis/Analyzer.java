@@ -1,6 +1,6 @@
 package org.grokcap.analysis;
 
-import org.grokcap.train.MetricsRow;
+import org.grokcap.io.MetricsRow;
 import org.grokcap.util.BadInputException;
 import org.grokcap.backend.Backends;
 import org.grokcap.backend.Device;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import org.grokcap.backend.Buf;
 import org.grokcap.model.ModelConfig;
 import org.grokcap.model.ParamLayout;
+import org.grokcap.model.ParamNames;
 import org.grokcap.model.Transformer;
 
 import java.util.Arrays;
@@ -77,13 +78,13 @@ public record IntegratedGradients(List<String> tokens, int answer, double logit,
         ParamLayout from = model.layout();
         ParamLayout to = path.layout();
         for (ParamLayout.Tensor t : from.tensors()) {
-            if (!t.name().equals("wte")) {
+            if (!t.name().equals(ParamNames.WTE)) {
                 System.arraycopy(src, srcBase + t.offset(), dst, dstBase + to.get(t.name()).offset(), t.size());
             }
         }
         double[][] e = new double[T][]; // (T, C) the input's token embeddings
-        int wte = from.get("wte").offset();
-        int pathWte = to.get("wte").offset();
+        int wte = from.get(ParamNames.WTE).offset();
+        int pathWte = to.get(ParamNames.WTE).offset();
         for (int t = 0; t < T; t++) {
             e[t] = ModularAnalysis.toDouble(src, srcBase + wte + tokens[t] * C, C);
             for (int j = 0; j < points; j++) {

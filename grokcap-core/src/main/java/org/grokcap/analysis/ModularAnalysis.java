@@ -7,6 +7,7 @@ import org.grokcap.data.Split;
 import org.grokcap.data.TokenizedDataset;
 import org.grokcap.data.modular.ModularTaskSpec;
 import org.grokcap.data.modular.Operation;
+import org.grokcap.model.ParamNames;
 import org.grokcap.model.Transformer;
 
 /**
@@ -129,7 +130,7 @@ public final class ModularAnalysis {
             restricted = FourierLosses.crossEntropy(FourierLosses.restricted(basis, out.logits(), keys), labels, null);
             excluded = FourierLosses.crossEntropy(FourierLosses.excluded(basis, out.logits(), keys), labels, train);
         }
-        double[] embedNorms = basis.frequencyNorms(rows(model.param("wte"), p, model.config().dModel()));
+        double[] embedNorms = basis.frequencyNorms(rows(model.param(ParamNames.WTE), p, model.config().dModel()));
         double giniNeuronLogit = Double.NaN;
         if (model.config().resolvedOutputVocab() == p) {
             giniNeuronLogit = Gini.of(tail(basis.frequencyNorms(neuronLogitMap(model))));
@@ -153,8 +154,8 @@ public final class ModularAnalysis {
         int C = model.config().dModel();
         int M = model.config().dMlp();
         int V = model.config().resolvedOutputVocab();
-        double[][] wu = rows(model.param("unembed.weight"), V, C);
-        double[][] wout = rows(model.param("layers." + (model.config().layers() - 1) + ".mlp.proj.weight"), C, M);
+        double[][] wu = rows(model.param(ParamNames.UNEMBED_WEIGHT), V, C);
+        double[][] wout = rows(model.param(ParamNames.mlpProjWeight(model.config().layers() - 1)), C, M);
         double[][] out = new double[V][M];
         for (int v = 0; v < V; v++) {
             for (int c = 0; c < C; c++) {

@@ -1,6 +1,6 @@
 package org.grokcap.analysis;
 
-import org.grokcap.train.MetricsRow;
+import org.grokcap.io.MetricsRow;
 import com.fasterxml.jackson.annotation.JsonInclude;
 
 import java.util.List;

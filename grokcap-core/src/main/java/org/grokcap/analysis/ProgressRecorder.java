@@ -2,8 +2,10 @@ package org.grokcap.analysis;
 
 import org.grokcap.data.TaskSpec;
 import org.grokcap.data.TokenizedDataset;
+import org.grokcap.io.Charts;
 import org.grokcap.io.Json;
 import org.grokcap.io.JsonLines;
+import org.grokcap.io.MetricsRow;
 import org.grokcap.io.MetricsWriter;
 import org.grokcap.model.Transformer;
 import org.grokcap.run.ProgressHook;
@@ -131,8 +133,8 @@ public final class ProgressRecorder implements ProgressHook.Recorder {
         Path dir = Files.createDirectories(runDir.resolve(DIR));
         Phases phases = Phases.of(metrics);
         Json.writePretty(dir.resolve("phases.json"), phases);
-        AnalysisCharts.overSteps(dir, "phases", title + ": loss and phases", "loss", metrics, splits, "_loss", true,
-                phases);
+        AnalysisCharts.withPhases(dir, "phases", Charts.metricCurves(title + ": loss and phases", "loss",
+                MetricsRow.of(metrics), splits, MetricsRow::loss, false, true), true, phases);
         return phases;
     }
 }

@@ -8,6 +8,7 @@ import org.grokcap.data.reasoning.ComplexReasoningTaskSpec;
 import org.grokcap.data.reasoning.CompositionTaskSpec;
 import org.grokcap.io.Charts;
 import org.grokcap.io.Json;
+import org.grokcap.model.ParamNames;
 import org.grokcap.model.Transformer;
 import org.knowm.xchart.HeatMapChart;
 import org.knowm.xchart.HeatMapChartBuilder;
@@ -240,10 +241,10 @@ public final class ReasoningAnalysis {
             int base = model.params().offset();
             boolean norm = model.config().layerNorm();
             return new Unembedding(model.config().dModel(), model.config().resolvedOutputVocab(), norm, p,
-                    norm ? base + layout.get("lnf.weight").offset() : -1,
-                    norm ? base + layout.get("lnf.bias").offset() : -1,
-                    base + layout.get("unembed.weight").offset(),
-                    layout.has("unembed.bias") ? base + layout.get("unembed.bias").offset() : -1);
+                    norm ? base + layout.get(ParamNames.LNF_WEIGHT).offset() : -1,
+                    norm ? base + layout.get(ParamNames.LNF_BIAS).offset() : -1,
+                    base + layout.get(ParamNames.UNEMBED_WEIGHT).offset(),
+                    layout.has(ParamNames.UNEMBED_BIAS) ? base + layout.get(ParamNames.UNEMBED_BIAS).offset() : -1);
         }
 
         double[] logits(float[] x, int off) {

@@ -1,5 +1,7 @@
 package org.grokcap.capacity;
 
+import org.grokcap.io.MetricsRow;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +35,7 @@ public record Convergence(boolean converged, double slopePer1000, int window, do
         }
         List<double[]> points = new ArrayList<>();
         for (Map<String, Double> row : rows) {
-            Double step = row.get("step");
+            Double step = row.get(MetricsRow.STEP);
             Double loss = row.get(key);
             if (step != null && loss != null && Double.isFinite(step) && Double.isFinite(loss)) {
                 points.add(new double[] {step, loss});

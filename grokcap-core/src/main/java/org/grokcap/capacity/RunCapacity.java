@@ -1,7 +1,7 @@
 package org.grokcap.capacity;
 
 import org.grokcap.run.FinishedRun;
-import org.grokcap.train.MetricsRow;
+import org.grokcap.io.MetricsRow;
 import org.grokcap.analysis.AnswerLosses;
 
 import org.grokcap.util.BadInputException;
@@ -118,7 +118,7 @@ public final class RunCapacity {
                 h, selections, entropy.totalBits(), parameters);
 
         List<Map<String, Double>> rows = FinishedRun.readMetrics(runDir);
-        Convergence conv = Convergence.of(rows, trainName + MetricsRow.LOSS, options.window(), options.threshold());
+        Convergence conv = Convergence.of(rows, MetricsRow.lossKey(trainName), options.window(), options.threshold());
 
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("run", runDir.toString());

@@ -20,6 +20,7 @@ import org.grokcap.analysis.QaAnswerer;
 import org.grokcap.data.qa.QaVocabulary;
 import org.grokcap.run.HuggingFaceGpt2;
 import org.grokcap.io.Json;
+import org.grokcap.io.MetricsRow;
 import org.grokcap.run.Provenance;
 import org.grokcap.run.RunDirectory;
 import org.grokcap.model.Decoder;
@@ -246,7 +247,7 @@ public final class Main {
             }
         }
         for (Map.Entry<String, Integer> e : r.milestones().entrySet()) {
-            out.printf("first step with %s: %d%n", e.getKey().replace("_accuracy_", " accuracy ≥ ")
+            out.printf("first step with %s: %d%n", e.getKey().replace(MetricsRow.ACCURACY + "_", " accuracy ≥ ")
                     .replace("≥ 99", "≥ 0.99").replace("≥ 100", "= 1"), e.getValue());
         }
         if (r.plotsNotWritten() != null) {

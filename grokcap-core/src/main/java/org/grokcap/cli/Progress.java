@@ -1,5 +1,6 @@
 package org.grokcap.cli;
 
+import org.grokcap.io.MetricsRow;
 import org.grokcap.train.Trainer;
 
 import java.io.Console;
@@ -41,7 +42,8 @@ final class Progress implements Trainer.Listener {
             return;
         }
         long now = System.nanoTime();
-        int step = row.get("step").intValue();
+        MetricsRow typed = MetricsRow.of(row);
+        int step = typed.step();
         boolean last = step == totalSteps - 1;
         long every = terminal ? 100_000_000L : PLAIN_EVERY_NANOS;
         if (now - lastDraw < every && !last && step != 0) {
@@ -53,14 +55,14 @@ final class Progress implements Trainer.Listener {
         double left = (totalSteps - step - 1) / Math.max(rate, 1e-9);
         StringBuilder sb = new StringBuilder();
         sb.append(String.format("step %d/%d", step + 1, totalSteps));
-        for (Map.Entry<String, Double> e : row.entrySet()) {
-            String k = e.getKey();
-            if (k.endsWith("_loss")) {
-                sb.append(String.format("  %s %.3g", k, e.getValue()));
-            } else if (k.endsWith("_accuracy")) {
-                sb.append(String.format("  %s %.1f%%", k.replace("_accuracy", "_acc"), 100 * e.getValue()));
+        typed.splits().forEach((split, m) -> {
+            if (m.loss() != null) {
+                sb.append(String.format("  %s %.3g", MetricsRow.lossKey(split), m.loss()));
             }
-        }
+            if (m.accuracy() != null) {
+                sb.append(String.format("  %s_acc %.1f%%", split, 100 * m.accuracy()));
+            }
+        });
         sb.append(String.format("  %.1f steps/s  %s left", rate, clock(left)));
         String line = sb.toString();
         if (terminal) {

@@ -3,6 +3,7 @@ package org.grokcap.cli;
 import org.grokcap.util.BadInputException;
 import org.grokcap.run.RunOptions;
 import org.grokcap.io.Json;
+import org.grokcap.io.MetricsRow;
 import org.grokcap.sweep.Shard;
 import org.grokcap.sweep.Sweep;
 import org.grokcap.sweep.SweepRunner;
@@ -58,7 +59,7 @@ final class SweepCommand {
         Progress progress = new Progress(err, quiet);
         return (row, total) -> {
             progress.onMetrics(row, total);
-            if (row.get("step").intValue() == total - 1) {
+            if (row.get(MetricsRow.STEP).intValue() == total - 1) {
                 progress.finish();
             }
         };

@@ -15,6 +15,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 
 /** Training curves as PNG (for a quick look) and SVG (for papers and the HTML report), via XChart. */
 public final class Charts {
@@ -45,8 +47,9 @@ public final class Charts {
     public static void trainingCurves(Path dir, String title, List<Map<String, Double>> rows, List<String> splits,
                                       boolean logX) throws IOException {
         Files.createDirectories(dir);
-        writeChart(dir, "loss", curves(title, "loss", rows, splits, "_loss", logX, true));
-        writeChart(dir, "accuracy", curves(title, "accuracy", rows, splits, "_accuracy", logX, false));
+        List<MetricsRow> typed = MetricsRow.of(rows);
+        writeChart(dir, "loss", metricCurves(title, "loss", typed, splits, MetricsRow::loss, logX, true));
+        writeChart(dir, "accuracy", metricCurves(title, "accuracy", typed, splits, MetricsRow::accuracy, logX, false));
     }
 
     static final int MAX_POINTS = 2000;
@@ -58,6 +61,23 @@ public final class Charts {
      */
     public static XYChart curves(String title, String quantity, List<Map<String, Double>> rows, List<String> splits,
                                  String suffix, boolean logX, boolean logY) {
+        return curves(title, quantity, rows, splits, row -> row.get(MetricsRow.STEP),
+                (row, s) -> row.get(s + suffix), logX, logY);
+    }
+
+    /**
+     * {@link #curves(String, String, List, List, String, boolean, boolean)} over metrics rows: a line per
+     * split from the split's value (e.g. {@code MetricsRow::loss}); a row without a step is left out.
+     */
+    public static XYChart metricCurves(String title, String quantity, List<MetricsRow> rows, List<String> splits,
+                                       BiFunction<MetricsRow, String, Double> value, boolean logX, boolean logY) {
+        return curves(title, quantity, rows, splits, row -> row.step() < 0 ? null : (double) row.step(), value,
+                logX, logY);
+    }
+
+    private static <R> XYChart curves(String title, String quantity, List<R> rows, List<String> splits,
+                                      Function<R, Double> stepOf, BiFunction<R, String, Double> value, boolean logX,
+                                      boolean logY) {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT)
                 .title(title).xAxisTitle("step").yAxisTitle(quantity).build();
         chart.getStyler().setXAxisLogarithmic(logX);
@@ -68,14 +88,14 @@ public final class Charts {
         }
         for (String split : splits) {
             List<double[]> points = new ArrayList<>();
-            for (Map<String, Double> row : rows) {
-                Double step = row.get("step");
-                Double value = row.get(split + suffix);
-                if (step == null || value == null || !Double.isFinite(step) || !Double.isFinite(value)
+            for (R row : rows) {
+                Double step = stepOf.apply(row);
+                Double v = value.apply(row, split);
+                if (step == null || v == null || !Double.isFinite(step) || !Double.isFinite(v)
                         || (logX && step <= 0)) {
                     continue;
                 }
-                points.add(new double[] {step, logY ? Math.max(value, LOG_FLOOR) : value});
+                points.add(new double[] {step, logY ? Math.max(v, LOG_FLOOR) : v});
             }
             if (points.isEmpty()) {
                 continue; // XChart refuses an empty series; a split without values has no line

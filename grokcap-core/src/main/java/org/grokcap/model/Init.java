@@ -13,9 +13,9 @@ public final class Init {
             String name = t.name();
             int off = t.offset();
             int n = t.size();
-            if (name.endsWith(".bias")) {
+            if (ParamNames.isBias(name)) {
                 java.util.Arrays.fill(params, off, off + n, 0f);
-            } else if (name.startsWith("ln") || name.contains(".ln")) {
+            } else if (ParamNames.isNorm(name)) {
                 java.util.Arrays.fill(params, off, off + n, 1f);
             } else {
                 double std = std(name, cfg);
@@ -28,10 +28,10 @@ public final class Init {
 
     private static double std(String name, ModelConfig cfg) {
         return switch (cfg.init()) {
-            case NANDA -> name.equals("unembed.weight")
+            case NANDA -> name.equals(ParamNames.UNEMBED_WEIGHT)
                     ? 1.0 / Math.sqrt(cfg.resolvedOutputVocab())
                     : 1.0 / Math.sqrt(cfg.dModel());
-            case GPT2 -> name.endsWith("attn.proj.weight") || name.endsWith("mlp.proj.weight")
+            case GPT2 -> ParamNames.isResidualProjection(name)
                     ? 0.02 / Math.sqrt(2.0 * cfg.layers())
                     : 0.02;
         };

@@ -55,42 +55,41 @@ public final class ParamLayout {
         if (cfg.llama()) {
             return llama(b, cfg, V, Vout, C, M);
         }
-        b.add("wte", V, C);
-        b.add("wpe", T, C);
+        b.add(ParamNames.WTE, V, C);
+        b.add(ParamNames.WPE, T, C);
         for (int l = 0; l < cfg.layers(); l++) {
-            String p = "layers." + l + ".";
             if (cfg.layerNorm()) {
-                b.add(p + "ln1.weight", C);
-                b.add(p + "ln1.bias", C);
+                b.add(ParamNames.ln1Weight(l), C);
+                b.add(ParamNames.ln1Bias(l), C);
             }
-            b.add(p + "attn.qkv.weight", 3 * C, C);
+            b.add(ParamNames.qkvWeight(l), 3 * C, C);
             if (cfg.attentionBias()) {
-                b.add(p + "attn.qkv.bias", 3 * C);
+                b.add(ParamNames.qkvBias(l), 3 * C);
             }
-            b.add(p + "attn.proj.weight", C, C);
+            b.add(ParamNames.attnProjWeight(l), C, C);
             if (cfg.attentionBias()) {
-                b.add(p + "attn.proj.bias", C);
+                b.add(ParamNames.attnProjBias(l), C);
             }
             if (cfg.layerNorm()) {
-                b.add(p + "ln2.weight", C);
-                b.add(p + "ln2.bias", C);
+                b.add(ParamNames.ln2Weight(l), C);
+                b.add(ParamNames.ln2Bias(l), C);
             }
-            b.add(p + "mlp.fc.weight", M, C);
+            b.add(ParamNames.mlpFcWeight(l), M, C);
             if (cfg.mlpBias()) {
-                b.add(p + "mlp.fc.bias", M);
+                b.add(ParamNames.mlpFcBias(l), M);
             }
-            b.add(p + "mlp.proj.weight", C, M);
+            b.add(ParamNames.mlpProjWeight(l), C, M);
             if (cfg.mlpBias()) {
-                b.add(p + "mlp.proj.bias", C);
+                b.add(ParamNames.mlpProjBias(l), C);
             }
         }
         if (cfg.layerNorm()) {
-            b.add("lnf.weight", C);
-            b.add("lnf.bias", C);
+            b.add(ParamNames.LNF_WEIGHT, C);
+            b.add(ParamNames.LNF_BIAS, C);
         }
-        b.add("unembed.weight", Vout, C);
+        b.add(ParamNames.UNEMBED_WEIGHT, Vout, C);
         if (cfg.unembedBias()) {
-            b.add("unembed.bias", Vout);
+            b.add(ParamNames.UNEMBED_BIAS, Vout);
         }
         return new ParamLayout(b.tensors);
     }
@@ -100,18 +99,17 @@ public final class ParamLayout {
      * into one (2M,C) matrix (gate rows first), no biases, an untied unembedding.
      */
     private static ParamLayout llama(Builder b, ModelConfig cfg, int V, int Vout, int C, int M) {
-        b.add("wte", V, C);
+        b.add(ParamNames.WTE, V, C);
         for (int l = 0; l < cfg.layers(); l++) {
-            String p = "layers." + l + ".";
-            b.add(p + "ln1.weight", C);
-            b.add(p + "attn.qkv.weight", 3 * C, C);
-            b.add(p + "attn.proj.weight", C, C);
-            b.add(p + "ln2.weight", C);
-            b.add(p + "mlp.fc.weight", 2 * M, C);
-            b.add(p + "mlp.proj.weight", C, M);
+            b.add(ParamNames.ln1Weight(l), C);
+            b.add(ParamNames.qkvWeight(l), 3 * C, C);
+            b.add(ParamNames.attnProjWeight(l), C, C);
+            b.add(ParamNames.ln2Weight(l), C);
+            b.add(ParamNames.mlpFcWeight(l), 2 * M, C);
+            b.add(ParamNames.mlpProjWeight(l), C, M);
         }
-        b.add("lnf.weight", C);
-        b.add("unembed.weight", Vout, C);
+        b.add(ParamNames.LNF_WEIGHT, C);
+        b.add(ParamNames.UNEMBED_WEIGHT, Vout, C);
         return new ParamLayout(b.tensors);
     }
 

@@ -699,7 +699,7 @@ public final class Transformer {
         out.add(new Output("embedding", acts.encoded, N * C));
         for (int l = 0; l < depth; l++) {
             int R = l == depth - 1 ? rows : N;
-            String p = "layers." + l + ".";
+            String p = ParamNames.layer(l);
             if (llama || (cfg.layerNorm() && !(l == 0 && tableNow))) {
                 out.add(new Output(p + "ln1", acts.ln1[l], N * C));
             }
@@ -751,27 +751,26 @@ public final class Transformer {
         final Buf unembedb;
 
         Weights(Buf flat) {
-            wte = view(flat, "wte");
-            wpe = view(flat, "wpe");
+            wte = view(flat, ParamNames.WTE);
+            wpe = view(flat, ParamNames.WPE);
             for (int l = 0; l < L; l++) {
-                String p = "layers." + l + ".";
-                ln1w[l] = view(flat, p + "ln1.weight");
-                ln1b[l] = view(flat, p + "ln1.bias");
-                qkvw[l] = view(flat, p + "attn.qkv.weight");
-                qkvb[l] = view(flat, p + "attn.qkv.bias");
-                projw[l] = view(flat, p + "attn.proj.weight");
-                projb[l] = view(flat, p + "attn.proj.bias");
-                ln2w[l] = view(flat, p + "ln2.weight");
-                ln2b[l] = view(flat, p + "ln2.bias");
-                fcw[l] = view(flat, p + "mlp.fc.weight");
-                fcb[l] = view(flat, p + "mlp.fc.bias");
-                fcprojw[l] = view(flat, p + "mlp.proj.weight");
-                fcprojb[l] = view(flat, p + "mlp.proj.bias");
+                ln1w[l] = view(flat, ParamNames.ln1Weight(l));
+                ln1b[l] = view(flat, ParamNames.ln1Bias(l));
+                qkvw[l] = view(flat, ParamNames.qkvWeight(l));
+                qkvb[l] = view(flat, ParamNames.qkvBias(l));
+                projw[l] = view(flat, ParamNames.attnProjWeight(l));
+                projb[l] = view(flat, ParamNames.attnProjBias(l));
+                ln2w[l] = view(flat, ParamNames.ln2Weight(l));
+                ln2b[l] = view(flat, ParamNames.ln2Bias(l));
+                fcw[l] = view(flat, ParamNames.mlpFcWeight(l));
+                fcb[l] = view(flat, ParamNames.mlpFcBias(l));
+                fcprojw[l] = view(flat, ParamNames.mlpProjWeight(l));
+                fcprojb[l] = view(flat, ParamNames.mlpProjBias(l));
             }
-            lnfw = view(flat, "lnf.weight");
-            lnfb = view(flat, "lnf.bias");
-            unembedw = view(flat, "unembed.weight");
-            unembedb = view(flat, "unembed.bias");
+            lnfw = view(flat, ParamNames.LNF_WEIGHT);
+            lnfb = view(flat, ParamNames.LNF_BIAS);
+            unembedw = view(flat, ParamNames.UNEMBED_WEIGHT);
+            unembedb = view(flat, ParamNames.UNEMBED_BIAS);
         }
 
         /** The slice for name, or null when this model has no such tensor (a bias it does without). */
@@ -853,7 +852,7 @@ public final class Transformer {
             tableLn1Rstd = all.get("table.ln1.rstd");
             tableQkv = all.get("table.qkv");
             for (int l = 0; l < depth; l++) {
-                String p = "layers." + l + ".";
+                String p = ParamNames.layer(l);
                 ln1[l] = all.get(p + "ln1");
                 ln1Mean[l] = all.get(p + "ln1.mean");
                 ln1Rstd[l] = all.get(p + "ln1.rstd");
@@ -985,7 +984,7 @@ public final class Transformer {
         boolean norm = ln || llama; // a normalised copy and its rstd: LayerNorm or RMSNorm
         long fchWidth = llama ? 2 * M : M;
         for (int l = 0; l < depth; l++) {
-            String p = "layers." + l + ".";
+            String p = ParamNames.layer(l);
             if (norm) {
                 plan.put(p + "ln1", N * C);
             }

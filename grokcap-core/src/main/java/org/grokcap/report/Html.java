@@ -1,6 +1,6 @@
 package org.grokcap.report;
 
-import org.grokcap.train.MetricsRow;
+import org.grokcap.io.MetricsRow;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import org.grokcap.io.Json;
 
@@ -51,14 +51,14 @@ final class Html {
                 h.append("<td>").append(r.values().containsKey(f) ? esc(r.values().get(f).asText()) : "").append("</td>");
             }
             h.append("<td>").append(r.parameters() > 0 ? String.format("%,d", r.parameters()) : "").append("</td><td>")
-                    .append(r.last().containsKey("step") ? String.valueOf(r.last().get("step").intValue() + 1) : "")
+                    .append(r.last().containsKey(MetricsRow.STEP) ? String.valueOf(r.last().get(MetricsRow.STEP).intValue() + 1) : "")
                     .append("</td><td>").append(r.finished() ? String.format("%.1f", r.record().at("/result/wallSeconds").asDouble()) : "")
                     .append("</td>");
             Map<String, Double> last = r.last();
             for (String s : splits) {
                 h.append("<td>").append(number(MetricsRow.of(last).loss(s))).append("</td><td>")
                         .append(number(MetricsRow.of(last).accuracy(s))).append("</td><td>");
-                int at = r.record().at("/result/milestones/" + s + "_accuracy_99").asInt(-1);
+                int at = r.record().at("/result/milestones/" + MetricsRow.accuracyKey(s) + "_99").asInt(-1);
                 h.append(at >= 0 ? String.valueOf(at) : "").append("</td>");
             }
             h.append("<td class=\"l\">");
@@ -94,11 +94,12 @@ final class Html {
                 List<Double> step = new ArrayList<>();
                 List<Double> loss = new ArrayList<>();
                 List<Double> accuracy = new ArrayList<>();
-                for (Map<String, Double> row : r.rows()) {
-                    if (row.containsKey(s + "_loss") || row.containsKey(s + "_accuracy")) {
-                        step.add(row.get("step"));
-                        loss.add(finite(row.get(s + "_loss")));
-                        accuracy.add(finite(row.get(s + "_accuracy")));
+                for (MetricsRow row : MetricsRow.of(r.rows())) {
+                    MetricsRow.SplitMetrics m = row.splits().get(s);
+                    if (m != null) {
+                        step.add(row.step() < 0 ? null : (double) row.step());
+                        loss.add(finite(m.loss()));
+                        accuracy.add(finite(m.accuracy()));
                     }
                 }
                 if (!step.isEmpty()) {

@@ -1,6 +1,6 @@
 package org.grokcap.report;
 
-import org.grokcap.train.MetricsRow;
+import org.grokcap.io.MetricsRow;
 import org.grokcap.run.FinishedRun;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.grokcap.util.BadInputException;
@@ -179,11 +179,12 @@ public final class Report {
         for (Run r : runs) {
             boolean any = false;
             for (Map<String, Double> row : r.rows()) {
-                Double v = row.get(split + "_" + quantity);
+                MetricsRow typed = MetricsRow.of(row);
+                Double v = quantity.equals("loss") ? typed.loss(split) : typed.accuracy(split);
                 if (v != null) {
                     any = true;
                     Map<String, Double> one = new LinkedHashMap<>();
-                    one.put("step", row.get("step"));
+                    one.put(MetricsRow.STEP, row.get(MetricsRow.STEP));
                     one.put(r.id() + "|", v); // Charts.curves reads series s from the key s + suffix
                     rows.add(one);
                 }

@@ -1,6 +1,6 @@
 package org.grokcap.run;
 
-import org.grokcap.train.MetricsRow;
+import org.grokcap.io.MetricsRow;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.grokcap.backend.Device;

@@ -15,6 +15,7 @@ import org.grokcap.config.ConfigException;
 import org.grokcap.kernels.Activation;
 import org.grokcap.model.ModelConfig;
 import org.grokcap.model.ParamLayout;
+import org.grokcap.model.ParamNames;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -138,35 +139,34 @@ public final class HuggingFaceGpt2 {
         int C = cfg.dModel();
         int M = cfg.dMlp();
         List<Mapping> m = new ArrayList<>();
-        m.add(new Mapping("wte", PREFIX + "wte.weight", new int[]{cfg.vocabSize(), C}, false));
-        m.add(new Mapping("wpe", PREFIX + "wpe.weight", new int[]{cfg.contextLength(), C}, false));
+        m.add(new Mapping(ParamNames.WTE, PREFIX + "wte.weight", new int[]{cfg.vocabSize(), C}, false));
+        m.add(new Mapping(ParamNames.WPE, PREFIX + "wpe.weight", new int[]{cfg.contextLength(), C}, false));
         for (int l = 0; l < cfg.layers(); l++) {
-            String g = "layers." + l + ".";
             String h = PREFIX + "h." + l + ".";
             if (cfg.layerNorm()) {
-                m.add(new Mapping(g + "ln1.weight", h + "ln_1.weight", new int[]{C}, false));
-                m.add(new Mapping(g + "ln1.bias", h + "ln_1.bias", new int[]{C}, false));
+                m.add(new Mapping(ParamNames.ln1Weight(l), h + "ln_1.weight", new int[]{C}, false));
+                m.add(new Mapping(ParamNames.ln1Bias(l), h + "ln_1.bias", new int[]{C}, false));
             }
-            m.add(new Mapping(g + "attn.qkv.weight", h + "attn.c_attn.weight", new int[]{C, 3 * C}, true));
-            m.add(new Mapping(g + "attn.qkv.bias", h + "attn.c_attn.bias", new int[]{3 * C}, false));
-            m.add(new Mapping(g + "attn.proj.weight", h + "attn.c_proj.weight", new int[]{C, C}, true));
-            m.add(new Mapping(g + "attn.proj.bias", h + "attn.c_proj.bias", new int[]{C}, false));
+            m.add(new Mapping(ParamNames.qkvWeight(l), h + "attn.c_attn.weight", new int[]{C, 3 * C}, true));
+            m.add(new Mapping(ParamNames.qkvBias(l), h + "attn.c_attn.bias", new int[]{3 * C}, false));
+            m.add(new Mapping(ParamNames.attnProjWeight(l), h + "attn.c_proj.weight", new int[]{C, C}, true));
+            m.add(new Mapping(ParamNames.attnProjBias(l), h + "attn.c_proj.bias", new int[]{C}, false));
             if (cfg.layerNorm()) {
-                m.add(new Mapping(g + "ln2.weight", h + "ln_2.weight", new int[]{C}, false));
-                m.add(new Mapping(g + "ln2.bias", h + "ln_2.bias", new int[]{C}, false));
+                m.add(new Mapping(ParamNames.ln2Weight(l), h + "ln_2.weight", new int[]{C}, false));
+                m.add(new Mapping(ParamNames.ln2Bias(l), h + "ln_2.bias", new int[]{C}, false));
             }
-            m.add(new Mapping(g + "mlp.fc.weight", h + "mlp.c_fc.weight", new int[]{C, M}, true));
-            m.add(new Mapping(g + "mlp.fc.bias", h + "mlp.c_fc.bias", new int[]{M}, false));
-            m.add(new Mapping(g + "mlp.proj.weight", h + "mlp.c_proj.weight", new int[]{M, C}, true));
-            m.add(new Mapping(g + "mlp.proj.bias", h + "mlp.c_proj.bias", new int[]{C}, false));
+            m.add(new Mapping(ParamNames.mlpFcWeight(l), h + "mlp.c_fc.weight", new int[]{C, M}, true));
+            m.add(new Mapping(ParamNames.mlpFcBias(l), h + "mlp.c_fc.bias", new int[]{M}, false));
+            m.add(new Mapping(ParamNames.mlpProjWeight(l), h + "mlp.c_proj.weight", new int[]{M, C}, true));
+            m.add(new Mapping(ParamNames.mlpProjBias(l), h + "mlp.c_proj.bias", new int[]{C}, false));
         }
         if (cfg.layerNorm()) {
-            m.add(new Mapping("lnf.weight", PREFIX + "ln_f.weight", new int[]{C}, false));
-            m.add(new Mapping("lnf.bias", PREFIX + "ln_f.bias", new int[]{C}, false));
+            m.add(new Mapping(ParamNames.LNF_WEIGHT, PREFIX + "ln_f.weight", new int[]{C}, false));
+            m.add(new Mapping(ParamNames.LNF_BIAS, PREFIX + "ln_f.bias", new int[]{C}, false));
         }
-        m.add(new Mapping("unembed.weight", "lm_head.weight", new int[]{cfg.resolvedOutputVocab(), C}, false));
+        m.add(new Mapping(ParamNames.UNEMBED_WEIGHT, "lm_head.weight", new int[]{cfg.resolvedOutputVocab(), C}, false));
         if (cfg.unembedBias()) {
-            m.add(new Mapping("unembed.bias", "lm_head.bias", new int[]{cfg.resolvedOutputVocab()}, false));
+            m.add(new Mapping(ParamNames.UNEMBED_BIAS, "lm_head.bias", new int[]{cfg.resolvedOutputVocab()}, false));
         }
         return m;
     }

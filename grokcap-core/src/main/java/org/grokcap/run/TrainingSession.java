@@ -1,6 +1,6 @@
 package org.grokcap.run;
 
-import org.grokcap.train.MetricsRow;
+import org.grokcap.io.MetricsRow;
 
 
 
@@ -352,7 +352,7 @@ public final class TrainingSession {
                     }
                     try {
                         if (progress != null) {
-                            progress.afterUpdates(trainer.optimizer().stepCount(), row.get("step") == total - 1);
+                            progress.afterUpdates(trainer.optimizer().stepCount(), row.get(MetricsRow.STEP) == total - 1);
                         }
                     } catch (IOException e) {
                         throw new UncheckedIOException("cannot append to the progress measures", e);
@@ -510,7 +510,7 @@ public final class TrainingSession {
         void see(MetricsRow row) {
             row.splits().forEach((split, m) -> {
                 if (m.accuracy() != null) {
-                    String key = split + MetricsRow.ACCURACY; // the milestones' names are the metrics' keys
+                    String key = MetricsRow.accuracyKey(split); // the milestones' names are the metrics' keys
                     if (m.accuracy() >= 0.99) {
                         reached.putIfAbsent(key + "_99", row.step());
                     }

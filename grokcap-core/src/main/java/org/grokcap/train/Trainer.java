@@ -6,6 +6,7 @@ import org.grokcap.train.ExperimentSpec;
 import org.grokcap.config.TrainConfig;
 import org.grokcap.data.Split;
 import org.grokcap.data.TokenizedDataset;
+import org.grokcap.io.MetricsRow;
 import org.grokcap.model.Init;
 import org.grokcap.model.ModelConfig;
 import org.grokcap.model.ParamLayout;

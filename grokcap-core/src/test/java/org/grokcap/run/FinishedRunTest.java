@@ -3,7 +3,7 @@ package org.grokcap.run;
 import org.grokcap.backend.Device;
 import org.grokcap.backend.ReferenceBackend;
 import org.grokcap.train.ExperimentSpec;
-import org.grokcap.train.MetricsRow;
+import org.grokcap.io.MetricsRow;
 import org.grokcap.util.BadInputException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,6 +1,5 @@
-package org.grokcap.train;
+package org.grokcap.io;
 
-import org.grokcap.io.Json;
 import org.junit.jupiter.api.Test;
 
 import java.util.LinkedHashMap;

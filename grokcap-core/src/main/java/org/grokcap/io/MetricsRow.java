@@ -1,4 +1,4 @@
-package org.grokcap.train;
+package org.grokcap.io;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -21,6 +21,16 @@ public record MetricsRow(int step, Map<String, SplitMetrics> splits) {
 
     public MetricsRow {
         splits = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(splits));
+    }
+
+    /** The key of a split's loss in a flat row, {@code <split>_loss}. */
+    public static String lossKey(String split) {
+        return split + LOSS;
+    }
+
+    /** The key of a split's accuracy in a flat row, {@code <split>_accuracy}. */
+    public static String accuracyKey(String split) {
+        return split + ACCURACY;
     }
 
     /** The typed form of a flat row (as Trainer makes it and metrics.jsonl holds it); other keys are left out. */
@@ -54,10 +64,10 @@ public record MetricsRow(int step, Map<String, SplitMetrics> splits) {
         row.put(STEP, (double) step);
         splits.forEach((split, m) -> {
             if (m.loss() != null) {
-                row.put(split + LOSS, m.loss());
+                row.put(lossKey(split), m.loss());
             }
             if (m.accuracy() != null) {
-                row.put(split + ACCURACY, m.accuracy());
+                row.put(accuracyKey(split), m.accuracy());
             }
         });
         return row;
