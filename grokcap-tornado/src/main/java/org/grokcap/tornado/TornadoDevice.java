@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A {@link Device} that records the model's kernel calls into TornadoVM task graphs once and replays
- * them (DESIGN.md, "trace once, replay").
+ * them (docs/gpu-tornadovm.md, "How a step is recorded").
  *
  * <p><b>Memory.</b> Every tensor lives in one of two arenas, a {@link FloatArray} and an
  * {@link IntArray}, at an offset fixed when its host array is first seen. Both arenas stay on the
