@@ -2,6 +2,8 @@ package org.grokcap.bench;
 
 import org.grokcap.backend.Buf;
 import org.grokcap.backend.Device;
+import org.grokcap.backend.cpu.GemmProvider;
+import org.grokcap.backend.cpu.GemmProviders;
 import org.grokcap.train.ExperimentSpec;
 import org.grokcap.data.TokenizedDataset;
 import org.grokcap.train.Trainer;
@@ -9,6 +11,8 @@ import org.grokcap.train.Trainer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.Random;
 
 /**
@@ -65,35 +69,16 @@ public final class EpochBenchmark {
      * for), in GFLOP/s.
      */
     public static double matmulPeak(Device device) {
-        int n = 2048;
-        int c = 512;
-        int oc = 512;
-        Buf inp = device.floats("peak.inp", n * c);
-        Buf w = device.floats("peak.w", oc * c);
-        Buf out = device.floats("peak.out", n * oc);
-        Random r = new Random(1);
-        for (int i = 0; i < inp.size(); i++) {
-            inp.host()[i] = r.nextFloat();
-        }
-        for (int i = 0; i < w.size(); i++) {
-            w.host()[i] = r.nextFloat();
-        }
+        Buf inp = device.floats("peak.inp", PEAK_N * PEAK_C);
+        Buf w = device.floats("peak.w", PEAK_OC * PEAK_C);
+        Buf out = device.floats("peak.out", PEAK_N * PEAK_OC);
+        fillRandom(inp.host(), w.host());
         device.toDevice(inp);
         device.toDevice(w);
-        double best = Double.MAX_VALUE;
-        long start = System.nanoTime();
-        // Up to 20 repetitions, the first 2 for warm-up (the epochs before have warmed the JIT), and
-        // no more than ~3 s beyond the fourth (the scalar device takes half a second per repetition).
-        for (int rep = 0; rep < 20 && (rep < 4 || System.nanoTime() - start < 3_000_000_000L); rep++) {
-            long t0 = System.nanoTime();
-            device.linearForward(out, inp, w, null, n, c, oc);
+        return peakRate(() -> {
+            device.linearForward(out, inp, w, null, PEAK_N, PEAK_C, PEAK_OC);
             device.toHost(out);
-            long t = System.nanoTime() - t0;
-            if (rep >= 2) {
-                best = Math.min(best, t);
-            }
-        }
-        return 2.0 * n * c * oc / best;
+        });
     }
 
     /**
@@ -101,36 +86,50 @@ public final class EpochBenchmark {
      * meant (one call, the library's own {@code threads} threads), in GFLOP/s; empty without a
      * platform BLAS. The yardstick "fraction of the sgemm peak" divides by.
      */
-    public static java.util.OptionalDouble platformSgemmPeak(int threads) {
-        java.util.Optional<org.grokcap.backend.cpu.GemmProvider> sgemm =
-                org.grokcap.backend.cpu.GemmProviders.platformReference(threads);
+    public static OptionalDouble platformSgemmPeak(int threads) {
+        Optional<GemmProvider> sgemm = GemmProviders.platformReference(threads);
         if (sgemm.isEmpty()) {
-            return java.util.OptionalDouble.empty();
+            return OptionalDouble.empty();
         }
-        int n = 2048;
-        int c = 512;
-        int oc = 512;
+        float[] inp = new float[PEAK_N * PEAK_C];
+        float[] w = new float[PEAK_OC * PEAK_C];
+        float[] out = new float[PEAK_N * PEAK_OC];
+        fillRandom(inp, w);
+        return OptionalDouble.of(peakRate(() -> sgemm.get().multiply(null, PEAK_N, PEAK_OC, PEAK_C, inp, 0, false,
+                w, 0, true, out, 0, true, null, 0)));
+    }
+
+    /** The peak probe's product: a linear layer of 2048 rows × 512 → 512 (a shape matmuls are tuned for). */
+    private static final int PEAK_N = 2048;
+    private static final int PEAK_C = 512;
+    private static final int PEAK_OC = 512;
+
+    private static void fillRandom(float[]... arrays) {
         Random r = new Random(1);
-        float[] inp = new float[n * c];
-        float[] w = new float[oc * c];
-        float[] out = new float[n * oc];
-        for (int i = 0; i < inp.length; i++) {
-            inp[i] = r.nextFloat();
+        for (float[] a : arrays) {
+            for (int i = 0; i < a.length; i++) {
+                a[i] = r.nextFloat();
+            }
         }
-        for (int i = 0; i < w.length; i++) {
-            w[i] = r.nextFloat();
-        }
+    }
+
+    /**
+     * GFLOP/s of the peak product from the best of up to 20 repetitions, the first 2 for warm-up (the
+     * epochs before have warmed the JIT), and no more than ~3 s beyond the fourth (the scalar device
+     * takes half a second per repetition).
+     */
+    private static double peakRate(Runnable product) {
         double best = Double.MAX_VALUE;
         long start = System.nanoTime();
         for (int rep = 0; rep < 20 && (rep < 4 || System.nanoTime() - start < 3_000_000_000L); rep++) {
             long t0 = System.nanoTime();
-            sgemm.get().multiply(null, n, oc, c, inp, 0, false, w, 0, true, out, 0, true, null, 0);
+            product.run();
             long t = System.nanoTime() - t0;
             if (rep >= 2) {
                 best = Math.min(best, t);
             }
         }
-        return java.util.OptionalDouble.of(2.0 * n * c * oc / best);
+        return 2.0 * PEAK_N * PEAK_C * PEAK_OC / best;
     }
 
     static double median(double[] values) {

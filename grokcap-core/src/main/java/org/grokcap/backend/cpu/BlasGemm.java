@@ -75,7 +75,17 @@ final class BlasGemm implements GemmProvider {
     public void multiply(WorkerPool pool, int M, int N, int K, float[] a, int aOff, boolean aTransposed,
                          float[] b, int bOff, boolean bTransposed, float[] c, int cOff,
                          boolean accumulate, float[] startRow, int startRowOff) {
+        // split the long side of C; a short side below one block is not split at all
+        boolean byRows = M >= N;
+        int blocks = blocks(byRows ? M : N, 2L * K * (byRows ? N : M));
+        if (blocks == 1 && narrow != null && 2L * M * N * K >= NARROW_FLOPS) {
+            narrow.multiply(pool, M, N, K, a, aOff, aTransposed, b, bOff, bTransposed, c, cOff, accumulate,
+                    startRow, startRowOff);
+            return;
+        }
         Job j = job;
+        j.byRows = byRows;
+        j.blocks = blocks;
         j.M = M;
         j.N = N;
         j.K = K;
@@ -90,15 +100,6 @@ final class BlasGemm implements GemmProvider {
         j.accumulate = accumulate;
         j.startRow = startRow;
         j.startRowOff = startRowOff;
-        // split the long side of C; a short side below one block is not split at all
-        j.byRows = M >= N;
-        j.blocks = blocks(j.byRows ? M : N, 2L * K * (j.byRows ? N : M));
-        if (j.blocks == 1 && narrow != null && 2L * M * N * K >= NARROW_FLOPS) {
-            j.a = j.b = j.c = j.startRow = null;
-            narrow.multiply(pool, M, N, K, a, aOff, aTransposed, b, bOff, bTransposed, c, cOff, accumulate,
-                    startRow, startRowOff);
-            return;
-        }
         int parts = pool == null ? 1 : pool.threads();
         if (segments.length < parts) {
             SegmentCache[] grown = java.util.Arrays.copyOf(segments, parts);
@@ -108,7 +109,7 @@ final class BlasGemm implements GemmProvider {
             segments = grown; // on the calling thread, before the parts run
         }
         try {
-            if (j.blocks == 1 || GemmProvider.serial(M, N, K)) {
+            if (blocks == 1 || GemmProvider.serial(M, N, K)) {
                 j.run(0, 1);
             } else {
                 pool.run(j);

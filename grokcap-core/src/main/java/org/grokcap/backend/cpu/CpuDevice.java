@@ -158,30 +158,20 @@ public final class CpuDevice extends ReferenceDevice {
             // dbias (OC) += Σ_n dout[n]
             ColumnSumsJob j = columnSumsJob;
             j.set(dbias, dout, N, OC);
-            if ((long) N * OC < 16_384) {
-                j.run(0, 1);
-            } else {
-                pool.run(j);
-            }
+            run(j, (long) N * OC);
             j.clear();
         }
     }
 
     @Override
     public void attentionForward(Buf out, Buf att, Buf qkv, IntBuf qRows, int NQ, int T, int C, int H, float scale) {
-        AttentionJob j = attentionJob;
-        j.set(false, out, null, att, qkv, null, qRows, NQ, T, C, H, scale);
-        pool.run(j);
-        j.clear();
+        attention(false, out, null, att, qkv, null, null, qRows, NQ, T, C, H, scale);
     }
 
     @Override
     public void attentionBackward(Buf dqkv, Buf dout, Buf qkv, Buf att, IntBuf qRows, int NQ, int T, int C, int H,
                                   float scale) {
-        AttentionJob j = attentionJob;
-        j.set(true, null, dout, att, qkv, dqkv, qRows, NQ, T, C, H, scale);
-        pool.run(j);
-        j.clear();
+        attention(true, null, dout, att, qkv, dqkv, null, qRows, NQ, T, C, H, scale);
     }
 
     /**
@@ -195,11 +185,7 @@ public final class CpuDevice extends ReferenceDevice {
             super.attentionForwardFromTable(out, att, qkv, table, rows, qRows, N, NQ, T, C, H, scale);
             return;
         }
-        AttentionJob j = attentionJob;
-        j.set(false, out, null, att, table, null, qRows, NQ, T, C, H, scale);
-        j.rowMap = rows;
-        pool.run(j);
-        j.clear();
+        attention(false, out, null, att, table, null, rows, qRows, NQ, T, C, H, scale);
     }
 
     @Override
@@ -209,9 +195,15 @@ public final class CpuDevice extends ReferenceDevice {
             super.attentionBackwardFromTable(dqkv, dout, qkv, table, rows, att, qRows, NQ, T, C, H, scale);
             return;
         }
+        attention(true, null, dout, att, table, dqkv, rows, qRows, NQ, T, C, H, scale);
+    }
+
+    /** One attention pass on the threads; rowMap (nullable) maps the grid's rows to rows of qkv. */
+    private void attention(boolean backward, Buf out, Buf dout, Buf att, Buf qkv, Buf dqkv, IntBuf rowMap,
+                           IntBuf qRows, int NQ, int T, int C, int H, float scale) {
         AttentionJob j = attentionJob;
-        j.set(true, null, dout, att, table, dqkv, qRows, NQ, T, C, H, scale);
-        j.rowMap = rows;
+        j.set(backward, out, dout, att, qkv, dqkv, qRows, NQ, T, C, H, scale);
+        j.rowMap = rowMap;
         pool.run(j);
         j.clear();
     }

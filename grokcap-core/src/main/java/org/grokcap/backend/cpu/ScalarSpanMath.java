@@ -1,5 +1,8 @@
 package org.grokcap.backend.cpu;
 
+import org.grokcap.kernels.AdamW;
+import org.grokcap.kernels.Swiglu;
+
 /**
  * {@link SpanMath} in plain Java: the reference kernels' operations in their order, so a job running
  * it gives the reference's bits (sums included). Used when the Vector API module is absent.
@@ -42,16 +45,7 @@ final class ScalarSpanMath implements SpanMath {
     @Override
     public void adamW(float[] params, float[] grads, float[] m, float[] v, int off, int n, float lr, float beta1,
                       float beta2, float eps, float decay, float correction1, float correction2) {
-        for (int i = off; i < off + n; i++) {
-            float g = grads[i];
-            float mi = beta1 * m[i] + (1f - beta1) * g;
-            float vi = beta2 * v[i] + (1f - beta2) * g * g;
-            m[i] = mi;
-            v[i] = vi;
-            float mHat = mi / correction1;
-            float vHat = vi / correction2;
-            params[i] = params[i] * decay - lr * mHat / ((float) Math.sqrt(vHat) + eps);
-        }
+        AdamW.update(params, grads, m, v, off, n, lr, beta1, beta2, eps, decay, correction1, correction2);
     }
 
     @Override
@@ -184,27 +178,11 @@ final class ScalarSpanMath implements SpanMath {
 
     @Override
     public void swigluRow(float[] out, int outOff, float[] inp, int inpOff, int m) {
-        for (int i = 0; i < m; i++) {
-            float x = inp[inpOff + i];
-            float sig = sigmoid(x);
-            out[outOff + i] = x * sig * inp[inpOff + m + i];
-        }
+        Swiglu.forward(out, outOff, inp, inpOff, 1, m);
     }
 
     @Override
     public void swigluBackRow(float[] dinp, int dinpOff, float[] inp, int inpOff, float[] dout, int dOff, int m) {
-        for (int i = 0; i < m; i++) {
-            float x = inp[inpOff + i];
-            float up = inp[inpOff + m + i];
-            float sig = sigmoid(x);
-            float dy = dout[dOff + i];
-            dinp[dinpOff + i] += dy * up * sig * (1f + x * (1f - sig));
-            dinp[dinpOff + m + i] += dy * x * sig;
-        }
-    }
-
-    /** As {@link org.grokcap.kernels.Swiglu}: in double, rounded once. */
-    private static float sigmoid(float x) {
-        return (float) (1.0 / (1.0 + Math.exp(-x)));
+        Swiglu.backward(dinp, dinpOff, inp, inpOff, dout, dOff, 1, m);
     }
 }
