@@ -16,10 +16,15 @@ import java.util.List;
  * @param noDecay      glob patterns of parameter names exempt from decay (e.g. "*.bias", "*ln*"); default none
  * @param warmupSteps  linear warm-up: step s (0-based) uses lr·min(1, (s+1)/warmupSteps); default 0 (none)
  * @param gradClip     clip the global gradient norm to this value; default 0 (off)
+ * @param orthogonalGradient ⊥Grad: per parameter tensor, remove the gradient's component along the
+ *                     weights, g⊥ = g − (w·g / (w·w + ε)) w, and rescale g⊥ to ‖g‖, before AdamW;
+ *                     default false
+ * @param orthogonalEps the ε of ⊥Grad (in w·w + ε and in the rescaling's denominator); default 1e-30
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record OptimizerConfig(Double lr, Double beta1, Double beta2, Double eps, Double weightDecay,
-                              List<String> noDecay, Integer warmupSteps, Double gradClip) {
+                              List<String> noDecay, Integer warmupSteps, Double gradClip,
+                              Boolean orthogonalGradient, Double orthogonalEps) {
     public OptimizerConfig {
         lr = Check.openInterval("lr", lr == null ? 1e-3 : lr, 0.0, 10.0);
         beta1 = Check.halfOpen("beta1", beta1 == null ? 0.9 : beta1, 0.0, 1.0);
@@ -33,11 +38,13 @@ public record OptimizerConfig(Double lr, Double beta1, Double beta2, Double eps,
         noDecay = noDecay == null ? List.of() : List.copyOf(noDecay);
         warmupSteps = Check.atLeast("warmupSteps", warmupSteps == null ? 0 : warmupSteps, 0);
         gradClip = Check.finiteAtLeast("gradClip", gradClip == null ? 0.0 : gradClip, 0.0);
+        orthogonalGradient = orthogonalGradient != null && orthogonalGradient;
+        orthogonalEps = Check.openInterval("orthogonalEps", orthogonalEps == null ? 1e-30 : orthogonalEps, 0.0, 1.0);
     }
 
     /** The defaults: the reference grokking setup. */
     public static OptimizerConfig defaults() {
-        return new OptimizerConfig(null, null, null, null, null, null, null, null);
+        return new OptimizerConfig(null, null, null, null, null, null, null, null, null, null);
     }
 
     /** The learning rate of update number step (0-based). */

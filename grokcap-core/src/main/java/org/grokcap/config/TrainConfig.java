@@ -17,11 +17,22 @@ import org.grokcap.config.OptimizerConfig;
  *                    shuffled, so a prefix is a uniform sample); default all
  * @param lossFloat64 cross-entropy softmax in double precision; default true
  * @param optimizer   AdamW settings
+ * @param loss        "softmax" (cross-entropy) or "stablemax" (s(x) = x+1 for x ≥ 0, 1/(1−x) below,
+ *                    normalised); default "softmax"
+ * @param labelSmoothing the target distribution puts 1−ε on the answer and ε spread evenly over the
+ *                    whole vocabulary; default 0
+ * @param gradFilter  a Grokfast low-pass filter on the gradients (see {@link GradFilterConfig});
+ *                    default none
+ * @param evalLayerRepeats how many times evaluation runs each shared layer stack; default the
+ *                    model's own layerRepeats
+ * @param logGradCosine also log cos(g, w) per parameter tensor in metrics.jsonl; default false
+ *                    (it is logged whenever ⊥Grad is on)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record TrainConfig(Long seed, Integer steps, Integer batchSize, Integer evalBatchSize, Integer evalEvery,
                           Boolean evalLogSpaced, Integer evalMaxPerSplit, Boolean lossFloat64,
-                          OptimizerConfig optimizer) {
+                          OptimizerConfig optimizer, String loss, Double labelSmoothing, GradFilterConfig gradFilter,
+                          Integer evalLayerRepeats, Boolean logGradCosine) {
     public TrainConfig {
         seed = seed == null ? 0L : seed;
         steps = Check.between("steps", steps == null ? 1000 : steps, 1, 1_000_000_000);
@@ -36,20 +47,35 @@ public record TrainConfig(Long seed, Integer steps, Integer batchSize, Integer e
         }
         lossFloat64 = lossFloat64 == null || lossFloat64;
         optimizer = optimizer == null ? OptimizerConfig.defaults() : optimizer;
+        loss = loss == null ? "softmax" : loss;
+        if (!loss.equals("softmax") && !loss.equals("stablemax")) {
+            throw new ConfigException("loss", loss, "must be \"softmax\" or \"stablemax\"");
+        }
+        labelSmoothing = Check.halfOpen("labelSmoothing", labelSmoothing == null ? 0.0 : labelSmoothing, 0.0, 1.0);
+        if (evalLayerRepeats != null) {
+            Check.between("evalLayerRepeats", evalLayerRepeats, 1, 64);
+        }
+        logGradCosine = logGradCosine != null && logGradCosine;
+    }
+
+    /** The defaults of every field. */
+    public static TrainConfig defaults() {
+        return new TrainConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     public TrainConfig withSeed(long newSeed) {
         return new TrainConfig(newSeed, steps, batchSize, evalBatchSize, evalEvery, evalLogSpaced, evalMaxPerSplit, lossFloat64,
-                optimizer);
+                optimizer, loss, labelSmoothing, gradFilter, evalLayerRepeats, logGradCosine);
     }
 
     public TrainConfig withEvalEvery(int every) {
-        return new TrainConfig(seed, steps, batchSize, evalBatchSize, every, evalLogSpaced, evalMaxPerSplit, lossFloat64, optimizer);
+        return new TrainConfig(seed, steps, batchSize, evalBatchSize, every, evalLogSpaced, evalMaxPerSplit, lossFloat64,
+                optimizer, loss, labelSmoothing, gradFilter, evalLayerRepeats, logGradCosine);
     }
 
     public TrainConfig withSteps(int newSteps) {
         return new TrainConfig(seed, newSteps, batchSize, evalBatchSize, evalEvery, evalLogSpaced, evalMaxPerSplit, lossFloat64,
-                optimizer);
+                optimizer, loss, labelSmoothing, gradFilter, evalLayerRepeats, logGradCosine);
     }
 
     /** Whether step is evaluated: every evalEvery steps, the last step, and the log-spaced steps if asked. */

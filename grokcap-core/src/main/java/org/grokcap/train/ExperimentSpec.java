@@ -29,7 +29,7 @@ public record ExperimentSpec(String name, TaskSpec task, ModelConfig model, Trai
         Check.present("task", task);
         model = model == null ? new ModelConfig(null, null, null, null, null, null, null, null, null, null, null,
                 null, null, null) : model;
-        train = train == null ? new TrainConfig(null, null, null, null, null, null, null, null, null) : train;
+        train = train == null ? TrainConfig.defaults() : train;
     }
 
     public ExperimentSpec withName(String newName) {
