@@ -136,7 +136,6 @@ class HuggingFaceGpt2Test {
         }
         assertTrue(maxAbs > 0.1, "logits are not trivially zero: " + maxAbs);
         assertTrue(maxDiff <= 1e-5 * Math.max(1, maxAbs), "max |grokcap - torch| = " + maxDiff + " (max |logit| " + maxAbs + ")");
-        System.out.println("max |grokcap - torch| = " + maxDiff + " (max |logit| " + maxAbs + ")");
     }
 
     @ParameterizedTest
