@@ -311,7 +311,7 @@ public final class HuggingFaceGpt2 {
         JsonNode root = readJson(file);
         if (root.has("model_type") && !"gpt2".equals(root.get("model_type").asText())) {
             throw new BadInputException(file + ": model_type = \"" + root.get("model_type").asText()
-                    + "\": only gpt2 is supported here (llama directories import through HuggingFaceLlama)");
+                    + "\": this reader takes gpt2 (grokcap import takes gpt2 and llama)");
         }
         try {
             if (root.get("grokcap_model") instanceof ObjectNode g) {

@@ -123,7 +123,7 @@ public final class HuggingFaceLlama {
         c.put("head_dim", cfg.headSize());
         c.put("max_position_embeddings", cfg.contextLength());
         c.put("hidden_act", "silu");
-        c.put("rms_norm_eps", (double) RmsNorm.EPS);
+        c.put("rms_norm_eps", Double.parseDouble(Float.toString(RmsNorm.EPS))); // 1e-5, not the float's 9.99999974e-6
         c.put("rope_theta", Rotary.BASE);
         c.put("rope_scaling", null);
         c.put("attention_bias", false);

@@ -168,9 +168,9 @@ class HuggingFaceGpt2Test {
         BadInputException e = assertThrows(BadInputException.class, () -> HuggingFaceGpt2.importModel(export));
         assertEquals(file + ": tensor '" + name + "': expected shape [16, 24], found [24, 16]", e.getMessage());
 
-        Files.writeString(export.resolve(HuggingFaceGpt2.CONFIG), "{\"model_type\":\"llama\"}");
+        Files.writeString(export.resolve(HuggingFaceGpt2.CONFIG), "{\"model_type\":\"mistral\"}");
         e = assertThrows(BadInputException.class, () -> HuggingFaceGpt2.importModel(export));
-        assertTrue(e.getMessage().contains("only gpt2 is supported"), e.getMessage());
+        assertTrue(e.getMessage().contains("model_type = \"mistral\": this reader takes gpt2"), e.getMessage());
     }
 
     @Test
