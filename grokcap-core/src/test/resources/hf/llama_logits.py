@@ -12,30 +12,16 @@ The forward pass follows transformers' modeling_llama.py, written out: embedding
 RMSNorm -> q/k/v projections -> rotary positions (rotate_half, cos/sin of float32 angles as
 LlamaRotaryEmbedding computes them) -> causal softmax attention scaled by 1/sqrt(head_dim) -> o_proj,
 residual, RMSNorm -> down(silu(gate(x)) * up(x)), residual; final RMSNorm, lm_head. Needs only torch
-and the standard library (Debian: python3-torch); safetensors is read by hand.
+and the standard library (Debian: python3-torch), and gpt2_logits.py beside it (its hand-written
+safetensors reader).
 """
 import json
 import math
-import struct
 import sys
 
 import torch
 
-
-def read_safetensors(path):
-    with open(path, "rb") as f:
-        raw = f.read()
-    (n,) = struct.unpack("<Q", raw[:8])
-    header = json.loads(raw[8:8 + n].decode("utf-8"))
-    data = raw[8 + n:]
-    tensors = {}
-    for name, entry in header.items():
-        if name == "__metadata__":
-            continue
-        assert entry["dtype"] == "F32", (name, entry["dtype"])
-        begin, end = entry["data_offsets"]
-        tensors[name] = torch.frombuffer(bytearray(data[begin:end]), dtype=torch.float32).reshape(entry["shape"])
-    return tensors
+from gpt2_logits import load
 
 
 def rms_norm(x, weight, eps):
@@ -84,12 +70,8 @@ def forward(w, cfg, tokens):
 
 
 def main():
-    export_dir, tokens_file = sys.argv[1], sys.argv[2]
-    with open(export_dir + "/config.json") as f:
-        cfg = json.load(f)
-    w = read_safetensors(export_dir + "/model.safetensors")
-    with open(tokens_file) as f:
-        tokens = torch.tensor(json.load(f)["tokens"], dtype=torch.long)
+    export_dir = sys.argv[1]
+    cfg, w, tokens = load(export_dir, sys.argv[2])
     out = {}
     with torch.no_grad():
         out["logits"] = forward(w, cfg, tokens)[:, -1, :].tolist()

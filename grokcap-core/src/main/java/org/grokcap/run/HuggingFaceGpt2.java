@@ -218,15 +218,7 @@ public final class HuggingFaceGpt2 {
         float[] params = new float[layout.size()];
         List<Mapping> mappings = mappings(cfg);
         for (Mapping m : mappings) {
-            Safetensors.Tensor t = byName.remove(m.hf());
-            if (t == null) {
-                throw new BadInputException(weightsFile + ": missing tensor '" + m.hf() + "' (expected shape "
-                        + Arrays.toString(m.hfShape()) + ")");
-            }
-            if (!Arrays.equals(t.shape(), m.hfShape())) {
-                throw new BadInputException(weightsFile + ": tensor '" + m.hf() + "': expected shape "
-                        + Arrays.toString(m.hfShape()) + ", found " + Arrays.toString(t.shape()));
-            }
+            Safetensors.Tensor t = take(byName, m.hf(), m.hfShape(), weightsFile);
             if (!layout.has(m.grokcap())) {
                 requireZero(weightsFile, t);
                 continue;
@@ -244,6 +236,20 @@ public final class HuggingFaceGpt2 {
                     + cfg.layerNorm() + ")");
         }
         return new Imported(cfg, params);
+    }
+
+    /** Removes and returns the tensor called name from byName; bad input when it is missing or not of shape. */
+    static Safetensors.Tensor take(Map<String, Safetensors.Tensor> byName, String name, int[] shape, Path weightsFile) {
+        Safetensors.Tensor t = byName.remove(name);
+        if (t == null) {
+            throw new BadInputException(weightsFile + ": missing tensor '" + name + "' (expected shape "
+                    + Arrays.toString(shape) + ")");
+        }
+        if (!Arrays.equals(t.shape(), shape)) {
+            throw new BadInputException(weightsFile + ": tensor '" + name + "': expected shape "
+                    + Arrays.toString(shape) + ", found " + Arrays.toString(t.shape()));
+        }
+        return t;
     }
 
     /** Bad input naming the missing file unless dir holds config.json and model.safetensors. */

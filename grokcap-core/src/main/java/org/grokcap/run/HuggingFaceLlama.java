@@ -18,7 +18,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -202,15 +201,7 @@ public final class HuggingFaceLlama {
         ParamLayout layout = ParamLayout.of(cfg);
         float[] params = new float[layout.size()];
         for (Mapping m : mappings(cfg)) {
-            Safetensors.Tensor t = byName.remove(m.hf());
-            if (t == null) {
-                throw new BadInputException(weightsFile + ": missing tensor '" + m.hf() + "' (expected shape "
-                        + Arrays.toString(m.hfShape()) + ")");
-            }
-            if (!Arrays.equals(t.shape(), m.hfShape())) {
-                throw new BadInputException(weightsFile + ": tensor '" + m.hf() + "': expected shape "
-                        + Arrays.toString(m.hfShape()) + ", found " + Arrays.toString(t.shape()));
-            }
+            Safetensors.Tensor t = HuggingFaceGpt2.take(byName, m.hf(), m.hfShape(), weightsFile);
             HuggingFaceGpt2.requireZero(weightsFile, t, m.rows() * m.cols()); // lm_head's padding rows
             System.arraycopy(t.data(), 0, params, layout.get(m.grokcap()).offset() + m.firstRow() * m.cols(),
                     m.rows() * m.cols());

@@ -111,14 +111,19 @@ class HuggingFaceGpt2Test {
         return new TestLogits(tokens, logits);
     }
 
-    /** The JSON the resource script (under /hf/) prints for ours' sequences and the export. */
+    /**
+     * The JSON the resource script (under /hf/) prints for ours' sequences and the export; gpt2_logits.py
+     * is copied beside it, as the others import its safetensors reader.
+     */
     static JsonNode torchLogits(String python, String scriptName, Path export, TestLogits ours, Path dir) throws Exception {
         Path tokensFile = dir.resolve("tokens.json");
         Files.writeString(tokensFile, Json.mapper().writeValueAsString(Map.of("tokens", ours.tokens())));
-        Path script = dir.resolve(scriptName);
-        try (InputStream in = HuggingFaceGpt2Test.class.getResourceAsStream("/hf/" + scriptName)) {
-            Files.write(script, in.readAllBytes());
+        for (String name : List.of("gpt2_logits.py", scriptName)) {
+            try (InputStream in = HuggingFaceGpt2Test.class.getResourceAsStream("/hf/" + name)) {
+                Files.write(dir.resolve(name), in.readAllBytes());
+            }
         }
+        Path script = dir.resolve(scriptName);
         return Json.mapper().readTree(runPython(python, script.toString(), export.toString(), tokensFile.toString()));
     }
 
@@ -142,11 +147,19 @@ class HuggingFaceGpt2Test {
     @ValueSource(strings = {"nanda", "gpt2"})
     void importGivesBackTheSameModelBitForBit(String which, @TempDir Path dir) throws Exception {
         String json = which.equals("nanda") ? NANDA : GPT2;
-        Path export = trainAndExport(json, dir);
+        assertImportGivesBackTheRun(dir, trainAndExport(json, dir), Grokcap::importGpt2);
+    }
+
+    /**
+     * Imports export (with importer, to dir/imported.safetensors) and checks it gives back the config and,
+     * bit for bit, the parameters of the run in dir/run; returns those parameters.
+     */
+    static float[] assertImportGivesBackTheRun(Path dir, Path export,
+                                               java.util.function.BiFunction<Path, Path, HuggingFaceGpt2.Imported> importer)
+            throws IOException {
         Path weights = dir.resolve("run").resolve(RunDirectory.WEIGHTS);
-        Map<String, String> meta = Safetensors.readMetadata(weights);
-        ExperimentSpec trained = ConfigLoader.parse(meta.get("config"), false, "meta");
-        HuggingFaceGpt2.Imported back = Grokcap.importGpt2(export, dir.resolve("imported.safetensors"));
+        ExperimentSpec trained = ConfigLoader.parse(Safetensors.readMetadata(weights).get("config"), false, "meta");
+        HuggingFaceGpt2.Imported back = importer.apply(export, dir.resolve("imported.safetensors"));
         assertEquals(trained.model(), back.config());
         float[] original = new float[ParamLayout.of(trained.model()).size()];
         Safetensors.readInto(weights, ParamLayout.of(trained.model()), original);
@@ -154,6 +167,7 @@ class HuggingFaceGpt2Test {
         float[] written = new float[original.length];
         Safetensors.readInto(dir.resolve("imported.safetensors"), ParamLayout.of(back.config()), written);
         assertArrayEquals(original, written, "the imported weights file holds them too");
+        return original;
     }
 
     @Test
@@ -179,14 +193,7 @@ class HuggingFaceGpt2Test {
         // the causal-mask buffers, and a config with GPT-2's fields only.
         ModelConfig cfg = new ModelConfig(10, 10, 4, 2, 8, 2, 32, org.grokcap.kernels.Activation.GELU, true, true, true,
                 false, null, null);
-        ParamLayout layout = ParamLayout.of(cfg);
-        float[] params = new float[layout.size()];
-        java.util.Random rnd = new java.util.Random(1);
-        for (int i = 0; i < params.length; i++) {
-            params[i] = (float) rnd.nextGaussian();
-        }
-        ParamLayout.Tensor wte = layout.get("wte");
-        System.arraycopy(params, wte.offset(), params, layout.get("unembed.weight").offset(), wte.size()); // tied
+        float[] params = randomParams(cfg, true);
         Path export = dir.resolve("full");
         HuggingFaceGpt2.export(cfg, params, export, Map.of());
         Path plain = dir.resolve("plain");
@@ -206,6 +213,21 @@ class HuggingFaceGpt2Test {
         HuggingFaceGpt2.Imported back = HuggingFaceGpt2.importModel(plain);
         assertEquals(cfg, back.config());
         assertArrayEquals(params, back.params());
+    }
+
+    /** Gaussian parameters for cfg (seed 1); with tied, the unembedding a copy of the token embedding. */
+    static float[] randomParams(ModelConfig cfg, boolean tied) {
+        ParamLayout layout = ParamLayout.of(cfg);
+        float[] params = new float[layout.size()];
+        java.util.Random rnd = new java.util.Random(1);
+        for (int i = 0; i < params.length; i++) {
+            params[i] = (float) rnd.nextGaussian();
+        }
+        if (tied) {
+            ParamLayout.Tensor wte = layout.get("wte");
+            System.arraycopy(params, wte.offset(), params, layout.get("unembed.weight").offset(), wte.size());
+        }
+        return params;
     }
 
     /** /usr/bin/python3 when it imports torch; otherwise the test is skipped with the reason. */

@@ -6,7 +6,6 @@ import org.grokcap.model.Architecture;
 import org.grokcap.model.ModelConfig;
 import org.grokcap.model.ParamLayout;
 import org.grokcap.model.Safetensors;
-import org.grokcap.train.ExperimentSpec;
 import org.grokcap.util.BadInputException;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -20,7 +19,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -79,20 +77,12 @@ class HuggingFaceLlamaTest {
     @Test
     void importGivesBackTheSameModelBitForBit(@TempDir Path dir) throws Exception {
         Path export = trainAndExport(dir);
-        Path weights = dir.resolve("run").resolve(RunDirectory.WEIGHTS);
-        ExperimentSpec trained = ConfigLoader.parse(Safetensors.readMetadata(weights).get("config"), false, "meta");
-        HuggingFaceGpt2.Imported back = Grokcap.importLlama(export, dir.resolve("imported.safetensors"));
-        assertEquals(trained.model(), back.config());
-        float[] original = new float[ParamLayout.of(trained.model()).size()];
-        Safetensors.readInto(weights, ParamLayout.of(trained.model()), original);
-        assertArrayEquals(original, back.params());
-        float[] written = new float[original.length];
-        Safetensors.readInto(dir.resolve("imported.safetensors"), ParamLayout.of(back.config()), written);
-        assertArrayEquals(original, written, "the imported weights file holds them too");
+        float[] original = HuggingFaceGpt2Test.assertImportGivesBackTheRun(dir, export, Grokcap::importLlama);
 
         // The tensors themselves: q|k|v and gate|up split by rows, nothing transposed.
         Map<String, Safetensors.Tensor> hf = Safetensors.read(export.resolve(HuggingFaceGpt2.WEIGHTS)).tensors();
-        ParamLayout layout = ParamLayout.of(trained.model());
+        ModelConfig cfg = HuggingFaceLlama.importModel(export).config();
+        ParamLayout layout = ParamLayout.of(cfg);
         ParamLayout.Tensor qkv = layout.get("layers.1.attn.qkv.weight");
         assertEquals(original[qkv.offset() + 16 * 16 + 3], hf.get("model.layers.1.self_attn.k_proj.weight").data()[3]);
         ParamLayout.Tensor fc = layout.get("layers.0.mlp.fc.weight");
@@ -102,15 +92,6 @@ class HuggingFaceLlamaTest {
     private static ModelConfig llama(int V, int Vout, Integer layerRepeats, Double attentionScale, Boolean headSizeScale) {
         return new ModelConfig(V, Vout, 5, 2, 8, 2, 12, null, null, null, null, null, attentionScale, null, layerRepeats,
                 Architecture.LLAMA, null, headSizeScale);
-    }
-
-    private static float[] randomParams(ModelConfig cfg) {
-        float[] params = new float[ParamLayout.of(cfg).size()];
-        Random rnd = new Random(3);
-        for (int i = 0; i < params.length; i++) {
-            params[i] = (float) rnd.nextGaussian();
-        }
-        return params;
     }
 
     @Test
@@ -124,7 +105,7 @@ class HuggingFaceLlamaTest {
         for (Map.Entry<ModelConfig, String> e : refused.entrySet()) {
             Path out = dir.resolve("x");
             BadInputException ex = assertThrows(BadInputException.class,
-                    () -> HuggingFaceLlama.export(e.getKey(), randomParams(e.getKey()), out, Map.of()));
+                    () -> HuggingFaceLlama.export(e.getKey(), HuggingFaceGpt2Test.randomParams(e.getKey(), false), out, Map.of()));
             assertTrue(ex.getMessage().startsWith(e.getValue()), ex.getMessage());
             assertFalse(ex.getMessage().contains("\n"));
             assertFalse(Files.exists(out), "nothing written");
@@ -136,10 +117,7 @@ class HuggingFaceLlamaTest {
         // Llama as transformers saves a tied model: no lm_head, a config with LlamaConfig's fields only
         // (rope_theta and num_key_value_heads left to their defaults), and an old rotary buffer.
         ModelConfig cfg = llama(10, 10, null, null, null);
-        ParamLayout layout = ParamLayout.of(cfg);
-        float[] params = randomParams(cfg);
-        ParamLayout.Tensor wte = layout.get("wte");
-        System.arraycopy(params, wte.offset(), params, layout.get("unembed.weight").offset(), wte.size()); // tied
+        float[] params = HuggingFaceGpt2Test.randomParams(cfg, true);
         Path full = dir.resolve("full");
         HuggingFaceLlama.export(cfg, params, full, Map.of());
         Path plain = dir.resolve("plain");
@@ -165,7 +143,7 @@ class HuggingFaceLlamaTest {
     void aDamagedOrForeignExportIsNamed(@TempDir Path dir) throws Exception {
         ModelConfig cfg = llama(10, 8, null, null, null);
         Path export = dir.resolve("hf");
-        HuggingFaceLlama.export(cfg, randomParams(cfg), export, Map.of());
+        HuggingFaceLlama.export(cfg, HuggingFaceGpt2Test.randomParams(cfg, false), export, Map.of());
         Path file = export.resolve(HuggingFaceGpt2.WEIGHTS);
         Path configFile = export.resolve(HuggingFaceGpt2.CONFIG);
         Safetensors.Contents c = Safetensors.read(file);
