@@ -183,10 +183,7 @@ public final class RunCapacity {
             parameters = t.model().layout().size();
             step = t.step();
         }
-        String[] sequence = new String[nll.length];
-        java.util.Arrays.fill(sequence, SEQUENCE);
-        ModelCapacity cap = ModelCapacity.of(sequence, nll, Map.of(SEQUENCE, task.bitsPerSequence()), List.of(),
-                task.datasetBits(), parameters);
+        ModelCapacity cap = storedBits(nll, task, parameters);
         double nllBits = sum(nll);
         int targets = task.targetsPerSequence();
         List<Map<String, Double>> rows = FinishedRun.readMetrics(runDir);
@@ -218,6 +215,20 @@ public final class RunCapacity {
 
     /** The one "attribute" of a random-tokens run for {@link ModelCapacity}: a whole training sequence. */
     private static final String SEQUENCE = "sequence";
+
+    /**
+     * The bits stored of a random-tokens training split, from the model's NLL in bits per sequence:
+     * Σ max(0, (S−1)·log2 V − NLL), with the dataset's entropy N·(S−1)·log2 V and no selection costs.
+     */
+    static ModelCapacity storedBits(double[] sequenceNllBits, RandomTokensTaskSpec task, long parameters) {
+        if (sequenceNllBits.length != task.n()) {
+            throw new IllegalArgumentException(sequenceNllBits.length + " sequence losses for N = " + task.n());
+        }
+        String[] sequence = new String[sequenceNllBits.length];
+        java.util.Arrays.fill(sequence, SEQUENCE);
+        return ModelCapacity.of(sequence, sequenceNllBits, Map.of(SEQUENCE, task.bitsPerSequence()), List.of(),
+                task.datasetBits(), parameters);
+    }
 
     /**
      * Per sequence of the split: the model's negative log-likelihood in bits, its T target positions'
