@@ -130,16 +130,9 @@ public final class RunCapacity {
         List<Map<String, Double>> rows = FinishedRun.readMetrics(runDir);
         Convergence conv = Convergence.of(rows, MetricsRow.lossKey(trainName), options.window(), options.threshold());
 
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("run", runDir.toString());
-        out.put("step", step);
-        out.put("parameters", parameters);
-        out.put("converged", conv.converged());
-        out.put("capacityBits", cap.totalBits());
-        out.put("bitsPerParameter", cap.bitsPerParameter());
+        Map<String, Object> out = summary(runDir, step, parameters, conv, cap);
         out.put("factBits", cap.factBits());
         out.put("selectionBits", cap.selectionBits());
-        out.put("datasetBits", cap.datasetBits());
         out.put("facts", attr.size());
         List<Map<String, Object>> per = new ArrayList<>();
         for (ModelCapacity.AttributeCapacity a : cap.attributes()) {
@@ -189,27 +182,34 @@ public final class RunCapacity {
         List<Map<String, Double>> rows = FinishedRun.readMetrics(runDir);
         Convergence conv = Convergence.of(rows, MetricsRow.lossKey(data.trainSplit()), options.window(), options.threshold());
 
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("run", runDir.toString());
+        Map<String, Object> out = summary(runDir, step, parameters, conv, cap);
         out.put("task", "random-tokens");
         out.put("v", task.v());
         out.put("s", task.s());
         out.put("n", task.n());
-        out.put("step", step);
-        out.put("parameters", parameters);
-        out.put("converged", conv.converged());
-        out.put("capacityBits", cap.totalBits());
-        out.put("bitsPerParameter", cap.bitsPerParameter());
-        out.put("datasetBits", cap.datasetBits());
         out.put("nllBits", nllBits);
         out.put("storedBitsUnclipped", cap.datasetBits() - nllBits);
         out.put("firstTokenCounted", false);
         out.put("bitsPerToken", task.bitsPerToken());
         out.put("trainBitsPerToken", nllBits / ((double) task.n() * targets));
         out.put("freshBitsPerToken", fresh == null ? null : sum(fresh) / ((double) fresh.length * targets));
-        out.put("facts", nll.length);
+        out.put("sequences", nll.length);
         out.put("convergence", conv);
         Json.writePretty(runDir.resolve(FILE), out);
+        return out;
+    }
+
+    /** The fields every run's capacity.json begins with, whatever its task. */
+    private static Map<String, Object> summary(Path runDir, int step, long parameters, Convergence conv,
+                                               ModelCapacity cap) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("run", runDir.toString());
+        out.put("step", step);
+        out.put("parameters", parameters);
+        out.put("converged", conv.converged());
+        out.put("capacityBits", cap.totalBits());
+        out.put("bitsPerParameter", cap.bitsPerParameter());
+        out.put("datasetBits", cap.datasetBits());
         return out;
     }
 

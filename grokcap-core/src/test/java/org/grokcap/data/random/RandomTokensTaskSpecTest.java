@@ -83,6 +83,25 @@ class RandomTokensTaskSpecTest {
         assertEquals(5 * 2 * Math.log(10) / Math.log(2), spec(10, 3, 5).datasetBits(), 1e-12);
     }
 
+    /** The shipped sweep loads and expands to three model sizes × six N on the same V and S. */
+    @Test
+    void theShippedSweepCoversEveryModelSizeAndN() {
+        org.grokcap.sweep.Sweep sweep = org.grokcap.sweep.Sweep.load(java.nio.file.Path.of("..", "conf",
+                "random-tokens-sweep", "sweep.json"));
+        assertEquals(18, sweep.runs().size());
+        java.util.Set<Integer> widths = new java.util.TreeSet<>();
+        java.util.Set<Integer> ns = new java.util.TreeSet<>();
+        for (org.grokcap.sweep.SweepRun r : sweep.runs()) {
+            RandomTokensTaskSpec task = (RandomTokensTaskSpec) r.spec().task();
+            assertEquals(64, task.v());
+            assertEquals(32, task.s());
+            ns.add(task.n());
+            widths.add(r.spec().model().dModel());
+        }
+        assertEquals(java.util.Set.of(16, 24, 32), widths);
+        assertEquals(java.util.Set.of(64, 128, 256, 512, 1024, 2048), ns);
+    }
+
     private static String error(String task) {
         return assertThrows(ConfigException.class, () -> ConfigLoader.parse(
                 "{\"task\":{\"type\":\"random-tokens\"," + task + "}}", false, "c.json")).getMessage();
