@@ -113,7 +113,8 @@ final class Commands {
                             opt("--scheme", "S", "the encoding scheme: optimal (default), two-hop-big-hash, two-hop-double"),
                             opt("--selection", "T", "the selection scheme: optimal (default), enumerate, independent"))),
             new Cmd("capacity of", List.of("capacity of RUN_DIR|SWEEP_DIR [--window K] [--threshold X] [--backend B]"),
-                    "The capacity a trained run (or each run of a sweep) reached, in bits, once converged.",
+                    "The capacity a trained run (or each run of a sweep) reached, in bits, once converged: profiles runs from "
+                            + "their facts, random-tokens runs from their sequences (a sweep of those: each model size at its plateau over N).",
                     List.of(arg("RUN_DIR|SWEEP_DIR", "a run directory, or a sweep's output directory")),
                     List.of(opt("--window", "K", "evaluations the loss must stay flat over to count as converged (at least 2)"),
                             opt("--threshold", "X", "the relative change below which the loss counts as flat"),
