@@ -24,7 +24,9 @@ import java.util.Set;
 final class Html {
     private Html() {}
 
-    static String page(List<Report.Run> runs, Set<String> splits, List<String> charts) {
+    /** The page; comparison is null where no group of runs has more than one seed. */
+    static String page(List<Report.Run> runs, Set<String> splits, List<String> charts, Comparison comparison) {
+        boolean variants = runs.stream().anyMatch(r -> r.variant() != null);
         Set<String> fields = new LinkedHashSet<>();
         runs.forEach(r -> fields.addAll(r.values().keySet()));
         StringBuilder h = new StringBuilder();
@@ -34,7 +36,14 @@ final class Html {
                 .append("img{max-width:100%}</style></head><body>\n");
         long finished = runs.stream().filter(Report.Run::finished).count();
         h.append("<h1>grokcap report</h1>\n<p>").append(runs.size()).append(" runs, ").append(finished)
-                .append(" finished.</p>\n<table>\n<tr><th class=\"l\">run</th><th class=\"l\">name</th><th class=\"l\">state</th>");
+                .append(" finished.</p>\n");
+        if (comparison != null) {
+            comparison(h, comparison);
+        }
+        h.append("<h2>runs</h2>\n<table>\n<tr><th class=\"l\">run</th><th class=\"l\">name</th><th class=\"l\">state</th>");
+        if (variants) {
+            h.append("<th class=\"l\">variant</th>");
+        }
         for (String f : fields) {
             h.append("<th>").append(esc(f)).append("</th>");
         }
@@ -47,6 +56,9 @@ final class Html {
         for (Report.Run r : runs) {
             h.append("<tr><td class=\"l\">").append(esc(r.id())).append("</td><td class=\"l\">").append(esc(r.name()))
                     .append("</td><td class=\"l\">").append(r.finished() ? "finished" : "unfinished").append("</td>");
+            if (variants) {
+                h.append("<td class=\"l\">").append(r.variant() == null ? "" : esc(r.variant())).append("</td>");
+            }
             for (String f : fields) {
                 h.append("<td>").append(r.values().containsKey(f) ? esc(r.values().get(f).asText()) : "").append("</td>");
             }
@@ -78,6 +90,23 @@ final class Html {
         }
         h.append("</body></html>\n");
         return h.toString();
+    }
+
+    /** The methods compared over seeds: the table, then the chart (median, min-max shaded). */
+    private static void comparison(StringBuilder h, Comparison comparison) {
+        h.append("<h2>methods compared over seeds</h2>\n<p>").append(esc(comparison.explanation())).append("</p>\n<table>\n");
+        List<List<String>> table = comparison.table();
+        for (int r = 0; r < table.size(); r++) {
+            h.append("<tr>");
+            for (int c = 0; c < table.get(r).size(); c++) {
+                String tag = r == 0 ? "th" : "td";
+                h.append('<').append(tag).append(c == 0 ? " class=\"l\">" : ">").append(esc(table.get(r).get(c)))
+                        .append("</").append(tag).append('>');
+            }
+            h.append("</tr>\n");
+        }
+        h.append("</table>\n<p><img src=\"").append(Comparison.CHART).append(".svg\" alt=\"test accuracy by method\"> ")
+                .append("<a href=\"").append(Comparison.CHART).append(".png\">PNG</a></p>\n");
     }
 
     /**
