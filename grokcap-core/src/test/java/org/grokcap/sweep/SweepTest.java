@@ -220,6 +220,23 @@ class SweepTest {
     }
 
     @Test
+    void theShippedMethodsSweepIsFourVariantsTimesFiveSeeds() {
+        Sweep s = Sweep.load(Path.of("..", "conf", "grokking-methods", "sweep.json"));
+        assertEquals(20, s.runs().size());
+        assertEquals(List.of("adamw", "orthogonal-adamw", "grokfast-ma", "grokfast-ema"), List.copyOf(s.variants().keySet()));
+        for (SweepRun r : s.runs()) {
+            assertEquals(97, ((org.grokcap.data.modular.ModularTaskSpec) r.spec().task()).p(), r.id());
+            assertEquals(12_000, r.spec().train().steps(), "every method runs as long as AdamW needs to grok");
+            assertEquals(r.variant().equals("orthogonal-adamw"), r.spec().train().optimizer().orthogonalGradient(), r.id());
+            assertEquals(r.variant().equals("orthogonal-adamw") ? 0.0 : 1.0, r.spec().train().optimizer().weightDecay(), r.id());
+            assertEquals(r.variant().startsWith("grokfast"), r.spec().train().gradFilter() != null, r.id());
+        }
+        assertEquals(5, s.runs().stream().filter(r -> r.variant().equals("grokfast-ema")).count());
+        assertEquals(100, s.runs().get(10).spec().train().gradFilter().window());
+        assertEquals(0.98, s.runs().get(15).spec().train().gradFilter().alpha());
+    }
+
+    @Test
     void badVariantsNameTheProblem(@TempDir Path dir) throws Exception {
         write(dir, "base.json", BASE);
         String grid = "grid:\n  train.seed: [0, 1]\n";
