@@ -5,6 +5,7 @@ import org.grokcap.io.AtomicFiles;
 import org.grokcap.io.Charts;
 import org.grokcap.io.Json;
 import org.grokcap.io.MetricsRow;
+import org.grokcap.sweep.SweepRunner;
 import org.grokcap.util.Stats;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
@@ -15,6 +16,7 @@ import java.awt.Color;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -23,6 +25,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.Stream;
 
 /**
  * Methods compared over seeds: the runs of a sweep grouped by variant (or, in a sweep without
@@ -121,9 +124,18 @@ public final class Comparison {
         return bands;
     }
 
-    /** The comparison of these runs; runs that logged no test accuracy yet are left out. */
+    /** {@link #of(List, List)} with the groups in the order the runs come. */
     static Comparison of(List<Report.Run> runs) {
+        return of(runs, List.of());
+    }
+
+    /**
+     * The comparison of these runs, the groups named in order first (a sweep's variants, as its file
+     * lists them), then the others as the runs come; runs that logged no test accuracy yet are left out.
+     */
+    static Comparison of(List<Report.Run> runs, List<String> order) {
         Map<String, List<Curve>> groups = new LinkedHashMap<>();
+        order.forEach(name -> groups.put(name, new ArrayList<>()));
         boolean fullBatch = true;
         for (Report.Run r : runs) {
             TreeMap<Long, Double> accuracy = new TreeMap<>();
@@ -141,6 +153,7 @@ public final class Comparison {
         }
         List<Method> methods = new ArrayList<>();
         List<Band> bands = new ArrayList<>();
+        groups.values().removeIf(List::isEmpty);
         groups.forEach((name, curves) -> {
             methods.add(method(name, curves));
             bands.add(band(name, curves));
@@ -226,11 +239,10 @@ public final class Comparison {
      * directory; its report/ folder is left out) into dir; returns what the command prints.
      */
     public static Map<String, Object> write(Path dir) {
-        Comparison c = of(Report.find(List.of(dir), dir.resolve(Report.SWEEP_REPORT)));
+        Comparison c = of(Report.find(List.of(dir), dir.resolve(Report.SWEEP_REPORT)), variantOrder(List.of(dir)));
         try {
             c.writeChart(dir);
-            AtomicFiles.write(dir.resolve(MARKDOWN), c.markdown(dir.getFileName() == null ? dir.toString()
-                    : dir.getFileName().toString()).getBytes(StandardCharsets.UTF_8));
+            AtomicFiles.write(dir.resolve(MARKDOWN), c.markdown(title(dir)).getBytes(StandardCharsets.UTF_8));
             Json.writePretty(dir.resolve(JSON), c.json());
         } catch (IOException e) {
             throw new UncheckedIOException("writing the comparison into " + dir + " failed: " + e.getMessage(), e);
@@ -241,6 +253,42 @@ public final class Comparison {
         out.put("chart", dir.resolve(CHART + ".png").toString());
         out.put("methods", c.methods().stream().map(Method::name).toList());
         return out;
+    }
+
+    /** The variants of the sweeps whose lists of runs (NAME.sweep.json) lie in these folders, in their files' order. */
+    static List<String> variantOrder(List<Path> roots) {
+        List<String> order = new ArrayList<>();
+        for (Path root : roots) {
+            if (!Files.isDirectory(root)) {
+                continue;
+            }
+            try (Stream<Path> files = Files.list(root)) {
+                for (Path f : files.filter(f -> f.getFileName().toString().endsWith(SweepRunner.SWEEP_JSON_SUFFIX))
+                        .sorted().toList()) {
+                    Json.mapper().readTree(f.toFile()).path("variants").fieldNames().forEachRemaining(v -> {
+                        if (!order.contains(v)) {
+                            order.add(v);
+                        }
+                    });
+                }
+            } catch (IOException e) {
+                // only the order of the table's rows depends on it; the runs' own records say the rest
+            }
+        }
+        return order;
+    }
+
+    /** The sweep's name from its list of runs (NAME.sweep.json) when dir holds one sweep, else the folder's name. */
+    private static String title(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            List<String> sweeps = files.map(f -> f.getFileName().toString())
+                    .filter(f -> f.endsWith(SweepRunner.SWEEP_JSON_SUFFIX)).toList();
+            if (sweeps.size() == 1) {
+                return sweeps.get(0).substring(0, sweeps.get(0).length() - SweepRunner.SWEEP_JSON_SUFFIX.length());
+            }
+        }
+        Path name = dir.toAbsolutePath().normalize().getFileName();
+        return name == null ? dir.toString() : name.toString();
     }
 
     /** The comparison as comparison.json holds it. */
@@ -350,8 +398,8 @@ public final class Comparison {
         for (Method m : methods) {
             List<String> row = new ArrayList<>(List.of(m.name(), m.runIds().size() + " (" + m.finished() + ")"));
             for (Reach r : m.reach()) {
-                row.add(reached(r.median()) + " (" + reached(r.min()) + "–" + reached(r.max()) + "), " + r.reached()
-                        + "/" + r.runs());
+                row.add((r.reached() == 0 ? "not reached" : reached(r.median()) + " (" + reached(r.min()) + "–"
+                        + reached(r.max()) + ")") + ", " + r.reached() + "/" + r.runs());
             }
             row.add(epochs(m.lastEpoch()));
             row.add(accuracies(m.finalAccuracy()));

@@ -33,8 +33,8 @@ import java.util.stream.Stream;
  * folders, however they were made (train, a sweep's shards on many machines, copied together), is
  * merged into OUT/index.html with a table of the runs (the sweep's varied values, parameters, steps,
  * final metrics, first steps at 99 % accuracy), curves of every split across runs, final accuracy
- * against parameters, each run's own plots copied under OUT/runs/ID/, and, where runs differ only in
- * their seed (or share a sweep's variant), the methods compared over seeds ({@link Comparison}). Charts
+ * against parameters, each run's own plots copied under OUT/runs/ID/, and, for a sweep's variants or
+ * runs that differ only in their seed, the methods compared over seeds ({@link Comparison}). Charts
  * are PNG and SVG.
  * Hidden folders (such as a sweep's .interrupted/) are left out.
  */
@@ -80,9 +80,10 @@ public final class Report {
             if (runs.stream().anyMatch(r -> r.parameters() > 0 && !r.rows().isEmpty())) {
                 charts.add(finalAccuracy(out, runs, splits));
             }
-            // Methods compared over seeds, where some group holds more than one run (a sweep's variants or seeds).
-            Comparison comparison = Comparison.of(runs);
-            if (comparison.methods().stream().noneMatch(m -> m.runIds().size() > 1)) {
+            // Methods compared over seeds: a sweep's variants, or groups of runs that differ only in the seed.
+            Comparison comparison = Comparison.of(runs, Comparison.variantOrder(roots));
+            if (runs.stream().allMatch(r -> r.variant() == null)
+                    && comparison.methods().stream().noneMatch(m -> m.runIds().size() > 1)) {
                 comparison = null;
             } else {
                 comparison.writeChart(out);

@@ -119,6 +119,7 @@ class ComparisonTest {
         Map<String, Object> out = Comparison.write(dir);
         assertEquals(dir.resolve("comparison.md").toString(), out.get("comparison"));
         String md = Files.readString(dir.resolve("comparison.md"));
+        assertTrue(md.startsWith("# " + dir.getFileName() + ": test accuracy by method\n"), "no NAME.sweep.json: the folder's name");
         assertTrue(md.contains("| fast | 3 (3) | 20 (10–30), 3/3 | 30 (20–40), 3/3 | 40 (30–50), 3/3 | 250 (250–250) "
                 + "| 0.9700 (0.4000–1.0000) | at 200: 0.9800 (0.5000–1.0000) |\n"), md);
         assertTrue(md.contains("| slow | 2 (1) | 150 (100–200), 2/2 | 300 (200–400), 2/2 | not reached (300–not reached), "
@@ -164,5 +165,11 @@ class ComparisonTest {
         assertEquals(List.of("a0", "a1"), c.methods().get(0).runIds());
         assertEquals("step", c.unit(), "mini-batch runs count steps, not epochs");
         assertNull(c.methods().get(1).reach().get(0).median());
+        Files.writeString(dir.resolve("lr.sweep.json"), "{}");
+        Comparison.write(dir);
+        String md = Files.readString(dir.resolve("comparison.md"));
+        assertTrue(md.startsWith("# lr: test accuracy by method\n"), md);
+        assertTrue(md.contains("| lr=0.1 | 1 (1) | not reached, 0/1 | not reached, 0/1 | not reached, 0/1 | 2 (2–2) | "
+                + "0.2000 (0.2000–0.2000) | no median step to 99 % |"), md);
     }
 }
