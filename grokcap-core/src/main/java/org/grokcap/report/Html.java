@@ -82,7 +82,7 @@ final class Html {
             h.append("</td></tr>\n");
         }
         h.append("</table>\n");
-        interactive(h, runs, splits);
+        interactive(h, runs, splits, comparison);
         h.append("<h2>static charts</h2>\n");
         for (String c : charts) {
             h.append("<h2>").append(esc(c.replace('-', ' '))).append("</h2>\n<p><img src=\"").append(esc(c))
@@ -105,17 +105,45 @@ final class Html {
             }
             h.append("</tr>\n");
         }
-        h.append("</table>\n<p><img src=\"").append(Comparison.CHART).append(".svg\" alt=\"test accuracy by method\"> ")
+        h.append("</table>\n<p>Test accuracy by method: the median over the seeds, the range from min to max shaded ")
+                .append("(drag across to zoom, double-click to zoom out).</p>\n<div class=\"chart\" id=\"chart-comparison\"></div>\n")
+                .append("<p><img src=\"").append(Comparison.CHART).append(".svg\" alt=\"test accuracy by method\"> ")
                 .append("<a href=\"").append(Comparison.CHART).append(".png\">PNG</a></p>\n");
+    }
+
+    /** The comparison's curves for the interactive chart: per method the epochs above 0 (a log axis) with median, min and max. */
+    private static Map<String, Object> comparisonData(Comparison comparison) {
+        List<Map<String, Object>> methods = new ArrayList<>();
+        for (Comparison.Band b : comparison.bands()) {
+            List<Double> epoch = new ArrayList<>();
+            List<Double> median = new ArrayList<>();
+            List<Double> min = new ArrayList<>();
+            List<Double> max = new ArrayList<>();
+            for (int i = 0; i < b.epoch().length; i++) {
+                if (b.epoch()[i] > 0) {
+                    epoch.add(b.epoch()[i]);
+                    median.add(b.median()[i]);
+                    min.add(b.min()[i]);
+                    max.add(b.max()[i]);
+                }
+            }
+            if (!epoch.isEmpty()) {
+                methods.add(Map.of("name", b.name(), "epoch", epoch, "median", median, "min", min, "max", max));
+            }
+        }
+        return Map.of("unit", comparison.unit(), "methods", methods);
     }
 
     /**
      * The interactive charts: uPlot and the page's script inlined, so the page works offline and as a
      * single file; the curves as JSON. The static SVG/PNG charts stay below for print and papers.
      */
-    private static void interactive(StringBuilder h, List<Report.Run> runs, Set<String> splits) {
+    private static void interactive(StringBuilder h, List<Report.Run> runs, Set<String> splits, Comparison comparison) {
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("splits", List.copyOf(splits));
+        if (comparison != null) {
+            data.put("comparison", comparisonData(comparison));
+        }
         List<Map<String, Object>> list = new ArrayList<>();
         for (Report.Run r : runs) {
             Map<String, Object> curves = new LinkedHashMap<>();
