@@ -15,6 +15,8 @@ public record MetricsRow(int step, Map<String, SplitMetrics> splits) {
     public static final String STEP = "step";
     public static final String LOSS = "_loss";
     public static final String ACCURACY = "_accuracy";
+    /** Only the training split has it: see {@link #collapseKey}. */
+    public static final String COLLAPSE = "_collapse";
 
     /** A split's loss and accuracy; either is null when the row has no such key. */
     public record SplitMetrics(Double loss, Double accuracy) {}
@@ -31,6 +33,15 @@ public record MetricsRow(int step, Map<String, SplitMetrics> splits) {
     /** The key of a split's accuracy in a flat row, {@code <split>_accuracy}. */
     public static String accuracyKey(String split) {
         return split + ACCURACY;
+    }
+
+    /**
+     * The key of a split's softmax-collapse fraction in a flat row, {@code <split>_collapse}: the
+     * fraction of its target positions whose single-precision loss term is exactly 0. Trainer adds
+     * it for the training split; the typed row leaves it out.
+     */
+    public static String collapseKey(String split) {
+        return split + COLLAPSE;
     }
 
     /** The typed form of a flat row (as Trainer makes it and metrics.jsonl holds it); other keys are left out. */
