@@ -215,19 +215,14 @@ public final class Trainer {
         Map<String, MetricsRow.SplitMetrics> splits = new LinkedHashMap<>();
         for (Split s : data.splits().values()) {
             if (s == trainSplit && fullBatch) {
-                splits.put(s.name(), new MetricsRow.SplitMetrics(trainLoss, trainAccuracy));
+                splits.put(s.name(), new MetricsRow.SplitMetrics(trainLoss, trainAccuracy, trainCollapse));
             } else {
                 double[] la = evaluate(s);
-                splits.put(s.name(), new MetricsRow.SplitMetrics(la[0], la[1]));
-                if (s == trainSplit) {
-                    trainCollapse = la[2];
-                }
+                splits.put(s.name(), new MetricsRow.SplitMetrics(la[0], la[1], s == trainSplit ? la[2] : null));
             }
         }
         // Listeners and metrics.jsonl take the flat row; MetricsRow spells its keys.
-        Map<String, Double> row = new MetricsRow(step, splits).toMap();
-        row.put(MetricsRow.collapseKey(trainSplit.name()), trainCollapse);
-        return row;
+        return new MetricsRow(step, splits).toMap();
     }
 
     /**

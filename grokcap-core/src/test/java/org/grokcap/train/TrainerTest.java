@@ -47,7 +47,7 @@ class TrainerTest {
         }
         assertEquals(300, rows.size());
         assertEquals(0.0, rows.get(0).get("step"));
-        assertEquals(List.of("step", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "train_collapse"),
+        assertEquals(List.of("step", "train_loss", "train_accuracy", "train_collapse", "test_loss", "test_accuracy"),
                 List.copyOf(rows.get(0).keySet()));
         Map<String, Double> last = rows.get(rows.size() - 1);
         assertTrue(last.get("train_loss") < 0.1 * rows.get(0).get("train_loss"), "loss fell: " + last);
