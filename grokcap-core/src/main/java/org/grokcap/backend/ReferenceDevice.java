@@ -154,16 +154,17 @@ public class ReferenceDevice implements Device {
     }
 
     @Override
-    public void crossEntropyForward(Buf losses, Buf hits, Buf logits, IntBuf targets, int N, int V, boolean float64) {
+    public void crossEntropyForward(Buf losses, Buf hits, Buf logits, IntBuf targets, int N, int V,
+                                    CrossEntropy.Loss loss) {
         CrossEntropy.forward(losses.host(), losses.offset(), hits.host(), hits.offset(), logits.host(), logits.offset(),
-                targets.host(), targets.offset(), N, V, float64);
+                targets.host(), targets.offset(), N, V, loss);
     }
 
     @Override
     public void crossEntropyBackward(Buf dlogits, Buf logits, IntBuf targets, int N, int V, float dlossScale,
-                                     boolean float64) {
+                                     CrossEntropy.Loss loss) {
         CrossEntropy.backward(dlogits.host(), dlogits.offset(), logits.host(), logits.offset(),
-                targets.host(), targets.offset(), N, V, dlossScale, float64);
+                targets.host(), targets.offset(), N, V, dlossScale, loss);
     }
 
     @Override

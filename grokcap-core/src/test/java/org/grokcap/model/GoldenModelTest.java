@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.grokcap.backend.Buf;
 import org.grokcap.backend.ReferenceDevice;
+import org.grokcap.kernels.CrossEntropy;
 import org.grokcap.train.AdamWOptimizer;
 import org.grokcap.config.OptimizerConfig;
 import org.junit.jupiter.api.BeforeAll;
@@ -168,10 +169,18 @@ class GoldenModelTest {
 
     // ---- helpers -------------------------------------------------------------------------------
 
-    /** The model with the golden initial parameters and batch loaded. */
+    /**
+     * The model with the golden initial parameters and batch loaded, training with the golden file's
+     * lossFunction (train.loss and train.labelSmoothing; float64 as PyTorch computes it) if it has one.
+     */
     private Transformer newModel() {
         int B = golden.get("batch").asInt();
         Transformer model = new Transformer(new ReferenceDevice(), cfg, B);
+        JsonNode lossFunction = golden.get("lossFunction");
+        if (lossFunction != null) {
+            model.setLoss(new CrossEntropy.Loss(lossFunction.get("loss").asText().equals("stablemax"),
+                    lossFunction.get("labelSmoothing").asDouble(), true));
+        }
         Buf p = model.params();
         JsonNode init = golden.get("params");
         List<String> seen = new ArrayList<>();

@@ -5,6 +5,7 @@ import org.grokcap.backend.Device;
 import org.grokcap.backend.IntBuf;
 import org.grokcap.backend.ReferenceDevice;
 import org.grokcap.kernels.Activation;
+import org.grokcap.kernels.CrossEntropy;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -289,8 +290,9 @@ class TornadoDeviceTest {
 
     @Test
     void crossEntropyInFloatAndDouble() {
-        for (boolean f64 : new boolean[] {true, false}) {
-            Pair p = new Pair(f64 ? 8 : 9);
+        for (boolean float64 : new boolean[] {true, false}) {
+            CrossEntropy.Loss f64 = CrossEntropy.Loss.softmax(float64);
+            Pair p = new Pair(float64 ? 8 : 9);
             int N = 6;
             Buf[] losses = p.floats(N);
             Buf[] hits = p.floats(N);

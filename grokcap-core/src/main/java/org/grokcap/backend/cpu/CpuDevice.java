@@ -209,18 +209,19 @@ public final class CpuDevice extends ReferenceDevice {
     }
 
     @Override
-    public void crossEntropyForward(Buf losses, Buf hits, Buf logits, IntBuf targets, int N, int V, boolean float64) {
+    public void crossEntropyForward(Buf losses, Buf hits, Buf logits, IntBuf targets, int N, int V,
+                                    CrossEntropy.Loss loss) {
         CrossEntropyJob j = crossEntropyJob;
-        j.set(false, losses, hits, null, logits, targets, N, V, 0f, float64);
+        j.set(false, losses, hits, null, logits, targets, N, V, 0f, loss);
         pool.run(j);
         j.clear();
     }
 
     @Override
     public void crossEntropyBackward(Buf dlogits, Buf logits, IntBuf targets, int N, int V, float dlossScale,
-                                     boolean float64) {
+                                     CrossEntropy.Loss loss) {
         CrossEntropyJob j = crossEntropyJob;
-        j.set(true, null, null, dlogits, logits, targets, N, V, dlossScale, float64);
+        j.set(true, null, null, dlogits, logits, targets, N, V, dlossScale, loss);
         pool.run(j);
         j.clear();
     }
@@ -611,10 +612,10 @@ public final class CpuDevice extends ReferenceDevice {
         IntBuf targets;
         int N, V;
         float dlossScale;
-        boolean float64;
+        CrossEntropy.Loss loss;
 
         void set(boolean backward, Buf losses, Buf hits, Buf dlogits, Buf logits, IntBuf targets, int N, int V,
-                 float dlossScale, boolean float64) {
+                 float dlossScale, CrossEntropy.Loss loss) {
             this.backward = backward;
             this.losses = losses;
             this.hits = hits;
@@ -624,7 +625,7 @@ public final class CpuDevice extends ReferenceDevice {
             this.N = N;
             this.V = V;
             this.dlossScale = dlossScale;
-            this.float64 = float64;
+            this.loss = loss;
         }
 
         private CrossEntropy.RowMath rowMath() {
@@ -634,6 +635,7 @@ public final class CpuDevice extends ReferenceDevice {
         void clear() {
             losses = hits = dlogits = logits = null;
             targets = null;
+            loss = null;
         }
 
         @Override
@@ -645,12 +647,12 @@ public final class CpuDevice extends ReferenceDevice {
             }
             if (backward) {
                 CrossEntropy.backward(dlogits.host(), dlogits.offset() + from * V, logits.host(),
-                        logits.offset() + from * V, targets.host(), targets.offset() + from, n, V, dlossScale, float64,
+                        logits.offset() + from * V, targets.host(), targets.offset() + from, n, V, dlossScale, loss,
                         rowMath());
             } else {
                 CrossEntropy.forward(losses.host(), losses.offset() + from, hits.host(), hits.offset() + from,
                         logits.host(), logits.offset() + from * V, targets.host(), targets.offset() + from, n, V,
-                        float64, rowMath());
+                        loss, rowMath());
             }
         }
     }
