@@ -660,6 +660,28 @@ public final class TornadoKernels {
         }
     }
 
+    /** As {@link #sumOfSquaresParts} for Σ a·b: SUM_PARTS partial sums of a (n, at aOff) · b (n, at bOff). */
+    public static void dotParts(FloatArray out, int outOff, FloatArray a, int aOff, int bOff, int n) {
+        for (@Parallel int p = 0; p < SUM_PARTS; p++) {
+            int chunk = (n + SUM_PARTS - 1) / SUM_PARTS;
+            int from = p * chunk;
+            int to = TornadoMath.min(n, from + chunk);
+            float s = 0f;
+            for (int i = from; i < to; i++) {
+                s += a.get(aOff + i) * a.get(bOff + i);
+            }
+            out.set(outOff + p, s);
+        }
+    }
+
+    /** y (n, at yOff) += hp[slot] · x (n, at xOff). */
+    public static void axpy(FloatArray a, int yOff, int xOff, int n, FloatArray hp, int slot) {
+        for (@Parallel int i = 0; i < n; i++) {
+            float ax = hp.get(slot) * a.get(xOff + i);
+            a.set(yOff + i, a.get(yOff + i) + ax);
+        }
+    }
+
     /**
      * One AdamW update of params, m, v (n each, at their offsets) from grads; hp[slot..slot+3] hold the
      * learning rate, the two bias corrections 1 − βᵗ and the decay factor 1 − lr·weightDecay.
