@@ -661,6 +661,47 @@ class CpuDeviceTest {
         });
     }
 
+    /**
+     * Σa·b over the same fixed blocks as Σg²: bit-identical for any thread count, within double rounding
+     * of the reference (relative to Σ|a·b|, since the sum may cancel); axpy is elementwise, the
+     * reference's bits. The operands sit at different offsets of their arrays on purpose.
+     */
+    @Property(tries = 40)
+    void dotAndAxpyMatchReference(@ForAll @IntRange(min = 1, max = 70_000) int n, @ForAll boolean nan,
+                                  @ForAll long seed) {
+        Random r = new Random(seed);
+        Buf a = random(REF, "a", n, r); // offset 3
+        Buf b = copy(REF, random(REF, "b", n, r)); // offset 1
+        maybeNaN(a, nan, r);
+        double expected = REF.dot(a, b);
+        double magnitude = 0;
+        for (int i = 0; i < n; i++) {
+            magnitude += Math.abs((double) a.host()[a.offset() + i] * b.host()[b.offset() + i]);
+        }
+        float alpha = (float) r.nextGaussian();
+        for (CpuDevice[] group : new CpuDevice[][]{FAST, SCALAR}) {
+            Double first = null;
+            for (CpuDevice dev : group) {
+                double got = dev.dot(a, b);
+                if (Double.isNaN(expected)) {
+                    assertTrue(Double.isNaN(got), "a NaN operand gives a NaN dot product");
+                } else {
+                    assertEquals(expected, got, 1e-12 * magnitude, "Σa·b on " + dev.describe());
+                }
+                if (first == null) {
+                    first = got;
+                }
+                assertEquals(Double.doubleToLongBits(first), Double.doubleToLongBits(got),
+                        "Σa·b bitwise identical for any thread count");
+            }
+        }
+        check("axpy", 0f, true, d -> {
+            Buf y = copy(d, a);
+            d.axpy(y, alpha, b);
+            return new float[][]{values(y)};
+        });
+    }
+
     /** Every Device method is listed, so that `grokcap info` can say where each one runs. */
     @Test
     void acceleratedListsEveryDeviceMethod() {
