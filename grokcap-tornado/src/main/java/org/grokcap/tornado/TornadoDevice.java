@@ -74,7 +74,8 @@ public final class TornadoDevice implements Device {
     private int downloadGraph;
     private long executions;
     private int rebuilds;
-    private double sumOfSquares;
+    /** The result of the last {@link #dot} (or sumOfSquares), read back by its op. */
+    private double lastSum;
 
     /** @param target the TornadoVM device to run on */
     public TornadoDevice(uk.ac.manchester.tornado.api.common.TornadoDevice target) {
@@ -504,32 +505,10 @@ public final class TornadoDevice implements Device {
 
     // ---- optimizer ----------------------------------------------------------------------------
 
+    /** Σ g² as g·g: one reduction kernel for both. */
     @Override
     public double sumOfSquares(Buf grads) {
-        if (grads.size() == 0) {
-            return 0.0;
-        }
-        int off = at(grads);
-        int n = grads.size();
-        int slot = outFloats;
-        outFloats += TornadoKernels.SUM_PARTS;
-        record(key("sumsq", off, n, slot), new Op() {
-            @Override
-            public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {
-                g.task(id, TornadoKernels::sumOfSquaresParts, s.out, slot, d.arena, off, n);
-            }
-
-            @Override
-            public void after(Segment s) {
-                double sum = 0.0;
-                for (int p = 0; p < TornadoKernels.SUM_PARTS; p++) {
-                    sum += s.out.get(slot + p);
-                }
-                sumOfSquares = sum;
-            }
-        });
-        flush();
-        return sumOfSquares;
+        return dot(grads, grads);
     }
 
     @Override
@@ -565,7 +544,7 @@ public final class TornadoDevice implements Device {
         int n = a.size();
         int slot = outFloats;
         outFloats += TornadoKernels.SUM_PARTS;
-        record(key("dot", ao, bo, n, slot), new Op() {
+        record(key("dot", ao, bo, n, slot), new Op() { // ends the segment: the host needs the sum
             @Override
             public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {
                 g.task(id, TornadoKernels::dotParts, s.out, slot, d.arena, ao, bo, n);
@@ -577,11 +556,11 @@ public final class TornadoDevice implements Device {
                 for (int p = 0; p < TornadoKernels.SUM_PARTS; p++) {
                     sum += s.out.get(slot + p);
                 }
-                sumOfSquares = sum;
+                lastSum = sum;
             }
         });
         flush();
-        return sumOfSquares;
+        return lastSum;
     }
 
     @Override

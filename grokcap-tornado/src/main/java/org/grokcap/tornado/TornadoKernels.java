@@ -638,21 +638,6 @@ public final class TornadoKernels {
 
     // ---- optimizer ----------------------------------------------------------------------------
 
-    /** out[outOff + p] = Σ g² over part p of SUM_PARTS contiguous chunks of g (n). */
-    public static void sumOfSquaresParts(FloatArray out, int outOff, FloatArray a, int off, int n) {
-        for (@Parallel int p = 0; p < SUM_PARTS; p++) {
-            int chunk = (n + SUM_PARTS - 1) / SUM_PARTS;
-            int from = p * chunk;
-            int to = TornadoMath.min(n, from + chunk);
-            float s = 0f;
-            for (int i = from; i < to; i++) {
-                float g = a.get(off + i);
-                s += g * g;
-            }
-            out.set(outOff + p, s);
-        }
-    }
-
     /** g (n) *= hp[slot]. */
     public static void scale(FloatArray a, int off, int n, FloatArray hp, int slot) {
         for (@Parallel int i = 0; i < n; i++) {
@@ -660,7 +645,10 @@ public final class TornadoKernels {
         }
     }
 
-    /** As {@link #sumOfSquaresParts} for Σ a·b: SUM_PARTS partial sums of a (n, at aOff) · b (n, at bOff). */
+    /**
+     * out[outOff + p] = Σ a·b over part p of SUM_PARTS contiguous chunks of a (n, at aOff) and b (n, at
+     * bOff); with aOff = bOff, Σ g² (the gradient norm).
+     */
     public static void dotParts(FloatArray out, int outOff, FloatArray a, int aOff, int bOff, int n) {
         for (@Parallel int p = 0; p < SUM_PARTS; p++) {
             int chunk = (n + SUM_PARTS - 1) / SUM_PARTS;
