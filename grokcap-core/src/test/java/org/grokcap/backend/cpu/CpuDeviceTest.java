@@ -638,22 +638,7 @@ class CpuDeviceTest {
         maybeNaN(g, nan, r);
         double expected = REF.sumOfSquares(g);
         float factor = r.nextFloat() * 2f;
-        for (CpuDevice[] group : new CpuDevice[][]{FAST, SCALAR}) {
-            Double first = null;
-            for (CpuDevice dev : group) {
-                double got = dev.sumOfSquares(g);
-                if (Double.isNaN(expected)) {
-                    assertTrue(Double.isNaN(got), "a NaN gradient gives a NaN sum");
-                } else {
-                    assertEquals(expected, got, 1e-12 * expected, "Σg² on " + dev.describe());
-                }
-                if (first == null) {
-                    first = got;
-                }
-                assertEquals(Double.doubleToLongBits(first), Double.doubleToLongBits(got),
-                        "Σg² bitwise identical for any thread count");
-            }
-        }
+        checkSum("Σg²", expected, 1e-12 * expected, d -> d.sumOfSquares(g));
         check("scale", 0f, true, d -> {
             Buf c = copy(d, g);
             d.scale(c, factor);
@@ -679,27 +664,35 @@ class CpuDeviceTest {
             magnitude += Math.abs((double) a.host()[a.offset() + i] * b.host()[b.offset() + i]);
         }
         float alpha = (float) r.nextGaussian();
-        for (CpuDevice[] group : new CpuDevice[][]{FAST, SCALAR}) {
-            Double first = null;
-            for (CpuDevice dev : group) {
-                double got = dev.dot(a, b);
-                if (Double.isNaN(expected)) {
-                    assertTrue(Double.isNaN(got), "a NaN operand gives a NaN dot product");
-                } else {
-                    assertEquals(expected, got, 1e-12 * magnitude, "Σa·b on " + dev.describe());
-                }
-                if (first == null) {
-                    first = got;
-                }
-                assertEquals(Double.doubleToLongBits(first), Double.doubleToLongBits(got),
-                        "Σa·b bitwise identical for any thread count");
-            }
-        }
+        checkSum("Σa·b", expected, 1e-12 * magnitude, d -> d.dot(a, b));
         check("axpy", 0f, true, d -> {
             Buf y = copy(d, a);
             d.axpy(y, alpha, b);
             return new float[][]{values(y)};
         });
+    }
+
+    /**
+     * A sum over fixed blocks on every cpu device: within tol of the reference's (NaN where it is NaN)
+     * and bit-identical for any thread count.
+     */
+    private static void checkSum(String what, double expected, double tol, java.util.function.ToDoubleFunction<Device> sum) {
+        for (CpuDevice[] group : new CpuDevice[][]{FAST, SCALAR}) {
+            Double first = null;
+            for (CpuDevice dev : group) {
+                double got = sum.applyAsDouble(dev);
+                if (Double.isNaN(expected)) {
+                    assertTrue(Double.isNaN(got), what + ": a NaN input gives a NaN sum");
+                } else {
+                    assertEquals(expected, got, tol, what + " on " + dev.describe());
+                }
+                if (first == null) {
+                    first = got;
+                }
+                assertEquals(Double.doubleToLongBits(first), Double.doubleToLongBits(got),
+                        what + " bitwise identical for any thread count");
+            }
+        }
     }
 
     /** Every Device method is listed, so that `grokcap info` can say where each one runs. */
