@@ -5,6 +5,7 @@ import org.grokcap.data.DatasetFiles;
 import org.grokcap.model.ParamLayout;
 import org.grokcap.run.ConfigLoader;
 import org.grokcap.run.HuggingFaceGpt2;
+import org.grokcap.run.HuggingFaceLlama;
 import org.grokcap.run.RunOptions;
 import org.grokcap.run.RunResult;
 import org.grokcap.run.TrainingSession;
@@ -79,6 +80,16 @@ public final class Grokcap {
     /** See {@link HuggingFaceGpt2#importToWeights}. */
     public static HuggingFaceGpt2.Imported importGpt2(Path hfDir, Path weightsFile) {
         return HuggingFaceGpt2.importToWeights(hfDir, weightsFile);
+    }
+
+    /** See {@link HuggingFaceLlama#exportRun}. */
+    public static Path exportLlama(Path runDir, Path outDir) {
+        return HuggingFaceLlama.exportRun(runDir, outDir);
+    }
+
+    /** See {@link HuggingFaceLlama#importToWeights}. */
+    public static HuggingFaceGpt2.Imported importLlama(Path hfDir, Path weightsFile) {
+        return HuggingFaceLlama.importToWeights(hfDir, weightsFile);
     }
 
     /** See {@link TrainingSession#requireFits(ExperimentSpec)}. */

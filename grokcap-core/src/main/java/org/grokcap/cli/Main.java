@@ -199,15 +199,11 @@ public final class Main {
         Path run = Path.of(a.positional(0, "RUN_DIR"));
         a.noMorePositionals(1);
         String format = a.has("--format") ? a.value("--format") : "gpt2";
-        if (format.equals("llama")) {
-            throw new BadInputException("--format llama: export of Llama-style models (RMSNorm, rotary positions, "
-                    + "SwiGLU) is not implemented yet; GPT-style models export as gpt2");
-        }
-        if (!format.equals("gpt2")) {
-            throw new BadInputException("--format " + format + ": must be gpt2");
+        if (!format.equals("gpt2") && !format.equals("llama")) {
+            throw new BadInputException("--format " + format + ": must be gpt2 or llama");
         }
         Path dir = Path.of(required(a, "--out"));
-        Path source = Grokcap.exportGpt2(run, dir);
+        Path source = format.equals("llama") ? Grokcap.exportLlama(run, dir) : Grokcap.exportGpt2(run, dir);
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("source", source.toString());
         json.put("format", format);
@@ -222,9 +218,11 @@ public final class Main {
         Path dir = Path.of(a.positional(0, "HF_DIR"));
         a.noMorePositionals(1);
         Path file = Path.of(required(a, "--out"));
-        HuggingFaceGpt2.Imported imported = Grokcap.importGpt2(dir, file);
+        boolean llama = "llama".equals(HuggingFaceGpt2.modelType(dir));
+        HuggingFaceGpt2.Imported imported = llama ? Grokcap.importLlama(dir, file) : Grokcap.importGpt2(dir, file);
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("weights", file.toString());
+        json.put("format", llama ? "llama" : "gpt2");
         json.put("parameters", imported.params().length);
         json.put("model", imported.config());
         out.println(Json.mapper().writeValueAsString(json));

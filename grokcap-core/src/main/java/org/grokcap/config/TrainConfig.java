@@ -27,12 +27,14 @@ import org.grokcap.config.OptimizerConfig;
  *                    model's own layerRepeats
  * @param logGradCosine also log cos(g, w) per parameter tensor in metrics.jsonl; default false
  *                    (it is logged whenever ⊥Grad is on)
+ * @param stopWhen    end the run early once a metric reached a level and held it (see {@link StopRule});
+ *                    default none: the run does all its steps
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record TrainConfig(Long seed, Integer steps, Integer batchSize, Integer evalBatchSize, Integer evalEvery,
                           Boolean evalLogSpaced, Integer evalMaxPerSplit, Boolean lossFloat64,
                           OptimizerConfig optimizer, String loss, Double labelSmoothing, GradFilterConfig gradFilter,
-                          Integer evalLayerRepeats, Boolean logGradCosine) {
+                          Integer evalLayerRepeats, Boolean logGradCosine, StopRule stopWhen) {
     public TrainConfig {
         seed = seed == null ? 0L : seed;
         steps = Check.between("steps", steps == null ? 1000 : steps, 1, 1_000_000_000);
@@ -60,22 +62,22 @@ public record TrainConfig(Long seed, Integer steps, Integer batchSize, Integer e
 
     /** The defaults of every field. */
     public static TrainConfig defaults() {
-        return new TrainConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+        return new TrainConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     public TrainConfig withSeed(long newSeed) {
         return new TrainConfig(newSeed, steps, batchSize, evalBatchSize, evalEvery, evalLogSpaced, evalMaxPerSplit, lossFloat64,
-                optimizer, loss, labelSmoothing, gradFilter, evalLayerRepeats, logGradCosine);
+                optimizer, loss, labelSmoothing, gradFilter, evalLayerRepeats, logGradCosine, stopWhen);
     }
 
     public TrainConfig withEvalEvery(int every) {
         return new TrainConfig(seed, steps, batchSize, evalBatchSize, every, evalLogSpaced, evalMaxPerSplit, lossFloat64,
-                optimizer, loss, labelSmoothing, gradFilter, evalLayerRepeats, logGradCosine);
+                optimizer, loss, labelSmoothing, gradFilter, evalLayerRepeats, logGradCosine, stopWhen);
     }
 
     public TrainConfig withSteps(int newSteps) {
         return new TrainConfig(seed, newSteps, batchSize, evalBatchSize, evalEvery, evalLogSpaced, evalMaxPerSplit, lossFloat64,
-                optimizer, loss, labelSmoothing, gradFilter, evalLayerRepeats, logGradCosine);
+                optimizer, loss, labelSmoothing, gradFilter, evalLayerRepeats, logGradCosine, stopWhen);
     }
 
     /** Whether step is evaluated: every evalEvery steps, the last step, and the log-spaced steps if asked. */

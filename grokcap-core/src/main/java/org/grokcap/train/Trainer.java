@@ -42,6 +42,11 @@ public final class Trainer {
          * moment to save a checkpoint. updates counts the updates applied so far.
          */
         default void afterUpdate(int updates, int totalSteps) {}
+
+        /** Asked after each update (after {@link #afterUpdate}): true ends the run there, before its last step. */
+        default boolean stopNow() {
+            return false;
+        }
     }
 
     private final TrainConfig train;
@@ -125,6 +130,9 @@ public final class Trainer {
                 listener.onMetrics(last, steps);
             }
             listener.afterUpdate(step + 1, steps);
+            if (listener.stopNow()) {
+                break;
+            }
         }
         return last;
     }
