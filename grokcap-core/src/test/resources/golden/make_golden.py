@@ -3,10 +3,13 @@
 exactly grokcap's math and parameter names (see org.grokcap.model.Transformer and ParamLayout).
 
 Run from this directory (Debian's interpreter, which has python3-torch):
-    /usr/bin/python3 make_golden.py        # writes tiny-gpt2.json beside this script
+    /usr/bin/python3 make_golden.py        # writes tiny-gpt2*.json beside this script
 
 It also writes the same model, batch and steps under the other training losses (LOSS_VARIANTS):
 stablemax, label smoothing, and both, each to its own file with a "lossFunction" entry.
+
+tiny-gpt2-orthograd.json is the same model, batch and AdamW run with ⊥Grad (Prieto et al. 2025's
+orthograd.py, its dot products in double) applied to every gradient before the optimizer step.
 """
 import fnmatch
 import functools
@@ -28,6 +31,7 @@ SCALE = 1.0 / math.sqrt(HS)
 B = 4
 NO_DECAY = ["*.bias", "*ln*"]
 LR, BETAS, EPS, WD, WARMUP, STEPS = 1e-2, (0.9, 0.98), 1e-8, 0.1, 2, 3
+ORTHO_EPS = 1e-30
 
 
 def shapes():
@@ -143,6 +147,9 @@ def main():
 
     start = {n: t.detach().clone() for n, t in params.items()}
     write_golden("make_golden.py", CFG, SCALE, B, shapes(), params, tokens, targets, forward, NO_DECAY, "tiny-gpt2.json")
+    fresh = {n: t.clone().requires_grad_(True) for n, t in start.items()}
+    write_golden("make_golden.py", CFG, SCALE, B, shapes(), fresh, tokens, targets, forward, NO_DECAY,
+                 "tiny-gpt2-orthograd.json", orthogonal=True)
     for file_name, loss, smoothing in LOSS_VARIANTS:
         fresh = {n: t.clone().requires_grad_(True) for n, t in start.items()}
         write_golden("make_golden.py", CFG, SCALE, B, shapes(), fresh, tokens, targets,
@@ -150,11 +157,25 @@ def main():
                      {"loss": loss, "labelSmoothing": smoothing})
 
 
+@torch.no_grad()
+def orthogonalize(params):
+    """⊥Grad on every tensor, as orthograd.py: g⊥ = g − (w·g / (w·w + ε))·w, rescaled to ‖g‖. The dot
+    products and norms are accumulated in double (as grokcap does), the update made in float32."""
+    for p in params:
+        w = p.view(-1)
+        g = p.grad.view(-1)
+        wd, gd = w.double(), g.double()
+        proj = (torch.dot(wd, gd) / (torch.dot(wd, wd) + ORTHO_EPS)).float()
+        g_orth = g - proj * w
+        scale = (gd.norm(2) / (g_orth.double().norm(2) + ORTHO_EPS)).float()
+        p.grad.copy_((g_orth * scale).view_as(p.grad))
+
+
 def write_golden(generator, cfg, scale, batch, shape_list, params, tokens, targets, forward, no_decay, file_name,
-                 loss_function=None):
-    """Logits, loss and gradients of forward at params, then STEPS AdamW steps on the same batch, as JSON
-    beside this script: the record GoldenModelTest reads. loss_function (train.loss and
-    train.labelSmoothing), when given, is recorded for the test to train with."""
+                 loss_function=None, orthogonal=False):
+    """Logits, loss and gradients of forward at params, then STEPS AdamW steps on the same batch (with
+    orthogonal, ⊥Grad before each), as JSON beside this script: the record GoldenModelTest reads.
+    loss_function (train.loss and train.labelSmoothing), when given, is recorded for the test to train with."""
     initial = {n: flat(t) for n, t in params.items()}
     logits, loss = forward(params, tokens, targets)
     loss.backward()
@@ -176,6 +197,8 @@ def write_golden(generator, cfg, scale, batch, shape_list, params, tokens, targe
         _, step_loss = forward(params, tokens, targets)
         step_losses.append(float(step_loss))
         step_loss.backward()
+        if orthogonal:
+            orthogonalize(params.values())
         opt.step()
         sched.step()
     after = {n: flat(t) for n, t in params.items()}
@@ -186,7 +209,8 @@ def write_golden(generator, cfg, scale, batch, shape_list, params, tokens, targe
         "attentionScale": scale,
         "batch": batch,
         "optimizer": {"lr": LR, "beta1": BETAS[0], "beta2": BETAS[1], "eps": EPS, "weightDecay": WD,
-                      "noDecay": no_decay, "warmupSteps": WARMUP, "steps": STEPS},
+                      "noDecay": no_decay, "warmupSteps": WARMUP, "steps": STEPS,
+                      **({"orthogonalGradient": True, "orthogonalEps": ORTHO_EPS} if orthogonal else {})},
         "noDecayParams": exempt,
         "shapes": {n: list(s) for n, s in shape_list},
         "params": initial,

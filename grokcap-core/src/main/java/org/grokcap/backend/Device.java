@@ -117,6 +117,12 @@ public interface Device extends AutoCloseable {
 
     void scale(Buf grads, float factor);
 
+    /** Σ a·b over two buffers of the same size, in double. */
+    double dot(Buf a, Buf b);
+
+    /** y += alpha·x (same size), the product rounded to float before the sum: no fused multiply-add. */
+    void axpy(Buf y, float alpha, Buf x);
+
     /** One AdamW update of the parameters in params (grads, m, v are the same slice of their buffers). */
     void adamW(Buf params, Buf grads, Buf m, Buf v, float lr, float beta1, float beta2, float eps,
                float weightDecay, int step);

@@ -178,6 +178,18 @@ public class ReferenceDevice implements Device {
     }
 
     @Override
+    public double dot(Buf a, Buf b) {
+        Buf.requireSameSize(a, b);
+        return GradClip.dot(a.host(), a.offset(), b.host(), b.offset(), a.size());
+    }
+
+    @Override
+    public void axpy(Buf y, float alpha, Buf x) {
+        Buf.requireSameSize(y, x);
+        GradClip.axpy(y.host(), y.offset(), alpha, x.host(), x.offset(), y.size());
+    }
+
+    @Override
     public void adamW(Buf params, Buf grads, Buf m, Buf v, float lr, float beta1, float beta2, float eps,
                       float weightDecay, int step) {
         if (grads.offset() != params.offset() || m.offset() != params.offset() || v.offset() != params.offset()) {

@@ -82,7 +82,8 @@ public final class Trainer {
                 train.lossFloat64()));
         Init.initialize(model.params().host(), model.layout(), cfg, Rngs.stream(train.seed(), "init"));
         device.toDevice(model.params());
-        this.optimizer = new AdamWOptimizer(device, train.optimizer(), model.layout(), model.params(), model.grads());
+        this.optimizer = new AdamWOptimizer(device, train.optimizer(), train.gradFilter(), model.layout(),
+                model.params(), model.grads());
         int T = data.contextLength();
         this.batchTokens = fullBatch ? null : new int[batchSize * T];
         this.batchTargets = fullBatch ? null : new int[batchSize * T];
@@ -230,7 +231,24 @@ public final class Trainer {
             }
         }
         // Listeners and metrics.jsonl take the flat row; MetricsRow spells its keys.
-        return new MetricsRow(step, splits).toMap();
+        Map<String, Double> row = new MetricsRow(step, splits).toMap();
+        addGroupNorms(row);
+        return row;
+    }
+
+    /**
+     * The per-group weight norms, and with ⊥Grad or logGradCosine the gradient cosines: the gradient is
+     * still this step's raw one (the optimizer runs after the evaluation; evaluation only runs forward passes).
+     */
+    private void addGroupNorms(Map<String, Double> row) {
+        Device dev = model.device();
+        dev.toHost(model.params());
+        boolean cosine = train.logGradCosine() || train.optimizer().orthogonalGradient();
+        if (cosine) {
+            dev.toHost(model.grads());
+        }
+        GroupNorms.addTo(row, model.layout(), model.params().host(), model.params().offset(),
+                cosine ? model.grads().host() : null, model.grads().offset());
     }
 
     /**

@@ -122,7 +122,8 @@ class GoldenModelTest {
         o.get("noDecay").forEach(n -> noDecay.add(n.asText()));
         OptimizerConfig oc = new OptimizerConfig(o.get("lr").asDouble(), o.get("beta1").asDouble(),
                 o.get("beta2").asDouble(), o.get("eps").asDouble(), o.get("weightDecay").asDouble(), noDecay,
-                o.get("warmupSteps").asInt(), null, null, null);
+                o.get("warmupSteps").asInt(), null, o.path("orthogonalGradient").asBoolean(false),
+                o.has("orthogonalEps") ? o.get("orthogonalEps").asDouble() : null);
         AdamWOptimizer opt = new AdamWOptimizer(model.device(), oc, model.layout(), model.params(), model.grads());
 
         Set<String> exempt = new HashSet<>();

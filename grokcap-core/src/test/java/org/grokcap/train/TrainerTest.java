@@ -47,8 +47,9 @@ class TrainerTest {
         }
         assertEquals(300, rows.size());
         assertEquals(0.0, rows.get(0).get("step"));
-        assertEquals(List.of("step", "train_loss", "train_accuracy", "train_collapse", "test_loss", "test_accuracy"),
-                List.copyOf(rows.get(0).keySet()));
+        assertEquals(List.of("step", "train_loss", "train_accuracy", "train_collapse", "test_loss", "test_accuracy",
+                        "weight_norm.embed", "weight_norm.layer0", "weight_norm.unembed"),
+                List.copyOf(rows.get(0).keySet()), "no gradient cosines without ⊥Grad or logGradCosine");
         Map<String, Double> last = rows.get(rows.size() - 1);
         assertTrue(last.get("train_loss") < 0.1 * rows.get(0).get("train_loss"), "loss fell: " + last);
         assertEquals(1.0, last.get("train_accuracy"), "memorised: " + last);

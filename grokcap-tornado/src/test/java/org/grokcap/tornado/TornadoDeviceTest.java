@@ -340,6 +340,23 @@ class TornadoDeviceTest {
         Pair.same(g, 0f);
     }
 
+    /** ⊥Grad's and the Grokfast filters' building blocks; each replay takes the new factor. */
+    @Test
+    void dotAndAxpy() {
+        Pair p = new Pair(11);
+        int n = 1000;
+        Buf[] a = p.floats(n);
+        Buf[] b = p.floats(n);
+        for (int call = 1; call <= 3; call++) {
+            double ref = p.ref.dot(a[0], b[0]);
+            double got = tornado.dot(a[1], b[1]);
+            assertEquals(ref, got, 1e-5 * Math.sqrt(p.ref.sumOfSquares(a[0]) * p.ref.sumOfSquares(b[0])));
+            p.ref.axpy(a[0], -0.25f * call, b[0]);
+            tornado.axpy(a[1], -0.25f * call, b[1]);
+            Pair.same(a, 1e-6f);
+        }
+    }
+
     @Test
     void zeroAndAReplayedSegmentSeeNewInputs() {
         Pair p = new Pair(11);

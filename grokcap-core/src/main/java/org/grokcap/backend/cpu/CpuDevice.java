@@ -130,9 +130,12 @@ public final class CpuDevice extends ReferenceDevice {
         }
         m.put("gatherRowsForward", "parallel");
         for (String op : new String[]{"gatherRowsBackward", "crossEntropyForward", "crossEntropyBackward",
-                "sumOfSquares", "scale", "adamW"}) {
+                "sumOfSquares", "scale"}) {
             m.put(op, compute);
         }
+        m.put("dot", "parallel"); // scalar Java: double sums and unfused products, like the reference
+        m.put("axpy", "parallel");
+        m.put("adamW", compute);
         m.put("close", "host");
         return m;
     }
@@ -328,6 +331,23 @@ public final class CpuDevice extends ReferenceDevice {
     public void scale(Buf grads, float factor) {
         optimizerJob.scale(grads, factor);
         run(optimizerJob, grads.size());
+        optimizerJob.clear();
+    }
+
+    @Override
+    public double dot(Buf a, Buf b) {
+        Buf.requireSameSize(a, b);
+        optimizerJob.dot(a, b);
+        run(optimizerJob, 2L * a.size());
+        optimizerJob.clear();
+        return optimizerJob.total();
+    }
+
+    @Override
+    public void axpy(Buf y, float alpha, Buf x) {
+        Buf.requireSameSize(y, x);
+        optimizerJob.axpy(y, alpha, x);
+        run(optimizerJob, 2L * y.size());
         optimizerJob.clear();
     }
 

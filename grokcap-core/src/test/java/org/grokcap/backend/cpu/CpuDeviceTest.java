@@ -645,27 +645,61 @@ class CpuDeviceTest {
         maybeNaN(g, nan, r);
         double expected = REF.sumOfSquares(g);
         float factor = r.nextFloat() * 2f;
-        for (CpuDevice[] group : new CpuDevice[][]{FAST, SCALAR}) {
-            Double first = null;
-            for (CpuDevice dev : group) {
-                double got = dev.sumOfSquares(g);
-                if (Double.isNaN(expected)) {
-                    assertTrue(Double.isNaN(got), "a NaN gradient gives a NaN sum");
-                } else {
-                    assertEquals(expected, got, 1e-12 * expected, "Σg² on " + dev.describe());
-                }
-                if (first == null) {
-                    first = got;
-                }
-                assertEquals(Double.doubleToLongBits(first), Double.doubleToLongBits(got),
-                        "Σg² bitwise identical for any thread count");
-            }
-        }
+        checkSum("Σg²", expected, 1e-12 * expected, d -> d.sumOfSquares(g));
         check("scale", 0f, true, d -> {
             Buf c = copy(d, g);
             d.scale(c, factor);
             return new float[][]{values(c)};
         });
+    }
+
+    /**
+     * Σa·b over the same fixed blocks as Σg²: bit-identical for any thread count, within double rounding
+     * of the reference (relative to Σ|a·b|, since the sum may cancel); axpy is elementwise, the
+     * reference's bits. The operands sit at different offsets of their arrays on purpose.
+     */
+    @Property(tries = 40)
+    void dotAndAxpyMatchReference(@ForAll @IntRange(min = 1, max = 70_000) int n, @ForAll boolean nan,
+                                  @ForAll long seed) {
+        Random r = new Random(seed);
+        Buf a = random(REF, "a", n, r); // offset 3
+        Buf b = copy(REF, random(REF, "b", n, r)); // offset 1
+        maybeNaN(a, nan, r);
+        double expected = REF.dot(a, b);
+        double magnitude = 0;
+        for (int i = 0; i < n; i++) {
+            magnitude += Math.abs((double) a.host()[a.offset() + i] * b.host()[b.offset() + i]);
+        }
+        float alpha = (float) r.nextGaussian();
+        checkSum("Σa·b", expected, 1e-12 * magnitude, d -> d.dot(a, b));
+        check("axpy", 0f, true, d -> {
+            Buf y = copy(d, a);
+            d.axpy(y, alpha, b);
+            return new float[][]{values(y)};
+        });
+    }
+
+    /**
+     * A sum over fixed blocks on every cpu device: within tol of the reference's (NaN where it is NaN)
+     * and bit-identical for any thread count.
+     */
+    private static void checkSum(String what, double expected, double tol, java.util.function.ToDoubleFunction<Device> sum) {
+        for (CpuDevice[] group : new CpuDevice[][]{FAST, SCALAR}) {
+            Double first = null;
+            for (CpuDevice dev : group) {
+                double got = sum.applyAsDouble(dev);
+                if (Double.isNaN(expected)) {
+                    assertTrue(Double.isNaN(got), what + ": a NaN input gives a NaN sum");
+                } else {
+                    assertEquals(expected, got, tol, what + " on " + dev.describe());
+                }
+                if (first == null) {
+                    first = got;
+                }
+                assertEquals(Double.doubleToLongBits(first), Double.doubleToLongBits(got),
+                        what + " bitwise identical for any thread count");
+            }
+        }
     }
 
     /** Every Device method is listed, so that `grokcap info` can say where each one runs. */
