@@ -17,8 +17,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code grokcap sweep SWEEP_FILE [--out DIR] [--shard i/N | --shards N] [--dry-run] [--max-steps N] [--backend B]
- * [--threads N] [--quiet]}: runs a sweep (see {@link Sweep}), or one shard of it, into DIR (default
+ * {@code grokcap sweep SWEEP_FILE [--out DIR] [--shard i/N | --shards N] [--dry-run] [--max-steps N]
+ * [--together [K]] [--backend B] [--threads N] [--quiet]}: runs a sweep (see {@link Sweep}), or one shard of it, into DIR (default
  * runs/&lt;sweep name&gt;). {@code --shards N} takes the shard index from JOB_COMPLETION_INDEX or
  * SLURM_ARRAY_TASK_ID. Exit 1 when a run failed (the others still ran).
  */
@@ -41,8 +41,11 @@ final class SweepCommand {
         boolean quiet = a.flag("--quiet");
         out.printf("sweep %s: %d runs, shard %s has %d, into %s%n", sweep.name(), sweep.runs().size(), shard,
                 sweep.runs(shard).size(), dir);
+        // --together alone: all of each group at once (0); --together K: K at a time; without it: one by one (-1)
+        int together = !a.has("--together") ? -1 : a.value("--together") == null ? 0 : a.intValue("--together", 1);
+        // K runs' progress lines would overwrite one another: together, each run reports when it ends
         SweepRunner.Summary s = SweepRunner.run(sweep, shard, dir, new RunOptions(null, a.value("--backend"), threads, null),
-                () -> progress(err, quiet), out);
+                together >= 0 ? null : () -> progress(err, quiet), out, together);
         out.printf("sweep %s shard %s: %d trained, %d resumed, %d finished earlier, %d failed, %.1f s%n", s.sweep(),
                 s.shard(), s.trained(), s.resumed(), s.alreadyFinished(), s.failed().size(), s.wallSeconds());
         out.println(json(s));

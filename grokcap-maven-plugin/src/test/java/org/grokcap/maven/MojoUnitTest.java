@@ -213,6 +213,33 @@ class MojoUnitTest {
     }
 
     @Test
+    @InjectMojo(goal = "sweep", pom = POM)
+    @MojoParameter(name = "sweepFile", value = "sweep.yaml")
+    @MojoParameter(name = "together", value = "8")
+    void sweepPassesTogetherWithItsCount(SweepMojo mojo) throws Exception {
+        assertEquals(List.of("sweep", base() + "/sweep.yaml", "--out", base() + "/target/unit-out", "--max-steps", "3",
+                "--threads", "1", "--together", "8"), mojo.arguments());
+    }
+
+    @Test
+    @InjectMojo(goal = "sweep", pom = POM)
+    @MojoParameter(name = "sweepFile", value = "sweep.yaml")
+    @MojoParameter(name = "together", value = "true")
+    void sweepPassesTogetherAlone(SweepMojo mojo) throws Exception {
+        assertEquals(List.of("sweep", base() + "/sweep.yaml", "--out", base() + "/target/unit-out", "--max-steps", "3",
+                "--threads", "1", "--together"), mojo.arguments());
+    }
+
+    @Test
+    @InjectMojo(goal = "sweep", pom = POM)
+    @MojoParameter(name = "sweepFile", value = "sweep.yaml")
+    @MojoParameter(name = "together", value = "some")
+    void sweepRefusesATogetherThatIsNoCount(SweepMojo mojo) {
+        assertEquals("grokcap: grokcap.together = some: must be true, false or a whole number of runs at a time "
+                + "(at least 1)", assertThrows(MojoFailureException.class, mojo::arguments).getMessage());
+    }
+
+    @Test
     @InjectMojo(goal = "report", pom = POM)
     void reportReadsTheOutputDirectoryByDefault(ReportMojo mojo) {
         assertEquals(List.of("report", base() + "/target/unit-out", "--out", base() + "/target/site/grokcap"),
