@@ -2,14 +2,17 @@ package org.grokcap.train;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Semaphore;
+import java.util.ArrayDeque;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Trains K independent models together on T compute slots: each model (a member) runs on its own
- * thread with a single-threaded device, and a fair semaphore of T permits lets T members compute at
- * a time. A member holds a slot for one training step and then hands it over ({@link Turn#handOver}
- * from its listener's {@code afterUpdate}), queueing behind the members that wait, so the K models
- * advance in lockstep, round-robin, T at a time.
+ * thread with a single-threaded device, and T slots, handed out first come first served, let T
+ * members compute at a time. A member holds a slot for one training step and then hands it over ({@link Turn#handOver}
+ * from its listener's {@code afterUpdate}), queueing behind the members that wait. All K queue before
+ * the first slot is handed out, so the K models advance round-robin, T at a time, none more than a
+ * round ahead of another.
  *
  * <p>Why whole models per slot rather than each operation split across threads: a small model's
  * operations are too short to split well (the grokking model spends about a fifth of a two-thread
@@ -22,27 +25,82 @@ import java.util.concurrent.Semaphore;
 public final class Population {
     private Population() {}
 
+    /**
+     * T slots handed out strictly first come, first served (a fair {@code Semaphore} lets a thread
+     * that releases and at once acquires again overtake one it just woke, which starves members).
+     */
+    private static final class Slots {
+        private final ReentrantLock lock = new ReentrantLock();
+        private final Condition changed = lock.newCondition();
+        private final ArrayDeque<Thread> queue = new ArrayDeque<>();
+        private int free;
+
+        /** Queues the calling thread and returns once it is first in the queue and a slot is free. */
+        void take(boolean giveBackFirst) {
+            lock.lock();
+            try {
+                if (giveBackFirst) {
+                    free++;
+                }
+                Thread me = Thread.currentThread();
+                queue.addLast(me);
+                changed.signalAll();
+                while (queue.peekFirst() != me || free == 0) {
+                    changed.awaitUninterruptibly();
+                }
+                queue.removeFirst();
+                free--;
+                changed.signalAll(); // the next in the queue may take another free slot
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        void give() {
+            lock.lock();
+            try {
+                free++;
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** Frees n slots once n members wait: the first n of the queue take them, the rest follow in order. */
+        void open(int n, int members) {
+            lock.lock();
+            try {
+                while (queue.size() < members) {
+                    changed.awaitUninterruptibly();
+                }
+                free += n;
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
     /** A slot on which a member computes; it holds one from its start to its end. */
     public static final class Turn {
-        private final Semaphore slots;
+        private final Slots slots;
 
-        private Turn(Semaphore slots) {
+        private Turn(Slots slots) {
             this.slots = slots;
         }
 
-        /** Lets the members that wait compute first (fair: this member queues behind them), then takes a slot again. */
+        /** Gives the slot to the first member that waits and queues behind the others for the next free one. */
         public void handOver() {
-            slots.release();
-            slots.acquireUninterruptibly();
+            slots.take(true);
         }
 
         /** Gives the slot up while this member waits for something else; {@link #resume} takes one again. */
         public void pause() {
-            slots.release();
+            slots.give();
         }
 
         public void resume() {
-            slots.acquireUninterruptibly();
+            slots.take(false);
         }
     }
 
@@ -66,7 +124,9 @@ public final class Population {
         if (slots < 1) {
             throw new IllegalArgumentException("slots must be ≥ 1, got " + slots);
         }
-        Semaphore semaphore = new Semaphore(slots, true);
+        // No slot is free until every member queues for one: then the queue hands the slots round all K
+        // from the first step, not to whichever threads happened to start first.
+        Slots slotsOfAll = new Slots();
         List<Outcome<R>> outcomes = new ArrayList<>();
         for (int i = 0; i < members.size(); i++) {
             outcomes.add(null);
@@ -76,7 +136,7 @@ public final class Population {
             int index = i;
             Member<R> member = members.get(i);
             Thread t = new Thread(() -> {
-                Turn turn = new Turn(semaphore);
+                Turn turn = new Turn(slotsOfAll);
                 turn.resume();
                 Outcome<R> outcome;
                 try {
@@ -94,6 +154,7 @@ public final class Population {
             threads.add(t);
         }
         threads.forEach(Thread::start);
+        slotsOfAll.open(slots, members.size());
         for (Thread t : threads) {
             boolean interrupted = false;
             while (true) {
