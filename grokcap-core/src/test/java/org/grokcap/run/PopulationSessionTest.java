@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * those of the same run trained alone on 2 threads, byte for byte (the safetensors headers name the
  * device and the start time, so the tensor bytes after them are compared).
  */
-class PopulationSessionTest {
+public class PopulationSessionTest {
 
     /** A model whose matmuls and kernels really split on 2 threads alone, trained on minibatches (the batch order counts). */
     private static ExperimentSpec spec(String train) {
@@ -95,7 +95,7 @@ class PopulationSessionTest {
     }
 
     /** metrics.jsonl byte for byte, and the tensors of the final weights and of every kept checkpoint. */
-    static void assertSameRun(Path alone, Path together) throws IOException {
+    public static void assertSameRun(Path alone, Path together) throws IOException {
         assertArrayEquals(Files.readAllBytes(alone.resolve(RunDirectory.METRICS)),
                 Files.readAllBytes(together.resolve(RunDirectory.METRICS)), together + ": metrics");
         assertArrayEquals(tensorBytes(alone.resolve(RunDirectory.WEIGHTS)), tensorBytes(together.resolve(RunDirectory.WEIGHTS)),
