@@ -35,7 +35,7 @@ final class SweepCommand {
         Shard shard = shard(a);
         Path dir = a.has("--out") ? Path.of(a.value("--out")) : Path.of("runs", sweep.name());
         if (a.flag("--dry-run")) {
-            return dryRun(sweep, shard, dir, out);
+            return dryRun(sweep, shard, dir, a.has("--together"), out);
         }
         int threads = a.has("--threads") ? a.threads() : 0;
         boolean quiet = a.flag("--quiet");
@@ -81,7 +81,7 @@ final class SweepCommand {
         return Shard.ALL;
     }
 
-    private static int dryRun(Sweep sweep, Shard shard, Path dir, PrintStream out) {
+    private static int dryRun(Sweep sweep, Shard shard, Path dir, boolean together, PrintStream out) {
         List<SweepRunner.Planned> plan = SweepRunner.plan(sweep, shard, dir);
         out.printf("sweep %s: %d runs, shard %s has %d (dry run, into %s):%n", sweep.name(), sweep.runs().size(), shard,
                 plan.size(), dir);
@@ -95,6 +95,9 @@ final class SweepCommand {
             r.put("state", p.state().label());
             r.put("values", p.run().values());
             runs.add(r);
+        }
+        if (together) { // the groups the runs still to do would train in, and why a run trains apart
+            SweepRunner.groups(plan.stream().filter(p -> p.state() != SweepRunner.State.FINISHED).toList(), out);
         }
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("sweep", sweep.name());
