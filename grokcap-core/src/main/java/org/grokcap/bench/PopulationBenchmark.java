@@ -3,6 +3,7 @@ package org.grokcap.bench;
 import org.grokcap.backend.Backend;
 import org.grokcap.backend.Device;
 import org.grokcap.data.TokenizedDataset;
+import org.grokcap.run.PopulationSession;
 import org.grokcap.train.ExperimentSpec;
 import org.grokcap.train.Population;
 import org.grokcap.train.Trainer;
@@ -51,13 +52,14 @@ public final class PopulationBenchmark {
                 aloneNanos += System.nanoTime() - warm[0];
             }
         }
+        int perMember = PopulationSession.threadsPerMember(threads, models);
         long[] timedFrom = {0};
         // every member waits for the others at the end of its warm-up; the last one in starts the clock
         CyclicBarrier warmedUp = new CyclicBarrier(models, () -> timedFrom[0] = System.nanoTime());
         List<Population.Member<Long>> members = new ArrayList<>();
         for (ExperimentSpec s : specs) {
             members.add(turn -> {
-                try (Device device = backend.create(1)) {
+                try (Device device = backend.create(perMember)) {
                     Trainer trainer = trainer(s, device);
                     if (warmup == 0) {
                         await(warmedUp, turn);
@@ -83,7 +85,7 @@ public final class PopulationBenchmark {
             });
         }
         long end = 0;
-        for (Population.Outcome<Long> o : Population.run(members, threads)) {
+        for (Population.Outcome<Long> o : Population.run(members, threads / perMember)) {
             if (o.failed()) {
                 throw new IllegalStateException("a model of the benchmark failed: " + o.failure().getMessage(), o.failure());
             }

@@ -49,8 +49,8 @@ public final class PopulationSession {
         return d == null ? null : d.path() + " is " + d.second() + ", not " + d.first();
     }
 
-    /** How many members compute at a time: options' threads, or all cores; bad input for a backend that cannot. */
-    public static int slots(RunOptions options) {
+    /** The threads a population shares: options' threads, or all cores; bad input for a backend that cannot train together. */
+    public static int threads(RunOptions options) {
         String backend = Backends.choose(options.backend()).name();
         if (!backend.equals("cpu") && !backend.equals("reference")) {
             throw new BadInputException("training together: the " + backend + " backend trains one model at a time; "
@@ -60,12 +60,21 @@ public final class PopulationSession {
     }
 
     /**
-     * A member's options: one thread (the population's slots are its parallelism) and the user's listener
+     * The threads of each member's device when members runs share threads: one when there are at least as
+     * many members as threads (the slots are the parallelism), else the threads shared out, so that
+     * fewer members than cores still use every core (1 member on 2 threads: a 2-thread device).
+     */
+    public static int threadsPerMember(int threads, int members) {
+        return Math.max(1, threads / Math.max(1, members));
+    }
+
+    /**
+     * A member's options: threads for its device (see {@link #threadsPerMember}) and the user's listener
      * followed by the hand-over of the member's slot after each update.
      */
-    public static RunOptions memberOptions(RunOptions options, Population.Turn turn) {
+    public static RunOptions memberOptions(RunOptions options, int threads, Population.Turn turn) {
         Trainer.Listener user = options.listener();
-        return options.withThreads(1).withListener(new Trainer.Listener() {
+        return options.withThreads(threads).withListener(new Trainer.Listener() {
             @Override
             public void onMetrics(Map<String, Double> row, int totalSteps) {
                 if (user != null) {
@@ -85,7 +94,7 @@ public final class PopulationSession {
 
     /**
      * Trains specs together, each into DIR/NAME-i (i its index in specs; DIR is options' outDir, default
-     * runs/together-TIME), with options' threads as the population's slots; options' listener hears
+     * runs/together-TIME), sharing options' threads (see {@link #threadsPerMember}); options' listener hears
      * every member (from the members' threads). Bad input, before any run starts, when two specs differ
      * in what {@link #shape} compares. The outcomes are in specs' order; a failed member's failure names
      * its run directory.
@@ -101,7 +110,8 @@ public final class PopulationSession {
                 throw new BadInputException("training together: spec " + i + " cannot share a pass with spec 0: " + why);
             }
         }
-        int slots = slots(options);
+        int threads = threads(options);
+        int perMember = threadsPerMember(threads, specs.size());
         Path dir = options.outDir() != null ? options.outDir()
                 : Path.of("runs", "together-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         List<Population.Member<RunResult>> members = new ArrayList<>();
@@ -111,13 +121,13 @@ public final class PopulationSession {
             Path out = dir.resolve(name + "-" + i);
             members.add(turn -> {
                 try {
-                    return TrainingSession.train(spec, memberOptions(options, turn).withOutDir(out), hook);
+                    return TrainingSession.train(spec, memberOptions(options, perMember, turn).withOutDir(out), hook);
                 } catch (RuntimeException e) {
                     throw named(out, e);
                 }
             });
         }
-        return Population.run(members, slots);
+        return Population.run(members, threads / perMember);
     }
 
     /** e with its message prefixed by the run directory it belongs to (same exception type where it is one of ours). */

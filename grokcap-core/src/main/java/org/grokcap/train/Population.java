@@ -8,8 +8,8 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Trains K independent models together on T compute slots: each model (a member) runs on its own
- * thread with a single-threaded device, and T slots, handed out first come first served, let T
- * members compute at a time. A member holds a slot for one training step and then hands it over ({@link Turn#handOver}
+ * thread with a device of its own (single-threaded when the models fill the cores), and T slots,
+ * handed out first come first served, let T members compute at a time. A member holds a slot for one training step and then hands it over ({@link Turn#handOver}
  * from its listener's {@code afterUpdate}), queueing behind the members that wait. All K queue before
  * the first slot is handed out, so the K models advance round-robin, T at a time, none more than a
  * round ahead of another.

@@ -94,6 +94,15 @@ public class PopulationSessionTest {
         assertFalse(Files.exists(dir.resolve("t")));
     }
 
+    @Test
+    void fewerRunsThanThreadsShareTheThreadsOut() {
+        // (threads, members) -> threads of each member's device
+        assertEquals(List.of(1, 1, 2, 2, 1, 3), List.of(PopulationSession.threadsPerMember(2, 8),
+                PopulationSession.threadsPerMember(2, 2), PopulationSession.threadsPerMember(2, 1),
+                PopulationSession.threadsPerMember(4, 2), PopulationSession.threadsPerMember(3, 2),
+                PopulationSession.threadsPerMember(7, 2)));
+    }
+
     /** metrics.jsonl byte for byte, and the tensors of the final weights and of every kept checkpoint. */
     public static void assertSameRun(Path alone, Path together) throws IOException {
         assertArrayEquals(Files.readAllBytes(alone.resolve(RunDirectory.METRICS)),
