@@ -216,18 +216,20 @@ class MojoUnitTest {
     @InjectMojo(goal = "sweep", pom = POM)
     @MojoParameter(name = "sweepFile", value = "sweep.yaml")
     @MojoParameter(name = "together", value = "8")
-    void sweepPassesTogetherWithItsCount(SweepMojo mojo) throws Exception {
-        assertEquals(List.of("sweep", base() + "/sweep.yaml", "--out", base() + "/target/unit-out", "--max-steps", "3",
-                "--threads", "1", "--together", "8"), mojo.arguments());
+    void sweepPassesTogetherWithItsCountOrAlone(SweepMojo mojo) throws Exception {
+        List<String> head = List.of("sweep", base() + "/sweep.yaml", "--out", base() + "/target/unit-out", "--max-steps",
+                "3", "--threads", "1", "--together");
+        assertEquals(concat(head, "8"), mojo.arguments());
+        mojo.together = "true";
+        assertEquals(head, mojo.arguments());
+        mojo.together = "false";
+        assertEquals(head.subList(0, head.size() - 1), mojo.arguments());
     }
 
-    @Test
-    @InjectMojo(goal = "sweep", pom = POM)
-    @MojoParameter(name = "sweepFile", value = "sweep.yaml")
-    @MojoParameter(name = "together", value = "true")
-    void sweepPassesTogetherAlone(SweepMojo mojo) throws Exception {
-        assertEquals(List.of("sweep", base() + "/sweep.yaml", "--out", base() + "/target/unit-out", "--max-steps", "3",
-                "--threads", "1", "--together"), mojo.arguments());
+    private static List<String> concat(List<String> head, String last) {
+        List<String> all = new java.util.ArrayList<>(head);
+        all.add(last);
+        return all;
     }
 
     @Test
