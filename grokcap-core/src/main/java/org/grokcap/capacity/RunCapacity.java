@@ -12,6 +12,8 @@ import org.grokcap.data.Split;
 import org.grokcap.data.profiles.AnswerSpans;
 import org.grokcap.data.profiles.ProfilesData;
 import org.grokcap.data.profiles.ProfilesTaskSpec;
+import org.grokcap.data.random.RandomTokensTaskSpec;
+import org.grokcap.data.TokenizedDataset;
 import org.grokcap.io.Json;
 import org.grokcap.run.RunDirectory;
 import org.grokcap.model.Transformer;
@@ -33,6 +35,11 @@ import java.util.stream.Stream;
  * optimal encoding and selection schemes ({@link DatasetEntropy}) and the convergence test
  * ({@link Convergence}) on its training loss. Given a directory of runs (a sweep), it does every run and
  * draws the capacity plots ({@link CapacityCharts}) into DIR/plots.
+ *
+ * <p>A random-tokens run (docs/capacity.md, "Random tokens: the calibration") is measured per training
+ * sequence instead: its entropy (S−1)·log2 V against the model's negative log-likelihood in bits, clipped
+ * at 0 per sequence. Its sweeps vary the dataset size N as well as the model, so a sweep of them is
+ * reported per model size at the plateau over N ({@link #plateaus}).
  */
 public final class RunCapacity {
     public static final String FILE = "capacity.json";
@@ -70,6 +77,9 @@ public final class RunCapacity {
     /** Capacity of one finished run; also written to RUN_DIR/capacity.json. */
     public static Map<String, Object> of(Path runDir, Options options) throws IOException {
         FinishedRun run = FinishedRun.open(runDir);
+        if (run.spec().task() instanceof RandomTokensTaskSpec task) {
+            return ofRandomTokens(run, task, options);
+        }
         ExperimentSpec spec = run.spec();
         ProfilesData data = run.profilesData("capacity needs");
         ProfilesTaskSpec task = (ProfilesTaskSpec) spec.task();
@@ -120,16 +130,9 @@ public final class RunCapacity {
         List<Map<String, Double>> rows = FinishedRun.readMetrics(runDir);
         Convergence conv = Convergence.of(rows, MetricsRow.lossKey(trainName), options.window(), options.threshold());
 
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("run", runDir.toString());
-        out.put("step", step);
-        out.put("parameters", parameters);
-        out.put("converged", conv.converged());
-        out.put("capacityBits", cap.totalBits());
-        out.put("bitsPerParameter", cap.bitsPerParameter());
+        Map<String, Object> out = summary(runDir, step, parameters, conv, cap);
         out.put("factBits", cap.factBits());
         out.put("selectionBits", cap.selectionBits());
-        out.put("datasetBits", cap.datasetBits());
         out.put("facts", attr.size());
         List<Map<String, Object>> per = new ArrayList<>();
         for (ModelCapacity.AttributeCapacity a : cap.attributes()) {
@@ -148,31 +151,213 @@ public final class RunCapacity {
         return out;
     }
 
+    /**
+     * A random-tokens run: per training sequence, stored bits = max(0, (S−1)·log2 V − NLL in bits), the
+     * NLL summed in double over the sequence's S−1 target positions of the final weights; their sum over
+     * the N sequences is the capacity measured, divided by the real parameter count. The first token of
+     * a sequence is not counted on either side: it has no context, so no model predicts it better than
+     * log2 V.
+     */
+    private static Map<String, Object> ofRandomTokens(FinishedRun run, RandomTokensTaskSpec task, Options options)
+            throws IOException {
+        Path runDir = run.dir();
+        TokenizedDataset data = run.data();
+        Split train = data.split(data.trainSplit());
+        double[] nll;
+        double[] fresh = null;
+        long parameters;
+        int step;
+        try (Device device = Backends.choose(options.backend()).create(0)) {
+            FinishedRun.TrainedModel t = run.loadModel(data, device, Math.max(1, Math.min(EVAL_BATCH, train.size())));
+            nll = sequenceNllBits(t.model(), train);
+            if (data.splits().containsKey(RandomTokensTaskSpec.FRESH)) {
+                fresh = sequenceNllBits(t.model(), data.split(RandomTokensTaskSpec.FRESH));
+            }
+            parameters = t.model().layout().size();
+            step = t.step();
+        }
+        ModelCapacity cap = storedBits(nll, task, parameters);
+        double nllBits = sum(nll);
+        int targets = task.targetsPerSequence();
+        List<Map<String, Double>> rows = FinishedRun.readMetrics(runDir);
+        Convergence conv = Convergence.of(rows, MetricsRow.lossKey(data.trainSplit()), options.window(), options.threshold());
+
+        Map<String, Object> out = summary(runDir, step, parameters, conv, cap);
+        out.put("task", "random-tokens");
+        out.put("v", task.v());
+        out.put("s", task.s());
+        out.put("n", task.n());
+        out.put("nllBits", nllBits);
+        out.put("storedBitsUnclipped", cap.datasetBits() - nllBits);
+        out.put("firstTokenCounted", false);
+        out.put("bitsPerToken", task.bitsPerToken());
+        out.put("trainBitsPerToken", nllBits / ((double) task.n() * targets));
+        out.put("freshBitsPerToken", fresh == null ? null : sum(fresh) / ((double) fresh.length * targets));
+        out.put("sequences", nll.length);
+        out.put("convergence", conv);
+        Json.writePretty(runDir.resolve(FILE), out);
+        return out;
+    }
+
+    /** The fields every run's capacity.json begins with, whatever its task. */
+    private static Map<String, Object> summary(Path runDir, int step, long parameters, Convergence conv,
+                                               ModelCapacity cap) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("run", runDir.toString());
+        out.put("step", step);
+        out.put("parameters", parameters);
+        out.put("converged", conv.converged());
+        out.put("capacityBits", cap.totalBits());
+        out.put("bitsPerParameter", cap.bitsPerParameter());
+        out.put("datasetBits", cap.datasetBits());
+        return out;
+    }
+
+    /** The one "attribute" of a random-tokens run for {@link ModelCapacity}: a whole training sequence. */
+    private static final String SEQUENCE = "sequence";
+
+    /**
+     * The bits stored of a random-tokens training split, from the model's NLL in bits per sequence:
+     * Σ max(0, (S−1)·log2 V − NLL), with the dataset's entropy N·(S−1)·log2 V and no selection costs.
+     */
+    static ModelCapacity storedBits(double[] sequenceNllBits, RandomTokensTaskSpec task, long parameters) {
+        if (sequenceNllBits.length != task.n()) {
+            throw new IllegalArgumentException(sequenceNllBits.length + " sequence losses for N = " + task.n());
+        }
+        String[] sequence = new String[sequenceNllBits.length];
+        java.util.Arrays.fill(sequence, SEQUENCE);
+        return ModelCapacity.of(sequence, sequenceNllBits, Map.of(SEQUENCE, task.bitsPerSequence()), List.of(),
+                task.datasetBits(), parameters);
+    }
+
+    /**
+     * Per sequence of the split: the model's negative log-likelihood in bits, its T target positions'
+     * cross-entropies summed in double (every position of a random-tokens sequence has a target).
+     */
+    static double[] sequenceNllBits(Transformer model, Split split) {
+        int n = split.size();
+        int T = model.config().contextLength();
+        int[] sequence = new int[n];
+        int[] first = new int[n];
+        int[] length = new int[n];
+        for (int i = 0; i < n; i++) {
+            sequence[i] = i;
+            length[i] = T;
+        }
+        return AnswerLosses.of(model, split, sequence, first, length);
+    }
+
+    private static double sum(double[] xs) {
+        double s = 0;
+        for (double x : xs) {
+            s += x;
+        }
+        return s;
+    }
+
     /** Every run under a sweep directory, then the plots; written to DIR/capacity.json and DIR/plots/. */
     public static Map<String, Object> ofSweep(Path dir, Options options) throws IOException {
         List<Map<String, Object>> runs = new ArrayList<>();
-        List<CapacityCharts.Point> points = new ArrayList<>();
-        double datasetBits = Double.NaN;
         for (Path run : runsUnder(dir)) {
-            Map<String, Object> r = of(run, options);
-            runs.add(r);
-            points.add(new CapacityCharts.Point(run.getFileName().toString(), (long) r.get("parameters"),
-                    (double) r.get("capacityBits"), (boolean) r.get("converged")));
-            double d = (double) r.get("datasetBits");
-            if (!Double.isNaN(datasetBits) && Math.abs(d - datasetBits) > 1e-6 * d) {
-                throw new BadInputException(dir + ": its runs were trained on different datasets (" + datasetBits
-                        + " and " + d + " bits); a capacity sweep varies the model only");
-            }
-            datasetBits = d;
+            runs.add(of(run, options));
+        }
+        long randomTokens = runs.stream().filter(r -> "random-tokens".equals(r.get("task"))).count();
+        if (randomTokens > 0 && randomTokens < runs.size()) {
+            throw new BadInputException(dir + ": mixes random-tokens runs with other tasks; a capacity sweep holds one kind");
         }
         Path plots = dir.resolve(RunDirectory.PLOTS);
-        CapacityCharts.write(plots, dir.getFileName() + ": capacity vs parameters", points, datasetBits);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("sweep", dir.toString());
-        out.put("datasetBits", datasetBits);
-        out.put("plots", plots.toString());
+        if (randomTokens > 0) {
+            List<Plateau> models = plateaus(runs);
+            List<CapacityCharts.Point> points = new ArrayList<>();
+            for (Plateau p : models) {
+                points.add(new CapacityCharts.Point(p.bestRun(), p.parameters(), p.capacityBits(), p.converged()));
+            }
+            CapacityCharts.write(plots, dir.getFileName() + ": capacity at the plateau vs parameters", points, Double.NaN,
+                    CapacityCharts.RANDOM_TOKENS_LINE);
+            CapacityCharts.writeStoredVsEntropy(plots, dir.getFileName() + ": stored bits vs dataset entropy", models);
+            out.put("task", "random-tokens");
+            out.put("plots", plots.toString());
+            out.put("models", models);
+        } else {
+            List<CapacityCharts.Point> points = new ArrayList<>();
+            double datasetBits = Double.NaN;
+            for (Map<String, Object> r : runs) {
+                points.add(new CapacityCharts.Point(Path.of((String) r.get("run")).getFileName().toString(),
+                        (long) r.get("parameters"), (double) r.get("capacityBits"), (boolean) r.get("converged")));
+                double d = (double) r.get("datasetBits");
+                if (!Double.isNaN(datasetBits) && Math.abs(d - datasetBits) > 1e-6 * d) {
+                    throw new BadInputException(dir + ": its runs were trained on different datasets (" + datasetBits
+                            + " and " + d + " bits); a capacity sweep varies the model only");
+                }
+                datasetBits = d;
+            }
+            CapacityCharts.write(plots, dir.getFileName() + ": capacity vs parameters", points, datasetBits,
+                    CapacityCharts.BITS_PER_PARAMETER_LINE);
+            out.put("datasetBits", datasetBits);
+            out.put("plots", plots.toString());
+        }
         out.put("runs", runs);
         Json.writePretty(dir.resolve(FILE), out);
+        return out;
+    }
+
+    /**
+     * One model size of a random-tokens sweep over N: its capacity is the most bits any of its runs
+     * stored. The plateau is reached when a converged run whose dataset holds at least
+     * {@link #PLATEAU_DATA_FACTOR} times that many bits still stores at least {@link #PLATEAU_FRACTION}
+     * of it: more data no longer brings more stored bits, so the model, not the data, is the limit.
+     *
+     * @param parameters       real parameter count (the runs of one model size share it)
+     * @param capacityBits     the most stored bits over the model's runs
+     * @param bitsPerParameter capacityBits / parameters
+     * @param bestRun          the run that stored them (directory name)
+     * @param bestN            its N
+     * @param converged        whether that run converged
+     * @param plateau          whether the plateau was reached, as defined above
+     * @param runs             the model's runs, N ascending: N, dataset bits, stored bits, converged
+     */
+    public record Plateau(long parameters, double capacityBits, double bitsPerParameter, String bestRun, int bestN,
+                          boolean converged, boolean plateau, List<Map<String, Object>> runs) {}
+
+    public static final double PLATEAU_DATA_FACTOR = 1.5;
+    public static final double PLATEAU_FRACTION = 0.9;
+
+    /** Groups random-tokens runs by parameter count (model size), in ascending size, and finds each one's plateau. */
+    static List<Plateau> plateaus(List<Map<String, Object>> runs) {
+        Map<Long, List<Map<String, Object>>> bySize = new java.util.TreeMap<>();
+        for (Map<String, Object> r : runs) {
+            bySize.computeIfAbsent((long) r.get("parameters"), k -> new ArrayList<>()).add(r);
+        }
+        List<Plateau> out = new ArrayList<>();
+        for (Map.Entry<Long, List<Map<String, Object>>> e : bySize.entrySet()) {
+            List<Map<String, Object>> rs = new ArrayList<>(e.getValue());
+            rs.sort(java.util.Comparator.comparingInt(r -> (int) r.get("n")));
+            Map<String, Object> best = rs.get(0);
+            for (Map<String, Object> r : rs) {
+                if ((double) r.get("capacityBits") > (double) best.get("capacityBits")) {
+                    best = r;
+                }
+            }
+            double cap = (double) best.get("capacityBits");
+            boolean plateau = false;
+            List<Map<String, Object>> rows = new ArrayList<>();
+            for (Map<String, Object> r : rs) {
+                double stored = (double) r.get("capacityBits");
+                boolean conv = (boolean) r.get("converged");
+                plateau |= conv && cap > 0 && (double) r.get("datasetBits") >= PLATEAU_DATA_FACTOR * cap
+                        && stored >= PLATEAU_FRACTION * cap;
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("n", r.get("n"));
+                row.put("datasetBits", r.get("datasetBits"));
+                row.put("storedBits", stored);
+                row.put("converged", conv);
+                rows.add(row);
+            }
+            out.add(new Plateau(e.getKey(), cap, cap / e.getKey(), Path.of((String) best.get("run")).getFileName()
+                    .toString(), (int) best.get("n"), (boolean) best.get("converged"), plateau, rows));
+        }
         return out;
     }
 }

@@ -118,7 +118,8 @@ final class Commands {
                             opt("--scheme", "S", "the encoding scheme: optimal (default), two-hop-big-hash, two-hop-double"),
                             opt("--selection", "T", "the selection scheme: optimal (default), enumerate, independent"))),
             new Cmd("capacity of", List.of("capacity of RUN_DIR|SWEEP_DIR [--window K] [--threshold X] [--backend B]"),
-                    "The capacity a trained run (or each run of a sweep) reached, in bits, once converged.",
+                    "The capacity a trained run (or each run of a sweep) reached, in bits, once converged: profiles runs from "
+                            + "their facts, random-tokens runs from their sequences (a sweep of those: each model size at its plateau over N).",
                     List.of(arg("RUN_DIR|SWEEP_DIR", "a run directory, or a sweep's output directory")),
                     List.of(opt("--window", "K", "evaluations the loss must stay flat over to count as converged (at least 2)"),
                             opt("--threshold", "X", "the relative change below which the loss counts as flat"),
@@ -150,8 +151,9 @@ final class Commands {
                             opt("--seed", "S", "with --sample: the seed of the draws (default 0)"))),
             new Cmd("sweep", List.of("sweep SWEEP_FILE [--out DIR] [--shard i/N | --shards N] [--dry-run] [--max-steps N]",
                     "      [--together [K]] [--backend B] [--threads N] [--quiet]"),
-                    "Runs every run of a sweep (a grid or random draws over a base config), or one shard of them; "
-                            + "exit 1 when a run failed (the others still ran).",
+                    "Runs every run of a sweep (variants, a grid or random draws over a base config), or one shard of "
+                            + "them, then compares them as grokcap sweep report does; exit 1 when a run failed (the "
+                            + "others still ran).",
                     List.of(arg("SWEEP_FILE", "a sweep file, JSON or YAML")),
                     List.of(opt("--out", "DIR", "the sweep's directory (default runs/<sweep name>)"),
                             opt("--shard", "i/N", "run shard i of N only (0-based)"),
@@ -163,6 +165,13 @@ final class Commands {
                             opt("--backend", "B", BACKEND_HELP),
                             opt("--threads", "N", "CPU threads (default: all cores)"),
                             flag("--quiet", "no progress lines on stderr"))),
+            new Cmd("sweep report", List.of("sweep report SWEEP_DIR"),
+                    "Compares a sweep's methods over seeds: its runs grouped by variant (without variants, by the "
+                            + "varied fields but the seed); writes comparison.md, comparison.json and the test-accuracy "
+                            + "chart into SWEEP_DIR, and the HTML report into SWEEP_DIR/report/. A sweep does this "
+                            + "when it ends; runs still training count with what they logged so far.",
+                    List.of(arg("SWEEP_DIR", "a sweep's output directory (finished or not)")),
+                    List.of()),
             new Cmd("probe", List.of("probe RUN_DIR [--backend B]"),
                     "Linear probes for the bridge entity of a profiles run's two-hop questions.",
                     List.of(arg("RUN_DIR", "a profiles run directory")),

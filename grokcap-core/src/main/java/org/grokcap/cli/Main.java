@@ -172,6 +172,9 @@ public final class Main {
         if (outDir != null) {
             RunDirectory.requireNoForeignFiles(outDir);
         }
+        for (String w : spec.train().optimizer().warnings()) {
+            err.println("warning: " + w);
+        }
         int analysisEvery = a.has("--analysis-every") ? a.intValue("--analysis-every", 1) : 0;
         RunResult result = Grokcap.train(spec, new RunOptions(outDir, a.value("--backend"), threads, progress, every,
                 analysisEvery));

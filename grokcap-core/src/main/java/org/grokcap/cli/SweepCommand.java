@@ -4,12 +4,15 @@ import org.grokcap.util.BadInputException;
 import org.grokcap.run.RunOptions;
 import org.grokcap.io.Json;
 import org.grokcap.io.MetricsRow;
+import org.grokcap.report.Comparison;
+import org.grokcap.report.Report;
 import org.grokcap.sweep.Shard;
 import org.grokcap.sweep.Sweep;
 import org.grokcap.sweep.SweepRunner;
 import org.grokcap.train.Trainer;
 
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -19,13 +22,19 @@ import java.util.Map;
 /**
  * {@code grokcap sweep SWEEP_FILE [--out DIR] [--shard i/N | --shards N] [--dry-run] [--max-steps N]
  * [--together [K]] [--backend B] [--threads N] [--quiet]}: runs a sweep (see {@link Sweep}), or one shard of it, into DIR (default
- * runs/&lt;sweep name&gt;). {@code --shards N} takes the shard index from JOB_COMPLETION_INDEX or
+ * runs/&lt;sweep name&gt;), then compares its runs ({@link Comparison}) and writes the HTML report into
+ * DIR/report/. {@code --shards N} takes the shard index from JOB_COMPLETION_INDEX or
  * SLURM_ARRAY_TASK_ID. Exit 1 when a run failed (the others still ran).
+ * <p>
+ * {@code grokcap sweep report SWEEP_DIR}: that comparison and report alone, of a sweep finished or not.
  */
 final class SweepCommand {
     private SweepCommand() {}
 
     static int run(Args a, PrintStream out, PrintStream err) {
+        if (!a.positionals().isEmpty() && a.positionals().get(0).equals("report")) {
+            return report(a, out);
+        }
         a.allowFor("sweep");
         Sweep sweep = Sweep.load(Path.of(a.positional(0, "SWEEP_FILE")));
         a.noMorePositionals(1);
@@ -48,6 +57,9 @@ final class SweepCommand {
                 together >= 0 ? null : () -> progress(err, quiet), out, together);
         out.printf("sweep %s shard %s: %d trained, %d resumed, %d finished earlier, %d failed, %.1f s%n", s.sweep(),
                 s.shard(), s.trained(), s.resumed(), s.alreadyFinished(), s.failed().size(), s.wallSeconds());
+        if (s.selected() > s.failed().size()) { // before the summary, which stays the last line
+            compare(dir, out);
+        }
         out.println(json(s));
         if (!s.failed().isEmpty()) {
             err.println("error: " + s.failed().size() + " of " + s.selected() + " runs failed, first "
@@ -55,6 +67,35 @@ final class SweepCommand {
             return 1;
         }
         return 0;
+    }
+
+    /** grokcap sweep report SWEEP_DIR: the comparison and the HTML report of a sweep's directory. */
+    private static int report(Args a, PrintStream out) {
+        a.allowFor("sweep report");
+        Path dir = Path.of(a.positional(1, "SWEEP_DIR"));
+        a.noMorePositionals(2);
+        if (!Files.isDirectory(dir)) {
+            throw new BadInputException("not a folder: " + dir);
+        }
+        Map<String, Object> json = compare(dir, out);
+        out.println(json(json));
+        return 0;
+    }
+
+    /**
+     * Writes the comparison (comparison.md, .json and the chart) into dir and the HTML report into
+     * dir/report/, printing where; returns both records.
+     */
+    private static Map<String, Object> compare(Path dir, PrintStream out) {
+        Map<String, Object> comparison = Comparison.write(dir);
+        Map<String, Object> report = Report.write(List.of(dir), dir.resolve(Report.SWEEP_REPORT));
+        out.println("compared " + comparison.get("methods") + ": " + comparison.get("comparison") + "; report of "
+                + report.get("runs") + " runs: " + report.get("report"));
+        Map<String, Object> json = new LinkedHashMap<>(comparison);
+        json.put("report", report.get("report"));
+        json.put("runs", report.get("runs"));
+        json.put("finished", report.get("finished"));
+        return json;
     }
 
     /** A run's progress display, its last line ended (on a terminal) before the sweep prints the next. */
@@ -93,6 +134,9 @@ final class SweepCommand {
             Map<String, Object> r = new LinkedHashMap<>();
             r.put("id", p.run().id());
             r.put("state", p.state().label());
+            if (p.run().variant() != null) {
+                r.put("variant", p.run().variant());
+            }
             r.put("values", p.run().values());
             runs.add(r);
         }

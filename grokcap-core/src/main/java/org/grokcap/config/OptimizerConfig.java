@@ -47,6 +47,19 @@ public record OptimizerConfig(Double lr, Double beta1, Double beta2, Double eps,
         return new OptimizerConfig(null, null, null, null, null, null, null, null, null, null);
     }
 
+    /**
+     * Settings that are valid but probably not meant, one line each (the train command prints them as
+     * warnings): ⊥Grad with weight decay, which Prieto et al. use without (⊥Grad already stops the
+     * weights' growth along themselves; decay on top shrinks them as well).
+     */
+    public List<String> warnings() {
+        if (orthogonalGradient && weightDecay > 0) {
+            return List.of("train.optimizer.orthogonalGradient is combined with weightDecay " + weightDecay
+                    + " > 0; ⊥Grad is usually run with weightDecay 0");
+        }
+        return List.of();
+    }
+
     /** The learning rate of update number step (0-based). */
     public double lrAt(long step) {
         if (warmupSteps == 0) {

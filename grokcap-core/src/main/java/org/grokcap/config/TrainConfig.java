@@ -15,12 +15,13 @@ import org.grokcap.config.OptimizerConfig;
  *                    {@link #logSpaced}), for accuracy curves on a log step axis; default false
  * @param evalMaxPerSplit evaluate each split on at most its first this many sequences (splits are
  *                    shuffled, so a prefix is a uniform sample); default all
- * @param lossFloat64 cross-entropy softmax in double precision; default true
+ * @param lossFloat64 the cross-entropy (softmax or stablemax) in double precision; default true
  * @param optimizer   AdamW settings
  * @param loss        "softmax" (cross-entropy) or "stablemax" (s(x) = x+1 for x ≥ 0, 1/(1−x) below,
  *                    normalised); default "softmax"
  * @param labelSmoothing the target distribution puts 1−ε on the answer and ε spread evenly over the
- *                    whole vocabulary; default 0
+ *                    whole output vocabulary (with softmax or stablemax); the logged training loss is
+ *                    this smoothed objective, the other splits' losses the plain −log p(target); default 0
  * @param gradFilter  a Grokfast low-pass filter on the gradients (see {@link GradFilterConfig});
  *                    default none
  * @param evalLayerRepeats how many times evaluation runs each shared layer stack; default the

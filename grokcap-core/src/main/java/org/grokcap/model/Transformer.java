@@ -3,6 +3,7 @@ package org.grokcap.model;
 import org.grokcap.backend.Buf;
 import org.grokcap.backend.Device;
 import org.grokcap.backend.IntBuf;
+import org.grokcap.kernels.CrossEntropy;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -56,7 +57,7 @@ public final class Transformer {
     private final boolean llama;
     private final Buf ropeCos;        // (T, hs/2) Llama only
     private final Buf ropeSin;        // (T, hs/2)
-    private boolean lossFloat64 = true;
+    private CrossEntropy.Loss loss = CrossEntropy.Loss.softmax(true);
 
     private final Buf params;
     private final Buf grads;
@@ -187,9 +188,13 @@ public final class Transformer {
         return params.slice(name, t.offset(), t.size());
     }
 
-    /** Cross-entropy computed in double precision (default) or single. */
-    public void setLossFloat64(boolean lossFloat64) {
-        this.lossFloat64 = lossFloat64;
+    /**
+     * The training loss: softmax (default) or stablemax, label smoothing (default none), double
+     * (default) or single precision. {@link #backward()} differentiates it; {@link #forward()}
+     * reports it, {@link #forward(boolean)} also without the smoothing.
+     */
+    public void setLoss(CrossEntropy.Loss loss) {
+        this.loss = Objects.requireNonNull(loss);
     }
 
     /**
@@ -253,14 +258,26 @@ public final class Transformer {
         dev.toDevice(targetIds);
     }
 
-    /** Forward pass over the loaded batch; afterwards {@link #lossSum()} and {@link #hits()} describe it. */
+    /**
+     * Forward pass over the loaded batch; afterwards {@link #lossSum()} (of the training loss, label
+     * smoothing included) and {@link #hits()} describe it.
+     */
     public void forward() {
+        forward(true);
+    }
+
+    /**
+     * {@link #forward()}; with smoothed false the per-position losses are the plain −log p(target) of
+     * the loss's probabilities even when label smoothing is set: what evaluation reports, so that
+     * held-out loss curves do not depend on the smoothing.
+     */
+    public void forward(boolean smoothed) {
         if (llama) {
             forwardLlama();
         } else {
             forwardGpt();
         }
-        finishLoss();
+        finishLoss(smoothed ? loss : loss.unsmoothed());
     }
 
     private void forwardGpt() {
@@ -355,8 +372,8 @@ public final class Transformer {
     }
 
     /** Cross-entropy of the logits; sets {@link #lossSum()} and {@link #hits()}. */
-    private void finishLoss() {
-        dev.crossEntropyForward(acts.losses, acts.hits, acts.logits, targetIds, rows, vOut, lossFloat64);
+    private void finishLoss(CrossEntropy.Loss rowLoss) {
+        dev.crossEntropyForward(acts.losses, acts.hits, acts.logits, targetIds, rows, vOut, rowLoss);
         dev.toHost(acts.losses);
         dev.toHost(acts.hits);
         float[] ls = acts.losses.host();
@@ -461,7 +478,7 @@ public final class Transformer {
     public void backward() {
         dev.zero(grads);
         dacts.zeroUsed(batch * T, rows);
-        dev.crossEntropyBackward(dacts.logits, acts.logits, targetIds, rows, vOut, 1f / rows, lossFloat64);
+        dev.crossEntropyBackward(dacts.logits, acts.logits, targetIds, rows, vOut, 1f / rows, loss);
         backwardFromLogitGradient();
     }
 
@@ -601,6 +618,17 @@ public final class Transformer {
     /** Σ of the per-position losses of the last forward pass. */
     public double lossSum() {
         return lossSum;
+    }
+
+    /**
+     * Positions of the last forward pass whose single-precision loss term is exactly 0 (softmax
+     * collapse: see {@link CrossEntropy#collapsedRows}), with the loss's probabilities (softmax or
+     * stablemax), whatever precision training uses. Computed on the host from the logits.
+     */
+    public int collapsedTargets() {
+        dev.toHost(acts.logits);
+        return CrossEntropy.collapsedRows(acts.logits.host(), acts.logits.offset(), targetIds.host(),
+                targetIds.offset(), rows, vOut, loss.stablemax());
     }
 
     /** Positions of the last forward pass whose argmax was the target. */

@@ -245,7 +245,8 @@ public final class SweepRunner {
         return (p.state() == State.RESUME ? weights ? "finishing (its final weights are written)"
                 : "resuming from its newest checkpoint"
                 : p.state() == State.RESTART ? "interrupted before any checkpoint; starting again" : "training")
-                + " " + Json.mapper().valueToTree(p.run().values());
+                + (p.run().variant() == null ? "" : " " + p.run().variant()) + " "
+                + Json.mapper().valueToTree(p.run().values());
     }
 
     /** Trains, restarts or resumes one run of the sweep in its directory, with the sweep's checkpoint interval. */
@@ -327,6 +328,9 @@ public final class SweepRunner {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("sweep", sweep.name());
         m.put("id", run.id());
+        if (run.variant() != null) {
+            m.put("variant", run.variant());
+        }
         m.put("values", run.values());
         m.put("config", run.config());
         return m;

@@ -7,6 +7,7 @@ import org.grokcap.config.TrainConfig;
 import org.grokcap.data.Split;
 import org.grokcap.data.TokenizedDataset;
 import org.grokcap.io.MetricsRow;
+import org.grokcap.kernels.CrossEntropy;
 import org.grokcap.model.Init;
 import org.grokcap.model.ModelConfig;
 import org.grokcap.model.ParamLayout;
@@ -25,6 +26,11 @@ import java.util.Map;
  * for every split of the dataset. The loss is the mean over target positions; the accuracy is exact
  * match per sequence (every target position right), which for tasks with one target per sequence is
  * the per-position accuracy and for multi-token answers is whole-answer exact match.
+ *
+ * <p>The training split's loss is the training objective (label smoothing included); the other
+ * splits' losses are the plain −log p(target), so held-out curves do not move with the smoothing.
+ * The row also has {@code <train>_collapse}: the fraction of the training split's target positions
+ * whose loss term is exactly 0 in single precision ({@link Transformer#collapsedTargets}).
  *
  * <p>Row {@code step = s} describes the parameters after s updates, as the reference notebook does:
  * the training forward pass of step s gives the training metrics (in full-batch mode; otherwise the
@@ -72,10 +78,12 @@ public final class Trainer {
         this.fullBatch = train.batchSize() == 0 || train.batchSize() >= n;
         this.batchSize = fullBatch ? n : train.batchSize();
         this.model = new Transformer(device, cfg, maxBatch(train, data));
-        model.setLossFloat64(train.lossFloat64());
+        model.setLoss(new CrossEntropy.Loss(train.loss().equals("stablemax"), train.labelSmoothing(),
+                train.lossFloat64()));
         Init.initialize(model.params().host(), model.layout(), cfg, Rngs.stream(train.seed(), "init"));
         device.toDevice(model.params());
-        this.optimizer = new AdamWOptimizer(device, train.optimizer(), model.layout(), model.params(), model.grads());
+        this.optimizer = new AdamWOptimizer(device, train.optimizer(), train.gradFilter(), model.layout(),
+                model.params(), model.grads());
         int T = data.contextLength();
         this.batchTokens = fullBatch ? null : new int[batchSize * T];
         this.batchTargets = fullBatch ? null : new int[batchSize * T];
@@ -119,10 +127,12 @@ public final class Trainer {
                         + trainLoss + "; " + firstNonFiniteAfterForward());
             }
             double trainAccuracy = (double) model.sequenceHits() / model.sequenceCount();
-            model.backward();
             boolean evalNow = train.evaluatesAt(step);
+            double trainCollapse = evalNow && fullBatch
+                    ? (double) model.collapsedTargets() / model.targetCount() : Double.NaN;
+            model.backward();
             if (evalNow) {
-                last = evaluate(step, fullBatch ? trainLoss : Double.NaN, trainAccuracy);
+                last = evaluate(step, fullBatch ? trainLoss : Double.NaN, trainAccuracy, trainCollapse);
             }
             optimizer.step();
             if (evalNow) {
@@ -210,41 +220,63 @@ public final class Trainer {
         return null;
     }
 
-    private Map<String, Double> evaluate(int step, double trainLoss, double trainAccuracy) {
+    private Map<String, Double> evaluate(int step, double trainLoss, double trainAccuracy, double trainCollapse) {
         Map<String, MetricsRow.SplitMetrics> splits = new LinkedHashMap<>();
         for (Split s : data.splits().values()) {
             if (s == trainSplit && fullBatch) {
-                splits.put(s.name(), new MetricsRow.SplitMetrics(trainLoss, trainAccuracy));
+                splits.put(s.name(), new MetricsRow.SplitMetrics(trainLoss, trainAccuracy, trainCollapse));
             } else {
                 double[] la = evaluate(s);
-                splits.put(s.name(), new MetricsRow.SplitMetrics(la[0], la[1]));
+                splits.put(s.name(), new MetricsRow.SplitMetrics(la[0], la[1], s == trainSplit ? la[2] : null));
             }
         }
         // Listeners and metrics.jsonl take the flat row; MetricsRow spells its keys.
-        return new MetricsRow(step, splits).toMap();
+        Map<String, Double> row = new MetricsRow(step, splits).toMap();
+        addGroupNorms(row);
+        return row;
     }
 
     /**
-     * Mean loss per target position and exact-match accuracy per sequence (every target position's
-     * argmax right, which is greedy decoding's exact match) over a split, or its first
-     * {@code evalMaxPerSplit} sequences, in chunks of the model's largest batch.
+     * The per-group weight norms, and with ⊥Grad or logGradCosine the gradient cosines: the gradient is
+     * still this step's raw one (the optimizer runs after the evaluation; evaluation only runs forward passes).
+     */
+    private void addGroupNorms(Map<String, Double> row) {
+        Device dev = model.device();
+        dev.toHost(model.params());
+        boolean cosine = train.logGradCosine() || train.optimizer().orthogonalGradient();
+        if (cosine) {
+            dev.toHost(model.grads());
+        }
+        GroupNorms.addTo(row, model.layout(), model.params().host(), model.params().offset(),
+                cosine ? model.grads().host() : null, model.grads().offset());
+    }
+
+    /**
+     * Mean loss per target position, exact-match accuracy per sequence (every target position's
+     * argmax right, which is greedy decoding's exact match) and, for the training split only, the
+     * fraction of target positions in softmax collapse (else NaN) over a split, or its first
+     * {@code evalMaxPerSplit} sequences, in chunks of the model's largest batch. The training split's
+     * loss is the training objective, label smoothing included; the other splits' the plain −log p(target).
      */
     public double[] evaluate(Split s) {
         int n = train.evalMaxPerSplit() == null ? s.size() : Math.min(s.size(), train.evalMaxPerSplit());
+        boolean isTrain = s == trainSplit;
         double lossSum = 0;
         long hits = 0;
         long sequences = 0;
         long count = 0;
+        long collapsed = 0;
         for (int from = 0; from < n; from += model.maxBatch()) {
             int b = Math.min(model.maxBatch(), n - from);
             model.setBatch(s.tokens(), s.targets(), from, b);
-            model.forward();
+            model.forward(isTrain);
             lossSum += model.lossSum();
             hits += model.sequenceHits();
             sequences += model.sequenceCount();
             count += model.targetCount();
+            collapsed += isTrain ? model.collapsedTargets() : 0;
         }
-        return new double[]{lossSum / count, (double) hits / sequences};
+        return new double[]{lossSum / count, (double) hits / sequences, isTrain ? (double) collapsed / count : Double.NaN};
     }
 
     private void loadTrainingBatch() {

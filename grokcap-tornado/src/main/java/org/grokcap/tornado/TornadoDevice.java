@@ -4,6 +4,8 @@ import org.grokcap.backend.Buf;
 import org.grokcap.backend.Device;
 import org.grokcap.backend.IntBuf;
 import org.grokcap.kernels.Activation;
+import org.grokcap.kernels.CrossEntropy;
+import org.grokcap.util.BadInputException;
 import uk.ac.manchester.tornado.api.ImmutableTaskGraph;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
@@ -29,7 +31,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the next. The host arrays of {@link Buf}s are only copies, updated by {@link #toHost}.
  *
  * <p><b>Segments.</b> Calls are recorded, not run, until the host needs a value: {@link #toHost}
- * and {@link #sumOfSquares} end a segment. A training step is three segments: forward up to the
+ * and {@link #sumOfSquares} (and {@link #dot}, which ⊥Grad calls per tensor) end a segment. A training
+ * step is three segments: forward up to the
  * losses, backward up to the gradient norm, and the update (ended by the next step's first sync).
  * A segment's key is its sequence of calls with every size and offset; the first time a key is
  * seen, its calls become one {@link TaskGraph}, and the execution plan is rebuilt with every graph
@@ -73,7 +76,8 @@ public final class TornadoDevice implements Device {
     private int downloadGraph;
     private long executions;
     private int rebuilds;
-    private double sumOfSquares;
+    /** The result of the last {@link #dot} (or sumOfSquares), read back by its op. */
+    private double lastSum;
 
     /** @param target the TornadoVM device to run on */
     public TornadoDevice(uk.ac.manchester.tornado.api.common.TornadoDevice target) {
@@ -479,56 +483,48 @@ public final class TornadoDevice implements Device {
     }
 
     @Override
-    public void crossEntropyForward(Buf losses, Buf hits, Buf logits, IntBuf targets, int N, int V, boolean float64) {
+    public void crossEntropyForward(Buf losses, Buf hits, Buf logits, IntBuf targets, int N, int V,
+                                    CrossEntropy.Loss loss) {
+        requirePlainSoftmax(loss);
         int lo = at(losses);
         int h = at(hits);
         int lg = at(logits);
         int t = at(targets);
-        int f64 = float64 ? 1 : 0;
+        int f64 = loss.float64() ? 1 : 0;
         record(key("ceF", lo, h, lg, t, N, V, f64), (g, id, d, s) ->
                 g.task(id, TornadoKernels::crossEntropyForward, d.arena, d.intArena, lo, h, lg, t, N, V, f64));
     }
 
     @Override
     public void crossEntropyBackward(Buf dlogits, Buf logits, IntBuf targets, int N, int V, float dlossScale,
-                                     boolean float64) {
+                                     CrossEntropy.Loss loss) {
+        requirePlainSoftmax(loss);
         int dl = at(dlogits);
         int lg = at(logits);
         int t = at(targets);
-        int f64 = float64 ? 1 : 0;
+        int f64 = loss.float64() ? 1 : 0;
         record(key("ceB", dl, lg, t, N, V, dlossScale, f64), (g, id, d, s) ->
                 g.task(id, TornadoKernels::crossEntropyBackward, d.arena, d.intArena, dl, lg, t, N, V, dlossScale,
                         f64));
     }
 
+    /**
+     * The kernels compute softmax cross-entropy against the one-hot target only: stablemax or label
+     * smoothing is refused when the first forward pass is recorded, never silently replaced by softmax.
+     */
+    private static void requirePlainSoftmax(CrossEntropy.Loss loss) {
+        if (loss.stablemax() || loss.labelSmoothing() != 0.0) {
+            throw new BadInputException("the tornado backend computes only softmax cross-entropy without label "
+                    + "smoothing: train.loss = stablemax and train.labelSmoothing > 0 need the cpu or reference backend");
+        }
+    }
+
     // ---- optimizer ----------------------------------------------------------------------------
 
+    /** Σ g² as g·g: one reduction kernel for both. */
     @Override
     public double sumOfSquares(Buf grads) {
-        if (grads.size() == 0) {
-            return 0.0;
-        }
-        int off = at(grads);
-        int n = grads.size();
-        int slot = outFloats;
-        outFloats += TornadoKernels.SUM_PARTS;
-        record(key("sumsq", off, n, slot), new Op() {
-            @Override
-            public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {
-                g.task(id, TornadoKernels::sumOfSquaresParts, s.out, slot, d.arena, off, n);
-            }
-
-            @Override
-            public void after(Segment s) {
-                double sum = 0.0;
-                for (int p = 0; p < TornadoKernels.SUM_PARTS; p++) {
-                    sum += s.out.get(slot + p);
-                }
-                sumOfSquares = sum;
-            }
-        });
-        flush();
-        return sumOfSquares;
+        return dot(grads, grads);
     }
 
     @Override
@@ -549,6 +545,60 @@ public final class TornadoDevice implements Device {
             @Override
             public void before(Segment s) {
                 s.hp.set(slot, factor);
+            }
+        });
+    }
+
+    @Override
+    public double dot(Buf a, Buf b) {
+        Buf.requireSameSize(a, b);
+        if (a.size() == 0) {
+            return 0.0;
+        }
+        int ao = at(a);
+        int bo = at(b);
+        int n = a.size();
+        int slot = outFloats;
+        outFloats += TornadoKernels.SUM_PARTS;
+        record(key("dot", ao, bo, n, slot), new Op() { // ends the segment: the host needs the sum
+            @Override
+            public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {
+                g.task(id, TornadoKernels::dotParts, s.out, slot, d.arena, ao, bo, n);
+            }
+
+            @Override
+            public void after(Segment s) {
+                double sum = 0.0;
+                for (int p = 0; p < TornadoKernels.SUM_PARTS; p++) {
+                    sum += s.out.get(slot + p);
+                }
+                lastSum = sum;
+            }
+        });
+        flush();
+        return lastSum;
+    }
+
+    @Override
+    public void axpy(Buf y, float alpha, Buf x) {
+        Buf.requireSameSize(y, x);
+        if (y.size() == 0) {
+            return;
+        }
+        int yo = at(y);
+        int xo = at(x);
+        int n = y.size();
+        int slot = hyper;
+        hyper += 1;
+        record(key("axpy", yo, xo, n, slot), new Op() {
+            @Override
+            public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {
+                g.task(id, TornadoKernels::axpy, d.arena, yo, xo, n, s.hp, slot);
+            }
+
+            @Override
+            public void before(Segment s) {
+                s.hp.set(slot, alpha);
             }
         });
     }

@@ -638,25 +638,35 @@ public final class TornadoKernels {
 
     // ---- optimizer ----------------------------------------------------------------------------
 
-    /** out[outOff + p] = Σ g² over part p of SUM_PARTS contiguous chunks of g (n). */
-    public static void sumOfSquaresParts(FloatArray out, int outOff, FloatArray a, int off, int n) {
+    /** g (n) *= hp[slot]. */
+    public static void scale(FloatArray a, int off, int n, FloatArray hp, int slot) {
+        for (@Parallel int i = 0; i < n; i++) {
+            a.set(off + i, a.get(off + i) * hp.get(slot));
+        }
+    }
+
+    /**
+     * out[outOff + p] = Σ a·b over part p of SUM_PARTS contiguous chunks of a (n, at aOff) and b (n, at
+     * bOff); with aOff = bOff, Σ g² (the gradient norm).
+     */
+    public static void dotParts(FloatArray out, int outOff, FloatArray a, int aOff, int bOff, int n) {
         for (@Parallel int p = 0; p < SUM_PARTS; p++) {
             int chunk = (n + SUM_PARTS - 1) / SUM_PARTS;
             int from = p * chunk;
             int to = TornadoMath.min(n, from + chunk);
             float s = 0f;
             for (int i = from; i < to; i++) {
-                float g = a.get(off + i);
-                s += g * g;
+                s += a.get(aOff + i) * a.get(bOff + i);
             }
             out.set(outOff + p, s);
         }
     }
 
-    /** g (n) *= hp[slot]. */
-    public static void scale(FloatArray a, int off, int n, FloatArray hp, int slot) {
+    /** y (n, at yOff) += hp[slot] · x (n, at xOff). */
+    public static void axpy(FloatArray a, int yOff, int xOff, int n, FloatArray hp, int slot) {
         for (@Parallel int i = 0; i < n; i++) {
-            a.set(off + i, a.get(off + i) * hp.get(slot));
+            float ax = hp.get(slot) * a.get(xOff + i);
+            a.set(yOff + i, a.get(yOff + i) + ax);
         }
     }
 

@@ -5,6 +5,7 @@ import org.grokcap.backend.Device;
 import org.grokcap.backend.IntBuf;
 import org.grokcap.backend.ReferenceDevice;
 import org.grokcap.kernels.Activation;
+import org.grokcap.kernels.CrossEntropy;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -289,8 +290,9 @@ class TornadoDeviceTest {
 
     @Test
     void crossEntropyInFloatAndDouble() {
-        for (boolean f64 : new boolean[] {true, false}) {
-            Pair p = new Pair(f64 ? 8 : 9);
+        for (boolean float64 : new boolean[] {true, false}) {
+            CrossEntropy.Loss f64 = CrossEntropy.Loss.softmax(float64);
+            Pair p = new Pair(float64 ? 8 : 9);
             int N = 6;
             Buf[] losses = p.floats(N);
             Buf[] hits = p.floats(N);
@@ -336,6 +338,23 @@ class TornadoDeviceTest {
             Pair.same(v, 1e-6f);
         }
         Pair.same(g, 0f);
+    }
+
+    /** ⊥Grad's and the Grokfast filters' building blocks; each replay takes the new factor. */
+    @Test
+    void dotAndAxpy() {
+        Pair p = new Pair(11);
+        int n = 1000;
+        Buf[] a = p.floats(n);
+        Buf[] b = p.floats(n);
+        for (int call = 1; call <= 3; call++) {
+            double ref = p.ref.dot(a[0], b[0]);
+            double got = tornado.dot(a[1], b[1]);
+            assertEquals(ref, got, 1e-5 * Math.sqrt(p.ref.sumOfSquares(a[0]) * p.ref.sumOfSquares(b[0])));
+            p.ref.axpy(a[0], -0.25f * call, b[0]);
+            tornado.axpy(a[1], -0.25f * call, b[1]);
+            Pair.same(a, 1e-6f);
+        }
     }
 
     @Test
