@@ -6,15 +6,18 @@ import org.grokcap.model.ParamLayout;
 import org.grokcap.run.ConfigLoader;
 import org.grokcap.run.HuggingFaceGpt2;
 import org.grokcap.run.HuggingFaceLlama;
+import org.grokcap.run.PopulationSession;
 import org.grokcap.run.RunOptions;
 import org.grokcap.run.RunResult;
 import org.grokcap.run.TrainingSession;
 import org.grokcap.train.ExperimentSpec;
+import org.grokcap.train.Population;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -60,6 +63,15 @@ public final class Grokcap {
     /** See {@link TrainingSession#train}; runs asked for progress measures get the analysis layer's. */
     public static RunResult train(ExperimentSpec spec, RunOptions options) {
         return TrainingSession.train(spec, options, ProgressRecorder.HOOK);
+    }
+
+    /**
+     * Trains specs together as one population (see {@link PopulationSession#train}): each an ordinary
+     * run in DIR/NAME-i, bit-identical to training it alone; a member that fails ends alone. The
+     * outcomes are in specs' order.
+     */
+    public static List<Population.Outcome<RunResult>> trainTogether(List<ExperimentSpec> specs, RunOptions options) {
+        return PopulationSession.train(specs, options, ProgressRecorder.HOOK);
     }
 
     /** See {@link TrainingSession#resume}. */

@@ -29,6 +29,11 @@ final class Commands {
             return label == null;
         }
 
+        /** An option whose value may be left out ("--together" or "--together 8"): its label is in brackets. */
+        boolean optionalValue() {
+            return label != null && label.startsWith("[");
+        }
+
         String shown() {
             return label == null ? name : name + " " + label;
         }
@@ -145,7 +150,7 @@ final class Commands {
                             opt("--top-k", "K", "with --sample: draw from the K likeliest tokens only (default 0: all)"),
                             opt("--seed", "S", "with --sample: the seed of the draws (default 0)"))),
             new Cmd("sweep", List.of("sweep SWEEP_FILE [--out DIR] [--shard i/N | --shards N] [--dry-run] [--max-steps N]",
-                    "      [--backend B] [--threads N] [--quiet]"),
+                    "      [--together [K]] [--backend B] [--threads N] [--quiet]"),
                     "Runs every run of a sweep (variants, a grid or random draws over a base config), or one shard of "
                             + "them, then compares them as grokcap sweep report does; exit 1 when a run failed (the "
                             + "others still ran).",
@@ -155,6 +160,8 @@ final class Commands {
                             opt("--shards", "N", "run one shard of N, its index from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID"),
                             flag("--dry-run", "list the runs without training"),
                             opt("--max-steps", "N", "cap every run at N steps"),
+                            opt("--together", "[K]", "train the runs that share model, task and batch sizes together, "
+                                    + "K at a time (default: all of a group), the threads stepping whole models"),
                             opt("--backend", "B", BACKEND_HELP),
                             opt("--threads", "N", "CPU threads (default: all cores)"),
                             flag("--quiet", "no progress lines on stderr"))),
@@ -181,6 +188,7 @@ final class Commands {
                     "This machine as grokcap sees it: Java, CPU, backends, matrix products.",
                     List.of(), List.of()),
             new Cmd("bench", List.of("bench modular-addition|gpt2-small-cpu [--threads N] [--backend B] [--epochs N] [--warmup N]",
+                    "bench modular-addition --models K [--threads N] [--epochs N] [--warmup N]",
                     "bench matmul [--threads N] [--ms N]"),
                     "Times full-batch epochs (modular-addition) or training steps (gpt2-small-cpu) against the "
                             + "measured matrix-product peak; bench matmul times every matrix product the cpu backend has.",
@@ -188,7 +196,9 @@ final class Commands {
                     List.of(opt("--threads", "N", "CPU threads (default: all cores)"),
                             opt("--backend", "B", BACKEND_HELP),
                             opt("--epochs", "N", "timed epochs or steps (default 100)"),
-                            opt("--warmup", "N", "untimed warm-up epochs or steps (default 30)"))),
+                            opt("--warmup", "N", "untimed warm-up epochs or steps (default 30)"),
+                            opt("--models", "K", "modular-addition: K seeds trained together, beside the same K "
+                                    + "trained one after another"))),
             new Cmd("bench matmul", List.of("bench matmul [--threads N] [--ms N]"),
                     "Times every matrix product (GEMM) the cpu backend can run, on the shapes of the shipped models.",
                     List.of(),
@@ -309,6 +319,15 @@ final class Commands {
         }
         flags.add("--version");
         return flags;
+    }
+
+    /** The options whose value may be left out (see {@link Opt#optionalValue}). */
+    static Set<String> optionalValues() {
+        Set<String> names = new LinkedHashSet<>();
+        for (Cmd c : ALL) {
+            c.opts().stream().filter(Opt::optionalValue).forEach(o -> names.add(o.name()));
+        }
+        return names;
     }
 
     /** Every option of every command, --version included. */

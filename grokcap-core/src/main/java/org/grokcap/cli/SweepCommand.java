@@ -20,8 +20,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code grokcap sweep SWEEP_FILE [--out DIR] [--shard i/N | --shards N] [--dry-run] [--max-steps N] [--backend B]
- * [--threads N] [--quiet]}: runs a sweep (see {@link Sweep}), or one shard of it, into DIR (default
+ * {@code grokcap sweep SWEEP_FILE [--out DIR] [--shard i/N | --shards N] [--dry-run] [--max-steps N]
+ * [--together [K]] [--backend B] [--threads N] [--quiet]}: runs a sweep (see {@link Sweep}), or one shard of it, into DIR (default
  * runs/&lt;sweep name&gt;), then compares its runs ({@link Comparison}) and writes the HTML report into
  * DIR/report/. {@code --shards N} takes the shard index from JOB_COMPLETION_INDEX or
  * SLURM_ARRAY_TASK_ID. Exit 1 when a run failed (the others still ran).
@@ -44,14 +44,17 @@ final class SweepCommand {
         Shard shard = shard(a);
         Path dir = a.has("--out") ? Path.of(a.value("--out")) : Path.of("runs", sweep.name());
         if (a.flag("--dry-run")) {
-            return dryRun(sweep, shard, dir, out);
+            return dryRun(sweep, shard, dir, a.has("--together"), out);
         }
         int threads = a.has("--threads") ? a.threads() : 0;
         boolean quiet = a.flag("--quiet");
         out.printf("sweep %s: %d runs, shard %s has %d, into %s%n", sweep.name(), sweep.runs().size(), shard,
                 sweep.runs(shard).size(), dir);
+        // --together alone: all of each group at once (0); --together K: K at a time; without it: one by one (-1)
+        int together = !a.has("--together") ? -1 : a.value("--together") == null ? 0 : a.intValue("--together", 1);
+        // K runs' progress lines would overwrite one another: together, each run reports when it ends
         SweepRunner.Summary s = SweepRunner.run(sweep, shard, dir, new RunOptions(null, a.value("--backend"), threads, null),
-                () -> progress(err, quiet), out);
+                together >= 0 ? null : () -> progress(err, quiet), out, together);
         out.printf("sweep %s shard %s: %d trained, %d resumed, %d finished earlier, %d failed, %.1f s%n", s.sweep(),
                 s.shard(), s.trained(), s.resumed(), s.alreadyFinished(), s.failed().size(), s.wallSeconds());
         if (s.selected() > s.failed().size()) { // before the summary, which stays the last line
@@ -119,7 +122,7 @@ final class SweepCommand {
         return Shard.ALL;
     }
 
-    private static int dryRun(Sweep sweep, Shard shard, Path dir, PrintStream out) {
+    private static int dryRun(Sweep sweep, Shard shard, Path dir, boolean together, PrintStream out) {
         List<SweepRunner.Planned> plan = SweepRunner.plan(sweep, shard, dir);
         out.printf("sweep %s: %d runs, shard %s has %d (dry run, into %s):%n", sweep.name(), sweep.runs().size(), shard,
                 plan.size(), dir);
@@ -136,6 +139,9 @@ final class SweepCommand {
             }
             r.put("values", p.run().values());
             runs.add(r);
+        }
+        if (together) { // the groups the runs still to do would train in, and why a run trains apart
+            SweepRunner.groups(plan.stream().filter(p -> p.state() != SweepRunner.State.FINISHED).toList(), out);
         }
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("sweep", sweep.name());

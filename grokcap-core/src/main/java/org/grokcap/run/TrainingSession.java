@@ -388,6 +388,9 @@ public final class TrainingSession {
                         lastGood[0] = checkpoint(run, trainer, updates, meta, checkpointEvery, lastGood[0]);
                         lastCheckpointAt[0] = System.nanoTime();
                     }
+                    if (user != null) {
+                        user.afterUpdate(updates, total);
+                    }
                 }
 
                 @Override

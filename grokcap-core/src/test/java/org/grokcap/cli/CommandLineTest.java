@@ -45,14 +45,14 @@ class CommandLineTest {
         OPTIONS.put("import", List.of("--out"));
         OPTIONS.put("answer", List.of("--context", "--max-tokens", "--backend", "--sample", "--temperature", "--top-k",
                 "--seed"));
-        OPTIONS.put("sweep", List.of("--out", "--shard", "--shards", "--dry-run", "--max-steps", "--backend", "--threads",
-                "--quiet"));
+        OPTIONS.put("sweep", List.of("--out", "--shard", "--shards", "--dry-run", "--max-steps", "--together", "--backend",
+                "--threads", "--quiet"));
         OPTIONS.put("sweep report", List.of());
         OPTIONS.put("probe", List.of("--backend"));
         OPTIONS.put("report", List.of("--out"));
         OPTIONS.put("jvm-flags", List.of());
         OPTIONS.put("info", List.of());
-        OPTIONS.put("bench", List.of("--threads", "--backend", "--epochs", "--warmup"));
+        OPTIONS.put("bench", List.of("--threads", "--backend", "--epochs", "--warmup", "--models"));
         OPTIONS.put("bench matmul", List.of("--threads", "--ms"));
     }
 

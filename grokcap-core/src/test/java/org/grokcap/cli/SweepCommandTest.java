@@ -6,7 +6,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -116,5 +118,94 @@ class SweepCommandTest {
         assertTrue(cli.err().startsWith("error: shard index 2: must be from 0 to 1"), cli.err());
         assertEquals(2, cli.run("sweep", dir.resolve("none.yaml").toString()));
         assertTrue(cli.err().startsWith("error: config file not found"), cli.err());
+    }
+
+    @Test
+    void togetherGroupsTheRunsSaysWhichTrainApartAndMatchesTheSweepRunOneByOne(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("base.json"), """
+                {"task":{"type":"modular","p":7,"trainFraction":0.5},
+                 "model":{"dModel":16,"heads":2,"dMlp":32},"train":{"steps":6}}""");
+        Path sweep = dir.resolve("grid.yaml");
+        Files.writeString(sweep, "base: base.json\ncheckpointEvery: 2\ngrid:\n  model.dModel: [16, 32]\n"
+                + "  train.seed: [0, 1, 2]\n");
+        Path together = dir.resolve("together");
+        assertEquals(0, cli.run("sweep", sweep.toString(), "--out", together.toString(), "--together", "2", "--threads",
+                "2"), cli.err());
+        assertEquals(6, cli.lastJsonLine().get("trained").asInt());
+        List<String> apart = cli.out().lines().filter(l -> l.contains(": group 2, not with ")).toList();
+        assertEquals(3, apart.size(), cli.out());
+        assertTrue(apart.get(0).endsWith(": model.dModel is 32, not 16"), apart.get(0));
+        assertEquals(4, cli.out().lines().filter(l -> l.startsWith("together: ") && l.contains(" on 2 threads")).count(),
+                "two groups of 3, 2 at a time: " + cli.out());
+
+        Path oneByOne = dir.resolve("one-by-one");
+        assertEquals(0, cli.run("sweep", sweep.toString(), "--out", oneByOne.toString(), "--quiet", "--threads", "2"),
+                cli.err());
+        List<Path> runs;
+        try (var list = Files.list(together)) {
+            runs = list.filter(d -> Files.exists(d.resolve("run.json"))).toList();
+        }
+        assertEquals(6, runs.size());
+        for (Path run : runs) {
+            org.grokcap.run.PopulationSessionTest.assertSameRun(oneByOne.resolve(run.getFileName()), run);
+        }
+
+        // an interrupted run resumes from its checkpoint, a run never started trains, the rest are skipped
+        Path resumed = runs.get(0);
+        byte[] metrics = Files.readAllBytes(resumed.resolve("metrics.jsonl"));
+        Files.delete(resumed.resolve("weights.safetensors"));
+        com.fasterxml.jackson.databind.node.ObjectNode record = (com.fasterxml.jackson.databind.node.ObjectNode)
+                org.grokcap.io.Json.mapper().readTree(resumed.resolve("run.json").toFile());
+        record.remove("result");
+        org.grokcap.io.Json.writePretty(resumed.resolve("run.json"), record);
+        deleteTree(runs.get(1));
+        assertEquals(0, cli.run("sweep", sweep.toString(), "--out", together.toString(), "--together", "--threads", "2"),
+                cli.err());
+        JsonNode summary = cli.lastJsonLine();
+        assertEquals(List.of(1, 1, 4), List.of(summary.get("resumed").asInt(), summary.get("trained").asInt(),
+                summary.get("alreadyFinished").asInt()), cli.out());
+        assertArrayEquals(metrics, Files.readAllBytes(resumed.resolve("metrics.jsonl")));
+        org.grokcap.run.PopulationSessionTest.assertSameRun(oneByOne.resolve(runs.get(1).getFileName()), runs.get(1));
+    }
+
+    @Test
+    void togetherTakesACountOfAtLeastOne(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("base.json"), "{\"task\":{\"type\":\"modular\",\"p\":7}}");
+        Path sweep = dir.resolve("s.yaml");
+        Files.writeString(sweep, "base: base.json\ngrid:\n  train.seed: [0, 1]\n");
+        assertEquals(2, cli.run("sweep", sweep.toString(), "--together", "0"));
+        assertTrue(cli.err().startsWith("error: --together = 0: must be at least 1"), cli.err());
+    }
+
+    @Test
+    void benchModelsTimesTheModelsTogetherBesideOneAfterAnother() throws Exception {
+        String home = System.getProperty("grokcap.home");
+        System.setProperty("grokcap.home", ".."); // conf/ of the checkout, as the launcher names it
+        try {
+            assertEquals(0, cli.run("bench", "modular-addition", "--models", "2", "--epochs", "2", "--warmup", "1",
+                    "--threads", "2"), cli.err());
+        } finally {
+            if (home == null) {
+                System.clearProperty("grokcap.home");
+            } else {
+                System.setProperty("grokcap.home", home);
+            }
+        }
+        JsonNode r = cli.lastJsonLine();
+        assertEquals(2, r.get("models").asInt());
+        assertEquals(r.get("together_ms_per_epoch").asDouble() / 2, r.get("together_ms_per_model_epoch").asDouble(), 1e-9);
+        assertEquals(r.get("one_after_another_ms_per_epoch").asDouble() / r.get("together_ms_per_epoch").asDouble(),
+                r.get("speedup").asDouble(), 1e-9);
+        assertTrue(r.get("together_ms_per_epoch").asDouble() > 0, r.toString());
+        assertEquals(2, cli.run("bench", "gpt2-small-cpu", "--models", "2"));
+        assertTrue(cli.err().startsWith("error: --models: bench gpt2-small-cpu"), cli.err());
+    }
+
+    private static void deleteTree(Path dir) throws java.io.IOException {
+        try (var walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
     }
 }

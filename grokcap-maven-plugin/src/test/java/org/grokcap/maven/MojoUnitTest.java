@@ -213,6 +213,35 @@ class MojoUnitTest {
     }
 
     @Test
+    @InjectMojo(goal = "sweep", pom = POM)
+    @MojoParameter(name = "sweepFile", value = "sweep.yaml")
+    @MojoParameter(name = "together", value = "8")
+    void sweepPassesTogetherWithItsCountOrAlone(SweepMojo mojo) throws Exception {
+        List<String> head = List.of("sweep", base() + "/sweep.yaml", "--out", base() + "/target/unit-out", "--max-steps",
+                "3", "--threads", "1", "--together");
+        assertEquals(concat(head, "8"), mojo.arguments());
+        mojo.together = "true";
+        assertEquals(head, mojo.arguments());
+        mojo.together = "false";
+        assertEquals(head.subList(0, head.size() - 1), mojo.arguments());
+    }
+
+    private static List<String> concat(List<String> head, String last) {
+        List<String> all = new java.util.ArrayList<>(head);
+        all.add(last);
+        return all;
+    }
+
+    @Test
+    @InjectMojo(goal = "sweep", pom = POM)
+    @MojoParameter(name = "sweepFile", value = "sweep.yaml")
+    @MojoParameter(name = "together", value = "some")
+    void sweepRefusesATogetherThatIsNoCount(SweepMojo mojo) {
+        assertEquals("grokcap: grokcap.together = some: must be true, false or a whole number of runs at a time "
+                + "(at least 1)", assertThrows(MojoFailureException.class, mojo::arguments).getMessage());
+    }
+
+    @Test
     @InjectMojo(goal = "report", pom = POM)
     void reportReadsTheOutputDirectoryByDefault(ReportMojo mojo) {
         assertEquals(List.of("report", base() + "/target/unit-out", "--out", base() + "/target/site/grokcap"),
