@@ -69,14 +69,8 @@ class ReasoningTasksTest {
         assertEquals(List.of("train_atomic", "train_inferred"), d.trainedSplits());
     }
 
-    @Test
-    void compositionSplits() {
-        CompositionTaskSpec task = new CompositionTaskSpec(60, 8, 6, 0.2, 3.0, 0.05, null, null);
-        ReasoningData d = task.facts(7);
-        assertSplitStructure(d, true);
-        // the atomic facts by (h, r), and whether each is OOD
-        Map<String, Integer> tail = new HashMap<>();
-        Map<String, Boolean> ood = new HashMap<>();
+    /** Fills tail and ood with the atomic facts of a composition task by "h,r": the tail, and whether the fact is OOD. */
+    private static void atomicFacts(ReasoningData d, Map<String, Integer> tail, Map<String, Boolean> ood) {
         for (String s : List.of("test_atomic_id", "test_atomic_ood")) {
             for (Fact f : d.splits().get(s)) {
                 String k = f.input()[0] + "," + f.input()[1];
@@ -84,6 +78,16 @@ class ReasoningTasksTest {
                 ood.put(k, s.endsWith("ood"));
             }
         }
+    }
+
+    @Test
+    void compositionSplits() {
+        CompositionTaskSpec task = new CompositionTaskSpec(60, 8, 6, 0.2, 3.0, 0.05, null, null);
+        ReasoningData d = task.facts(7);
+        assertSplitStructure(d, true);
+        Map<String, Integer> tail = new HashMap<>();
+        Map<String, Boolean> ood = new HashMap<>();
+        atomicFacts(d, tail, ood);
         assertEquals(60 * 6, tail.size());
         assertEquals(Math.round(0.2 * 360), d.splits().get("test_atomic_ood").size());
         for (String s : List.of("train_inferred", "test_inferred_id", "test_inferred_ood")) {
@@ -156,18 +160,14 @@ class ReasoningTasksTest {
                 }
             }
         }
-        // the atomic facts by (h, r), and whether each is OOD
         Map<String, Integer> tail = new HashMap<>();
         Map<String, Boolean> ood = new HashMap<>();
-        Map<Integer, Integer> idFactsOf = new HashMap<>();
+        atomicFacts(d, tail, ood);
+        Map<Integer, Integer> idFactsOf = new HashMap<>(); // by entity: its ID and its OOD atomic facts
         Map<Integer, Integer> oodFactsOf = new HashMap<>();
-        for (String s : List.of("test_atomic_id", "test_atomic_ood")) {
-            for (Fact f : d.splits().get(s)) {
-                String k = f.input()[0] + "," + f.input()[1];
-                tail.put(k, f.answer()[0]);
-                ood.put(k, s.endsWith("ood"));
-                (s.endsWith("ood") ? oodFactsOf : idFactsOf).merge(f.input()[0], 1, Integer::sum);
-            }
+        for (Map.Entry<String, Boolean> e : ood.entrySet()) {
+            int h = Integer.parseInt(e.getKey().split(",")[0]);
+            (e.getValue() ? oodFactsOf : idFactsOf).merge(h, 1, Integer::sum);
         }
         for (String s : List.of(first, second)) {
             for (Fact f : d.splits().get(s)) {
