@@ -277,8 +277,9 @@ public final class TrainingSession {
             throw new ConfigException("model (layers, dModel, dMlp, vocabulary): " + e.getMessage());
         }
         long parameterBytes = 4L * Float.BYTES * layout.size(); // parameters, gradients and two AdamW moments
-        long activationBytes = maxBatch == 0 ? 0 : Float.BYTES * (2 * Transformer.activationFloats(resolved.model(), maxBatch)
-                + Transformer.largestActivationFloats(resolved.model(), maxBatch));
+        ModelConfig allocated = Trainer.allocatedModel(resolved.train(), resolved.model());
+        long activationBytes = maxBatch == 0 ? 0 : Float.BYTES * (2 * Transformer.activationFloats(allocated, maxBatch)
+                + Transformer.largestActivationFloats(allocated, maxBatch));
         long bytes = parameterBytes + activationBytes;
         long heap = Runtime.getRuntime().maxMemory();
         if (bytes > available(heap)) {
@@ -317,7 +318,7 @@ public final class TrainingSession {
         int maxBatch = Trainer.maxBatch(resolved.train(), data);
         requireFits(resolved);
         try {
-            Transformer.requireBatchFits(resolved.model(), maxBatch);
+            Transformer.requireBatchFits(Trainer.allocatedModel(resolved.train(), resolved.model()), maxBatch);
         } catch (IllegalArgumentException e) {
             throw new ConfigException("train (batchSize, evalBatchSize): " + e.getMessage());
         }

@@ -36,6 +36,10 @@ import java.util.Map;
  * the training forward pass of step s gives the training metrics (in full-batch mode; otherwise the
  * training split is evaluated like the others), the other splits are evaluated, and only then is
  * update s+1 applied.
+ *
+ * <p>With {@code train.evalLayerRepeats} set to another count than the model's layerRepeats, every
+ * split, the training split included, is evaluated with the layer stack run that many times (the
+ * same weights); training runs it layerRepeats times as before, so the updates do not change.
  */
 public final class Trainer {
 
@@ -61,6 +65,8 @@ public final class Trainer {
     private final AdamWOptimizer optimizer;
     private final Split trainSplit;
     private final boolean fullBatch;
+    private final int trainRepeats;
+    private final int evalRepeats;
     private final int batchSize;
     private final int[] batchTokens;
     private final int[] batchTargets;
@@ -77,7 +83,9 @@ public final class Trainer {
         int n = trainSplit.size();
         this.fullBatch = train.batchSize() == 0 || train.batchSize() >= n;
         this.batchSize = fullBatch ? n : train.batchSize();
-        this.model = new Transformer(device, cfg, maxBatch(train, data));
+        this.trainRepeats = cfg.layerRepeats();
+        this.evalRepeats = evalLayerRepeats(train, cfg);
+        this.model = new Transformer(device, cfg, maxBatch(train, data), Math.max(trainRepeats, evalRepeats));
         model.setLoss(new CrossEntropy.Loss(train.loss().equals("stablemax"), train.labelSmoothing(),
                 train.lossFloat64()));
         Init.initialize(model.params().host(), model.layout(), cfg, Rngs.stream(train.seed(), "init"));
@@ -101,6 +109,19 @@ public final class Trainer {
         int batch = train.batchSize() == 0 || train.batchSize() >= n ? n : train.batchSize();
         int evalBatch = train.evalBatchSize() != null ? train.evalBatchSize() : batch;
         return Math.max(batch, evalBatch);
+    }
+
+    /** How many times evaluation runs the model's layer stack: train.evalLayerRepeats, else the model's layerRepeats. */
+    public static int evalLayerRepeats(TrainConfig train, ModelConfig model) {
+        return train.evalLayerRepeats() != null ? train.evalLayerRepeats() : model.layerRepeats();
+    }
+
+    /**
+     * The model config whose activations training allocates: the model with its layer stack run as
+     * many times as the larger of training and evaluation runs it (what heap checks must count).
+     */
+    public static ModelConfig allocatedModel(TrainConfig train, ModelConfig model) {
+        return model.withLayerRepeats(Math.max(model.layerRepeats(), evalLayerRepeats(train, model)));
     }
 
     public Transformer model() {
@@ -128,7 +149,7 @@ public final class Trainer {
             }
             double trainAccuracy = (double) model.sequenceHits() / model.sequenceCount();
             boolean evalNow = train.evaluatesAt(step);
-            double trainCollapse = evalNow && fullBatch
+            double trainCollapse = evalNow && fullBatch && evalRepeats == trainRepeats
                     ? (double) model.collapsedTargets() / model.targetCount() : Double.NaN;
             model.backward();
             if (evalNow) {
@@ -223,7 +244,7 @@ public final class Trainer {
     private Map<String, Double> evaluate(int step, double trainLoss, double trainAccuracy, double trainCollapse) {
         Map<String, MetricsRow.SplitMetrics> splits = new LinkedHashMap<>();
         for (Split s : data.splits().values()) {
-            if (s == trainSplit && fullBatch) {
+            if (s == trainSplit && fullBatch && evalRepeats == trainRepeats) {
                 splits.put(s.name(), new MetricsRow.SplitMetrics(trainLoss, trainAccuracy, trainCollapse));
             } else {
                 double[] la = evaluate(s);
@@ -255,10 +276,20 @@ public final class Trainer {
      * Mean loss per target position, exact-match accuracy per sequence (every target position's
      * argmax right, which is greedy decoding's exact match) and, for the training split only, the
      * fraction of target positions in softmax collapse (else NaN) over a split, or its first
-     * {@code evalMaxPerSplit} sequences, in chunks of the model's largest batch. The training split's
-     * loss is the training objective, label smoothing included; the other splits' the plain −log p(target).
+     * {@code evalMaxPerSplit} sequences, in chunks of the model's largest batch, with the layer stack run
+     * {@link #evalLayerRepeats} times. The training split's loss is the training objective, label
+     * smoothing included; the other splits' the plain −log p(target).
      */
     public double[] evaluate(Split s) {
+        model.setLayerRepeats(evalRepeats);
+        try {
+            return evaluateNow(s);
+        } finally {
+            model.setLayerRepeats(trainRepeats);
+        }
+    }
+
+    private double[] evaluateNow(Split s) {
         int n = train.evalMaxPerSplit() == null ? s.size() : Math.min(s.size(), train.evalMaxPerSplit());
         boolean isTrain = s == trainSplit;
         double lossSum = 0;
