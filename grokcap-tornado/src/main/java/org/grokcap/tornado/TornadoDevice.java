@@ -5,7 +5,6 @@ import org.grokcap.backend.Device;
 import org.grokcap.backend.IntBuf;
 import org.grokcap.kernels.Activation;
 import org.grokcap.kernels.CrossEntropy;
-import org.grokcap.util.BadInputException;
 import uk.ac.manchester.tornado.api.ImmutableTaskGraph;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
@@ -485,38 +484,31 @@ public final class TornadoDevice implements Device {
     @Override
     public void crossEntropyForward(Buf losses, Buf hits, Buf logits, IntBuf targets, int N, int V,
                                     CrossEntropy.Loss loss) {
-        requirePlainSoftmax(loss);
         int lo = at(losses);
         int h = at(hits);
         int lg = at(logits);
         int t = at(targets);
+        int sm = loss.stablemax() ? 1 : 0;
+        float eps = (float) loss.labelSmoothing();
         int f64 = loss.float64() ? 1 : 0;
-        record(key("ceF", lo, h, lg, t, N, V, f64), (g, id, d, s) ->
-                g.task(id, TornadoKernels::crossEntropyForward, d.arena, d.intArena, lo, h, lg, t, N, V, f64));
+        // the loss kind and ε are in the key too, so a different loss never reuses a compiled task
+        record(key("ceF", lo, h, lg, t, N, V, sm, eps, f64), (g, id, d, s) ->
+                g.task(id, TornadoKernels::crossEntropyForward, d.arena, d.intArena, lo, h, lg, t, N, V, sm, eps,
+                        f64));
     }
 
     @Override
     public void crossEntropyBackward(Buf dlogits, Buf logits, IntBuf targets, int N, int V, float dlossScale,
                                      CrossEntropy.Loss loss) {
-        requirePlainSoftmax(loss);
         int dl = at(dlogits);
         int lg = at(logits);
         int t = at(targets);
+        int sm = loss.stablemax() ? 1 : 0;
+        float eps = (float) loss.labelSmoothing();
         int f64 = loss.float64() ? 1 : 0;
-        record(key("ceB", dl, lg, t, N, V, dlossScale, f64), (g, id, d, s) ->
+        record(key("ceB", dl, lg, t, N, V, dlossScale, sm, eps, f64), (g, id, d, s) ->
                 g.task(id, TornadoKernels::crossEntropyBackward, d.arena, d.intArena, dl, lg, t, N, V, dlossScale,
-                        f64));
-    }
-
-    /**
-     * The kernels compute softmax cross-entropy against the one-hot target only: stablemax or label
-     * smoothing is refused when the first forward pass is recorded, never silently replaced by softmax.
-     */
-    private static void requirePlainSoftmax(CrossEntropy.Loss loss) {
-        if (loss.stablemax() || loss.labelSmoothing() != 0.0) {
-            throw new BadInputException("the tornado backend computes only softmax cross-entropy without label "
-                    + "smoothing: train.loss = stablemax and train.labelSmoothing > 0 need the cpu or reference backend");
-        }
+                        sm, eps, f64));
     }
 
     // ---- optimizer ----------------------------------------------------------------------------
