@@ -70,6 +70,9 @@ final class Commands {
 
     private static final String BACKEND_HELP = "the backend: cpu (default, fastest) or reference (scalar, one thread), "
             + "tornado where installed; grokcap info lists them";
+    /** The encoding- and selection-scheme options that capacity entropy and capacity plan share. */
+    private static final Opt SCHEME = opt("--scheme", "S", "the encoding scheme: optimal (default), two-hop-big-hash, two-hop-double");
+    private static final Opt SELECTION = opt("--selection", "T", "the selection scheme: optimal (default), enumerate, independent");
 
     /** The options every command takes. */
     static final List<Opt> COMMON = List.of(
@@ -109,14 +112,12 @@ final class Commands {
                     "                 [--selection optimal|enumerate|independent]"),
                     "The information content, in bits, of a profiles dataset written by grokcap generate.",
                     List.of(arg("DATASET_DIR", "a directory written by grokcap generate (a profiles task)")),
-                    List.of(opt("--scheme", "S", "the encoding scheme: optimal (default), two-hop-big-hash, two-hop-double"),
-                            opt("--selection", "T", "the selection scheme: optimal (default), enumerate, independent"))),
+                    List.of(SCHEME, SELECTION)),
             new Cmd("capacity plan", List.of("capacity plan --target-bits B CONFIG [--scheme S] [--selection T]"),
                     "Sizes a profiles config's dataset to hold about B bits.",
                     List.of(arg("CONFIG", "a profiles experiment config")),
                     List.of(opt("--target-bits", "B", "the bits the dataset should hold (required)"),
-                            opt("--scheme", "S", "the encoding scheme: optimal (default), two-hop-big-hash, two-hop-double"),
-                            opt("--selection", "T", "the selection scheme: optimal (default), enumerate, independent"))),
+                            SCHEME, SELECTION)),
             new Cmd("capacity of", List.of("capacity of RUN_DIR|SWEEP_DIR [--window K] [--threshold X] [--backend B]"),
                     "The capacity a trained run (or each run of a sweep) reached, in bits, once converged: profiles runs from "
                             + "their facts, random-tokens runs from their sequences (a sweep of those: each model size at its plateau over N).",
