@@ -69,7 +69,7 @@ public final class StepBenchmark {
         Init.initialize(model.params().host(), model.layout(), cfg, Rngs.stream(0, "init"));
         device.toDevice(model.params());
         AdamWOptimizer opt = new AdamWOptimizer(device, new OptimizerConfig(1e-4, 0.9, 0.999, 1e-8, 0.1,
-                List.of("*.bias", "*ln*"), 0, 1.0, null, null), model.layout(), model.params(), model.grads());
+                List.of("*.bias", "*ln*"), 0, 1.0, null, null, null, null, null), model.layout(), model.params(), model.grads());
         Random r = new Random(0);
         int[] tokens = new int[B * T];
         int[] targets = new int[B * T];

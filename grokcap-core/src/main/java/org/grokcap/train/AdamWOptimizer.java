@@ -36,6 +36,8 @@ public final class AdamWOptimizer {
     /** Grokfast's filter, or null. */
     private final GradFilter filter;
     private final double lrScale;
+    /** The run's length in updates, for a decay that ends with the run. */
+    private final long runSteps;
     private int step;
 
     /** A run of adjacent tensors with the same decay: one kernel call each. */
@@ -48,6 +50,19 @@ public final class AdamWOptimizer {
     /** With a Grokfast gradient filter (null: none). */
     public AdamWOptimizer(Device dev, OptimizerConfig cfg, GradFilterConfig gradFilter, ParamLayout layout, Buf params,
                           Buf grads) {
+        this(dev, cfg, gradFilter, layout, params, grads, cfg.decaySteps() == null ? 0 : cfg.decaySteps());
+    }
+
+    /**
+     * With a Grokfast gradient filter (null: none), in a run of runSteps updates (where a learning-rate
+     * decay without its own decaySteps ends).
+     */
+    public AdamWOptimizer(Device dev, OptimizerConfig cfg, GradFilterConfig gradFilter, ParamLayout layout, Buf params,
+                          Buf grads, long runSteps) {
+        if (!cfg.decay().equals("none") && cfg.decaySteps() == null && runSteps <= 0) {
+            throw new IllegalArgumentException("a learning-rate decay without decaySteps needs the run's length");
+        }
+        this.runSteps = runSteps;
         this.dev = dev;
         this.cfg = cfg;
         this.params = params;
@@ -86,6 +101,11 @@ public final class AdamWOptimizer {
                 m.slice("m", off, len), v.slice("v", off, len), decay));
     }
 
+    /** The learning rate of update number update (0-based), Grokfast's normalisation included. */
+    public double lrOfUpdate(long update) {
+        return cfg.lrAt(update, runSteps) * lrScale;
+    }
+
     /** Whether the tensor at this offset is decayed (for tests and provenance). */
     public boolean decays(int offset) {
         for (Group g : groups) {
@@ -111,7 +131,7 @@ public final class AdamWOptimizer {
         if (cfg.gradClip() > 0 && norm > cfg.gradClip()) {
             dev.scale(grads, (float) (cfg.gradClip() / (norm + 1e-6)));
         }
-        float lr = (float) (cfg.lrAt(step) * lrScale);
+        float lr = (float) lrOfUpdate(step);
         step++;
         for (int i = 0; i < groups.size(); i++) { // indexed: no iterator, nothing allocated per step
             Group g = groups.get(i);

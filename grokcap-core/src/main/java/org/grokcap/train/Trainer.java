@@ -37,6 +37,8 @@ import java.util.Map;
  * training split is evaluated like the others), the other splits are evaluated, and only then is
  * update s+1 applied.
  *
+ * <p>With a learning-rate decay the row also has {@code lr}: the rate of the update that follows it.
+ *
  * <p>With {@code train.evalLayerRepeats} set to another count than the model's layerRepeats, every
  * split, the training split included, is evaluated with the layer stack run that many times (the
  * same weights); training runs it layerRepeats times as before, so the updates do not change.
@@ -91,7 +93,7 @@ public final class Trainer {
         Init.initialize(model.params().host(), model.layout(), cfg, Rngs.stream(train.seed(), "init"));
         device.toDevice(model.params());
         this.optimizer = new AdamWOptimizer(device, train.optimizer(), train.gradFilter(), model.layout(),
-                model.params(), model.grads());
+                model.params(), model.grads(), train.steps());
         int T = data.contextLength();
         this.batchTokens = fullBatch ? null : new int[batchSize * T];
         this.batchTargets = fullBatch ? null : new int[batchSize * T];
@@ -253,6 +255,9 @@ public final class Trainer {
         }
         // Listeners and metrics.jsonl take the flat row; MetricsRow spells its keys.
         Map<String, Double> row = new MetricsRow(step, splits).toMap();
+        if (!train.optimizer().decay().equals("none")) {
+            row.put("lr", optimizer.lrOfUpdate(step)); // the rate of the update that follows this row
+        }
         addGroupNorms(row);
         return row;
     }

@@ -123,7 +123,7 @@ class GoldenModelTest {
         OptimizerConfig oc = new OptimizerConfig(o.get("lr").asDouble(), o.get("beta1").asDouble(),
                 o.get("beta2").asDouble(), o.get("eps").asDouble(), o.get("weightDecay").asDouble(), noDecay,
                 o.get("warmupSteps").asInt(), null, o.path("orthogonalGradient").asBoolean(false),
-                o.has("orthogonalEps") ? o.get("orthogonalEps").asDouble() : null);
+                o.has("orthogonalEps") ? o.get("orthogonalEps").asDouble() : null, null, null, null);
         AdamWOptimizer opt = new AdamWOptimizer(model.device(), oc, model.layout(), model.params(), model.grads());
 
         Set<String> exempt = new HashSet<>();

@@ -57,7 +57,7 @@ class GradientMethodsTest {
     }
 
     private static OptimizerConfig optimizer(boolean orthogonal) {
-        return new OptimizerConfig(1e-3, null, null, null, 0.0, null, null, null, orthogonal, null);
+        return new OptimizerConfig(1e-3, null, null, null, 0.0, null, null, null, orthogonal, null, null, null, null);
     }
 
     /** The optimizer on dev with the given parameters; each step takes one of gradients and returns what AdamW got. */
@@ -330,8 +330,8 @@ class GradientMethodsTest {
     @Test
     void orthogonalGradientWithWeightDecayIsWarnedAbout() {
         assertEquals(List.of(), optimizer(true).warnings(), "weight decay 0: nothing to say");
-        assertEquals(List.of(), new OptimizerConfig(null, null, null, null, 1.0, null, null, null, false, null).warnings());
-        List<String> w = new OptimizerConfig(null, null, null, null, 1.0, null, null, null, true, null).warnings();
+        assertEquals(List.of(), new OptimizerConfig(null, null, null, null, 1.0, null, null, null, false, null, null, null, null).warnings());
+        List<String> w = new OptimizerConfig(null, null, null, null, 1.0, null, null, null, true, null, null, null, null).warnings();
         assertEquals(1, w.size());
         assertTrue(w.get(0).contains("orthogonalGradient") && w.get(0).contains("weightDecay"), w.get(0));
     }

@@ -90,7 +90,7 @@ class TrainerTest {
 
     @Test
     void warmupScalesTheLearningRateLinearly() {
-        OptimizerConfig c = new OptimizerConfig(0.01, null, null, null, 0.0, null, 4, null, null, null);
+        OptimizerConfig c = new OptimizerConfig(0.01, null, null, null, 0.0, null, 4, null, null, null, null, null, null);
         assertEquals(0.0025, c.lrAt(0), 1e-12);
         assertEquals(0.0075, c.lrAt(2), 1e-12);
         assertEquals(0.01, c.lrAt(3), 1e-12);
