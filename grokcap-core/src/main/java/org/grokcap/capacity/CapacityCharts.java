@@ -25,13 +25,18 @@ public final class CapacityCharts {
     /** The line drawn for random tokens: Morris et al.'s 3.83 bits per parameter (GPT-2-style models, fp32). */
     public static final double RANDOM_TOKENS_LINE = 3.83;
 
+    /** The base names of the two charts {@link #write} draws. */
+    public static final String CAPACITY = "capacity";
+    public static final String BITS_PER_PARAMETER = "bits-per-parameter";
+
     /**
-     * Writes capacity.png/.svg (log–log, with the referenceLine-bits-per-parameter line and, unless
-     * datasetBits is NaN, the dataset-entropy line) and bits-per-parameter.png/.svg into dir. Converged
-     * and unconverged models are separate series.
+     * Writes capacity&lt;suffix&gt;.png/.svg (log–log, with the referenceLine-bits-per-parameter line and,
+     * unless datasetBits is NaN, the dataset-entropy line) and bits-per-parameter&lt;suffix&gt;.png/.svg into
+     * dir. Converged and unconverged models are separate series. The suffix tells apart the charts of
+     * one sweep measured several ways (a profiles sweep's "-scheme-selection"; "" for none).
      */
-    public static void write(Path dir, String title, List<Point> points, double datasetBits, double referenceLine)
-            throws IOException {
+    public static void write(Path dir, String suffix, String title, List<Point> points, double datasetBits,
+                             double referenceLine) throws IOException {
         if (points.isEmpty()) {
             throw new IllegalArgumentException("no models to plot");
         }
@@ -51,7 +56,7 @@ public final class CapacityCharts {
                     new double[] {datasetBits, datasetBits});
         }
         models(cap, sorted, p -> Math.max(p.capacityBits(), 1.0));
-        Charts.writeChart(dir, "capacity", cap);
+        Charts.writeChart(dir, CAPACITY + suffix, cap);
 
         XYChart per = new XYChartBuilder().width(Charts.WIDTH).height(Charts.HEIGHT).title(title + " (per parameter)")
                 .xAxisTitle("parameters").yAxisTitle("capacity / parameter (bits)").build();
@@ -70,7 +75,7 @@ public final class CapacityCharts {
         per.getStyler().setYAxisMax(Math.max(referenceLine * 1.5,
                 sorted.stream().mapToDouble(p -> p.capacityBits() / p.parameters()).max().orElse(0) * 1.2));
         models(per, sorted, p -> p.capacityBits() / p.parameters());
-        Charts.writeChart(dir, "bits-per-parameter", per);
+        Charts.writeChart(dir, BITS_PER_PARAMETER + suffix, per);
     }
 
     /**

@@ -31,10 +31,12 @@ import java.util.stream.Stream;
 
 /**
  * {@code grokcap capacity of RUN_DIR}: the capacity of a trained profiles model ({@link ModelCapacity})
- * from its losses on the 1-hop facts of its training split, with the dataset's entropy under the
- * optimal encoding and selection schemes ({@link DatasetEntropy}) and the convergence test
- * ({@link Convergence}) on its training loss. Given a directory of runs (a sweep), it does every run and
- * draws the capacity plots ({@link CapacityCharts}) into DIR/plots.
+ * from its losses on the 1-hop facts and the distinct 2-hop questions of its training split, with the
+ * dataset's entropy under an encoding and a selection scheme ({@link DatasetEntropy}; optimal and
+ * optimal unless chosen, or all nine combinations from one evaluation of the model) and the
+ * convergence test ({@link Convergence}) on its training loss. Given a directory of runs (a sweep), it
+ * does every run and draws the capacity plots ({@link CapacityCharts}) of each combination into
+ * DIR/plots.
  *
  * <p>A random-tokens run (docs/capacity.md, "Random tokens: the calibration") is measured per training
  * sequence instead: its entropy (S−1)·log2 V against the model's negative log-likelihood in bits, clipped
@@ -48,12 +50,50 @@ public final class RunCapacity {
 
     private RunCapacity() {}
 
-    /** Convergence test settings. */
-    public record Options(int window, double threshold, String backend) {
+    /**
+     * Convergence test settings and the schemes a profiles run is measured under.
+     *
+     * @param scheme     the encoding scheme of the main result
+     * @param selection  the selection scheme of the main result
+     * @param allSchemes also measure every scheme/selection combination (a field per combination)
+     */
+    public record Options(int window, double threshold, String backend, EncodingScheme scheme,
+                          SelectionScheme selection, boolean allSchemes) {
         public static Options defaults() {
-            return new Options(Convergence.DEFAULT_WINDOW, Convergence.DEFAULT_THRESHOLD, null);
+            return new Options(Convergence.DEFAULT_WINDOW, Convergence.DEFAULT_THRESHOLD, null, EncodingScheme.OPTIMAL,
+                    SelectionScheme.OPTIMAL, false);
+        }
+
+        /** The combinations measured: the chosen one, or all nine (encoding-scheme major) with allSchemes. */
+        public List<Schemes> combinations() {
+            if (!allSchemes) {
+                return List.of(new Schemes(scheme, selection));
+            }
+            List<Schemes> all = new ArrayList<>();
+            for (EncodingScheme e : EncodingScheme.values()) {
+                for (SelectionScheme t : SelectionScheme.values()) {
+                    all.add(new Schemes(e, t));
+                }
+            }
+            return all;
         }
     }
+
+    /** An encoding scheme with a selection scheme: one way of counting a profiles dataset's content. */
+    public record Schemes(EncodingScheme scheme, SelectionScheme selection) {
+        /** "scheme/selection", the JSON field of the combination (as capacity entropy names its totals). */
+        public String key() {
+            return scheme.json() + "/" + selection.json();
+        }
+
+        /** "scheme-selection", for file names. */
+        public String fileSuffix() {
+            return "-" + scheme.json() + "-" + selection.json();
+        }
+    }
+
+    /** The JSON field that holds every combination's result with {@link Options#allSchemes()}. */
+    public static final String SCHEMES = "schemes";
 
     /** Whether dir is one finished run (holds run.json) rather than a directory of runs. */
     public static boolean isRun(Path dir) {
@@ -78,6 +118,11 @@ public final class RunCapacity {
     public static Map<String, Object> of(Path runDir, Options options) throws IOException {
         FinishedRun run = FinishedRun.open(runDir);
         if (run.spec().task() instanceof RandomTokensTaskSpec task) {
+            if (options.allSchemes() || options.scheme() != EncodingScheme.OPTIMAL
+                    || options.selection() != SelectionScheme.OPTIMAL) {
+                throw new BadInputException(runDir + " is a random-tokens run: its content has no encoding or selection "
+                        + "scheme (--scheme, --selection and --all-schemes are for profiles runs)");
+            }
             return ofRandomTokens(run, task, options);
         }
         ExperimentSpec spec = run.spec();
@@ -86,8 +131,6 @@ public final class RunCapacity {
         String trainName = data.dataset().trainSplit();
         Split train = data.dataset().split(trainName);
         AnswerSpans spans = data.spans().get(trainName);
-        DatasetEntropy.Breakdown entropy = DatasetEntropy.compute(DatasetShape.of(data), EncodingScheme.OPTIMAL,
-                SelectionScheme.OPTIMAL);
 
         double[] lossBits;
         long parameters;
@@ -96,44 +139,29 @@ public final class RunCapacity {
             FinishedRun.TrainedModel t = run.loadModel(data.dataset(), device,
                     Math.max(1, Math.min(EVAL_BATCH, train.size())));
             Transformer model = t.model();
+            // Every answer's loss, 1-hop and 2-hop, in one pass: every scheme below reads these.
             lossBits = AnswerLosses.of(model, train, spans.sequence(), spans.firstTarget(), spans.length());
             parameters = model.layout().size();
             step = t.step();
         }
-        // One loss per 1-hop fact (person, subject); a fact asked twice counts once, at its first answer.
-        List<String> attr = new ArrayList<>();
-        List<Double> loss = new ArrayList<>();
-        Set<Long> seen = new HashSet<>();
-        int subjects = data.subjects().size();
-        for (int i = 0; i < spans.size(); i++) {
-            if (spans.hops()[i] != 1 || !seen.add((long) spans.person()[i] * subjects + spans.subject()[i])) {
-                continue;
-            }
-            attr.add(data.subjects().get(spans.subject()[i]));
-            loss.add(lossBits[i]);
-        }
-        if (attr.isEmpty()) {
+        Answers answers = Answers.of(spans, lossBits, data.subjects(), task.relations().size());
+        if (answers.factAttribute().length == 0) {
             throw new BadInputException(runDir + ": the training split has no 1-hop questions, so no facts to measure");
         }
-        Map<String, Double> h = new LinkedHashMap<>();
-        for (String s : data.subjects()) {
-            h.put(s, entropy.subject(s).bitsPerProfile());
-        }
-        List<String> relations = task.relations();
-        List<ModelCapacity.Selection> selections = List.of(
-                new ModelCapacity.Selection(entropy.nameSet().name(), entropy.nameSet().bits(), relations),
-                new ModelCapacity.Selection(entropy.birthDateSet().name(), entropy.birthDateSet().bits(),
-                        List.of("birth_date")));
-        ModelCapacity cap = ModelCapacity.of(attr.toArray(String[]::new), loss.stream().mapToDouble(d -> d).toArray(),
-                h, selections, entropy.totalBits(), parameters);
+        DatasetShape shape = DatasetShape.of(data);
+        ModelCapacity cap = profilesCapacity(answers, shape, data.subjects(), task.relations(), options.scheme(),
+                options.selection(), parameters);
 
         List<Map<String, Double>> rows = FinishedRun.readMetrics(runDir);
         Convergence conv = Convergence.of(rows, MetricsRow.lossKey(trainName), options.window(), options.threshold());
 
         Map<String, Object> out = summary(runDir, step, parameters, conv, cap);
+        out.put("scheme", options.scheme().json());
+        out.put("selection", options.selection().json());
         out.put("factBits", cap.factBits());
         out.put("selectionBits", cap.selectionBits());
-        out.put("facts", attr.size());
+        out.put("twoHop", cap.twoHop());
+        out.put("facts", answers.factAttribute().length);
         List<Map<String, Object>> per = new ArrayList<>();
         for (ModelCapacity.AttributeCapacity a : cap.attributes()) {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -146,9 +174,96 @@ public final class RunCapacity {
             per.add(m);
         }
         out.put("attributes", per);
+        if (options.allSchemes()) {
+            Map<String, Object> all = new LinkedHashMap<>();
+            for (Schemes c : options.combinations()) {
+                ModelCapacity m = profilesCapacity(answers, shape, data.subjects(), task.relations(), c.scheme(),
+                        c.selection(), parameters);
+                Map<String, Object> one = new LinkedHashMap<>();
+                one.put("capacityBits", m.totalBits());
+                one.put("bitsPerParameter", m.bitsPerParameter());
+                one.put("datasetBits", m.datasetBits());
+                one.put("factBits", m.factBits());
+                one.put("selectionBits", m.selectionBits());
+                one.put("twoHopBits", m.twoHop().creditedBits());
+                all.put(c.key(), one);
+            }
+            out.put(SCHEMES, all);
+        }
         out.put("convergence", conv);
         Json.writePretty(runDir.resolve(FILE), out);
         return out;
+    }
+
+    /**
+     * The answers of a profiles training split that capacity counts, each once at its first answer:
+     * every 1-hop fact (person, subject), and every distinct 2-hop question (person, relation, subject).
+     * A question asked twice is one fact: the model cannot store it twice.
+     *
+     * @param factAttribute  per 1-hop fact: its subject's name
+     * @param factLoss       per 1-hop fact: the model's loss in bits on its answer
+     * @param twoHopSubject  per distinct 2-hop question: its subject's name
+     * @param twoHopLoss     per distinct 2-hop question: the model's loss in bits on its answer
+     */
+    record Answers(String[] factAttribute, double[] factLoss, String[] twoHopSubject, double[] twoHopLoss) {
+        /**
+         * @param spans      the split's answers
+         * @param lossBits   per span: the model's loss in bits (answer tokens summed)
+         * @param subjects   subject names by index (attributes, then relations)
+         * @param relations  how many relations (the range of a 2-hop span's relation index)
+         */
+        static Answers of(AnswerSpans spans, double[] lossBits, List<String> subjects, int relations) {
+            if (lossBits.length != spans.size()) {
+                throw new IllegalArgumentException(lossBits.length + " losses for " + spans.size() + " answers");
+            }
+            List<String> attr = new ArrayList<>();
+            List<Double> loss = new ArrayList<>();
+            List<String> twoHopSubject = new ArrayList<>();
+            List<Double> twoHopLoss = new ArrayList<>();
+            Set<Long> seen = new HashSet<>();
+            Set<Long> seenTwoHop = new HashSet<>();
+            int s = subjects.size();
+            for (int i = 0; i < spans.size(); i++) {
+                long subject = spans.subject()[i];
+                long person = spans.person()[i];
+                if (spans.hops()[i] == 1) {
+                    if (seen.add(person * s + subject)) {
+                        attr.add(subjects.get(spans.subject()[i]));
+                        loss.add(lossBits[i]);
+                    }
+                } else if (seenTwoHop.add((person * relations + spans.relation()[i]) * s + subject)) {
+                    twoHopSubject.add(subjects.get(spans.subject()[i]));
+                    twoHopLoss.add(lossBits[i]);
+                }
+            }
+            return new Answers(attr.toArray(String[]::new), loss.stream().mapToDouble(d -> d).toArray(),
+                    twoHopSubject.toArray(String[]::new), twoHopLoss.stream().mapToDouble(d -> d).toArray());
+        }
+    }
+
+    /**
+     * The capacity of a profiles model from its answers' losses under one encoding and selection scheme:
+     * H_a per subject and the selection costs from {@link DatasetEntropy#compute} (the name set credited
+     * by the relations, whose answers are names; the birth-date set by birth_date), the 2-hop questions
+     * counted as the encoding scheme says ({@link ModelCapacity.TwoHop}), and the scheme's dataset total
+     * as the most a model could hold.
+     */
+    static ModelCapacity profilesCapacity(Answers answers, DatasetShape shape, List<String> subjects,
+                                          List<String> relations, EncodingScheme scheme, SelectionScheme selection,
+                                          long parameters) {
+        DatasetEntropy.Breakdown entropy = DatasetEntropy.compute(shape, scheme, selection);
+        Map<String, Double> h = new LinkedHashMap<>();
+        for (String s : subjects) {
+            h.put(s, entropy.subject(s).bitsPerProfile());
+        }
+        List<ModelCapacity.Selection> selections = List.of(
+                new ModelCapacity.Selection(entropy.nameSet().name(), entropy.nameSet().bits(), relations),
+                new ModelCapacity.Selection(entropy.birthDateSet().name(), entropy.birthDateSet().bits(),
+                        List.of("birth_date")));
+        ModelCapacity.TwoHop twoHop = new ModelCapacity.TwoHop(scheme, answers.twoHopSubject(), answers.twoHopLoss(),
+                entropy.twoHop().bits());
+        return ModelCapacity.of(answers.factAttribute(), answers.factLoss(), h, selections, twoHop,
+                entropy.totalBits(), parameters);
     }
 
     /**
@@ -274,33 +389,60 @@ public final class RunCapacity {
             for (Plateau p : models) {
                 points.add(new CapacityCharts.Point(p.bestRun(), p.parameters(), p.capacityBits(), p.converged()));
             }
-            CapacityCharts.write(plots, dir.getFileName() + ": capacity at the plateau vs parameters", points, Double.NaN,
+            CapacityCharts.write(plots, "", dir.getFileName() + ": capacity at the plateau vs parameters", points, Double.NaN,
                     CapacityCharts.RANDOM_TOKENS_LINE);
             CapacityCharts.writeStoredVsEntropy(plots, dir.getFileName() + ": stored bits vs dataset entropy", models);
             out.put("task", "random-tokens");
             out.put("plots", plots.toString());
             out.put("models", models);
         } else {
-            List<CapacityCharts.Point> points = new ArrayList<>();
-            double datasetBits = Double.NaN;
-            for (Map<String, Object> r : runs) {
-                points.add(new CapacityCharts.Point(Path.of((String) r.get("run")).getFileName().toString(),
-                        (long) r.get("parameters"), (double) r.get("capacityBits"), (boolean) r.get("converged")));
-                double d = (double) r.get("datasetBits");
-                if (!Double.isNaN(datasetBits) && Math.abs(d - datasetBits) > 1e-6 * d) {
-                    throw new BadInputException(dir + ": its runs were trained on different datasets (" + datasetBits
-                            + " and " + d + " bits); a capacity sweep varies the model only");
+            // One pair of plots per combination measured: capacity-<scheme>-<selection> and
+            // bits-per-parameter-<scheme>-<selection>, each with its own dataset-entropy line.
+            Map<String, Object> schemes = new LinkedHashMap<>();
+            for (Schemes c : options.combinations()) {
+                List<CapacityCharts.Point> points = new ArrayList<>();
+                double datasetBits = Double.NaN;
+                for (Map<String, Object> r : runs) {
+                    Map<String, Object> m = combination(r, c, options);
+                    points.add(new CapacityCharts.Point(Path.of((String) r.get("run")).getFileName().toString(),
+                            (long) r.get("parameters"), (double) m.get("capacityBits"), (boolean) r.get("converged")));
+                    double d = (double) m.get("datasetBits");
+                    if (!Double.isNaN(datasetBits) && Math.abs(d - datasetBits) > 1e-6 * d) {
+                        throw new BadInputException(dir + ": its runs were trained on different datasets (" + datasetBits
+                                + " and " + d + " bits); a capacity sweep varies the model only");
+                    }
+                    datasetBits = d;
                 }
-                datasetBits = d;
+                CapacityCharts.write(plots, c.fileSuffix(), dir.getFileName() + ": capacity vs parameters ("
+                        + c.key() + ")", points, datasetBits, CapacityCharts.BITS_PER_PARAMETER_LINE);
+                Map<String, Object> one = new LinkedHashMap<>();
+                one.put("datasetBits", datasetBits);
+                one.put("plots", List.of(CapacityCharts.CAPACITY + c.fileSuffix(),
+                        CapacityCharts.BITS_PER_PARAMETER + c.fileSuffix()));
+                schemes.put(c.key(), one);
             }
-            CapacityCharts.write(plots, dir.getFileName() + ": capacity vs parameters", points, datasetBits,
-                    CapacityCharts.BITS_PER_PARAMETER_LINE);
-            out.put("datasetBits", datasetBits);
+            out.put("scheme", options.scheme().json());
+            out.put("selection", options.selection().json());
+            out.put("datasetBits", combination(runs.get(0), new Schemes(options.scheme(), options.selection()), options)
+                    .get("datasetBits"));
             out.put("plots", plots.toString());
+            out.put(SCHEMES, schemes);
         }
         out.put("runs", runs);
         Json.writePretty(dir.resolve(FILE), out);
         return out;
+    }
+
+    /**
+     * A profiles run's result under one combination: its entry in {@link #SCHEMES} when every
+     * combination was measured, else the run's own fields (measured under the chosen one only).
+     */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> combination(Map<String, Object> run, Schemes c, Options options) {
+        if (options.allSchemes()) {
+            return (Map<String, Object>) ((Map<String, Object>) run.get(SCHEMES)).get(c.key());
+        }
+        return run;
     }
 
     /**

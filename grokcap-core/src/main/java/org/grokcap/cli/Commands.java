@@ -70,7 +70,7 @@ final class Commands {
 
     private static final String BACKEND_HELP = "the backend: cpu (default, fastest) or reference (scalar, one thread), "
             + "tornado where installed; grokcap info lists them";
-    /** The encoding- and selection-scheme options that capacity entropy and capacity plan share. */
+    /** The encoding- and selection-scheme options that capacity entropy, plan and of share. */
     private static final Opt SCHEME = opt("--scheme", "S", "the encoding scheme: optimal (default), two-hop-big-hash, two-hop-double");
     private static final Opt SELECTION = opt("--selection", "T", "the selection scheme: optimal (default), enumerate, independent");
 
@@ -118,12 +118,22 @@ final class Commands {
                     List.of(arg("CONFIG", "a profiles experiment config")),
                     List.of(opt("--target-bits", "B", "the bits the dataset should hold (required)"),
                             SCHEME, SELECTION)),
-            new Cmd("capacity of", List.of("capacity of RUN_DIR|SWEEP_DIR [--window K] [--threshold X] [--backend B]"),
+            new Cmd("capacity of", List.of(
+                    "capacity of RUN_DIR|SWEEP_DIR [--scheme S] [--selection T] [--all-schemes] [--window K]",
+                    "            [--threshold X] [--backend B]"),
                     "The capacity a trained run (or each run of a sweep) reached, in bits, once converged: profiles runs from "
-                            + "their facts, random-tokens runs from their sequences (a sweep of those: each model size at its plateau over N).",
+                            + "their facts under an encoding and a selection scheme, random-tokens runs from their sequences "
+                            + "(a sweep of those: each model size at its plateau over N). A sweep's plots go to "
+                            + "SWEEP_DIR/plots, capacity-S-T and bits-per-parameter-S-T for profiles runs.",
                     List.of(arg("RUN_DIR|SWEEP_DIR", "a run directory, or a sweep's output directory")),
-                    List.of(opt("--window", "K", "evaluations the loss must stay flat over to count as converged (at least 2)"),
-                            opt("--threshold", "X", "the relative change below which the loss counts as flat"),
+                    List.of(SCHEME, SELECTION,
+                            flag("--all-schemes", "also measure a profiles run under every scheme/selection combination "
+                                    + "(one evaluation of the model; a JSON field and a table row each, and a sweep's "
+                                    + "plots for each)"),
+                            opt("--window", "K", "evaluations the training loss must stay flat over to count as converged "
+                                    + "(at least 2; default 5)"),
+                            opt("--threshold", "X", "the largest fitted slope of the training loss, in nats per 1,000 "
+                                    + "steps either way, that counts as flat (default 0.01)"),
                             opt("--backend", "B", BACKEND_HELP))),
             new Cmd("analyze", List.of("analyze RUN_DIR [--input \"TOKENS\"] [--backend B]"),
                     "Analyses a trained run: attention, Fourier structure and progress measures where the task has them.",

@@ -144,6 +144,8 @@ class RandomTokensCapacityTest {
         assertEquals(stored / r.get("parameters").asDouble(), r.get("bitsPerParameter").asDouble(), 1e-12);
         assertTrue(r.get("freshBitsPerToken").asDouble() > 0.9 * 4, "unseen sequences stay unpredictable: " + r);
         assertTrue(r.get("converged").asBoolean(), r.get("convergence").toString());
+        assertEquals(2, cli.run("capacity", "of", run8.toString(), "--all-schemes"));
+        assertTrue(cli.err().contains("is a random-tokens run") && cli.err().strip().lines().count() == 1, cli.err());
 
         Path c4 = dir.resolve("n4.json");
         Files.writeString(c4, config(4, 32, 100));

@@ -39,7 +39,7 @@ class CommandLineTest {
         OPTIONS.put("generate", List.of("--out", "--seed"));
         OPTIONS.put("capacity entropy", List.of("--scheme", "--selection"));
         OPTIONS.put("capacity plan", List.of("--target-bits", "--scheme", "--selection"));
-        OPTIONS.put("capacity of", List.of("--window", "--threshold", "--backend"));
+        OPTIONS.put("capacity of", List.of("--scheme", "--selection", "--all-schemes", "--window", "--threshold", "--backend"));
         OPTIONS.put("analyze", List.of("--input", "--backend"));
         OPTIONS.put("export", List.of("--out", "--format"));
         OPTIONS.put("import", List.of("--out"));

@@ -188,6 +188,17 @@ class MojoUnitTest {
 
     @Test
     @InjectMojo(goal = "capacity", pom = POM)
+    @MojoParameter(name = "capacity", value = "of")
+    @MojoParameter(name = "runId", value = "tiny")
+    @MojoParameter(name = "scheme", value = "two-hop-double")
+    @MojoParameter(name = "allSchemes", value = "true")
+    void capacityOfPassesItsSchemes(CapacityMojo mojo) throws Exception {
+        assertEquals(List.of("capacity", "of", base() + "/target/unit-out/tiny", "--scheme", "two-hop-double",
+                "--all-schemes"), mojo.arguments());
+    }
+
+    @Test
+    @InjectMojo(goal = "capacity", pom = POM)
     @MojoParameter(name = "capacity", value = "entropy")
     void capacityEntropyNeedsADataset(CapacityMojo mojo) {
         assertEquals("grokcap: set grokcap.dataset (the dataset folder)",
