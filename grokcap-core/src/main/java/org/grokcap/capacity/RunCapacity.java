@@ -458,10 +458,22 @@ public final class RunCapacity {
      * @param bestN            its N
      * @param converged        whether that run converged
      * @param plateau          whether the plateau was reached, as defined above
+     * @param bestHeldFraction the share of its own dataset's bits the best run stored: near 1, that run was
+     *                         limited by its data, and whether a larger N would store more depends on whether
+     *                         its runs were trained long enough (with a decaying learning rate the convergence
+     *                         test passes by construction), so capacityBits is then best read as a lower bound
      * @param runs             the model's runs, N ascending: N, dataset bits, stored bits, converged
      */
     public record Plateau(long parameters, double capacityBits, double bitsPerParameter, String bestRun, int bestN,
-                          boolean converged, boolean plateau, List<Map<String, Object>> runs) {}
+                          boolean converged, boolean plateau, double bestHeldFraction, List<Map<String, Object>> runs) {
+
+        /** The best run held at least this share of its dataset: it shows the data's limit, not the model's. */
+        public static final double DATA_LIMITED = 0.95;
+
+        public boolean dataLimited() {
+            return bestHeldFraction >= DATA_LIMITED;
+        }
+    }
 
     public static final double PLATEAU_DATA_FACTOR = 1.5;
     public static final double PLATEAU_FRACTION = 0.9;
@@ -498,7 +510,8 @@ public final class RunCapacity {
                 rows.add(row);
             }
             out.add(new Plateau(e.getKey(), cap, cap / e.getKey(), Path.of((String) best.get("run")).getFileName()
-                    .toString(), (int) best.get("n"), (boolean) best.get("converged"), plateau, rows));
+                    .toString(), (int) best.get("n"), (boolean) best.get("converged"), plateau,
+                    cap / (double) best.get("datasetBits"), rows));
         }
         return out;
     }

@@ -61,9 +61,12 @@ final class CapacityOfCommand {
                 @SuppressWarnings("unchecked")
                 List<RunCapacity.Plateau> models = (List<RunCapacity.Plateau>) result.get("models");
                 for (RunCapacity.Plateau m : models) {
-                    out.printf("%,d parameters: %.0f bits at the plateau (%.3f bits/parameter, N = %d, %s), plateau %s%n",
+                    out.printf("%,d parameters: %.0f bits at the plateau (%.3f bits/parameter, N = %d, %s, %.1f%% of its"
+                                    + " data), plateau %s%s%n",
                             m.parameters(), m.capacityBits(), m.bitsPerParameter(), m.bestN(),
-                            m.converged() ? "converged" : "NOT converged", m.plateau() ? "reached" : "NOT reached");
+                            m.converged() ? "converged" : "NOT converged", 100 * m.bestHeldFraction(),
+                            m.plateau() ? "reached" : "NOT reached",
+                            m.dataLimited() ? "; the best run was limited by its data, so this is a lower bound" : "");
                 }
                 out.printf("plots in %s%n", result.get("plots"));
             } else {

@@ -190,6 +190,11 @@ class RandomTokensCapacityTest {
         assertEquals(3.0, reached.get(0).bitsPerParameter(), 0.0);
         assertEquals(300, reached.get(0).bestN());
         assertTrue(reached.get(0).plateau());
+        assertEquals(1.0, reached.get(0).bestHeldFraction(), 0.0, "the best run stored all 3,000 bits of its data");
+        assertTrue(reached.get(0).dataLimited());
+        var modelLimited = RunCapacity.plateaus(java.util.List.of(run.apply(400, 3000.0), run.apply(900, 2950.0)));
+        assertEquals(0.75, modelLimited.get(0).bestHeldFraction(), 0.0);
+        assertTrue(modelLimited.get(0).plateau() && !modelLimited.get(0).dataLimited());
         assertEquals(java.util.List.of(100, 300, 600, 1200),
                 reached.get(0).runs().stream().map(m -> (int) m.get("n")).toList(), "N ascending");
         // Still rising at the largest N: no plateau.
