@@ -176,13 +176,16 @@ final class Commands {
                             opt("--backend", "B", BACKEND_HELP),
                             opt("--threads", "N", "CPU threads (default: all cores)"),
                             flag("--quiet", "no progress lines on stderr"))),
-            new Cmd("sweep report", List.of("sweep report SWEEP_DIR"),
+            new Cmd("sweep report", List.of("sweep report SWEEP_DIR [--split NAME]"),
                     "Compares a sweep's methods over seeds: its runs grouped by variant (without variants, by the "
-                            + "varied fields but the seed); writes comparison.md, comparison.json and the test-accuracy "
-                            + "chart into SWEEP_DIR, and the HTML report into SWEEP_DIR/report/. A sweep does this "
-                            + "when it ends; runs still training count with what they logged so far.",
+                            + "varied fields but the seed), by the step at which test accuracy first reached 50, 90 and "
+                            + "99 %; writes comparison.md, comparison.json and the test-accuracy chart into SWEEP_DIR, "
+                            + "and the HTML report into SWEEP_DIR/report/. A sweep does this when it ends; runs still "
+                            + "training count with what they logged so far.",
                     List.of(arg("SWEEP_DIR", "a sweep's output directory (finished or not)")),
-                    List.of()),
+                    List.of(opt("--split", "NAME", "compare this split's accuracy instead of test's (e.g. "
+                            + "test_inferred_id, train_atomic): comparison-NAME.md, comparison-NAME.json and "
+                            + "comparison-NAME-accuracy.png"))),
             new Cmd("probe", List.of("probe RUN_DIR [--backend B]"),
                     "Linear probes for the bridge entity of a profiles run's two-hop questions.",
                     List.of(arg("RUN_DIR", "a profiles run directory")),

@@ -26,7 +26,8 @@ import java.util.Map;
  * DIR/report/. {@code --shards N} takes the shard index from JOB_COMPLETION_INDEX or
  * SLURM_ARRAY_TASK_ID. Exit 1 when a run failed (the others still ran).
  * <p>
- * {@code grokcap sweep report SWEEP_DIR}: that comparison and report alone, of a sweep finished or not.
+ * {@code grokcap sweep report SWEEP_DIR [--split NAME]}: that comparison and report alone, of a sweep finished
+ * or not; with --split, of that split's accuracy rather than test's (comparison-NAME.md and .json).
  */
 final class SweepCommand {
     private SweepCommand() {}
@@ -58,7 +59,7 @@ final class SweepCommand {
         out.printf("sweep %s shard %s: %d trained, %d resumed, %d finished earlier, %d failed, %.1f s%n", s.sweep(),
                 s.shard(), s.trained(), s.resumed(), s.alreadyFinished(), s.failed().size(), s.wallSeconds());
         if (s.selected() > s.failed().size()) { // before the summary, which stays the last line
-            compare(dir, out);
+            compare(dir, Comparison.DEFAULT_SPLIT, out);
         }
         out.println(json(s));
         if (!s.failed().isEmpty()) {
@@ -69,25 +70,29 @@ final class SweepCommand {
         return 0;
     }
 
-    /** grokcap sweep report SWEEP_DIR: the comparison and the HTML report of a sweep's directory. */
+    /** grokcap sweep report SWEEP_DIR [--split NAME]: the comparison and the HTML report of a sweep's directory. */
     private static int report(Args a, PrintStream out) {
         a.allowFor("sweep report");
         Path dir = Path.of(a.positional(1, "SWEEP_DIR"));
         a.noMorePositionals(2);
+        String split = a.has("--split") ? a.value("--split") : Comparison.DEFAULT_SPLIT;
+        if (!split.matches("[A-Za-z0-9_]+")) { // it becomes part of file names
+            throw new BadInputException("--split = " + split + ": a split's name, letters, digits and _ only");
+        }
         if (!Files.isDirectory(dir)) {
             throw new BadInputException("not a folder: " + dir);
         }
-        Map<String, Object> json = compare(dir, out);
+        Map<String, Object> json = compare(dir, split, out);
         out.println(json(json));
         return 0;
     }
 
     /**
-     * Writes the comparison (comparison.md, .json and the chart) into dir and the HTML report into
-     * dir/report/, printing where; returns both records.
+     * Writes the comparison of split's accuracy (its .md, .json and chart) into dir and the HTML report
+     * into dir/report/, printing where; returns both records.
      */
-    private static Map<String, Object> compare(Path dir, PrintStream out) {
-        Map<String, Object> comparison = Comparison.write(dir);
+    private static Map<String, Object> compare(Path dir, String split, PrintStream out) {
+        Map<String, Object> comparison = Comparison.write(dir, split);
         Map<String, Object> report = Report.write(List.of(dir), dir.resolve(Report.SWEEP_REPORT));
         out.println("compared " + comparison.get("methods") + ": " + comparison.get("comparison") + "; report of "
                 + report.get("runs") + " runs: " + report.get("report"));

@@ -6,6 +6,7 @@ import org.grokcap.io.Charts;
 import org.grokcap.io.Json;
 import org.grokcap.io.MetricsRow;
 import org.grokcap.sweep.SweepRunner;
+import org.grokcap.util.BadInputException;
 import org.grokcap.util.Stats;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
@@ -33,7 +34,8 @@ import java.util.stream.Stream;
  * and per group the test accuracy curve (median over the seeds, min-max shaded, log epoch axis) and
  * a table: the epoch at which test accuracy first reached 50, 90 and 99 %, the final test accuracy,
  * and the test accuracy at 5× the group's own median epoch to 99 % (a method that groks and then
- * collapses shows there). The seed-to-seed spread of grokking is about 2× in the epoch to 99 %, so a
+ * collapses shows there). Another split's accuracy can be compared instead of test's (a reasoning task has
+ * test_inferred_id and train_atomic, not test). The seed-to-seed spread of grokking is about 2× in the epoch to 99 %, so a
  * single seed says little; every number here is a median and a range over seeds.
  * <p>
  * A seed that never reached an accuracy counts as later than any seed that did, so the median is
@@ -41,17 +43,13 @@ import java.util.stream.Stream;
  * that are still training count with what they logged so far.
  */
 public final class Comparison {
-    /** The split compared. */
-    static final String SPLIT = "test";
+    /** The split compared unless another is asked for. */
+    public static final String DEFAULT_SPLIT = "test";
     /** The varied field left out of a group's name: the runs of a group differ in it alone. */
     static final String SEED = "train.seed";
     static final double[] THRESHOLDS = {0.5, 0.9, 0.99};
     /** The late look: this many times the group's median epoch to 99 %. */
     static final int LATE_FACTOR = 5;
-    public static final String MARKDOWN = "comparison.md";
-    public static final String JSON = "comparison.json";
-    /** The chart's file name without extension (PNG and SVG). */
-    public static final String CHART = "comparison-test-accuracy";
 
     /** Median and range over the seeds that have a value; null fields (in JSON) where none has. */
     public record Spread(Double median, Double min, Double max, int count) {
@@ -101,11 +99,13 @@ public final class Comparison {
         }
     }
 
+    private final String split;
     private final String unit;
     private final List<Method> methods;
     private final List<Band> bands;
 
-    private Comparison(String unit, List<Method> methods, List<Band> bands) {
+    private Comparison(String split, String unit, List<Method> methods, List<Band> bands) {
+        this.split = split;
         this.unit = unit;
         this.methods = List.copyOf(methods);
         this.bands = List.copyOf(bands);
@@ -116,6 +116,21 @@ public final class Comparison {
         return unit;
     }
 
+    /** The split whose accuracy is compared. */
+    public String split() {
+        return split;
+    }
+
+    /** The chart's file name without extension (PNG and SVG): comparison-SPLIT-accuracy. */
+    public String chartName() {
+        return "comparison-" + split + "-accuracy";
+    }
+
+    /** comparison.md for the test split (the name it always had), else comparison-SPLIT.md; likewise .json. */
+    static String fileName(String split, String extension) {
+        return "comparison" + (split.equals(DEFAULT_SPLIT) ? "" : "-" + split) + extension;
+    }
+
     public List<Method> methods() {
         return methods;
     }
@@ -124,23 +139,24 @@ public final class Comparison {
         return bands;
     }
 
-    /** {@link #of(List, List)} with the groups in the order the runs come. */
+    /** {@link #of(List, List, String)} of test accuracy, with the groups in the order the runs come. */
     static Comparison of(List<Report.Run> runs) {
-        return of(runs, List.of());
+        return of(runs, List.of(), DEFAULT_SPLIT);
     }
 
     /**
-     * The comparison of these runs, the groups named in order first (a sweep's variants, as its file
-     * lists them), then the others as the runs come; runs that logged no test accuracy yet are left out.
+     * The comparison of these runs' accuracy on split, the groups named in order first (a sweep's
+     * variants, as its file lists them), then the others as the runs come; runs that logged no accuracy
+     * on split yet are left out.
      */
-    static Comparison of(List<Report.Run> runs, List<String> order) {
+    static Comparison of(List<Report.Run> runs, List<String> order, String split) {
         Map<String, List<Curve>> groups = new LinkedHashMap<>();
         order.forEach(name -> groups.put(name, new ArrayList<>()));
         boolean fullBatch = true;
         for (Report.Run r : runs) {
             TreeMap<Long, Double> accuracy = new TreeMap<>();
             for (MetricsRow row : MetricsRow.of(r.rows())) {
-                Double a = row.accuracy(SPLIT);
+                Double a = row.accuracy(split);
                 if (row.step() >= 0 && a != null && Double.isFinite(a)) {
                     accuracy.put((long) row.step(), a);
                 }
@@ -158,7 +174,7 @@ public final class Comparison {
             methods.add(method(name, curves));
             bands.add(band(name, curves));
         });
-        return new Comparison(fullBatch ? "epoch" : "step", methods, bands);
+        return new Comparison(split, fullBatch ? "epoch" : "step", methods, bands);
     }
 
     /** A run's group: its variant, else its varied values but the seed, else its config's name. */
@@ -234,23 +250,36 @@ public final class Comparison {
         return Double.isFinite(v) ? v : null;
     }
 
-    /**
-     * Writes comparison.md, comparison.json and the chart (PNG and SVG) of the runs under dir (a sweep's
-     * directory; its report/ folder is left out) into dir; returns what the command prints.
-     */
+    /** {@link #write(Path, String)} of test accuracy. */
     public static Map<String, Object> write(Path dir) {
-        Comparison c = of(Report.find(List.of(dir), dir.resolve(Report.SWEEP_REPORT)), variantOrder(List.of(dir)));
+        return write(dir, DEFAULT_SPLIT);
+    }
+
+    /**
+     * Writes the comparison of split's accuracy (comparison.md, comparison.json for test, else
+     * comparison-SPLIT.md and .json) and its chart (PNG and SVG) of the runs under dir (a sweep's
+     * directory; its report/ folder is left out) into dir; returns what the command prints. A split
+     * other than test that no run logged is bad input (a sweep's end compares test whatever its task).
+     */
+    public static Map<String, Object> write(Path dir, String split) {
+        Comparison c = of(Report.find(List.of(dir), dir.resolve(Report.SWEEP_REPORT)), variantOrder(List.of(dir)), split);
+        if (c.methods().isEmpty() && !split.equals(DEFAULT_SPLIT)) {
+            throw new BadInputException("--split = " + split + ": no run under " + dir + " logged " + split + "_accuracy");
+        }
+        Path markdown = dir.resolve(fileName(split, ".md"));
+        Path json = dir.resolve(fileName(split, ".json"));
         try {
             c.writeChart(dir);
-            AtomicFiles.write(dir.resolve(MARKDOWN), c.markdown(title(dir)).getBytes(StandardCharsets.UTF_8));
-            Json.writePretty(dir.resolve(JSON), c.json());
+            AtomicFiles.write(markdown, c.markdown(title(dir)).getBytes(StandardCharsets.UTF_8));
+            Json.writePretty(json, c.json());
         } catch (IOException e) {
             throw new UncheckedIOException("writing the comparison into " + dir + " failed: " + e.getMessage(), e);
         }
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("comparison", dir.resolve(MARKDOWN).toString());
-        out.put("json", dir.resolve(JSON).toString());
-        out.put("chart", dir.resolve(CHART + ".png").toString());
+        out.put("split", split);
+        out.put("comparison", markdown.toString());
+        out.put("json", json.toString());
+        out.put("chart", dir.resolve(c.chartName() + ".png").toString());
         out.put("methods", c.methods().stream().map(Method::name).toList());
         return out;
     }
@@ -294,7 +323,7 @@ public final class Comparison {
     /** The comparison as comparison.json holds it. */
     Map<String, Object> json() {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("split", SPLIT);
+        m.put("split", split);
         m.put("unit", unit);
         m.put("lateFactor", LATE_FACTOR);
         m.put("methods", methods);
@@ -305,15 +334,15 @@ public final class Comparison {
     void writeChart(Path dir) throws IOException {
         XYChart chart = chart();
         if (!chart.getSeriesCollection().isEmpty()) {
-            Charts.writeChart(dir, CHART, chart);
+            Charts.writeChart(dir, chartName(), chart);
         }
     }
 
-    /** Test accuracy against the epoch (log axis, epoch 0 left out): per group the median, min-max shaded. */
+    /** The split's accuracy against the epoch (log axis, epoch 0 left out): per group the median, min-max shaded. */
     XYChart chart() {
         XYChart chart = new XYChartBuilder().width(Charts.WIDTH).height(Charts.HEIGHT)
-                .title(SPLIT + " accuracy by method: median over seeds, min-max shaded")
-                .xAxisTitle(unit + " (log)").yAxisTitle(SPLIT + " accuracy").build();
+                .title(split + " accuracy by method: median over seeds, min-max shaded")
+                .xAxisTitle(unit + " (log)").yAxisTitle(split + " accuracy").build();
         chart.getStyler().setXAxisLogarithmic(true);
         chart.getStyler().setYAxisMin(0.0);
         chart.getStyler().setYAxisMax(1.0);
@@ -360,7 +389,7 @@ public final class Comparison {
 
     /** The table as Markdown, titled with the sweep's name. */
     String markdown(String title) {
-        StringBuilder b = new StringBuilder("# " + title + ": " + SPLIT + " accuracy by method\n\n");
+        StringBuilder b = new StringBuilder("# " + title + ": " + split + " accuracy by method\n\n");
         b.append(explanation()).append("\n\n");
         List<List<String>> table = table();
         for (int r = 0; r < table.size(); r++) {
@@ -370,7 +399,7 @@ public final class Comparison {
                 b.append("|").append("---|".repeat(table.get(0).size())).append('\n');
             }
         }
-        b.append("\n![").append(SPLIT).append(" accuracy by method](").append(CHART).append(".png)\n");
+        b.append("\n![").append(split).append(" accuracy by method](").append(chartName()).append(".png)\n");
         return b.toString();
     }
 
@@ -378,7 +407,7 @@ public final class Comparison {
     String explanation() {
         return "Median (min–max) over seeds. The " + unit + " to an accuracy is the first evaluated " + unit
                 + " at or above it; a seed that never reached it counts as later than every seed that did (\"not "
-                + "reached\"), and n/m says how many of the m seeds reached it. The last column is the " + SPLIT
+                + "reached\"), and n/m says how many of the m seeds reached it. The last column is the " + split
                 + " accuracy at " + LATE_FACTOR + "× the method's own median " + unit + " to 99 %, over the seeds "
                 + "that ran that long: a method that groks and then collapses shows there."
                 + (unit.equals("epoch") ? " Every run trains on the full batch, so an epoch is a step." : "");
@@ -392,8 +421,8 @@ public final class Comparison {
             header.add(unit + " to " + percent(t));
         }
         header.add("last " + unit);
-        header.add("final " + SPLIT + " accuracy");
-        header.add(SPLIT + " accuracy at " + LATE_FACTOR + "× " + unit + " to 99 %");
+        header.add("final " + split + " accuracy");
+        header.add(split + " accuracy at " + LATE_FACTOR + "× " + unit + " to 99 %");
         table.add(header);
         for (Method m : methods) {
             List<String> row = new ArrayList<>(List.of(m.name(), m.runIds().size() + " (" + m.finished() + ")"));

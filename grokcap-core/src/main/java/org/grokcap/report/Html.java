@@ -105,10 +105,12 @@ final class Html {
             }
             h.append("</tr>\n");
         }
-        h.append("</table>\n<p>Test accuracy by method: the median over the seeds, the range from min to max shaded ")
-                .append("(drag across to zoom, double-click to zoom out).</p>\n<div class=\"chart\" id=\"chart-comparison\"></div>\n")
-                .append("<p><img src=\"").append(Comparison.CHART).append(".svg\" alt=\"test accuracy by method\"> ")
-                .append("<a href=\"").append(Comparison.CHART).append(".png\">PNG</a></p>\n");
+        h.append("</table>\n<p>").append(esc(comparison.split())).append(" accuracy by method: the median over the seeds, ")
+                .append("the range from min to max shaded (drag across to zoom, double-click to zoom out).</p>\n")
+                .append("<div class=\"chart\" id=\"chart-comparison\"></div>\n")
+                .append("<p><img src=\"").append(comparison.chartName()).append(".svg\" alt=\"")
+                .append(esc(comparison.split())).append(" accuracy by method\"> ")
+                .append("<a href=\"").append(comparison.chartName()).append(".png\">PNG</a></p>\n");
     }
 
     /** The comparison's curves for the interactive chart: per method the epochs above 0 (a log axis) with median, min and max. */

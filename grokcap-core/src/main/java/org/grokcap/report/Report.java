@@ -81,7 +81,7 @@ public final class Report {
                 charts.add(finalAccuracy(out, runs, splits));
             }
             // Methods compared over seeds: a sweep's variants, or groups of runs that differ only in the seed.
-            Comparison comparison = Comparison.of(runs, Comparison.variantOrder(roots));
+            Comparison comparison = Comparison.of(runs, Comparison.variantOrder(roots), Comparison.DEFAULT_SPLIT);
             if (runs.stream().allMatch(r -> r.variant() == null)
                     && comparison.methods().stream().noneMatch(m -> m.runIds().size() > 1)) {
                 comparison = null;

@@ -47,7 +47,7 @@ class CommandLineTest {
                 "--seed"));
         OPTIONS.put("sweep", List.of("--out", "--shard", "--shards", "--dry-run", "--max-steps", "--together", "--backend",
                 "--threads", "--quiet"));
-        OPTIONS.put("sweep report", List.of());
+        OPTIONS.put("sweep report", List.of("--split"));
         OPTIONS.put("probe", List.of("--backend"));
         OPTIONS.put("report", List.of("--out"));
         OPTIONS.put("jvm-flags", List.of());

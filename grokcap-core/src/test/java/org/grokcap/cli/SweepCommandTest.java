@@ -105,6 +105,14 @@ class SweepCommandTest {
         assertEquals(4, cli.lastJsonLine().get("runs").asInt());
         assertEquals(2, cli.run("sweep", "report", dir.resolve("none").toString()));
         assertTrue(cli.err().startsWith("error: not a folder: "), cli.err());
+        assertEquals(0, cli.run("sweep", "report", out.toString(), "--split", "train"), cli.err());
+        assertEquals("train", org.grokcap.io.Json.mapper().readTree(out.resolve("comparison-train.json").toFile())
+                .get("split").asText());
+        assertEquals(md, Files.readString(out.resolve("comparison.md")), "the test split's comparison stays");
+        assertEquals(2, cli.run("sweep", "report", out.toString(), "--split", "test_inferred_id"));
+        assertTrue(cli.err().startsWith("error: --split = test_inferred_id: no run under "), cli.err());
+        assertEquals(2, cli.run("sweep", "report", out.toString(), "--split", "../x"));
+        assertTrue(cli.err().startsWith("error: --split = ../x: a split's name"), cli.err());
         assertEquals(0, cli.run("sweep", "report", "--help"));
         assertTrue(cli.out().contains("usage: grokcap sweep report SWEEP_DIR"), cli.out());
     }

@@ -172,4 +172,47 @@ class ComparisonTest {
         assertTrue(md.contains("| lr=0.1 | 1 (1) | not reached, 0/1 | not reached, 0/1 | not reached, 0/1 | 2 (2–2) | "
                 + "0.2000 (0.2000–0.2000) | no median step to 99 % |"), md);
     }
+
+    /**
+     * A split other than test: its own column is read (test_accuracy, here at 1.0 from step 1 on, would
+     * give other steps), and its files are named after it, beside the test split's.
+     */
+    @Test
+    void anotherSplitIsComparedByItsOwnColumn(@TempDir Path dir) throws Exception {
+        double[][] inferred = {{0, .5, .95, .995, 1}, {0, .1, .2, .3, .4}};
+        for (int r = 0; r < 2; r++) {
+            Path run = Files.createDirectories(dir.resolve("phi" + r));
+            Files.writeString(run.resolve("run.json"), "{\"config\":{\"name\":\"cfg\",\"train\":{\"batchSize\":512}},"
+                    + "\"result\":{\"steps\":5}}");
+            Files.writeString(run.resolve("sweep-run.json"), "{\"values\":{\"task.phi\":" + (r == 0 ? "18.0" : "5.4") + "}}");
+            StringBuilder metrics = new StringBuilder();
+            for (int step = 0; step < 5; step++) {
+                metrics.append("{\"step\":").append(step * 100).append(",\"test_accuracy\":").append(step == 0 ? 0 : 1.0)
+                        .append(",\"test_inferred_id_accuracy\":").append(inferred[r][step]).append("}\n");
+            }
+            Files.writeString(run.resolve("metrics.jsonl"), metrics.toString());
+        }
+        Map<String, Object> out = Comparison.write(dir, "test_inferred_id");
+        assertEquals(dir.resolve("comparison-test_inferred_id.md").toString(), out.get("comparison"));
+        assertEquals(dir.resolve("comparison-test_inferred_id-accuracy.png").toString(), out.get("chart"));
+        assertTrue(Files.size(dir.resolve("comparison-test_inferred_id-accuracy.png")) > 0);
+        JsonNode json = Json.mapper().readTree(dir.resolve("comparison-test_inferred_id.json").toFile());
+        assertEquals("test_inferred_id", json.get("split").asText());
+        assertEquals("phi=18.0", json.at("/methods/0/name").asText());
+        assertEquals(200.0, json.at("/methods/0/reach/1/median").asDouble(), "to 90 % at step 200");
+        assertEquals(300.0, json.at("/methods/0/reach/2/median").asDouble(), "to 99 % at step 300");
+        assertTrue(json.at("/methods/1/reach/0/median").isNull(), "phi 5.4 never reached 50 %");
+        assertEquals(0.4, json.at("/methods/1/finalAccuracy/median").asDouble());
+        String md = Files.readString(dir.resolve("comparison-test_inferred_id.md"));
+        assertTrue(md.startsWith("# " + dir.getFileName() + ": test_inferred_id accuracy by method\n"), md);
+        assertTrue(md.contains("| final test_inferred_id accuracy |"), md);
+        assertTrue(md.contains("(comparison-test_inferred_id-accuracy.png)"), md);
+        assertTrue(!Files.exists(dir.resolve("comparison.md")), "the test split's files are not written");
+
+        Comparison.write(dir);
+        JsonNode test = Json.mapper().readTree(dir.resolve("comparison.json").toFile());
+        assertEquals("test", test.get("split").asText());
+        assertEquals(100.0, test.at("/methods/0/reach/2/median").asDouble(), "the test column: 99 % at step 100");
+        assertTrue(Files.exists(dir.resolve("comparison-test_inferred_id.md")), "beside the other split's files");
+    }
 }
