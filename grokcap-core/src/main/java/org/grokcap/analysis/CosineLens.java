@@ -2,7 +2,9 @@ package org.grokcap.analysis;
 
 import org.grokcap.model.Transformer;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,12 +19,17 @@ import java.util.Set;
  * bridges. A gap well above zero means the bridge's representation is shared across the queries that
  * reach it: the model has resolved the first hop to something the second hop can read.
  *
+ * <p>Only pairs of queries that share no question token at the same position are compared (h ≠ h',
+ * r1 ≠ r1', r2 ≠ r2'): two queries with the same (h, r1) have the same hidden state at r1 by causality,
+ * and queries with the same bridge share h, r1 or r2 more often than others, which would make the
+ * bridge look clustered from the embedding on. With the rule the embedding's gap (layer 0) is about 0.
+ *
  * @param split     the split the queries come from
  * @param queries   queries with a known bridge (those used)
  * @param groups    distinct bridges among them
- * @param samePairs unordered query pairs with the same bridge
- * @param differentPairs unordered query pairs with different bridges
- * @param positions by position name ("1:&lt;r&gt;"): the means per effective layer
+ * @param samePairs compared pairs with the same bridge
+ * @param differentPairs compared pairs with different bridges
+ * @param positions by position name ("r1", "last"): the means per effective layer
  */
 public record CosineLens(String split, int queries, int groups, long samePairs, long differentPairs,
                          Map<String, ByLayer> positions) {
@@ -31,65 +38,98 @@ public record CosineLens(String split, int queries, int groups, long samePairs, 
     public record ByLayer(double[] same, double[] different, double[] gap) {}
 
     /**
-     * Mean cosine similarity over unordered pairs of rows of x (n rows of c values, row-major) whose
-     * groups are equal ({@code same}) and unequal ({@code different}); rows with group &lt; 0 are left
-     * out. NaN where there is no such pair.
+     * Mean cosine similarity over the compared pairs of rows whose groups are equal ({@code same}) and
+     * unequal ({@code different}); NaN where there is no such pair.
      */
     public record Similarity(double same, double different, long samePairs, long differentPairs) {}
 
     /**
-     * Computes {@link Similarity} in O(n·c) rather than over every pair: with unit vectors u_i, the sum
-     * of u_i·u_j over the pairs of a group is (|Σ u_i|² − n_k)/2, and over all pairs (|Σ_all u_i|² − n)/2;
-     * pairs with different bridges are the rest. A zero vector has no direction: an error.
+     * The mean cosine similarity of unordered pairs of rows of x (n rows of c values, row-major, from
+     * offset) with equal and with unequal group, over the pairs whose rows share no token: tokens[i]
+     * holds row i's tokens, one per position, and a pair is left out when tokens[i][k] == tokens[j][k]
+     * for some k. Rows with group &lt; 0 are left out. A zero row has no direction: an error.
+     *
+     * <p>O(n·c·2^k) rather than a loop over pairs: with unit vectors u_i, the sum of u_i·u_j over the
+     * pairs of a set of rows is (|Σ u_i|² − n)/2, so the sum over pairs that agree on a set M of keys is
+     * a sum over the classes of M; pairs that agree on no token position follow by inclusion–exclusion
+     * over the subsets M of positions: Σ_M (−1)^|M| · pairs(agree on M), with the group added to every
+     * M for the same-group pairs.
      */
-    public static Similarity similarity(float[] x, int offset, int n, int c, int[] group) {
-        int maxGroup = -1;
-        for (int i = 0; i < n; i++) {
-            maxGroup = Math.max(maxGroup, group[i]);
-        }
-        double[][] sums = new double[maxGroup + 1][c]; // [group][c]: sum of the group's unit vectors
-        long[] counts = new long[maxGroup + 1];
-        double[] all = new double[c];                  // [c]: sum of every unit vector used
-        long used = 0;
+    public static Similarity similarity(float[] x, int offset, int n, int c, int[] group, int[][] tokens) {
+        int k = tokens.length == 0 ? 0 : tokens[0].length;
+        List<double[]> units = new ArrayList<>(); // the unit vectors of the rows used
+        List<int[]> keys = new ArrayList<>();     // their tokens, then their group
         for (int i = 0; i < n; i++) {
             if (group[i] < 0) {
                 continue;
             }
+            if (tokens[i].length != k) {
+                throw new IllegalArgumentException("row " + i + " has " + tokens[i].length + " tokens, row 0 " + k);
+            }
             double norm = 0;
-            for (int k = 0; k < c; k++) {
-                double v = x[offset + i * c + k];
+            for (int j = 0; j < c; j++) {
+                double v = x[offset + i * c + j];
                 norm += v * v;
             }
             if (norm == 0) {
                 throw new IllegalArgumentException("row " + i + " is a zero vector: its cosine is undefined");
             }
             double inv = 1.0 / Math.sqrt(norm);
-            for (int k = 0; k < c; k++) {
-                double u = x[offset + i * c + k] * inv;
-                sums[group[i]][k] += u;
-                all[k] += u;
+            double[] u = new double[c];
+            for (int j = 0; j < c; j++) {
+                u[j] = x[offset + i * c + j] * inv;
             }
-            counts[group[i]]++;
-            used++;
+            units.add(u);
+            int[] key = Arrays.copyOf(tokens[i], k + 1);
+            key[k] = group[i];
+            keys.add(key);
         }
+        double allSum = 0;
         double sameSum = 0;
+        long allPairs = 0;
         long samePairs = 0;
-        for (int g = 0; g <= maxGroup; g++) {
-            sameSum += (squaredNorm(sums[g]) - counts[g]) / 2;
-            samePairs += counts[g] * (counts[g] - 1) / 2;
+        for (int m = 0; m < (1 << k); m++) {
+            int sign = Integer.bitCount(m) % 2 == 0 ? 1 : -1;
+            double[] a = agreeing(units, keys, m, c);
+            double[] s = agreeing(units, keys, m | (1 << k), c);
+            allSum += sign * a[0];
+            allPairs += sign * (long) a[1];
+            sameSum += sign * s[0];
+            samePairs += sign * (long) s[1];
         }
-        double allSum = (squaredNorm(all) - used) / 2;
-        long differentPairs = used * (used - 1) / 2 - samePairs;
+        long differentPairs = allPairs - samePairs;
         return new Similarity(samePairs == 0 ? Double.NaN : sameSum / samePairs,
                 differentPairs == 0 ? Double.NaN : (allSum - sameSum) / differentPairs, samePairs, differentPairs);
     }
 
-    private static double squaredNorm(double[] v) {
-        double s = 0;
-        for (double x : v) {
-            s += x * x;
+    /** {Σ u_i·u_j, count} over the unordered pairs whose keys agree at every bit of mask. */
+    private static double[] agreeing(List<double[]> units, List<int[]> keys, int mask, int c) {
+        Map<List<Integer>, double[]> sums = new HashMap<>(); // class → Σ u (c values), then the count
+        for (int i = 0; i < units.size(); i++) {
+            List<Integer> cls = new ArrayList<>();
+            for (int b = 0; b < keys.get(i).length; b++) {
+                if ((mask & (1 << b)) != 0) {
+                    cls.add(keys.get(i)[b]);
+                }
+            }
+            double[] sum = sums.computeIfAbsent(cls, x -> new double[c + 1]);
+            double[] u = units.get(i);
+            for (int j = 0; j < c; j++) {
+                sum[j] += u[j];
+            }
+            sum[c]++;
         }
-        return s;
+        double dot = 0;
+        double pairs = 0;
+        for (double[] sum : sums.values()) {
+            double sq = 0;
+            for (int j = 0; j < c; j++) {
+                sq += sum[j] * sum[j];
+            }
+            dot += (sq - sum[c]) / 2;
+            pairs += sum[c] * (sum[c] - 1) / 2;
+        }
+        return new double[] {dot, pairs};
     }
 
     /**
@@ -103,6 +143,10 @@ public record CosineLens(String split, int queries, int groups, long samePairs, 
         int C = model.config().dModel();
         int layers = model.depth() + 1;
         int T = b.T();
+        int[][] tokens = new int[b.n()][]; // [n][question positions]: the tokens a compared pair may not share
+        for (int i = 0; i < b.n(); i++) {
+            tokens[i] = Arrays.copyOfRange(b.tokens(), i * T, i * T + b.answerPos() + 1);
+        }
         Map<String, ByLayer> out = new LinkedHashMap<>();
         Similarity any = null;
         for (Map.Entry<String, Integer> p : positions.entrySet()) {
@@ -115,7 +159,7 @@ public record CosineLens(String split, int queries, int groups, long samePairs, 
                 for (int i = 0; i < b.n(); i++) {
                     System.arraycopy(r.host(), r.offset() + (i * T + p.getValue()) * C, rows, i * C, C);
                 }
-                Similarity s = similarity(rows, 0, b.n(), C, bridge);
+                Similarity s = similarity(rows, 0, b.n(), C, bridge, tokens);
                 same[l] = s.same();
                 different[l] = s.different();
                 gap[l] = s.same() - s.different();
