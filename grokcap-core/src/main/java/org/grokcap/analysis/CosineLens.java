@@ -1,5 +1,7 @@
 package org.grokcap.analysis;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+
 import org.grokcap.model.Transformer;
 
 import java.util.ArrayList;
@@ -35,7 +37,17 @@ public record CosineLens(String split, int queries, int groups, long samePairs, 
                          Map<String, ByLayer> positions) {
 
     /** Mean cosine similarity per effective layer [0..depth] of same-bridge and of different-bridge pairs. */
-    public record ByLayer(double[] same, double[] different, double[] gap) {}
+    public record ByLayer(double[] same, double[] different) {
+        /** same − different per effective layer (written to JSON beside them). */
+        @JsonProperty("gap")
+        public double[] gap() {
+            double[] gap = new double[same.length];
+            for (int l = 0; l < gap.length; l++) {
+                gap[l] = same[l] - different[l];
+            }
+            return gap;
+        }
+    }
 
     /**
      * Mean cosine similarity over the compared pairs of rows whose groups are equal ({@code same}) and
@@ -152,7 +164,6 @@ public record CosineLens(String split, int queries, int groups, long samePairs, 
         for (Map.Entry<String, Integer> p : positions.entrySet()) {
             double[] same = new double[layers];
             double[] different = new double[layers];
-            double[] gap = new double[layers];
             float[] rows = new float[b.n() * C]; // [n, C]: the position's hidden state of each fact
             for (int l = 0; l < layers; l++) {
                 var r = model.residual(l); // every position has a target, so row = i·T + t at every layer
@@ -162,10 +173,9 @@ public record CosineLens(String split, int queries, int groups, long samePairs, 
                 Similarity s = similarity(rows, 0, b.n(), C, bridge, tokens);
                 same[l] = s.same();
                 different[l] = s.different();
-                gap[l] = s.same() - s.different();
                 any = s;
             }
-            out.put(p.getKey(), new ByLayer(same, different, gap));
+            out.put(p.getKey(), new ByLayer(same, different));
         }
         int used = 0;
         Set<Integer> distinct = new HashSet<>();

@@ -149,8 +149,13 @@ public final class RunCapacity {
             throw new BadInputException(runDir + ": the training split has no 1-hop questions, so no facts to measure");
         }
         DatasetShape shape = DatasetShape.of(data);
-        ModelCapacity cap = profilesCapacity(answers, shape, data.subjects(), task.relations(), options.scheme(),
-                options.selection(), parameters);
+        // Each combination measured once, from the same losses; the chosen one is among them.
+        Map<Schemes, ModelCapacity> measured = new LinkedHashMap<>();
+        for (Schemes c : options.combinations()) {
+            measured.put(c, profilesCapacity(answers, shape, data.subjects(), task.relations(), c.scheme(),
+                    c.selection(), parameters));
+        }
+        ModelCapacity cap = measured.get(new Schemes(options.scheme(), options.selection()));
 
         List<Map<String, Double>> rows = FinishedRun.readMetrics(runDir);
         Convergence conv = Convergence.of(rows, MetricsRow.lossKey(trainName), options.window(), options.threshold());
@@ -176,9 +181,9 @@ public final class RunCapacity {
         out.put("attributes", per);
         if (options.allSchemes()) {
             Map<String, Object> all = new LinkedHashMap<>();
-            for (Schemes c : options.combinations()) {
-                ModelCapacity m = profilesCapacity(answers, shape, data.subjects(), task.relations(), c.scheme(),
-                        c.selection(), parameters);
+            for (Map.Entry<Schemes, ModelCapacity> e : measured.entrySet()) {
+                Schemes c = e.getKey();
+                ModelCapacity m = e.getValue();
                 Map<String, Object> one = new LinkedHashMap<>();
                 one.put("capacityBits", m.totalBits());
                 one.put("bitsPerParameter", m.bitsPerParameter());
@@ -228,11 +233,11 @@ public final class RunCapacity {
                 long person = spans.person()[i];
                 if (spans.hops()[i] == 1) {
                     if (seen.add(person * s + subject)) {
-                        attr.add(subjects.get(spans.subject()[i]));
+                        attr.add(subjects.get((int) subject));
                         loss.add(lossBits[i]);
                     }
                 } else if (seenTwoHop.add((person * relations + spans.relation()[i]) * s + subject)) {
-                    twoHopSubject.add(subjects.get(spans.subject()[i]));
+                    twoHopSubject.add(subjects.get((int) subject));
                     twoHopLoss.add(lossBits[i]);
                 }
             }
