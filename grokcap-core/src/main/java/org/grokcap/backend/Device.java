@@ -35,6 +35,12 @@ public interface Device extends AutoCloseable {
     /** Kernel writes to buf become visible in {@link Buf#host()}. No-op on the CPU. */
     default void toHost(Buf buf) {}
 
+    /**
+     * Runs every call recorded so far (a device that records calls and runs them later; a no-op on a
+     * device that runs each call at once). Reading {@link LossTotals} calls it when needed.
+     */
+    default void sync() {}
+
     void zero(Buf buf);
 
     // ---- forward / backward pairs -------------------------------------------------------------
@@ -110,6 +116,20 @@ public interface Device extends AutoCloseable {
     void crossEntropyBackward(Buf dlogits, Buf logits, IntBuf targets, int N, int V, float dlossScale,
                               CrossEntropy.Loss loss);
 
+    /**
+     * Fills into with the totals of a forward pass's losses (rows), hits (rows) and target rows (rows,
+     * each a position b·T+t, in position order), as {@link LossTotals#setFromRows} defines them. A
+     * recording device fills them when its calls run ({@link LossTotals#expect}); an
+     * {@link #adamW(Buf, Buf, Buf, Buf, float, float, float, float, float, int, LossTotals)} given these
+     * totals skips its update if their sum is not finite.
+     */
+    default void lossTotals(LossTotals into, Buf losses, Buf hits, IntBuf targetRows, int rows, int T) {
+        toHost(losses);
+        toHost(hits);
+        into.setFromRows(losses.host(), losses.offset(), hits.host(), hits.offset(), targetRows.host(),
+                targetRows.offset(), rows, T);
+    }
+
     // ---- optimizer ----------------------------------------------------------------------------
 
     /** Σ g² over the buffer, in double. */
@@ -123,9 +143,33 @@ public interface Device extends AutoCloseable {
     /** y += alpha·x (same size), the product rounded to float before the sum: no fused multiply-add. */
     void axpy(Buf y, float alpha, Buf x);
 
+    /**
+     * Scales grads by maxNorm / (‖grads‖ + 1e-6) when their global norm ‖grads‖ exceeds maxNorm (the
+     * norm's squares summed in double). A recording device does it without a round trip to the host.
+     */
+    default void clipByGlobalNorm(Buf grads, double maxNorm) {
+        double norm = Math.sqrt(sumOfSquares(grads));
+        if (norm > maxNorm) {
+            scale(grads, (float) (maxNorm / (norm + 1e-6)));
+        }
+    }
+
     /** One AdamW update of the parameters in params (grads, m, v are the same slice of their buffers). */
     void adamW(Buf params, Buf grads, Buf m, Buf v, float lr, float beta1, float beta2, float eps,
                float weightDecay, int step);
+
+    /**
+     * {@link #adamW(Buf, Buf, Buf, Buf, float, float, float, float, float, int)}, skipped when the
+     * loss sum of guard (this step's training loss) is not finite, so that a diverging step leaves the
+     * parameters and moments as they were. A recording device decides it on the device, so the host
+     * need not read the loss before the update.
+     */
+    default void adamW(Buf params, Buf grads, Buf m, Buf v, float lr, float beta1, float beta2, float eps,
+                       float weightDecay, int step, LossTotals guard) {
+        if (Double.isFinite(guard.lossSum())) {
+            adamW(params, grads, m, v, lr, beta1, beta2, eps, weightDecay, step);
+        }
+    }
 
     @Override
     default void close() {}

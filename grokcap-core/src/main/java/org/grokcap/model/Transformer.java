@@ -3,6 +3,7 @@ package org.grokcap.model;
 import org.grokcap.backend.Buf;
 import org.grokcap.backend.Device;
 import org.grokcap.backend.IntBuf;
+import org.grokcap.backend.LossTotals;
 import org.grokcap.kernels.CrossEntropy;
 
 import java.util.ArrayList;
@@ -80,9 +81,10 @@ public final class Transformer {
     private int batch;
     private int rows;
     private long matmulFlops;
-    private double lossSum;
-    private int hitCount;
-    private int sequenceHitCount;
+    /** The loss totals of the last forward pass (a recording device fills them when its calls run). */
+    private LossTotals totals;
+    /** Where a forward pass puts its totals unless its caller gives its own: reused, nothing allocated per step. */
+    private final LossTotals ownTotals = new LossTotals();
     private int sequenceCount;
 
     /** Builds the model for batches of up to maxBatch sequences; parameters start at zero. */
@@ -290,6 +292,17 @@ public final class Transformer {
         dev.toDevice(tokens);
         dev.toDevice(targetRows);
         dev.toDevice(targetIds);
+        batchLoads++;
+    }
+
+    private long batchLoads;
+
+    /**
+     * How many batches {@link #setBatch} has loaded: a caller that loaded the same batch before and
+     * sees the count unchanged may skip loading it again (a device then keeps it without an upload).
+     */
+    public long batchLoads() {
+        return batchLoads;
     }
 
     /**
@@ -306,12 +319,20 @@ public final class Transformer {
      * held-out loss curves do not depend on the smoothing.
      */
     public void forward(boolean smoothed) {
+        forward(smoothed, ownTotals);
+    }
+
+    /**
+     * {@link #forward(boolean)} with its loss totals put in into, which then is {@link #totals()}: a
+     * caller that records several passes before reading any (evaluation) gives each its own.
+     */
+    public void forward(boolean smoothed, LossTotals into) {
         if (llama) {
             forwardLlama();
         } else {
             forwardGpt();
         }
-        finishLoss(smoothed ? loss : loss.unsmoothed());
+        finishLoss(smoothed ? loss : loss.unsmoothed(), into);
     }
 
     private void forwardGpt() {
@@ -405,35 +426,11 @@ public final class Transformer {
         linearForward(acts.logits, acts.lnf, w.unembedw, null, rows, C, vOut);
     }
 
-    /** Cross-entropy of the logits; sets {@link #lossSum()} and {@link #hits()}. */
-    private void finishLoss(CrossEntropy.Loss rowLoss) {
+    /** Cross-entropy of the logits; its totals are {@link #totals()}, read later (no host round trip here). */
+    private void finishLoss(CrossEntropy.Loss rowLoss, LossTotals into) {
         dev.crossEntropyForward(acts.losses, acts.hits, acts.logits, targetIds, rows, vOut, rowLoss);
-        dev.toHost(acts.losses);
-        dev.toHost(acts.hits);
-        float[] ls = acts.losses.host();
-        float[] hs = acts.hits.host();
-        int[] tr = targetRows.host();
-        double sum = 0.0;
-        int hits = 0;
-        int sequenceHits = 0;
-        int sequence = -1;
-        boolean allHit = false;
-        for (int i = 0; i < rows; i++) {
-            sum += ls[acts.losses.offset() + i];
-            boolean hit = hs[acts.hits.offset() + i] != 0f;
-            hits += hit ? 1 : 0;
-            int seq = tr[targetRows.offset() + i] / T; // rows are in position order, so a sequence's rows are adjacent
-            if (seq != sequence) {
-                sequenceHits += allHit ? 1 : 0;
-                sequence = seq;
-                allHit = true;
-            }
-            allHit &= hit;
-        }
-        sequenceHits += allHit ? 1 : 0;
-        this.lossSum = sum;
-        this.hitCount = hits;
-        this.sequenceHitCount = sequenceHits;
+        dev.lossTotals(into, acts.losses, acts.hits, targetRows, rows, T);
+        totals = into;
     }
 
     // ------------------------------------------------------------------ the residual stream, for analysis
@@ -649,9 +646,18 @@ public final class Transformer {
         matmulFlops += (dinp == null ? 2L : 4L) * n * c * oc;
     }
 
+    /**
+     * The loss totals of the last forward pass. Reading them makes a recording device run what it has
+     * recorded. The next {@link #forward()} reuses the object; to read one pass's totals after later
+     * passes, give each pass its own ({@link #forward(boolean, LossTotals)}).
+     */
+    public LossTotals totals() {
+        return totals;
+    }
+
     /** Σ of the per-position losses of the last forward pass. */
     public double lossSum() {
-        return lossSum;
+        return totals.lossSum();
     }
 
     /**
@@ -667,7 +673,7 @@ public final class Transformer {
 
     /** Positions of the last forward pass whose argmax was the target. */
     public int hits() {
-        return hitCount;
+        return (int) totals.hits();
     }
 
     /**
@@ -685,7 +691,7 @@ public final class Transformer {
      * answer reproducing it token by token. With one target per sequence it equals {@link #hits()}.
      */
     public int sequenceHits() {
-        return sequenceHitCount;
+        return (int) totals.sequenceHits();
     }
 
     /** Sequences of the loaded batch with at least one target. */

@@ -5,6 +5,7 @@ import org.grokcap.config.OptimizerConfig;
 
 import org.grokcap.backend.Buf;
 import org.grokcap.backend.Device;
+import org.grokcap.backend.LossTotals;
 import org.grokcap.model.ParamLayout;
 
 import java.nio.file.FileSystems;
@@ -116,29 +117,40 @@ public final class AdamWOptimizer {
         throw new IllegalArgumentException("offset " + offset + " outside the parameters");
     }
 
+    /** Applies one update from the current gradients (filter, ⊥Grad, clip, AdamW: see the class comment). */
+    public void step() {
+        step(null);
+    }
+
     /**
-     * Applies one update from the current gradients (filter, ⊥Grad, clip, AdamW: see the class comment)
-     * and returns the gradient norm that clipping saw (after the filter and ⊥Grad, before clipping).
+     * {@link #step()}, with AdamW skipped when guard's loss sum (this step's training loss) is not finite,
+     * so that the caller may read the loss after the update and still find the parameters it had. With
+     * neither a filter nor ⊥Grad, a recording device runs the clip and the update without a round trip
+     * to the host. guard null: no check.
      */
-    public double step() {
+    public void step(LossTotals guard) {
         if (filter != null) {
             filter.apply(grads);
         }
         for (int i = 0; i < tensors.size(); i++) { // indexed: nothing allocated per step
             orthogonalize(tensors.get(i)[0], tensors.get(i)[1]);
         }
-        double norm = Math.sqrt(dev.sumOfSquares(grads));
-        if (cfg.gradClip() > 0 && norm > cfg.gradClip()) {
-            dev.scale(grads, (float) (cfg.gradClip() / (norm + 1e-6)));
+        if (cfg.gradClip() > 0) {
+            dev.clipByGlobalNorm(grads, cfg.gradClip());
         }
         float lr = (float) lrOfUpdate(step);
         step++;
         for (int i = 0; i < groups.size(); i++) { // indexed: no iterator, nothing allocated per step
             Group g = groups.get(i);
-            dev.adamW(g.p(), g.g(), g.m(), g.v(), lr, cfg.beta1().floatValue(), cfg.beta2().floatValue(),
-                    cfg.eps().floatValue(), g.decay() ? cfg.weightDecay().floatValue() : 0f, step);
+            float decay = g.decay() ? cfg.weightDecay().floatValue() : 0f;
+            if (guard == null) {
+                dev.adamW(g.p(), g.g(), g.m(), g.v(), lr, cfg.beta1().floatValue(), cfg.beta2().floatValue(),
+                        cfg.eps().floatValue(), decay, step);
+            } else {
+                dev.adamW(g.p(), g.g(), g.m(), g.v(), lr, cfg.beta1().floatValue(), cfg.beta2().floatValue(),
+                        cfg.eps().floatValue(), decay, step, guard);
+            }
         }
-        return norm;
     }
 
     /**

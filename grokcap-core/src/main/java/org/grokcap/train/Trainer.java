@@ -2,6 +2,7 @@ package org.grokcap.train;
 
 import org.apache.commons.rng.RestorableUniformRandomProvider;
 import org.grokcap.backend.Device;
+import org.grokcap.backend.LossTotals;
 import org.grokcap.train.ExperimentSpec;
 import org.grokcap.config.TrainConfig;
 import org.grokcap.data.Split;
@@ -144,20 +145,26 @@ public final class Trainer {
         for (int step = optimizer.stepCount(); step < steps; step++) {
             loadTrainingBatch();
             model.forward();
-            double trainLoss = model.lossSum() / model.targetCount();
-            if (!Double.isFinite(trainLoss)) {
-                throw new TrainingDivergedException("training diverged at step " + step + ": the training loss is "
-                        + trainLoss + "; " + firstNonFiniteAfterForward());
-            }
-            double trainAccuracy = (double) model.sequenceHits() / model.sequenceCount();
+            LossTotals trainTotals = model.totals();
             boolean evalNow = train.evaluatesAt(step);
+            int targets = model.targetCount();
+            int sequences = model.sequenceCount();
             double trainCollapse = evalNow && fullBatch && evalRepeats == trainRepeats
-                    ? (double) model.collapsedTargets() / model.targetCount() : Double.NaN;
+                    ? (double) model.collapsedTargets() / targets : Double.NaN;
+            if (evalNow) { // checked before evaluation replaces the activations the diagnosis reads
+                requireFiniteLoss(step, trainTotals, targets);
+            }
             model.backward();
             if (evalNow) {
+                double trainLoss = trainTotals.lossSum() / targets;
+                double trainAccuracy = (double) trainTotals.sequenceHits() / sequences;
                 last = evaluate(step, fullBatch ? trainLoss : Double.NaN, trainAccuracy, trainCollapse);
             }
-            optimizer.step();
+            // Recorded, not yet run, on a recording device: AdamW itself skips a step whose loss is not
+            // finite, so reading the loss after it (one execution for the whole step) still finds the
+            // parameters the step started from.
+            optimizer.step(trainTotals);
+            requireFiniteLoss(step, trainTotals, targets);
             if (evalNow) {
                 listener.onMetrics(last, steps);
             }
@@ -167,6 +174,21 @@ public final class Trainer {
             }
         }
         return last;
+    }
+
+    /**
+     * Throws {@link TrainingDivergedException} when the training loss of this step's forward pass is not
+     * finite, naming what made it so. The forward pass runs again first (the optimizer may have
+     * changed the gradients since; its update was skipped, so the parameters are the step's own). On
+     * an evaluation step it is called before the evaluation, so the training batch is still loaded.
+     */
+    private void requireFiniteLoss(int step, LossTotals trainTotals, int targets) {
+        double trainLoss = trainTotals.lossSum() / targets;
+        if (!Double.isFinite(trainLoss)) {
+            model.forward();
+            throw new TrainingDivergedException("training diverged at step " + step + ": the training loss is "
+                    + trainLoss + "; " + firstNonFiniteAfterForward());
+        }
     }
 
     /**
@@ -244,12 +266,23 @@ public final class Trainer {
     }
 
     private Map<String, Double> evaluate(int step, double trainLoss, double trainAccuracy, double trainCollapse) {
+        // Every split's passes are recorded first and their totals read after: one execution of a
+        // recording device for the whole evaluation (the weight norms' read-back runs it).
+        Map<String, SplitEvaluation> pending = new LinkedHashMap<>();
+        for (Split s : data.splits().values()) {
+            if (!(s == trainSplit && fullBatch && evalRepeats == trainRepeats)) {
+                pending.put(s.name(), start(s));
+            }
+        }
+        Map<String, Double> norms = new LinkedHashMap<>();
+        addGroupNorms(norms);
         Map<String, MetricsRow.SplitMetrics> splits = new LinkedHashMap<>();
         for (Split s : data.splits().values()) {
-            if (s == trainSplit && fullBatch && evalRepeats == trainRepeats) {
+            SplitEvaluation e = pending.get(s.name());
+            if (e == null) {
                 splits.put(s.name(), new MetricsRow.SplitMetrics(trainLoss, trainAccuracy, trainCollapse));
             } else {
-                double[] la = evaluate(s);
+                double[] la = e.result();
                 splits.put(s.name(), new MetricsRow.SplitMetrics(la[0], la[1], s == trainSplit ? la[2] : null));
             }
         }
@@ -258,7 +291,7 @@ public final class Trainer {
         if (!train.optimizer().decay().equals("none")) {
             row.put("lr", optimizer.lrOfUpdate(step)); // the rate of the update that follows this row
         }
-        addGroupNorms(row);
+        row.putAll(norms);
         return row;
     }
 
@@ -286,38 +319,67 @@ public final class Trainer {
      * smoothing included; the other splits' the plain −log p(target).
      */
     public double[] evaluate(Split s) {
+        return start(s).result();
+    }
+
+    /** A split's forward passes, recorded; their totals are read by {@link #result}. */
+    private final class SplitEvaluation {
+        final List<LossTotals> chunks = new ArrayList<>();
+        final boolean isTrain;
+        long sequences;
+        long count;
+        long collapsed;
+
+        SplitEvaluation(boolean isTrain) {
+            this.isTrain = isTrain;
+        }
+
+        /** Mean loss, exact-match accuracy, and the collapsed fraction (training split only, else NaN). */
+        double[] result() {
+            double lossSum = 0;
+            long hits = 0;
+            for (LossTotals t : chunks) {
+                lossSum += t.lossSum();
+                hits += t.sequenceHits();
+            }
+            return new double[]{lossSum / count, (double) hits / sequences, isTrain ? (double) collapsed / count : Double.NaN};
+        }
+    }
+
+    private SplitEvaluation start(Split s) {
         model.setLayerRepeats(evalRepeats);
         try {
-            return evaluateNow(s);
+            return startNow(s);
         } finally {
             model.setLayerRepeats(trainRepeats);
         }
     }
 
-    private double[] evaluateNow(Split s) {
+    private SplitEvaluation startNow(Split s) {
         int n = train.evalMaxPerSplit() == null ? s.size() : Math.min(s.size(), train.evalMaxPerSplit());
-        boolean isTrain = s == trainSplit;
-        double lossSum = 0;
-        long hits = 0;
-        long sequences = 0;
-        long count = 0;
-        long collapsed = 0;
+        SplitEvaluation e = new SplitEvaluation(s == trainSplit);
         for (int from = 0; from < n; from += model.maxBatch()) {
             int b = Math.min(model.maxBatch(), n - from);
             model.setBatch(s.tokens(), s.targets(), from, b);
-            model.forward(isTrain);
-            lossSum += model.lossSum();
-            hits += model.sequenceHits();
-            sequences += model.sequenceCount();
-            count += model.targetCount();
-            collapsed += isTrain ? model.collapsedTargets() : 0;
+            LossTotals chunk = new LossTotals();
+            model.forward(e.isTrain, chunk);
+            e.chunks.add(chunk);
+            e.sequences += model.sequenceCount();
+            e.count += model.targetCount();
+            e.collapsed += e.isTrain ? model.collapsedTargets() : 0; // reads the logits: a round trip per chunk
         }
-        return new double[]{lossSum / count, (double) hits / sequences, isTrain ? (double) collapsed / count : Double.NaN};
+        return e;
     }
+
+    /** {@link Transformer#batchLoads()} right after this trainer loaded the full batch; -1 before. */
+    private long fullBatchLoad = -1;
 
     private void loadTrainingBatch() {
         if (fullBatch) {
-            model.setBatch(trainSplit.tokens(), trainSplit.targets(), 0, batchSize);
+            if (model.batchLoads() != fullBatchLoad) { // unchanged since: the device still has it
+                model.setBatch(trainSplit.tokens(), trainSplit.targets(), 0, batchSize);
+                fullBatchLoad = model.batchLoads();
+            }
             return;
         }
         int n = trainSplit.size();

@@ -114,7 +114,7 @@ public final class CpuDevice extends ReferenceDevice {
     public Map<String, String> accelerated() {
         String compute = vector ? "parallel+vector" : "parallel";
         Map<String, String> m = new LinkedHashMap<>();
-        for (String op : new String[]{"describe", "floats", "ints", "toDevice", "toHost"}) {
+        for (String op : new String[]{"describe", "floats", "ints", "toDevice", "toHost", "sync"}) {
             m.put(op, "host");
         }
         m.put("zero", "parallel");
@@ -133,6 +133,8 @@ public final class CpuDevice extends ReferenceDevice {
                 "sumOfSquares", "scale"}) {
             m.put(op, compute);
         }
+        m.put("lossTotals", "host"); // one pass over the rows' losses and hits, in double
+        m.put("clipByGlobalNorm", compute); // sumOfSquares, then scale
         m.put("dot", "parallel"); // scalar Java: double sums and unfused products, like the reference
         m.put("axpy", "parallel");
         m.put("adamW", compute);
