@@ -144,6 +144,22 @@ public interface Device extends AutoCloseable {
     void axpy(Buf y, float alpha, Buf x);
 
     /**
+     * ⊥Grad (Prieto et al. 2025) on one tensor w and its gradient g: g⊥ = g − (w·g / (w·w + ε))·w,
+     * rescaled to ‖g‖ (by ‖g‖ / (‖g⊥‖ + ε)), so the update cannot grow the weights along themselves
+     * (the naive loss minimisation that delays grokking) while keeping the gradient's size. Dot
+     * products and norms in double, the update in float, as their orthograd.py with the products
+     * accumulated in double. A recording device does it without a round trip to the host.
+     */
+    default void orthogonalize(Buf w, Buf g, double eps) {
+        double wg = dot(w, g);
+        double ww = sumOfSquares(w);
+        double gNorm = Math.sqrt(sumOfSquares(g));
+        axpy(g, (float) -(wg / (ww + eps)), w);
+        double orthNorm = Math.sqrt(sumOfSquares(g));
+        scale(g, (float) (gNorm / (orthNorm + eps)));
+    }
+
+    /**
      * Scales grads by maxNorm / (‖grads‖ + 1e-6) when their global norm ‖grads‖ exceeds maxNorm (the
      * norm's squares summed in double). A recording device does it without a round trip to the host.
      */

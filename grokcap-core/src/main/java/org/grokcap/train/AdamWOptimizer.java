@@ -124,9 +124,9 @@ public final class AdamWOptimizer {
 
     /**
      * {@link #step()}, with AdamW skipped when guard's loss sum (this step's training loss) is not finite,
-     * so that the caller may read the loss after the update and still find the parameters it had. With
-     * neither a filter nor ⊥Grad, a recording device runs the clip and the update without a round trip
-     * to the host. guard null: no check.
+     * so that the caller may read the loss after the update and still find the parameters it had. A
+     * recording device runs the filter, ⊥Grad, the clip and the update without a round trip to the
+     * host. guard null: no check.
      */
     public void step(LossTotals guard) {
         if (filter != null) {
@@ -153,20 +153,9 @@ public final class AdamWOptimizer {
         }
     }
 
-    /**
-     * ⊥Grad (Prieto et al. 2025) on one tensor: g⊥ = g − (w·g / (w·w + ε))·w, rescaled to ‖g‖, so the
-     * update cannot grow the weights along themselves (the naive loss minimisation that delays
-     * grokking) while keeping the gradient's size. Dot products and norms in double, the update in
-     * float, as their orthograd.py with the products accumulated in double.
-     */
+    /** ⊥Grad on one tensor (see {@link Device#orthogonalize}). */
     private void orthogonalize(Buf w, Buf g) {
-        double eps = cfg.orthogonalEps();
-        double wg = dev.dot(w, g);
-        double ww = dev.sumOfSquares(w);
-        double gNorm = Math.sqrt(dev.sumOfSquares(g));
-        dev.axpy(g, (float) -(wg / (ww + eps)), w);
-        double orthNorm = Math.sqrt(dev.sumOfSquares(g));
-        dev.scale(g, (float) (gNorm / (orthNorm + eps)));
+        dev.orthogonalize(w, g, cfg.orthogonalEps());
     }
 
     /** The Grokfast filter, or null when the run has none (for checkpoints). */

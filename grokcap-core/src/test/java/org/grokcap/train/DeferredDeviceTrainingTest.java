@@ -137,14 +137,24 @@ class DeferredDeviceTrainingTest {
     }
 
     private static ExperimentSpec spec(String optimizer, int steps, int batch, String evalEvery) {
+        return spec(optimizer, steps, batch, evalEvery, "");
+    }
+
+    /** moreTrain: more train members, each with a leading comma. */
+    private static ExperimentSpec spec(String optimizer, int steps, int batch, String evalEvery, String moreTrain) {
         return ConfigLoader.parse("""
                 {"name":"t","task":{"type":"modular","p":11,"trainFraction":0.6},
                  "model":{"dModel":16,"heads":2,"dMlp":32},
                  "train":{"seed":5,"steps":%d,"batchSize":%d,"evalEvery":%s,"evalBatchSize":40,
-                          "optimizer":%s}}""".formatted(steps, batch, evalEvery, optimizer), false, "test");
+                          "optimizer":%s%s}}""".formatted(steps, batch, evalEvery, optimizer, moreTrain), false, "test");
     }
 
+    private static final String EMA_FILTER = ",\"gradFilter\":{\"type\":\"ema\",\"alpha\":0.98,\"lambda\":2.0}";
+
     private static final String ADAMW = "{\"lr\":0.003,\"weightDecay\":0.1,\"gradClip\":0.5}";
+    /** ⊥AdamW with clipping; with the Grokfast-EMA filter in {@link #spec} when asked. */
+    private static final String ORTHOGONAL = "{\"lr\":0.003,\"weightDecay\":0.0,\"gradClip\":0.5,"
+            + "\"orthogonalGradient\":true}";
 
     private static List<Map<String, Double>> train(ExperimentSpec spec, Device dev) {
         TokenizedDataset data = spec.task().generate(spec.train().seed());
@@ -160,11 +170,18 @@ class DeferredDeviceTrainingTest {
             Deferred deferred = new Deferred();
             assertEquals(train(spec, new ReferenceDevice()), train(spec, deferred.device), "batch " + batch);
         }
+        ExperimentSpec orthogonal = spec(ORTHOGONAL, 12, 0, "3", EMA_FILTER);
+        assertEquals(train(orthogonal, new ReferenceDevice()), train(orthogonal, new Deferred().device),
+                "⊥AdamW with the Grokfast-EMA filter");
     }
 
     @Test
     void aStepIsOneRunOfTheRecordedCallsAndAnEvaluationStepTwo() {
-        ExperimentSpec spec = spec(ADAMW, 10, 0, "5");
+        runsPerStep(spec(ADAMW, 10, 0, "5"));
+        runsPerStep(spec(ORTHOGONAL, 10, 0, "5", EMA_FILTER)); // ⊥Grad and the filter need no host value
+    }
+
+    private static void runsPerStep(ExperimentSpec spec) {
         TokenizedDataset data = spec.task().generate(spec.train().seed());
         Deferred deferred = new Deferred();
         Trainer trainer = new Trainer(spec, data, deferred.device);

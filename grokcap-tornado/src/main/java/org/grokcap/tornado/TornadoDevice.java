@@ -3,6 +3,7 @@ package org.grokcap.tornado;
 import org.grokcap.backend.Buf;
 import org.grokcap.backend.Device;
 import org.grokcap.backend.IntBuf;
+import org.grokcap.backend.LossTotals;
 import org.grokcap.kernels.Activation;
 import org.grokcap.kernels.CrossEntropy;
 import uk.ac.manchester.tornado.api.ImmutableTaskGraph;
@@ -69,7 +70,8 @@ public final class TornadoDevice implements Device {
     private int outFloats;
     private int hyper;
 
-    private final Map<String, Segment> segments = new HashMap<>();
+    /** Each recorded segment's graphs, in order (one unless it has more than MAX_TASKS calls). */
+    private final Map<String, List<Segment>> segments = new HashMap<>();
     private final List<Segment> order = new ArrayList<>();
     private TornadoExecutionPlan plan;
     private int downloadGraph;
@@ -160,6 +162,9 @@ public final class TornadoDevice implements Device {
         int n = buf.size();
         int slot = inFloats;
         inFloats += n;
+        // the host's values now: later host writes (the next evaluation chunk's batch) are for later calls
+        stagedFloats = grow(stagedFloats, slot + n);
+        System.arraycopy(buf.host(), buf.offset(), stagedFloats, slot, n);
         record(key("in", off, n, slot), new Op() {
             @Override
             public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {
@@ -168,10 +173,8 @@ public final class TornadoDevice implements Device {
 
             @Override
             public void before(Segment s) {
-                float[] src = buf.host();
-                int from = buf.offset();
                 for (int i = 0; i < n; i++) {
-                    s.inF.set(slot + i, src[from + i]);
+                    s.inF.set(slot + i, stagedFloats[slot + i]);
                 }
             }
         });
@@ -186,6 +189,8 @@ public final class TornadoDevice implements Device {
         int n = buf.size();
         int slot = inInts;
         inInts += n;
+        stagedInts = grow(stagedInts, slot + n);
+        System.arraycopy(buf.host(), buf.offset(), stagedInts, slot, n);
         record(key("inI", off, n, slot), new Op() {
             @Override
             public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {
@@ -194,13 +199,28 @@ public final class TornadoDevice implements Device {
 
             @Override
             public void before(Segment s) {
-                int[] src = buf.host();
-                int from = buf.offset();
                 for (int i = 0; i < n; i++) {
-                    s.inI.set(slot + i, src[from + i]);
+                    s.inI.set(slot + i, stagedInts[slot + i]);
                 }
             }
         });
+    }
+
+    /** Host values of this segment's uploads, taken when each was recorded (at its slot). */
+    private float[] stagedFloats = new float[0];
+    private int[] stagedInts = new int[0];
+
+    private static float[] grow(float[] a, int size) {
+        return size <= a.length ? a : java.util.Arrays.copyOf(a, Math.max(size, 2 * a.length));
+    }
+
+    private static int[] grow(int[] a, int size) {
+        return size <= a.length ? a : java.util.Arrays.copyOf(a, Math.max(size, 2 * a.length));
+    }
+
+    @Override
+    public void sync() {
+        flush();
     }
 
     @Override
@@ -595,12 +615,133 @@ public final class TornadoDevice implements Device {
         });
     }
 
+    // ---- a training step without a host round trip ----------------------------------------------
+
+    /** Scratch for SUM_PARTS partial sums: loss totals (4 per part), the clipping norm, ⊥Grad's three products. */
+    private Buf partsScratch;
+    /** Scalars computed on the device: [0] clipping factor, [1] ⊥Grad's −w·g/(w·w+ε), [2] ‖g‖, [3] its rescaling. */
+    private Buf scalars;
+    /** A skip flag that is always 0 (for updates without a guard). */
+    private Buf neverSkip;
+    /**
+     * Skip flags of the loss totals used as guards, one arena float each. A totals object gets its flag
+     * when it first guards an update; from then on each pass filling it also sets the flag.
+     */
+    private final IdentityHashMap<LossTotals, Buf> skipFlags = new IdentityHashMap<>();
+
+    private Buf parts() {
+        if (partsScratch == null) {
+            partsScratch = floats("tornado.sum.parts", 4 * TornadoKernels.SUM_PARTS);
+            scalars = floats("tornado.scalars", 4);
+            neverSkip = floats("tornado.adamw.never.skip", 1);
+        }
+        return partsScratch;
+    }
+
+    @Override
+    public void lossTotals(LossTotals into, Buf losses, Buf hits, IntBuf targetRows, int rows, int T) {
+        int lo = at(losses);
+        int h = at(hits);
+        int r = at(targetRows);
+        int p = at(parts());
+        Buf flag = skipFlags.get(into);
+        int skip = flag == null ? -1 : at(flag);
+        int slot = outFloats;
+        outFloats += 4;
+        into.expect(this);
+        record(key("totP", lo, h, r, rows, T, p), (g, id, d, s) ->
+                g.task(id, TornadoKernels::lossTotalsParts, d.arena, d.intArena, lo, h, r, rows, T, p));
+        record(key("totS", slot, p, skip), new Op() {
+            @Override
+            public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {
+                g.task(id, TornadoKernels::lossTotalsSum, s.out, slot, d.arena, p, skip);
+            }
+
+            @Override
+            public void after(Segment s) {
+                double sum = (double) s.out.get(slot) + (double) s.out.get(slot + 1);
+                into.set(sum, (long) s.out.get(slot + 2), (long) s.out.get(slot + 3));
+            }
+        });
+    }
+
+    @Override
+    public void clipByGlobalNorm(Buf grads, double maxNorm) {
+        if (grads.size() == 0) {
+            return;
+        }
+        int off = at(grads);
+        int n = grads.size();
+        int p = at(parts());
+        int f = at(scalars);
+        float max = (float) maxNorm;
+        record(key("clipP", off, n, p), (g, id, d, s) ->
+                g.task(id, TornadoKernels::productParts, d.arena, off, off, n, p));
+        record(key("clipF", p, max, f), (g, id, d, s) -> g.task(id, TornadoKernels::clipFactor, d.arena, p, max, f));
+        record(key("clipS", off, n, f), (g, id, d, s) -> g.task(id, TornadoKernels::scaleByFactor, d.arena, off, n, f));
+    }
+
+    @Override
+    public void orthogonalize(Buf w, Buf g, double eps) {
+        Buf.requireSameSize(w, g);
+        if (w.size() == 0) {
+            return;
+        }
+        int wo = at(w);
+        int go = at(g);
+        int n = w.size();
+        int p = at(parts());
+        int parts = TornadoKernels.SUM_PARTS;
+        int sc = at(scalars);
+        float e = (float) eps;
+        String args = wo + "," + go + "," + n + "," + p + "," + sc + "," + e;
+        record(key("orthWG", args), (gr, id, d, s) -> gr.task(id, TornadoKernels::productParts, d.arena, wo, go, n, p));
+        record(key("orthWW", args), (gr, id, d, s) ->
+                gr.task(id, TornadoKernels::productParts, d.arena, wo, wo, n, p + parts));
+        record(key("orthGG", args), (gr, id, d, s) ->
+                gr.task(id, TornadoKernels::productParts, d.arena, go, go, n, p + 2 * parts));
+        record(key("orthF", args), (gr, id, d, s) -> gr.task(id, TornadoKernels::orthogonalFactors, d.arena, p,
+                p + parts, p + 2 * parts, e, sc + 1, sc + 2));
+        record(key("orthA", args), (gr, id, d, s) ->
+                gr.task(id, TornadoKernels::axpyByFactor, d.arena, go, wo, n, sc + 1));
+        record(key("orthOO", args), (gr, id, d, s) ->
+                gr.task(id, TornadoKernels::productParts, d.arena, go, go, n, p));
+        record(key("orthR", args), (gr, id, d, s) ->
+                gr.task(id, TornadoKernels::orthogonalRescale, d.arena, p, sc + 2, e, sc + 3));
+        record(key("orthS", args), (gr, id, d, s) ->
+                gr.task(id, TornadoKernels::scaleByFactor, d.arena, go, n, sc + 3));
+    }
+
     @Override
     public void adamW(Buf params, Buf grads, Buf m, Buf v, float lr, float beta1, float beta2, float eps,
                       float weightDecay, int step) {
+        parts();
+        adamW(params, grads, m, v, lr, beta1, beta2, eps, weightDecay, step, neverSkip);
+    }
+
+    @Override
+    public void adamW(Buf params, Buf grads, Buf m, Buf v, float lr, float beta1, float beta2, float eps,
+                      float weightDecay, int step, LossTotals guard) {
+        Buf flag = skipFlags.get(guard);
+        if (flag == null) {
+            // The pass that filled guard was recorded before it was known to guard an update: decide on
+            // the host this once, and give guard a flag that its later passes set on the device.
+            skipFlags.put(guard, floats("tornado.adamw.skip" + skipFlags.size(), 1));
+            if (!Double.isFinite(guard.lossSum())) {
+                return;
+            }
+            parts();
+            flag = neverSkip;
+        }
+        adamW(params, grads, m, v, lr, beta1, beta2, eps, weightDecay, step, flag);
+    }
+
+    private void adamW(Buf params, Buf grads, Buf m, Buf v, float lr, float beta1, float beta2, float eps,
+                       float weightDecay, int step, Buf skipFlag) {
         if (params.size() == 0) {
             return;
         }
+        int skip = at(skipFlag);
         int p = at(params);
         int g0 = at(grads);
         int mo = at(m);
@@ -611,10 +752,10 @@ public final class TornadoDevice implements Device {
         float correction1 = 1f - (float) Math.pow(beta1, step);
         float correction2 = 1f - (float) Math.pow(beta2, step);
         float decay = 1f - lr * weightDecay;
-        record(key("adamw", p, g0, mo, vo, n, beta1, beta2, eps, slot), new Op() {
+        record(key("adamw", p, g0, mo, vo, n, beta1, beta2, eps, slot, skip), new Op() {
             @Override
             public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {
-                g.task(id, TornadoKernels::adamW, d.arena, p, g0, mo, vo, n, beta1, beta2, eps, s.hp, slot);
+                g.task(id, TornadoKernels::adamW, d.arena, p, g0, mo, vo, n, beta1, beta2, eps, s.hp, slot, skip);
             }
 
             @Override
@@ -629,17 +770,31 @@ public final class TornadoDevice implements Device {
 
     // ---- segments, graphs, the plan -----------------------------------------------------------
 
-    /** A recorded segment: its graph's index in the plan, its calls and its staging arrays. */
+    /**
+     * The most calls one task graph takes. TornadoVM writes a graph's tasks into a fixed 8,192-byte
+     * buffer, 15 + 5 bytes per argument each (90 bytes for the most, 15 arguments), so a longer segment
+     * (a training step of a two-layer model, an evaluation in many chunks) runs as several graphs, one
+     * after another, with no host work between.
+     */
+    private static final int MAX_TASKS = 80;
+
+    /**
+     * A recorded segment's graph: its index in the plan, its calls and its staging arrays (each graph of a
+     * segment has its own, of the segment's sizes; its calls use their slots).
+     */
     private static final class Segment {
         final int graph;
+        /** Index of this graph's first call in its segment. */
+        final int first;
         final List<Op> ops;
         final FloatArray inF;
         final IntArray inI;
         final FloatArray out;
         final FloatArray hp;
 
-        Segment(int graph, List<Op> ops, int inFloats, int inInts, int outFloats, int hyper) {
+        Segment(int graph, int first, List<Op> ops, int inFloats, int inInts, int outFloats, int hyper) {
             this.graph = graph;
+            this.first = first;
             this.ops = ops;
             this.inF = inFloats == 0 ? null : new FloatArray(inFloats);
             this.inI = inInts == 0 ? null : new IntArray(inInts);
@@ -654,20 +809,28 @@ public final class TornadoDevice implements Device {
             return;
         }
         String k = key.toString();
-        Segment s = segments.get(k);
-        if (s == null) {
-            s = new Segment(order.size() + 1, List.copyOf(pending), inFloats, inInts, outFloats, hyper);
-            segments.put(k, s);
-            order.add(s);
+        List<Segment> graphs = segments.get(k);
+        if (graphs == null) {
+            graphs = new ArrayList<>();
+            for (int from = 0; from < pending.size(); from += MAX_TASKS) {
+                List<Op> ops = List.copyOf(pending.subList(from, Math.min(pending.size(), from + MAX_TASKS)));
+                Segment s = new Segment(order.size() + 1, from, ops, inFloats, inInts, outFloats, hyper);
+                graphs.add(s);
+                order.add(s);
+            }
+            segments.put(k, graphs);
             rebuild();
         }
-        for (int i = 0; i < pending.size(); i++) {
-            pending.get(i).before(s);
-        }
-        plan.withGraph(s.graph).execute();
-        executions++;
-        for (int i = 0; i < pending.size(); i++) {
-            pending.get(i).after(s);
+        for (Segment s : graphs) {
+            int to = s.first + s.ops.size();
+            for (int i = s.first; i < to; i++) {
+                pending.get(i).before(s);
+            }
+            plan.withGraph(s.graph).execute();
+            executions++;
+            for (int i = s.first; i < to; i++) {
+                pending.get(i).after(s);
+            }
         }
         pending.clear();
         key.setLength(0);
@@ -725,7 +888,7 @@ public final class TornadoDevice implements Device {
             }
             g.task("touch", TornadoKernels::touch, a, ia);
             for (int i = 0; i < s.ops.size(); i++) {
-                s.ops.get(i).emit(g, "t" + i, this, s);
+                s.ops.get(i).emit(g, "t" + (s.first + i), this, s);
             }
             g.persistOnDevice(a, ia);
             if (s.out != null) {

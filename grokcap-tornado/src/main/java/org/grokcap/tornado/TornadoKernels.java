@@ -803,23 +803,172 @@ public final class TornadoKernels {
 
     /**
      * One AdamW update of params, m, v (n each, at their offsets) from grads; hp[slot..slot+3] hold the
-     * learning rate, the two bias corrections 1 − βᵗ and the decay factor 1 − lr·weightDecay.
+     * learning rate, the two bias corrections 1 − βᵗ and the decay factor 1 − lr·weightDecay. Nothing
+     * changes when a[skipOff] is not 0 (the step's loss was not finite: {@link #lossTotalsSum}).
      */
     public static void adamW(FloatArray a, int pOff, int gOff, int mOff, int vOff, int n, float beta1, float beta2,
-                             float eps, FloatArray hp, int slot) {
+                             float eps, FloatArray hp, int slot, int skipOff) {
         for (@Parallel int i = 0; i < n; i++) {
-            float lr = hp.get(slot);
-            float correction1 = hp.get(slot + 1);
-            float correction2 = hp.get(slot + 2);
-            float decay = hp.get(slot + 3);
-            float g = a.get(gOff + i);
-            float mi = beta1 * a.get(mOff + i) + (1f - beta1) * g;
-            float vi = beta2 * a.get(vOff + i) + (1f - beta2) * g * g;
-            a.set(mOff + i, mi);
-            a.set(vOff + i, vi);
-            float mHat = mi / correction1;
-            float vHat = vi / correction2;
-            a.set(pOff + i, a.get(pOff + i) * decay - lr * mHat / (TornadoMath.sqrt(vHat) + eps));
+            if (a.get(skipOff) == 0f) {
+                float lr = hp.get(slot);
+                float correction1 = hp.get(slot + 1);
+                float correction2 = hp.get(slot + 2);
+                float decay = hp.get(slot + 3);
+                float g = a.get(gOff + i);
+                float mi = beta1 * a.get(mOff + i) + (1f - beta1) * g;
+                float vi = beta2 * a.get(vOff + i) + (1f - beta2) * g * g;
+                a.set(mOff + i, mi);
+                a.set(vOff + i, vi);
+                float mHat = mi / correction1;
+                float vHat = vi / correction2;
+                a.set(pOff + i, a.get(pOff + i) * decay - lr * mHat / (TornadoMath.sqrt(vHat) + eps));
+            }
+        }
+    }
+
+    // ---- a training step without a host round trip: loss totals, clipping ----------------------
+
+    /**
+     * Part p of SUM_PARTS contiguous chunks of a forward pass's rows: a[partsOff + 4p ..] = the chunk's
+     * loss sum (summed in double, kept as two floats hi + lo), its hits, and the sequences whose first
+     * row lies in the chunk and whose every row hit (a sequence's rows are adjacent: targetRows[i] / T).
+     */
+    public static void lossTotalsParts(FloatArray a, IntArray ia, int lossOff, int hitOff, int rowOff, int rows, int T,
+                                       int partsOff) {
+        for (@Parallel int p = 0; p < SUM_PARTS; p++) {
+            int chunk = (rows + SUM_PARTS - 1) / SUM_PARTS;
+            int from = p * chunk;
+            int to = TornadoMath.min(rows, from + chunk);
+            double sum = 0.0;
+            float hits = 0f;
+            float sequenceHits = 0f;
+            for (int i = from; i < to; i++) {
+                sum += a.get(lossOff + i);
+                if (a.get(hitOff + i) != 0f) {
+                    hits += 1f;
+                }
+                int seq = ia.get(rowOff + i) / T;
+                int previous = i == 0 ? -1 : ia.get(rowOff + i - 1) / T;
+                if (previous != seq) { // the sequence starts here: did every one of its rows hit?
+                    float allHit = 1f;
+                    int j = i;
+                    while (j < rows) {
+                        if (ia.get(rowOff + j) / T != seq) {
+                            j = rows;
+                        } else {
+                            if (a.get(hitOff + j) == 0f) {
+                                allHit = 0f;
+                            }
+                            j++;
+                        }
+                    }
+                    sequenceHits += allHit;
+                }
+            }
+            float hi = (float) sum;
+            a.set(partsOff + 4 * p, hi);
+            a.set(partsOff + 4 * p + 1, (float) (sum - hi));
+            a.set(partsOff + 4 * p + 2, hits);
+            a.set(partsOff + 4 * p + 3, sequenceHits);
+        }
+    }
+
+    /**
+     * One work-item: the parts of {@link #lossTotalsParts} summed in their order (the loss in double);
+     * out[slot .. slot+3] = loss sum hi, lo, hits, sequence hits; when skipOff ≥ 0, a[skipOff] = 1 if the
+     * loss sum is not finite, else 0 (the guard of {@link #adamW}). That needs IEEE arithmetic, so the
+     * backend compiles without -cl-fast-relaxed-math.
+     */
+    public static void lossTotalsSum(FloatArray out, int slot, FloatArray a, int partsOff, int skipOff) {
+        double sum = 0.0;
+        double hits = 0.0;
+        double sequenceHits = 0.0;
+        for (int p = 0; p < SUM_PARTS; p++) {
+            sum += (double) a.get(partsOff + 4 * p) + (double) a.get(partsOff + 4 * p + 1);
+            hits += a.get(partsOff + 4 * p + 2);
+            sequenceHits += a.get(partsOff + 4 * p + 3);
+        }
+        float hi = (float) sum;
+        out.set(slot, hi);
+        out.set(slot + 1, (float) (sum - hi));
+        out.set(slot + 2, (float) hits);
+        out.set(slot + 3, (float) sequenceHits);
+        if (skipOff >= 0) {
+            // sum − sum is 0 exactly when sum is finite (NaN for NaN and ±∞). Not an ordered comparison
+            // such as sum <= MAX: TornadoVM's OpenCL code turns !(x <= y) into isless(y, x), which is
+            // false for NaN, and the check would pass a NaN loss.
+            double zeroIfFinite = sum - sum;
+            a.set(skipOff, zeroIfFinite == 0.0 ? 0f : 1f);
+        }
+    }
+
+    /**
+     * a[partsOff + p] = Σ x·y over part p of SUM_PARTS contiguous chunks of x and y (n each, at xOff and
+     * yOff), each product rounded to float and summed in double; with xOff = yOff, Σ x².
+     */
+    public static void productParts(FloatArray a, int xOff, int yOff, int n, int partsOff) {
+        for (@Parallel int p = 0; p < SUM_PARTS; p++) {
+            int chunk = (n + SUM_PARTS - 1) / SUM_PARTS;
+            int from = p * chunk;
+            int to = TornadoMath.min(n, from + chunk);
+            double s = 0.0;
+            for (int i = from; i < to; i++) {
+                float xy = a.get(xOff + i) * a.get(yOff + i);
+                s += xy;
+            }
+            a.set(partsOff + p, (float) s);
+        }
+    }
+
+    /**
+     * One work-item: ‖x‖ from the parts of {@link #productParts} (x with itself) summed in order in double, and
+     * a[factorOff] = maxNorm / (‖x‖ + 1e-6) when ‖x‖ > maxNorm, else 1 (multiplying by 1 changes nothing).
+     */
+    public static void clipFactor(FloatArray a, int partsOff, float maxNorm, int factorOff) {
+        double norm = TornadoMath.sqrt(sumParts(a, partsOff));
+        a.set(factorOff, norm > maxNorm ? (float) (maxNorm / (norm + 1e-6)) : 1f);
+    }
+
+    /** a[off, off+n) *= a[factorOff]. */
+    public static void scaleByFactor(FloatArray a, int off, int n, int factorOff) {
+        for (@Parallel int i = 0; i < n; i++) {
+            a.set(off + i, a.get(off + i) * a.get(factorOff));
+        }
+    }
+
+    /** One work-item: Σ over the SUM_PARTS parts at partsOff of {@link #productParts}, in order, in double. */
+    private static double sumParts(FloatArray a, int partsOff) {
+        double sum = 0.0;
+        for (int p = 0; p < SUM_PARTS; p++) {
+            sum += a.get(partsOff + p);
+        }
+        return sum;
+    }
+
+    /**
+     * ⊥Grad's first factors, one work-item, from the parts of w·g, w·w and g·g:
+     * a[alphaOff] = −(w·g / (w·w + ε)) and a[normOff] = ‖g‖.
+     */
+    public static void orthogonalFactors(FloatArray a, int wgParts, int wwParts, int ggParts, float eps, int alphaOff,
+                                         int normOff) {
+        double wg = sumParts(a, wgParts);
+        double ww = sumParts(a, wwParts);
+        double gg = sumParts(a, ggParts);
+        a.set(alphaOff, (float) -(wg / (ww + eps)));
+        a.set(normOff, (float) TornadoMath.sqrt(gg));
+    }
+
+    /** ⊥Grad's rescaling factor, one work-item: a[factorOff] = ‖g‖ / (‖g⊥‖ + ε), ‖g⊥‖ from the parts of g⊥·g⊥. */
+    public static void orthogonalRescale(FloatArray a, int parts, int normOff, float eps, int factorOff) {
+        double orthNorm = TornadoMath.sqrt(sumParts(a, parts));
+        a.set(factorOff, (float) (a.get(normOff) / (orthNorm + eps)));
+    }
+
+    /** y (n, at yOff) += a[factorOff] · x (n, at xOff), the product rounded to float before the sum. */
+    public static void axpyByFactor(FloatArray a, int yOff, int xOff, int n, int factorOff) {
+        for (@Parallel int i = 0; i < n; i++) {
+            float ax = a.get(factorOff) * a.get(xOff + i);
+            a.set(yOff + i, a.get(yOff + i) + ax);
         }
     }
 }

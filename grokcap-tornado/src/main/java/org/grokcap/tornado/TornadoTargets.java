@@ -18,15 +18,7 @@ final class TornadoTargets {
      * {@value org.grokcap.tornado.TornadoBackend#DEVICE_ENV} ({@code B:D}), else TornadoVM's default.
      */
     static TornadoDevice chosen() {
-        // No silent fallback: a kernel TornadoVM cannot compile is an error, not a slow run in Java.
-        if (System.getProperty("tornado.recover.bailout") == null) {
-            System.setProperty("tornado.recover.bailout", "False");
-        }
-        // One recorded segment is one task graph of up to a few hundred tasks; TornadoVM's default
-        // bytecode buffer (4096 bytes, about 50 launches) would make a 2-layer backward pass bail out.
-        if (System.getProperty(BYTECODE_SIZE) == null) {
-            System.setProperty(BYTECODE_SIZE, Integer.toString(1 << 20));
-        }
+        configure();
         TornadoRuntime runtime = TornadoRuntimeProvider.getTornadoRuntime();
         String spec = System.getProperty(org.grokcap.tornado.TornadoBackend.DEVICE_PROPERTY,
                 System.getenv(org.grokcap.tornado.TornadoBackend.DEVICE_ENV));
@@ -57,12 +49,34 @@ final class TornadoTargets {
         return backend.getDevice(d);
     }
 
+    /** TornadoVM's settings grokcap needs, unless the user set them; before its runtime starts, which reads them once. */
+    private static void configure() {
+        // No silent fallback: a kernel TornadoVM cannot compile is an error, not a slow run in Java.
+        setIfAbsent("tornado.recover.bailout", "False");
+        // One recorded segment is one task graph of up to a few hundred tasks; TornadoVM's default
+        // bytecode buffer (4096 bytes, about 50 launches) would make a 2-layer backward pass bail out.
+        setIfAbsent(BYTECODE_SIZE, Integer.toString(1 << 20));
+        // IEEE arithmetic: TornadoVM's default OpenCL flags add -cl-fast-relaxed-math, under which the
+        // compiler may assume no NaN or infinity, and the device-side divergence check (a non-finite
+        // loss skips the update) and the training loss must see them.
+        setIfAbsent(OPENCL_FLAGS, "-cl-mad-enable -w");
+    }
+
+    private static final String OPENCL_FLAGS = "tornado.opencl.compiler.flags";
+
+    private static void setIfAbsent(String property, String value) {
+        if (System.getProperty(property) == null) {
+            System.setProperty(property, value);
+        }
+    }
+
     static boolean isGpu(TornadoDevice device) {
         return device.getDeviceType() == TornadoDeviceType.GPU;
     }
 
     /** Every device TornadoVM sees, the chosen one marked. */
     static String describeChosen() {
+        configure();
         TornadoRuntime runtime = TornadoRuntimeProvider.getTornadoRuntime();
         TornadoDevice chosen = chosen();
         StringBuilder sb = new StringBuilder();

@@ -402,4 +402,115 @@ class TornadoDeviceTest {
         tornado.zero(y[1]);
         Pair.same(y, 0f);
     }
+
+    /**
+     * The step's device-side calls: loss totals (rows not a multiple of the parts, sequences of one to
+     * three rows that may straddle parts), clipping by the global norm (clipped and not), and AdamW
+     * skipped by a non-finite loss but not by a finite one; uploads recorded in one segment each keep
+     * the values the host had when they were recorded.
+     */
+    @Test
+    void lossTotalsClippingAndTheGuardedUpdate() {
+        Pair p = new Pair(12);
+        Random rnd = new Random(13);
+        for (int rows : new int[] {1, 97, 943}) {
+            int t = 4;
+            int[] targetRows = new int[rows];
+            int position = 0;
+            for (int i = 0; i < rows; i++) { // ascending positions; a sequence (position / t) has 1 to 3 rows
+                position += rnd.nextInt(3) == 0 ? t - position % t : 1;
+                targetRows[i] = position;
+            }
+            Buf[] losses = p.floats(rows);
+            Buf[] hits = p.floats(rows);
+            for (int i = 0; i < rows; i++) {
+                losses[0].host()[i] = losses[1].host()[i] = Math.abs(losses[0].host()[i]);
+                hits[0].host()[i] = hits[1].host()[i] = rnd.nextInt(4) == 0 ? 0f : 1f;
+            }
+            tornado.toDevice(losses[1]);
+            tornado.toDevice(hits[1]);
+            IntBuf[] tr = p.ints(targetRows);
+            org.grokcap.backend.LossTotals want = new org.grokcap.backend.LossTotals();
+            org.grokcap.backend.LossTotals got = new org.grokcap.backend.LossTotals();
+            p.ref.lossTotals(want, losses[0], hits[0], tr[0], rows, t);
+            tornado.lossTotals(got, losses[1], hits[1], tr[1], rows, t);
+            assertTrue(!got.ready(), "filled when the recorded calls run, not before");
+            assertEquals(want.lossSum(), got.lossSum(), 1e-6 * want.lossSum(), rows + " rows");
+            assertEquals(want.hits(), got.hits(), rows + " rows");
+            assertEquals(want.sequenceHits(), got.sequenceHits(), rows + " rows");
+        }
+        for (double maxNorm : new double[] {5.0, 1e6}) { // ‖g‖ ≈ √1000: clipped, then untouched
+            Buf[] g = p.floats(1000);
+            p.ref.clipByGlobalNorm(g[0], maxNorm);
+            tornado.clipByGlobalNorm(g[1], maxNorm);
+            Pair.same(g, 1e-6f);
+        }
+        int n = 300;
+        Buf[] params = p.floats(n);
+        Buf[] g = p.floats(n);
+        Buf[] m = p.floats(n);
+        Buf[] v = p.floats(n);
+        for (int i = 0; i < n; i++) {
+            v[0].host()[i] = v[1].host()[i] = Math.abs(v[0].host()[i]);
+        }
+        tornado.toDevice(v[1]);
+        Buf[] loss = p.floats(2);
+        Buf[] hit = p.floats(2);
+        IntBuf[] rows = p.ints(new int[] {0, 1});
+        org.grokcap.backend.LossTotals guard = new org.grokcap.backend.LossTotals();
+        for (int step = 1; step <= 4; step++) {
+            float value = step == 3 ? Float.NaN : 0.5f * step; // step 3's loss is not finite: no update
+            for (Buf b : new Buf[] {loss[0], loss[1]}) {
+                b.host()[1] = value;
+            }
+            tornado.toDevice(loss[1]);
+            tornado.lossTotals(guard, loss[1], hit[1], rows[1], 2, 1);
+            tornado.adamW(params[1], g[1], m[1], v[1], 1e-2f, 0.9f, 0.98f, 1e-8f, 0.1f, step, guard);
+            if (step != 3) {
+                p.ref.adamW(params[0], g[0], m[0], v[0], 1e-2f, 0.9f, 0.98f, 1e-8f, 0.1f, step);
+            }
+            assertEquals(step != 3, Double.isFinite(guard.lossSum()), "step " + step);
+            Pair.same(params, 1e-5f);
+            Pair.same(m, 1e-6f);
+        }
+    }
+
+    /** Two uploads of one buffer recorded in one segment: each call sees the values uploaded before it. */
+    @Test
+    void eachUploadKeepsTheValuesItWasGiven() {
+        Pair p = new Pair(14);
+        Buf[] x = p.floats(20);
+        Buf[] first = p.floats(20);
+        Buf[] second = p.floats(20);
+        for (int round = 1; round <= 2; round++) {
+            for (int i = 0; i < 20; i++) {
+                x[1].host()[i] = round * 10 + i;
+            }
+            tornado.toDevice(x[1]);
+            tornado.residualForward(round == 1 ? first[1] : second[1], x[1], x[1], 20);
+        }
+        tornado.toHost(first[1]);
+        tornado.toHost(second[1]);
+        for (int i = 0; i < 20; i++) {
+            assertEquals(2f * (10 + i), first[1].host()[i], "first upload, element " + i);
+            assertEquals(2f * (20 + i), second[1].host()[i], "second upload, element " + i);
+        }
+    }
+
+    /** ⊥Grad's projection on the device against the reference's (host dot products), replayed with new values. */
+    @Test
+    void orthogonalizeOnTheDevice() {
+        Pair p = new Pair(15);
+        for (int n : new int[] {97, 2822}) {
+            Buf[] w = p.floats(n);
+            for (int round = 0; round < 2; round++) {
+                Buf[] g = p.floats(n);
+                p.ref.orthogonalize(w[0], g[0], 1e-30);
+                tornado.orthogonalize(w[1], g[1], 1e-30);
+                Pair.same(g, 1e-5f);
+                assertTrue(Math.abs(p.ref.dot(w[0], g[0])) < 1e-4 * Math.sqrt(p.ref.sumOfSquares(w[0])
+                        * p.ref.sumOfSquares(g[0])), "g⊥ is orthogonal to w");
+            }
+        }
+    }
 }

@@ -69,9 +69,10 @@ class TornadoTrainingTest {
             }
         }
         assertTrue(compared >= cpu.size(), "compared " + compared + " losses");
-        // The step was recorded once and replayed: far fewer graphs than executions.
+        // The step was recorded once and replayed: far fewer graphs than executions (TornadoExecutionsTest
+        // counts the executions per step).
         assertTrue(tornado.graphs() < 20, tornado.graphs() + " task graphs recorded");
-        assertTrue(tornado.executions() >= 3L * STEPS, tornado.executions() + " graph executions");
+        assertTrue(tornado.executions() >= STEPS, tornado.executions() + " graph executions");
     }
 
     @Test

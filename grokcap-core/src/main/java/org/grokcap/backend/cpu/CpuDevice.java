@@ -137,6 +137,7 @@ public final class CpuDevice extends ReferenceDevice {
         m.put("clipByGlobalNorm", compute); // sumOfSquares, then scale
         m.put("dot", "parallel"); // scalar Java: double sums and unfused products, like the reference
         m.put("axpy", "parallel");
+        m.put("orthogonalize", "parallel"); // dot, sumOfSquares, axpy and scale
         m.put("adamW", compute);
         m.put("close", "host");
         return m;
