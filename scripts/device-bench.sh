@@ -20,6 +20,8 @@
 #   PYTORCH_DEVICE   cuda (default) or cpu; the --cuda-graph steps need cuda
 #   PYTHON           the python with PyTorch (default python3)
 #   JAVA_OPTS        extra JVM options (e.g. -Xmx16g)
+#   OPENCL_DRIVER    the OpenCL driver library the loader should use (default: libnvidia-opencl.so.1 when
+#                    /etc/OpenCL/vendors has no nvidia.icd and OCL_ICD_VENDORS is unset)
 #   SKIP_<STEP>=1    skip a step: SKIP_INFO, SKIP_TORNADO_MODADD, SKIP_MATMUL, SKIP_TORNADO_GPT2,
 #                    SKIP_TORCH_EAGER, SKIP_TORCH_GRAPH, SKIP_TORCH_CHECK, SKIP_TORCH_BATCHED_EAGER,
 #                    SKIP_TORCH_BATCHED_GRAPH, SKIP_CPU_MODELS
@@ -76,15 +78,16 @@ export TORNADOVM_HOME="$SDK"
 
 # The OpenCL loader finds NVIDIA's driver through an .icd file; a machine without one in
 # /etc/OpenCL/vendors gets a one-line nvidia.icd naming libnvidia-opencl.so.1.
-if [ -z "${OCL_ICD_VENDORS:-}" ] && [ ! -e /etc/OpenCL/vendors/nvidia.icd ]; then
-  NV="$( (ldconfig -p 2>/dev/null | grep -o '/[^ ]*libnvidia-opencl\.so\.1$'; \
+if [ -n "${OPENCL_DRIVER:-}" ] || { [ -z "${OCL_ICD_VENDORS:-}" ] && [ ! -e /etc/OpenCL/vendors/nvidia.icd ]; }; then
+  NV="${OPENCL_DRIVER:-}"
+  [ -n "$NV" ] || NV="$( (ldconfig -p 2>/dev/null | grep -o '/[^ ]*libnvidia-opencl\.so\.1$'; \
           ls /usr/lib/x86_64-linux-gnu/libnvidia-opencl.so.1 /usr/lib64/libnvidia-opencl.so.1 \
              /usr/local/nvidia/lib64/libnvidia-opencl.so.1 /usr/lib/nvidia/libnvidia-opencl.so.1 2>/dev/null) | head -1)"
   if [ -n "$NV" ]; then
     mkdir -p "$SCRATCH/vendors"
     echo "$NV" > "$SCRATCH/vendors/nvidia.icd"
     export OCL_ICD_VENDORS="$SCRATCH/vendors"
-    log "OCL_ICD_VENDORS: nvidia.icd naming $NV"
+    log "OCL_ICD_VENDORS: an .icd naming $NV"
   else
     log "no libnvidia-opencl.so.1 found; OpenCL sees what /etc/OpenCL/vendors lists"
   fi
