@@ -158,18 +158,18 @@ step() {
 } >> "$RESULTS"
 command -v nvidia-smi > /dev/null && nvidia-smi >> "$LOG" 2>&1
 
-step INFO 120 "${GROKCAP_TORNADO[@]}" info
-step TORNADO_MODADD 300 "${GROKCAP_TORNADO[@]}" bench modular-addition --backend tornado --threads "$THREADS" ${GROKCAP_EPOCHS[@]+"${GROKCAP_EPOCHS[@]}"}
+step INFO 90 "${GROKCAP_TORNADO[@]}" info
+step TORNADO_MODADD 180 "${GROKCAP_TORNADO[@]}" bench modular-addition --backend tornado --threads "$THREADS" ${GROKCAP_EPOCHS[@]+"${GROKCAP_EPOCHS[@]}"}
 # bench matmul times the cpu backend's GEMMs (it has no --backend option): the host side of the machine
-step MATMUL 180 "${GROKCAP_CPU[@]}" bench matmul --threads "$THREADS" --ms "$MATMUL_MS"
-step TORNADO_GPT2 300 "${GROKCAP_TORNADO[@]}" bench gpt2-small-cpu --backend tornado --threads "$THREADS" ${GROKCAP_EPOCHS[@]+"${GROKCAP_EPOCHS[@]}"}
-step TORCH_EAGER 120 "${TORCH[@]}" ${TORCH_EPOCHS[@]+"${TORCH_EPOCHS[@]}"}
-step TORCH_GRAPH 120 "${TORCH[@]}" --cuda-graph ${TORCH_EPOCHS[@]+"${TORCH_EPOCHS[@]}"}
+step MATMUL 120 "${GROKCAP_CPU[@]}" bench matmul --threads "$THREADS" --ms "$MATMUL_MS"
+step TORNADO_GPT2 180 "${GROKCAP_TORNADO[@]}" bench gpt2-small-cpu --backend tornado --threads "$THREADS" ${GROKCAP_EPOCHS[@]+"${GROKCAP_EPOCHS[@]}"}
+step TORCH_EAGER 90 "${TORCH[@]}" ${TORCH_EPOCHS[@]+"${TORCH_EPOCHS[@]}"}
+step TORCH_GRAPH 90 "${TORCH[@]}" --cuda-graph ${TORCH_EPOCHS[@]+"${TORCH_EPOCHS[@]}"}
 # each of 2 copies, batched (in a graph on cuda), against the same copy trained alone: exit 1 if not equal
-step TORCH_CHECK 120 "${TORCH[@]}" ${GRAPH[@]+"${GRAPH[@]}"} --check --models 2 ${CHECK_EPOCHS[@]+"${CHECK_EPOCHS[@]}"}
-step TORCH_BATCHED_EAGER 180 "${TORCH[@]}" --models "$MODELS" ${TORCH_EPOCHS[@]+"${TORCH_EPOCHS[@]}"}
-step TORCH_BATCHED_GRAPH 180 "${TORCH[@]}" --cuda-graph --models "$MODELS" ${TORCH_EPOCHS[@]+"${TORCH_EPOCHS[@]}"}
-step CPU_MODELS 240 "${GROKCAP_CPU[@]}" bench modular-addition --backend cpu --models "$MODELS" --threads "$THREADS" ${CPU_MODELS_EPOCHS[@]+"${CPU_MODELS_EPOCHS[@]}"}
+step TORCH_CHECK 90 "${TORCH[@]}" ${GRAPH[@]+"${GRAPH[@]}"} --check --models 2 ${CHECK_EPOCHS[@]+"${CHECK_EPOCHS[@]}"}
+step TORCH_BATCHED_EAGER 120 "${TORCH[@]}" --models "$MODELS" ${TORCH_EPOCHS[@]+"${TORCH_EPOCHS[@]}"}
+step TORCH_BATCHED_GRAPH 120 "${TORCH[@]}" --cuda-graph --models "$MODELS" ${TORCH_EPOCHS[@]+"${TORCH_EPOCHS[@]}"}
+step CPU_MODELS 180 "${GROKCAP_CPU[@]}" bench modular-addition --backend cpu --models "$MODELS" --threads "$THREADS" ${CPU_MODELS_EPOCHS[@]+"${CPU_MODELS_EPOCHS[@]}"}
 
 echo "{\"step\":\"done\",\"seconds\":$((SECONDS - START))}" >> "$RESULTS"
 echo "device-bench: $((SECONDS - START)) s; results in $RESULTS, log in $LOG" >&2
