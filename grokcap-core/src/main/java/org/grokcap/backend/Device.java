@@ -9,7 +9,9 @@ import org.grokcap.kernels.CrossEntropy;
  * <p>A CPU device runs each call at once. A GPU device may record the sequence of calls made during
  * the first step and replay it afterwards ("trace once, replay": see docs/inside.md); that is why the model
  * makes the same calls, on the same buffers, in the same order, every step, and why data crosses
- * between host and device only at {@link #toDevice} and {@link #toHost}. Argument order and shapes
+ * between host and device only at {@link #toDevice}, {@link #toHost} and in the values of calls that
+ * return one ({@link #sumOfSquares}, {@link #dot}, {@link LossTotals}). A recording device runs what
+ * it has recorded when the host needs such a value: a training step needs none before its end. Argument order and shapes
  * follow the reference kernels in {@code org.grokcap.kernels}; backward methods add into gradients.
  */
 public interface Device extends AutoCloseable {
