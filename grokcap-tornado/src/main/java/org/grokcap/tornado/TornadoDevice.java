@@ -4,10 +4,16 @@ import org.grokcap.backend.Buf;
 import org.grokcap.backend.Device;
 import org.grokcap.backend.IntBuf;
 import org.grokcap.kernels.Activation;
+import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.ImmutableTaskGraph;
+import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
+import uk.ac.manchester.tornado.api.WorkerGrid;
+import uk.ac.manchester.tornado.api.WorkerGrid1D;
+import uk.ac.manchester.tornado.api.WorkerGrid2D;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
+import uk.ac.manchester.tornado.api.enums.TornadoDeviceType;
 import uk.ac.manchester.tornado.api.exceptions.TornadoExecutionPlanException;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
@@ -47,6 +53,8 @@ public final class TornadoDevice implements Device {
     private static final AtomicInteger PLANS = new AtomicInteger();
 
     private final uk.ac.manchester.tornado.api.common.TornadoDevice target;
+    /** The work-item ids of the KernelContext kernels (the tiled matmul). */
+    private final KernelContext context = new KernelContext();
     private final String prefix = "grokcap" + PLANS.incrementAndGet() + "_";
 
     // arena layout: each host root array at a base offset of its arena
@@ -60,7 +68,7 @@ public final class TornadoDevice implements Device {
     private IntArray intArena;
 
     // the segment being recorded
-    private final List<Op> pending = new ArrayList<>();
+    private final List<Call> pending = new ArrayList<>();
     private final StringBuilder key = new StringBuilder();
     private int inFloats;
     private int inInts;
@@ -112,9 +120,100 @@ public final class TornadoDevice implements Device {
         default void after(Segment s) {}
     }
 
-    private void record(String k, Op op) {
+    /**
+     * The work-items a task runs on: x (and y for kernels with two {@code @Parallel} loops, the outer
+     * loop's size first). TornadoVM gives the outer loop the first grid dimension on a CPU device and,
+     * with its default loop interchange, the inner loop on any other device, so {@link #worker} swaps
+     * the two there. With a grid, TornadoVM takes a parallel loop's bounds from it and drops the loop's own
+     * test, so the grid is exactly the loop's size; the work-group is the largest divisor of it up to 64
+     * work-items (8 per side in two dimensions), since OpenCL 1.2 wants whole work-groups.
+     */
+    record Grid(int x, int y, boolean tiles) {
+        private static final int LOCAL_1D = 64;
+        private static final int LOCAL_2D = 8;
+
+        static Grid of(int x) {
+            return new Grid(Math.max(1, x), 0, false);
+        }
+
+        static Grid of(int x, int y) {
+            return new Grid(Math.max(1, x), Math.max(1, y), false);
+        }
+
+        /**
+         * The grid of {@link TornadoKernels#gemm} for C (M,N): a TILE × TILE work-group per 32 × 32 block
+         * of C, columns along the first dimension (a KernelContext kernel names its dimensions itself).
+         */
+        static Grid gemm(int M, int N) {
+            return new Grid(Math.max(1, M), Math.max(1, N), true);
+        }
+
+        WorkerGrid worker(boolean interchange) {
+            if (tiles) {
+                int t = TornadoKernels.TILE;
+                int out = t * TornadoKernels.BLOCK;
+                WorkerGrid g = new WorkerGrid2D((y + out - 1) / out * t, (x + out - 1) / out * t);
+                g.setLocalWork(t, t, 1);
+                return g;
+            }
+            if (y == 0) {
+                WorkerGrid g = new WorkerGrid1D(x);
+                g.setLocalWork(divisorUpTo(x, LOCAL_1D), 1, 1);
+                return g;
+            }
+            int gx = interchange ? y : x;
+            int gy = interchange ? x : y;
+            WorkerGrid g = new WorkerGrid2D(gx, gy);
+            g.setLocalWork(divisorUpTo(gx, LOCAL_2D), divisorUpTo(gy, LOCAL_2D), 1);
+            return g;
+        }
+
+        /** The largest divisor of n that is at most max. */
+        static int divisorUpTo(int n, int max) {
+            for (int d = Math.min(n, max); d > 1; d--) {
+                if (n % d == 0) {
+                    return d;
+                }
+            }
+            return 1;
+        }
+    }
+
+    /** A recorded call with its task name (operation and layer) and its grid. */
+    private record Call(String name, Grid grid, Op op) {}
+
+    private void record(String name, Grid grid, String k, Op op) {
         key.append(k).append(';');
-        pending.add(op);
+        pending.add(new Call(name, grid, op));
+    }
+
+    /**
+     * A tensor's name as task names use it: the arena prefix ({@code acts:}, {@code params:}) dropped and
+     * {@code layers.3.} shortened to {@code layer3.}; prefix goes in front.
+     */
+    static String label(String prefix, Buf b) {
+        return prefix + shortName(b.name());
+    }
+
+    private static String label(String prefix, IntBuf b) {
+        return prefix + shortName(b.name());
+    }
+
+    private static String shortName(String name) {
+        String n = name.substring(name.lastIndexOf(':') + 1);
+        return n.replaceAll("^layers\\.(\\d+)\\.", "layer$1.");
+    }
+
+    /** A parameter's name without {@code .weight}: {@code layer0.attn.qkv}, {@code unembed}, {@code lnf}. */
+    static String base(Buf weight) {
+        String n = shortName(weight.name());
+        return n.endsWith(".weight") ? n.substring(0, n.length() - ".weight".length()) : n;
+    }
+
+    /** The {@code layerN.} a tensor belongs to, or "" for one outside the layers. */
+    static String layer(Buf b) {
+        String n = shortName(b.name());
+        return n.matches("^layer\\d+\\..*") ? n.substring(0, n.indexOf('.') + 1) : "";
     }
 
     /** A call's signature in the segment key: its name and every offset, size and scalar it was given. */
@@ -157,7 +256,7 @@ public final class TornadoDevice implements Device {
         int n = buf.size();
         int slot = inFloats;
         inFloats += n;
-        record(key("in", off, n, slot), new Op() {
+        record(label("in.", buf), Grid.of(n), key("in", off, n, slot), new Op() {
             @Override
             public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {
                 g.task(id, TornadoKernels::copyIn, d.arena, off, s.inF, slot, n);
@@ -183,7 +282,7 @@ public final class TornadoDevice implements Device {
         int n = buf.size();
         int slot = inInts;
         inInts += n;
-        record(key("inI", off, n, slot), new Op() {
+        record(label("in.", buf), Grid.of(n), key("inI", off, n, slot), new Op() {
             @Override
             public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {
                 g.task(id, TornadoKernels::copyInInts, d.intArena, off, s.inI, slot, n);
@@ -209,7 +308,7 @@ public final class TornadoDevice implements Device {
         int n = buf.size();
         int slot = outFloats;
         outFloats += n;
-        record(key("out", off, n, slot), new Op() {
+        record(label("out.", buf), Grid.of(n), key("out", off, n, slot), new Op() {
             @Override
             public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {
                 g.task(id, TornadoKernels::copyOut, s.out, slot, d.arena, off, n);
@@ -234,7 +333,7 @@ public final class TornadoDevice implements Device {
         }
         int off = at(b);
         int n = b.size();
-        record(key("zero", off, n), (g, id, d, s) -> g.task(id, TornadoKernels::zero, d.arena, off, n));
+        record(label("", b) + ".zero", Grid.of(n), key("zero", off, n), (g, id, d, s) -> g.task(id, TornadoKernels::zero, d.arena, off, n));
     }
 
     // ---- kernels ------------------------------------------------------------------------------
@@ -246,7 +345,7 @@ public final class TornadoDevice implements Device {
         int e = at(wte);
         int p = at(wpe);
         int n = B * T * C;
-        record(key("embF", o, tk, e, p, n, T, C), (g, id, d, s) ->
+        record("embedding.forward", Grid.of(n), key("embF", o, tk, e, p, n, T, C), (g, id, d, s) ->
                 g.task(id, TornadoKernels::embeddingForward, d.arena, d.intArena, o, tk, e, p, n, T, C));
     }
 
@@ -255,10 +354,49 @@ public final class TornadoDevice implements Device {
         int e = at(dwte);
         int p = at(dwpe);
         int d0 = at(dout);
-        int tk = at(tokens);
+        int V = dwte.size() / C;
         int bt = B * T;
-        record(key("embB", e, p, d0, tk, bt, T, C), (g, id, d, s) ->
-                g.task(id, TornadoKernels::embeddingBackward, d.arena, d.intArena, e, p, d0, tk, bt, T, C));
+        int slot = inverseIndex(tokens, bt, V);
+        record("embedding.backward.tokens", Grid.of(V, C), key("embBT", e, d0, slot, V, bt, C), (g, id, d, s) ->
+                g.task(id, TornadoKernels::embeddingBackwardTokens, d.arena, s.inI, slot, e, d0, V, C));
+        record("embedding.backward.positions", Grid.of(T, C), key("embBP", p, d0, B, T, C), (g, id, d, s) ->
+                g.task(id, TornadoKernels::embeddingBackwardPositions, d.arena, p, d0, B, T, C));
+    }
+
+    /**
+     * Reserves staging ints for the inverse of rows[0, R) (destinations 0..D−1) and returns their slot;
+     * the index is built on the host from the rows' host copy each time the segment runs (the model
+     * writes every int buffer on the host before {@link #toDevice}), O(R + D), and goes in with the batch.
+     */
+    private int inverseIndex(IntBuf rows, int R, int D) {
+        int slot = inInts;
+        inInts += D + 1 + R;
+        record("", null, key("inv", slot, R, D), new Op() {
+            @Override
+            public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {}
+
+            @Override
+            public void before(Segment s) {
+                TornadoKernels.invertIndex(s.inI, slot, rows.host(), rows.offset(), R, D);
+            }
+        });
+        return slot;
+    }
+
+    /** Scratch for two-stage reductions' parts, grown as needed. */
+    private Buf reduceScratch;
+
+    /** The arena offset of a reduction scratch of at least need floats. */
+    private int reduceParts(int need) {
+        if (reduceScratch == null || reduceScratch.size() < need) {
+            reduceScratch = floats("tornado.reduce.parts", need);
+        }
+        return at(reduceScratch);
+    }
+
+    /** Parts of a two-stage column sum over N rows: up to 64, so a part has at least one row. */
+    static int columnParts(int N) {
+        return Math.max(1, Math.min(64, N));
     }
 
     @Override
@@ -268,8 +406,10 @@ public final class TornadoDevice implements Device {
         int wo = at(w);
         int hasBias = bias == null ? 0 : 1;
         int bo = bias == null ? 0 : at(bias);
-        record(key("linF", o, i, wo, bo, hasBias, N, C, OC),
-                (g, id, d, s) -> g.task(id, TornadoKernels::linearForward, d.arena, o, i, wo, bo, hasBias, N, C, OC));
+        // out (N,OC) = inp (N,C) · w (OC,C)ᵀ + bias
+        record(base(w) + ".forward", Grid.gemm(N, OC), key("linF", o, i, wo, bo, hasBias, N, C, OC),
+                (g, id, d, s) -> g.task(id, TornadoKernels::gemm, d.context, d.arena, o, i, wo, bo, N, OC, C, 0, 1, 0,
+                        hasBias));
     }
 
     @Override
@@ -280,15 +420,21 @@ public final class TornadoDevice implements Device {
         int wo = at(w);
         if (dinp != null) {
             int di = at(dinp);
-            record(key("linBI", di, d0, wo, N, C, OC), (g, id, d, s) ->
-                    g.task(id, TornadoKernels::linearBackwardInput, d.arena, di, d0, wo, N, C, OC));
+            // dinp (N,C) += dout (N,OC) · w (OC,C)
+            record(base(w) + ".backward.input", Grid.gemm(N, C), key("linBI", di, d0, wo, N, C, OC), (g, id, d, s) ->
+                    g.task(id, TornadoKernels::gemm, d.context, d.arena, di, d0, wo, 0, N, C, OC, 0, 0, 1, 0));
         }
-        record(key("linBW", dwo, d0, i, N, C, OC), (g, id, d, s) ->
-                g.task(id, TornadoKernels::linearBackwardWeight, d.arena, dwo, d0, i, N, C, OC));
+        // dw (OC,C) += dout (N,OC)ᵀ · inp (N,C)
+        record(base(w) + ".backward.weight", Grid.gemm(OC, C), key("linBW", dwo, d0, i, N, C, OC), (g, id, d, s) ->
+                g.task(id, TornadoKernels::gemm, d.context, d.arena, dwo, d0, i, 0, OC, C, N, 1, 0, 1, 0));
         if (dbias != null) {
             int db = at(dbias);
-            record(key("linBB", db, d0, N, OC), (g, id, d, s) ->
-                    g.task(id, TornadoKernels::linearBackwardBias, d.arena, db, d0, N, OC));
+            int P = columnParts(N);
+            int parts = reduceParts(P * OC);
+            record(base(w) + ".backward.bias.parts", Grid.of(P, OC), key("linBBP", parts, d0, N, OC, P),
+                    (g, id, d, s) -> g.task(id, TornadoKernels::columnSumParts, d.arena, parts, d0, N, OC, P));
+            record(base(w) + ".backward.bias", Grid.of(OC), key("linBB", db, parts, OC, P), (g, id, d, s) ->
+                    g.task(id, TornadoKernels::addColumnParts, d.arena, db, parts, OC, P));
         }
     }
 
@@ -298,7 +444,7 @@ public final class TornadoDevice implements Device {
         int a = at(att);
         int q = at(qkv);
         int r = at(qRows);
-        record(key("attF", o, a, q, r, NQ, T, C, H, scale),
+        record(layer(out) + "attn.forward", Grid.of(NQ, H), key("attF", o, a, q, r, NQ, T, C, H, scale),
                 (g, id, d, s) -> g.task(id, TornadoKernels::attentionForward, d.arena, d.intArena, o, a, q, r, NQ, T,
                         C, H, scale));
     }
@@ -321,9 +467,9 @@ public final class TornadoDevice implements Device {
         int r = at(qRows);
         int rows = qkv.size() / (3 * C);
         String args = dq + "," + dp + "," + d0 + "," + q + "," + a + "," + r + "," + NQ + "," + T + "," + C + "," + H;
-        record(key("attBQ", args, scale), (g, id, d, s) -> g.task(id, TornadoKernels::attentionBackwardQuery,
+        record(layer(dout) + "attn.backward.query", Grid.of(NQ, H), key("attBQ", args, scale), (g, id, d, s) -> g.task(id, TornadoKernels::attentionBackwardQuery,
                 d.arena, d.intArena, dq, dp, d0, q, a, r, NQ, T, C, H, scale));
-        record(key("attBKV", args, rows), (g, id, d, s) -> g.task(id, TornadoKernels::attentionBackwardKeyValue,
+        record(layer(dout) + "attn.backward.keyvalue", Grid.of(rows, H), key("attBKV", args, rows), (g, id, d, s) -> g.task(id, TornadoKernels::attentionBackwardKeyValue,
                 d.arena, d.intArena, dq, dp, d0, q, a, r, rows, NQ, T, C, H));
     }
 
@@ -333,7 +479,7 @@ public final class TornadoDevice implements Device {
         int rs = at(rstd);
         int i = at(inp);
         int w = at(weight);
-        record(key("rmsF", o, rs, i, w, N, C), (g, id, d, s) ->
+        record(base(weight) + ".forward", Grid.of(N), key("rmsF", o, rs, i, w, N, C), (g, id, d, s) ->
                 g.task(id, TornadoKernels::rmsNormForward, d.arena, o, rs, i, w, N, C));
     }
 
@@ -345,17 +491,21 @@ public final class TornadoDevice implements Device {
         int i = at(inp);
         int w = at(weight);
         int rs = at(rstd);
-        record(key("rmsBI", di, d0, i, w, rs, N, C), (g, id, d, s) ->
+        record(base(weight) + ".backward.input", Grid.of(N), key("rmsBI", di, d0, i, w, rs, N, C), (g, id, d, s) ->
                 g.task(id, TornadoKernels::rmsNormBackwardInput, d.arena, di, d0, i, w, rs, N, C));
-        record(key("rmsBW", dw, d0, i, rs, N, C), (g, id, d, s) ->
-                g.task(id, TornadoKernels::rmsNormBackwardWeight, d.arena, dw, d0, i, rs, N, C));
+        int P = columnParts(N);
+        int parts = reduceParts(P * C);
+        record(base(weight) + ".backward.weight.parts", Grid.of(P, C), key("rmsBWP", parts, d0, i, rs, N, C, P),
+                (g, id, d, s) -> g.task(id, TornadoKernels::rmsNormWeightParts, d.arena, parts, d0, i, rs, N, C, P));
+        record(base(weight) + ".backward.weight", Grid.of(C), key("rmsBW", dw, parts, C, P), (g, id, d, s) ->
+                g.task(id, TornadoKernels::addColumnParts, d.arena, dw, parts, C, P));
     }
 
     @Override
     public void swigluForward(Buf out, Buf inp, int N, int M) {
         int o = at(out);
         int i = at(inp);
-        record(key("swiF", o, i, N, M), (g, id, d, s) ->
+        record(layer(out) + "mlp.swiglu.forward", Grid.of(N * M), key("swiF", o, i, N, M), (g, id, d, s) ->
                 g.task(id, TornadoKernels::swigluForward, d.arena, o, i, N, M));
     }
 
@@ -364,7 +514,7 @@ public final class TornadoDevice implements Device {
         int di = at(dinp);
         int i = at(inp);
         int d0 = at(dout);
-        record(key("swiB", di, i, d0, N, M), (g, id, d, s) ->
+        record(layer(dinp) + "mlp.swiglu.backward", Grid.of(N * M), key("swiB", di, i, d0, N, M), (g, id, d, s) ->
                 g.task(id, TornadoKernels::swigluBackward, d.arena, di, i, d0, N, M));
     }
 
@@ -384,7 +534,7 @@ public final class TornadoDevice implements Device {
         int i = at(inp);
         int co = at(cos);
         int si = at(sin);
-        record(key("rope", sign, o, i, co, si, N, T, C, H),
+        record(layer(out) + (sign > 0 ? "attn.rotary.forward" : "attn.rotary.backward"), Grid.of(N), key("rope", sign, o, i, co, si, N, T, C, H),
                 (g, id, d, s) -> g.task(id, TornadoKernels::rotary, d.arena, o, i, co, si, N, T, C, H, sign));
     }
 
@@ -396,7 +546,7 @@ public final class TornadoDevice implements Device {
         int i = at(inp);
         int w = at(weight);
         int b = at(bias);
-        record(key("lnF", o, m, rs, i, w, b, N, C), (g, id, d, s) ->
+        record(base(weight) + ".forward", Grid.of(N), key("lnF", o, m, rs, i, w, b, N, C), (g, id, d, s) ->
                 g.task(id, TornadoKernels::layerNormForward, d.arena, o, m, rs, i, w, b, N, C));
     }
 
@@ -411,10 +561,18 @@ public final class TornadoDevice implements Device {
         int w = at(weight);
         int m = at(mean);
         int rs = at(rstd);
-        record(key("lnBI", di, d0, i, w, m, rs, N, C), (g, id, d, s) ->
+        record(base(weight) + ".backward.input", Grid.of(N), key("lnBI", di, d0, i, w, m, rs, N, C), (g, id, d, s) ->
                 g.task(id, TornadoKernels::layerNormBackwardInput, d.arena, di, d0, i, w, m, rs, N, C));
-        record(key("lnBP", dw, db, d0, i, m, rs, N, C), (g, id, d, s) ->
-                g.task(id, TornadoKernels::layerNormBackwardParams, d.arena, dw, db, d0, i, m, rs, N, C));
+        int P = columnParts(N);
+        int parts = reduceParts(2 * P * C);
+        int dbParts = parts + P * C;
+        record(base(weight) + ".backward.params.parts", Grid.of(P, C), key("lnBPP", parts, d0, i, m, rs, N, C, P),
+                (g, id, d, s) -> g.task(id, TornadoKernels::layerNormParamParts, d.arena, parts, dbParts, d0, i, m, rs,
+                        N, C, P));
+        record(base(weight) + ".backward.weight", Grid.of(C), key("lnBW", dw, parts, C, P), (g, id, d, s) ->
+                g.task(id, TornadoKernels::addColumnParts, d.arena, dw, parts, C, P));
+        record(base(weight) + ".backward.bias", Grid.of(C), key("lnBB", db, dbParts, C, P), (g, id, d, s) ->
+                g.task(id, TornadoKernels::addColumnParts, d.arena, db, dbParts, C, P));
     }
 
     @Override
@@ -422,9 +580,9 @@ public final class TornadoDevice implements Device {
         int o = at(out);
         int i = at(inp);
         switch (kind) {
-            case RELU -> record(key("reluF", o, i, n), (g, id, d, s) ->
+            case RELU -> record(layer(out) + "mlp.relu.forward", Grid.of(n), key("reluF", o, i, n), (g, id, d, s) ->
                     g.task(id, TornadoKernels::reluForward, d.arena, o, i, n));
-            case GELU -> record(key("geluF", o, i, n), (g, id, d, s) ->
+            case GELU -> record(layer(out) + "mlp.gelu.forward", Grid.of(n), key("geluF", o, i, n), (g, id, d, s) ->
                     g.task(id, TornadoKernels::geluForward, d.arena, o, i, n));
         }
     }
@@ -435,9 +593,9 @@ public final class TornadoDevice implements Device {
         int i = at(inp);
         int d0 = at(dout);
         switch (kind) {
-            case RELU -> record(key("reluB", di, i, d0, n), (g, id, d, s) ->
+            case RELU -> record(layer(dinp) + "mlp.relu.backward", Grid.of(n), key("reluB", di, i, d0, n), (g, id, d, s) ->
                     g.task(id, TornadoKernels::reluBackward, d.arena, di, i, d0, n));
-            case GELU -> record(key("geluB", di, i, d0, n), (g, id, d, s) ->
+            case GELU -> record(layer(dinp) + "mlp.gelu.backward", Grid.of(n), key("geluB", di, i, d0, n), (g, id, d, s) ->
                     g.task(id, TornadoKernels::geluBackward, d.arena, di, i, d0, n));
         }
     }
@@ -447,7 +605,7 @@ public final class TornadoDevice implements Device {
         int o = at(out);
         int ao = at(a);
         int bo = at(b);
-        record(key("resF", o, ao, bo, n), (g, id, d, s) ->
+        record(label("", out) + ".forward", Grid.of(n), key("resF", o, ao, bo, n), (g, id, d, s) ->
                 g.task(id, TornadoKernels::residualForward, d.arena, o, ao, bo, n));
     }
 
@@ -456,7 +614,7 @@ public final class TornadoDevice implements Device {
         int ao = at(da);
         int bo = at(db);
         int d0 = at(dout);
-        record(key("resB", ao, bo, d0, n), (g, id, d, s) ->
+        record(label("", dout) + ".backward", Grid.of(n), key("resB", ao, bo, d0, n), (g, id, d, s) ->
                 g.task(id, TornadoKernels::residualBackward, d.arena, ao, bo, d0, n));
     }
 
@@ -465,7 +623,7 @@ public final class TornadoDevice implements Device {
         int o = at(out);
         int i = at(inp);
         int r = at(rows);
-        record(key("gatF", o, i, r, R, C), (g, id, d, s) ->
+        record(label("", out) + ".forward", Grid.of(R, C), key("gatF", o, i, r, R, C), (g, id, d, s) ->
                 g.task(id, TornadoKernels::gatherRowsForward, d.arena, d.intArena, o, i, r, R, C));
     }
 
@@ -473,9 +631,10 @@ public final class TornadoDevice implements Device {
     public void gatherRowsBackward(Buf dinp, Buf dout, IntBuf rows, int R, int C) {
         int di = at(dinp);
         int d0 = at(dout);
-        int r = at(rows);
-        record(key("gatB", di, d0, r, R, C), (g, id, d, s) ->
-                g.task(id, TornadoKernels::gatherRowsBackward, d.arena, d.intArena, di, d0, r, R, C));
+        int D = dinp.size() / C;
+        int slot = inverseIndex(rows, R, D);
+        record(label("", dout) + ".backward", Grid.of(D, C), key("gatB", di, d0, slot, D, C), (g, id, d, s) ->
+                g.task(id, TornadoKernels::gatherRowsBackward, d.arena, s.inI, slot, di, d0, D, C));
     }
 
     @Override
@@ -485,7 +644,7 @@ public final class TornadoDevice implements Device {
         int lg = at(logits);
         int t = at(targets);
         int f64 = float64 ? 1 : 0;
-        record(key("ceF", lo, h, lg, t, N, V, f64), (g, id, d, s) ->
+        record("loss.forward", Grid.of(N), key("ceF", lo, h, lg, t, N, V, f64), (g, id, d, s) ->
                 g.task(id, TornadoKernels::crossEntropyForward, d.arena, d.intArena, lo, h, lg, t, N, V, f64));
     }
 
@@ -496,7 +655,7 @@ public final class TornadoDevice implements Device {
         int lg = at(logits);
         int t = at(targets);
         int f64 = float64 ? 1 : 0;
-        record(key("ceB", dl, lg, t, N, V, dlossScale, f64), (g, id, d, s) ->
+        record("loss.backward", Grid.of(N), key("ceB", dl, lg, t, N, V, dlossScale, f64), (g, id, d, s) ->
                 g.task(id, TornadoKernels::crossEntropyBackward, d.arena, d.intArena, dl, lg, t, N, V, dlossScale,
                         f64));
     }
@@ -510,21 +669,20 @@ public final class TornadoDevice implements Device {
         }
         int off = at(grads);
         int n = grads.size();
+        int parts = reduceParts(TornadoKernels.SUM_PARTS);
         int slot = outFloats;
-        outFloats += TornadoKernels.SUM_PARTS;
-        record(key("sumsq", off, n, slot), new Op() {
+        outFloats += 1;
+        record("gradnorm.parts", Grid.of(TornadoKernels.SUM_PARTS), key("sumsqP", parts, off, n),
+                (g, id, d, s) -> g.task(id, TornadoKernels::sumOfSquaresParts, d.arena, parts, d.arena, off, n));
+        record("gradnorm.sum", Grid.of(1), key("sumsq", slot, parts), new Op() {
             @Override
             public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {
-                g.task(id, TornadoKernels::sumOfSquaresParts, s.out, slot, d.arena, off, n);
+                g.task(id, TornadoKernels::sumParts, s.out, slot, d.arena, parts);
             }
 
             @Override
             public void after(Segment s) {
-                double sum = 0.0;
-                for (int p = 0; p < TornadoKernels.SUM_PARTS; p++) {
-                    sum += s.out.get(slot + p);
-                }
-                sumOfSquares = sum;
+                sumOfSquares = s.out.get(slot);
             }
         });
         flush();
@@ -540,7 +698,7 @@ public final class TornadoDevice implements Device {
         int n = grads.size();
         int slot = hyper;
         hyper += 1;
-        record(key("scale", off, n, slot), new Op() {
+        record("grads.clip", Grid.of(n), key("scale", off, n, slot), new Op() {
             @Override
             public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {
                 g.task(id, TornadoKernels::scale, d.arena, off, n, s.hp, slot);
@@ -569,7 +727,7 @@ public final class TornadoDevice implements Device {
         float correction1 = 1f - (float) Math.pow(beta1, step);
         float correction2 = 1f - (float) Math.pow(beta2, step);
         float decay = 1f - lr * weightDecay;
-        record(key("adamw", p, g0, mo, vo, n, beta1, beta2, eps, slot), new Op() {
+        record("adamw", Grid.of(n), key("adamw", p, g0, mo, vo, n, beta1, beta2, eps, slot), new Op() {
             @Override
             public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {
                 g.task(id, TornadoKernels::adamW, d.arena, p, g0, mo, vo, n, beta1, beta2, eps, s.hp, slot);
@@ -590,15 +748,15 @@ public final class TornadoDevice implements Device {
     /** A recorded segment: its graph's index in the plan, its calls and its staging arrays. */
     private static final class Segment {
         final int graph;
-        final List<Op> ops;
+        final List<Call> calls;
         final FloatArray inF;
         final IntArray inI;
         final FloatArray out;
         final FloatArray hp;
 
-        Segment(int graph, List<Op> ops, int inFloats, int inInts, int outFloats, int hyper) {
+        Segment(int graph, List<Call> calls, int inFloats, int inInts, int outFloats, int hyper) {
             this.graph = graph;
-            this.ops = ops;
+            this.calls = calls;
             this.inF = inFloats == 0 ? null : new FloatArray(inFloats);
             this.inI = inInts == 0 ? null : new IntArray(inInts);
             this.out = outFloats == 0 ? null : new FloatArray(outFloats);
@@ -620,12 +778,12 @@ public final class TornadoDevice implements Device {
             rebuild();
         }
         for (int i = 0; i < pending.size(); i++) {
-            pending.get(i).before(s);
+            pending.get(i).op().before(s);
         }
         plan.withGraph(s.graph).execute();
         executions++;
         for (int i = 0; i < pending.size(); i++) {
-            pending.get(i).after(s);
+            pending.get(i).op().after(s);
         }
         pending.clear();
         key.setLength(0);
@@ -665,6 +823,11 @@ public final class TornadoDevice implements Device {
         this.arena = a;
         this.intArena = ia;
         ImmutableTaskGraph[] graphs = new ImmutableTaskGraph[order.size() + 2];
+        GridScheduler grids = new GridScheduler();
+        // TornadoVM's own rule for which parallel loop takes the first dimension (see Grid)
+        boolean interchange = target.getDeviceType() != TornadoDeviceType.CPU
+                && !"false".equalsIgnoreCase(System.getProperty("tornado.loop.interchange", "True"));
+        grids.addWorkerGrid(prefix + "upload.t", Grid.of(1).worker(interchange));
         graphs[0] = new TaskGraph(prefix + "upload")
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, a, ia)
                 .task("t", TornadoKernels::touch, a, ia)
@@ -681,9 +844,20 @@ public final class TornadoDevice implements Device {
             if (!in.isEmpty()) {
                 g.transferToDevice(DataTransferMode.EVERY_EXECUTION, in.toArray());
             }
+            String graphName = prefix + "s" + s.graph;
             g.task("touch", TornadoKernels::touch, a, ia);
-            for (int i = 0; i < s.ops.size(); i++) {
-                s.ops.get(i).emit(g, "t" + i, this, s);
+            grids.addWorkerGrid(graphName + ".touch", Grid.of(1).worker(interchange));
+            Map<String, Integer> used = new HashMap<>();
+            for (Call c : s.calls) {
+                if (c.grid() == null) {
+                    c.op().emit(g, null, this, s); // host-side work only (an inverse index), no task
+                    continue;
+                }
+                // a name seen before in this graph (a second AdamW group, a second zeroing) gets .2, .3, ...
+                int seen = used.merge(c.name(), 1, Integer::sum);
+                String id = seen == 1 ? c.name() : c.name() + "." + seen;
+                c.op().emit(g, id, this, s);
+                grids.addWorkerGrid(graphName + "." + id, c.grid().worker(interchange));
             }
             g.persistOnDevice(a, ia);
             if (s.out != null) {
@@ -697,8 +871,9 @@ public final class TornadoDevice implements Device {
                 .task("t", TornadoKernels::touch, a, ia)
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, a, ia)
                 .snapshot();
+        grids.addWorkerGrid(prefix + "download.t", Grid.of(1).worker(interchange));
         plan = new TornadoExecutionPlan(graphs);
-        plan.withDevice(target);
+        plan.withDevice(target).withGridScheduler(grids);
         plan.withGraph(0).execute();
         rebuilds++;
     }

@@ -1,5 +1,6 @@
 package org.grokcap.tornado;
 
+import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.annotations.Parallel;
 import uk.ac.manchester.tornado.api.math.TornadoMath;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
@@ -82,79 +83,241 @@ public final class TornadoKernels {
         }
     }
 
-    /** dwte[tokens] += dout, dwpe += dout: one work-item per channel, positions in order. */
-    public static void embeddingBackward(FloatArray a, IntArray ia, int dwteOff, int dwpeOff, int doutOff, int tokOff,
-                                         int BT, int T, int C) {
-        for (@Parallel int c = 0; c < C; c++) {
-            for (int bt = 0; bt < BT; bt++) {
-                int t = bt - (bt / T) * T;
-                float d = a.get(doutOff + bt * C + c);
-                int e = dwteOff + ia.get(tokOff + bt) * C + c;
-                a.set(e, a.get(e) + d);
+    /**
+     * dwte (V,C) += dout (B·T,C) summed by token: one work-item per (vocabulary row, channel), each
+     * adding its sources in ascending position order, as the reference does. The inverse index idx
+     * (at idxOff) holds starts (V+1) then the positions (B·T) grouped by token, ascending within a
+     * token ({@link #invertIndex}).
+     */
+    public static void embeddingBackwardTokens(FloatArray a, IntArray idx, int idxOff, int dwteOff, int doutOff,
+                                               int V, int C) {
+        for (@Parallel int v = 0; v < V; v++) {
+            for (@Parallel int c = 0; c < C; c++) {
+                int from = idx.get(idxOff + v);
+                int to = idx.get(idxOff + v + 1);
+                int e = dwteOff + v * C + c;
+                float acc = a.get(e);
+                for (int k = from; k < to; k++) {
+                    acc += a.get(doutOff + idx.get(idxOff + V + 1 + k) * C + c);
+                }
+                a.set(e, acc);
+            }
+        }
+    }
+
+    /** dwpe (T,C) += Σ_b dout (B,T,C): one work-item per (position, channel), sequences in order. */
+    public static void embeddingBackwardPositions(FloatArray a, int dwpeOff, int doutOff, int B, int T, int C) {
+        for (@Parallel int t = 0; t < T; t++) {
+            for (@Parallel int c = 0; c < C; c++) {
                 int p = dwpeOff + t * C + c;
-                a.set(p, a.get(p) + d);
+                float acc = a.get(p);
+                for (int b = 0; b < B; b++) {
+                    acc += a.get(doutOff + (b * T + t) * C + c);
+                }
+                a.set(p, acc);
             }
         }
     }
 
-    // ---- linear -------------------------------------------------------------------------------
-
-    /** out (N,OC) = inp (N,C) · w (OC,C)ᵀ + bias (OC) when hasBias is 1. */
-    public static void linearForward(FloatArray a, int outOff, int inpOff, int wOff, int biasOff, int hasBias,
-                                     int N, int C, int OC) {
-        for (@Parallel int n = 0; n < N; n++) {
-            for (@Parallel int o = 0; o < OC; o++) {
-                float acc = 0f;
-                if (hasBias == 1) {
-                    acc = a.get(biasOff + o);
-                }
-                int i = inpOff + n * C;
-                int wr = wOff + o * C;
-                for (int c = 0; c < C; c++) {
-                    acc += a.get(i + c) * a.get(wr + c);
-                }
-                a.set(outOff + n * OC + o, acc);
+    /**
+     * The inverse of a row list, for scatter-shaped backward passes: idx[off, off+D+1) the start of each
+     * destination's sources, then idx[off+D+1, off+D+1+R) the sources r (rows[r] = d) grouped by
+     * destination, ascending within each. Plain Java, run on the host when the batch goes in.
+     */
+    public static void invertIndex(IntArray idx, int off, int[] rows, int rowsOff, int R, int D) {
+        for (int d = 0; d <= D; d++) {
+            idx.set(off + d, 0);
+        }
+        for (int r = 0; r < R; r++) {
+            int d = rows[rowsOff + r];
+            if (d < 0 || d >= D) {
+                throw new IllegalArgumentException("row " + r + " points at " + d + ", outside 0.." + (D - 1));
             }
+            idx.set(off + d + 1, idx.get(off + d + 1) + 1);
+        }
+        for (int d = 0; d < D; d++) {
+            idx.set(off + d + 1, idx.get(off + d + 1) + idx.get(off + d));
+        }
+        // fill by a running cursor per destination: sources land in ascending r
+        int[] cursor = new int[D];
+        for (int r = 0; r < R; r++) {
+            int d = rows[rowsOff + r];
+            idx.set(off + D + 1 + idx.get(off + d) + cursor[d], r);
+            cursor[d]++;
         }
     }
 
-    /** dinp (N,C) += dout (N,OC) · w (OC,C). */
-    public static void linearBackwardInput(FloatArray a, int dinpOff, int doutOff, int wOff, int N, int C, int OC) {
-        for (@Parallel int n = 0; n < N; n++) {
+    // ---- column sums in two stages --------------------------------------------------------------
+    //
+    // Bias, layer-norm and RMSNorm weight gradients are sums over rows. Stage one gives each (part,
+    // column) a fixed contiguous chunk of rows, stage two adds the parts of a column in part order: the
+    // same order every run, whatever the grid, and parallel over parts × columns instead of columns.
+
+    /** Rows per part of a two-stage column sum over N rows split into P parts. */
+    public static int chunk(int N, int P) {
+        return (N + P - 1) / P;
+    }
+
+    /** parts (P,C) = Σ dout (N,C) over each part's rows. */
+    public static void columnSumParts(FloatArray a, int partsOff, int doutOff, int N, int C, int P) {
+        for (@Parallel int p = 0; p < P; p++) {
             for (@Parallel int c = 0; c < C; c++) {
+                int rows = (N + P - 1) / P;
+                int from = p * rows;
+                int to = TornadoMath.min(N, from + rows);
                 float acc = 0f;
-                for (int o = 0; o < OC; o++) {
-                    acc += a.get(doutOff + n * OC + o) * a.get(wOff + o * C + c);
+                for (int n = from; n < to; n++) {
+                    acc += a.get(doutOff + n * C + c);
                 }
-                int d = dinpOff + n * C + c;
-                a.set(d, a.get(d) + acc);
+                a.set(partsOff + p * C + c, acc);
             }
         }
     }
 
-    /** dw (OC,C) += dout (N,OC)ᵀ · inp (N,C). */
-    public static void linearBackwardWeight(FloatArray a, int dwOff, int doutOff, int inpOff, int N, int C, int OC) {
-        for (@Parallel int o = 0; o < OC; o++) {
-            for (@Parallel int c = 0; c < C; c++) {
-                float acc = 0f;
-                for (int n = 0; n < N; n++) {
-                    acc += a.get(doutOff + n * OC + o) * a.get(inpOff + n * C + c);
-                }
-                int d = dwOff + o * C + c;
-                a.set(d, a.get(d) + acc);
-            }
-        }
-    }
-
-    /** dbias (OC) += column sums of dout (N,OC). */
-    public static void linearBackwardBias(FloatArray a, int dbOff, int doutOff, int N, int OC) {
-        for (@Parallel int o = 0; o < OC; o++) {
+    /** dst (C) += Σ_p parts (P,C), parts in order. */
+    public static void addColumnParts(FloatArray a, int dstOff, int partsOff, int C, int P) {
+        for (@Parallel int c = 0; c < C; c++) {
             float acc = 0f;
-            for (int n = 0; n < N; n++) {
-                acc += a.get(doutOff + n * OC + o);
+            for (int p = 0; p < P; p++) {
+                acc += a.get(partsOff + p * C + c);
             }
-            a.set(dbOff + o, a.get(dbOff + o) + acc);
+            a.set(dstOff + c, a.get(dstOff + c) + acc);
         }
+    }
+
+    /** Layer norm's weight and bias gradients, stage one: dwParts (P,C) = Σ norm·dout, dbParts (P,C) = Σ dout. */
+    public static void layerNormParamParts(FloatArray a, int dwPartsOff, int dbPartsOff, int doutOff, int inpOff,
+                                           int meanOff, int rstdOff, int N, int C, int P) {
+        for (@Parallel int p = 0; p < P; p++) {
+            for (@Parallel int c = 0; c < C; c++) {
+                int rows = (N + P - 1) / P;
+                int from = p * rows;
+                int to = TornadoMath.min(N, from + rows);
+                float dw = 0f;
+                float db = 0f;
+                for (int n = from; n < to; n++) {
+                    float dout = a.get(doutOff + n * C + c);
+                    float norm = (a.get(inpOff + n * C + c) - a.get(meanOff + n)) * a.get(rstdOff + n);
+                    db += dout;
+                    dw += norm * dout;
+                }
+                a.set(dwPartsOff + p * C + c, dw);
+                a.set(dbPartsOff + p * C + c, db);
+            }
+        }
+    }
+
+    /** RMSNorm's gain gradient, stage one: parts (P,C) = Σ x·rstd·dout. */
+    public static void rmsNormWeightParts(FloatArray a, int partsOff, int doutOff, int inpOff, int rstdOff, int N,
+                                          int C, int P) {
+        for (@Parallel int p = 0; p < P; p++) {
+            for (@Parallel int c = 0; c < C; c++) {
+                int rows = (N + P - 1) / P;
+                int from = p * rows;
+                int to = TornadoMath.min(N, from + rows);
+                float dw = 0f;
+                for (int n = from; n < to; n++) {
+                    dw += a.get(inpOff + n * C + c) * a.get(rstdOff + n) * a.get(doutOff + n * C + c);
+                }
+                a.set(partsOff + p * C + c, dw);
+            }
+        }
+    }
+
+    // ---- tiled matmul ---------------------------------------------------------------------------
+
+    /** Work-group side of {@link #gemm}: TILE × TILE work-items. */
+    public static final int TILE = 16;
+    /** Outputs per work-item along each side: a work-group computes a (TILE·BLOCK)² block of C. */
+    public static final int BLOCK = 2;
+
+    /**
+     * C (M,N) = [C +] A (M,K) · B (K,N) [+ bias (N)], every matrix an offset into the arena; A is read
+     * transposed (stored (K,M)) when aT is 1, B when bT is 1 (stored (N,K)). The three products of a
+     * linear layer: forward out = inp · wᵀ + bias (bT), input gradient dinp += dout · w, weight gradient
+     * dw += doutᵀ · inp (aT).
+     *
+     * <p>A work-group of TILE × TILE work-items computes a 32 × 32 block of C, each work-item a 2 × 2
+     * register block (rows ty, ty+16; columns tx, tx+16: neighbouring work-items touch neighbouring
+     * columns). K goes by in steps of TILE: each step loads a 32 × 16 slice of A and a 16 × 32 slice of
+     * B into local memory (two elements per work-item each, zero past the matrix's edge) and adds its
+     * products in k order, so every output is a sum in a fixed order. The grid is ceil(N/32)·16 by
+     * ceil(M/32)·16 work-items; outputs past M or N are not written.
+     */
+    public static void gemm(KernelContext ctx, FloatArray a, int cOff, int aOff, int bOff, int biasOff, int M, int N,
+                            int K, int aT, int bT, int accumulate, int hasBias) {
+        int tx = ctx.localIdx;
+        int ty = ctx.localIdy;
+        int rowBase = ctx.groupIdy * 32;
+        int colBase = ctx.groupIdx * 32;
+        float[] as = ctx.allocateFloatLocalArray(512); // 32 rows × 16 k
+        float[] bs = ctx.allocateFloatLocalArray(512); // 16 k × 32 columns
+        int tid = ty * 16 + tx;
+        float c00 = 0f;
+        float c01 = 0f;
+        float c10 = 0f;
+        float c11 = 0f;
+        for (int k0 = 0; k0 < K; k0 += 16) {
+            for (int e = tid; e < 512; e += 256) {
+                int r = e / 16;
+                int kk = e - r * 16;
+                int m = rowBase + r;
+                int k = k0 + kk;
+                float v = 0f;
+                if (m < M && k < K) {
+                    v = aT == 1 ? a.get(aOff + k * M + m) : a.get(aOff + m * K + k);
+                }
+                as[e] = v;
+                int kb = e / 32;
+                int cb = e - kb * 32;
+                int n = colBase + cb;
+                int k2 = k0 + kb;
+                float w = 0f;
+                if (n < N && k2 < K) {
+                    w = bT == 1 ? a.get(bOff + n * K + k2) : a.get(bOff + k2 * N + n);
+                }
+                bs[e] = w;
+            }
+            ctx.localBarrier();
+            for (int kk = 0; kk < 16; kk++) {
+                float a0 = as[ty * 16 + kk];
+                float a1 = as[(ty + 16) * 16 + kk];
+                float b0 = bs[kk * 32 + tx];
+                float b1 = bs[kk * 32 + tx + 16];
+                c00 += a0 * b0;
+                c01 += a0 * b1;
+                c10 += a1 * b0;
+                c11 += a1 * b1;
+            }
+            ctx.localBarrier();
+        }
+        int m0 = rowBase + ty;
+        int m1 = m0 + 16;
+        int n0 = colBase + tx;
+        int n1 = n0 + 16;
+        if (m0 < M && n0 < N) {
+            gemmStore(a, cOff + m0 * N + n0, c00, biasOff + n0, accumulate, hasBias);
+        }
+        if (m0 < M && n1 < N) {
+            gemmStore(a, cOff + m0 * N + n1, c01, biasOff + n1, accumulate, hasBias);
+        }
+        if (m1 < M && n0 < N) {
+            gemmStore(a, cOff + m1 * N + n0, c10, biasOff + n0, accumulate, hasBias);
+        }
+        if (m1 < M && n1 < N) {
+            gemmStore(a, cOff + m1 * N + n1, c11, biasOff + n1, accumulate, hasBias);
+        }
+    }
+
+    private static void gemmStore(FloatArray a, int at, float sum, int biasAt, int accumulate, int hasBias) {
+        float v = sum;
+        if (hasBias == 1) {
+            v += a.get(biasAt);
+        }
+        if (accumulate == 1) {
+            v += a.get(at);
+        }
+        a.set(at, v);
     }
 
     // ---- attention ----------------------------------------------------------------------------
@@ -362,23 +525,6 @@ public final class TornadoKernels {
         }
     }
 
-    /** dweight (C) += Σ norm·dout, dbias (C) += Σ dout over rows, one work-item per channel. */
-    public static void layerNormBackwardParams(FloatArray a, int dwOff, int dbOff, int doutOff, int inpOff,
-                                               int meanOff, int rstdOff, int N, int C) {
-        for (@Parallel int c = 0; c < C; c++) {
-            float dw = a.get(dwOff + c);
-            float db = a.get(dbOff + c);
-            for (int n = 0; n < N; n++) {
-                float dout = a.get(doutOff + n * C + c);
-                float norm = (a.get(inpOff + n * C + c) - a.get(meanOff + n)) * a.get(rstdOff + n);
-                db += dout;
-                dw += norm * dout;
-            }
-            a.set(dwOff + c, dw);
-            a.set(dbOff + c, db);
-        }
-    }
-
     // ---- activations, residual, gather --------------------------------------------------------
 
     /** RMSNorm forward (kernels/RmsNorm): out (N,C) = x·rstd·w, rstd (N) saved; one work item per row. */
@@ -417,18 +563,6 @@ public final class TornadoKernels {
                 int di = dinpOff + n * C + c;
                 a.set(di, a.get(di) + (dnorm - norm * dnormNormMean) * s);
             }
-        }
-    }
-
-    /** RMSNorm backward, gain part: dw (C) += Σ_n norm·dout; one work item per channel. */
-    public static void rmsNormBackwardWeight(FloatArray a, int dwOff, int doutOff, int inpOff, int rstdOff,
-                                             int N, int C) {
-        for (@Parallel int c = 0; c < C; c++) {
-            float dw = a.get(dwOff + c);
-            for (int n = 0; n < N; n++) {
-                dw += a.get(inpOff + n * C + c) * a.get(rstdOff + n) * a.get(doutOff + n * C + c);
-            }
-            a.set(dwOff + c, dw);
         }
     }
 
@@ -554,13 +688,22 @@ public final class TornadoKernels {
         }
     }
 
-    /** dinp[rows] += dout (R,C): rows may repeat, so one work-item per channel walks the rows in order. */
-    public static void gatherRowsBackward(FloatArray a, IntArray ia, int dinpOff, int doutOff, int rowsOff, int R,
+    /**
+     * dinp (D,C) [rows] += dout (R,C): rows may repeat, so one work-item per (destination row, channel)
+     * adds its sources in ascending order from the inverse index idx ({@link #invertIndex}).
+     */
+    public static void gatherRowsBackward(FloatArray a, IntArray idx, int idxOff, int dinpOff, int doutOff, int D,
                                           int C) {
-        for (@Parallel int c = 0; c < C; c++) {
-            for (int r = 0; r < R; r++) {
-                int d = dinpOff + ia.get(rowsOff + r) * C + c;
-                a.set(d, a.get(d) + a.get(doutOff + r * C + c));
+        for (@Parallel int d = 0; d < D; d++) {
+            for (@Parallel int c = 0; c < C; c++) {
+                int from = idx.get(idxOff + d);
+                int to = idx.get(idxOff + d + 1);
+                int e = dinpOff + d * C + c;
+                float acc = a.get(e);
+                for (int k = from; k < to; k++) {
+                    acc += a.get(doutOff + idx.get(idxOff + D + 1 + k) * C + c);
+                }
+                a.set(e, acc);
             }
         }
     }
@@ -651,6 +794,18 @@ public final class TornadoKernels {
             }
             out.set(outOff + p, s);
         }
+    }
+
+    /**
+     * Stage two of the sum of squares: out[outOff] = Σ parts[partsOff, partsOff+SUM_PARTS) in part
+     * order, in double. A constant 256 additions, so one work-item.
+     */
+    public static void sumParts(FloatArray out, int outOff, FloatArray parts, int partsOff) {
+        double s = 0.0;
+        for (int p = 0; p < SUM_PARTS; p++) {
+            s += parts.get(partsOff + p);
+        }
+        out.set(outOff, (float) s);
     }
 
     /** g (n) *= hp[slot]. */
