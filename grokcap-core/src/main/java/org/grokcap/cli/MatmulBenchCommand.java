@@ -3,6 +3,9 @@ package org.grokcap.cli;
 import org.grokcap.bench.MatmulBenchmark;
 import org.grokcap.bench.MatmulBenchmark.Product;
 import org.grokcap.bench.StepBenchmark;
+import org.grokcap.backend.Backend;
+import org.grokcap.backend.Backends;
+import org.grokcap.backend.Device;
 import org.grokcap.backend.cpu.CpuDevice;
 import org.grokcap.backend.cpu.GemmProvider;
 import org.grokcap.backend.cpu.GemmProviders;
@@ -18,10 +21,10 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * {@code grokcap bench matmul [--threads N] [--ms N]}: every GEMM the cpu backend can run, on the
- * products the shipped models make (the grokking model, gpt2-small-cpu, a Llama-style capacity model),
+ * {@code grokcap bench matmul [--threads N] [--ms N] [--backend B]}: every GEMM the cpu backend can run, on
+ * the products the shipped models make (the grokking model, gpt2-small-cpu, a Llama-style capacity model),
  * beside the platform's sgemm on the same shapes and threads; prints a table, a summary per model and,
- * last, one JSON line.
+ * last, one JSON line. With a backend other than cpu, the same products on that backend's linear layer.
  */
 final class MatmulBenchCommand {
     /** Shipped configs whose products are timed, with the names the table uses. */
@@ -35,6 +38,9 @@ final class MatmulBenchCommand {
         a.noMorePositionals(1);
         int threads = a.has("--threads") ? a.intValue("--threads", 1) : Runtime.getRuntime().availableProcessors();
         double ms = a.has("--ms") ? a.intValue("--ms", 1) : 60;
+        // another backend is checked before the shapes are recorded (which takes a while)
+        Backend other = a.has("--backend") && !a.value("--backend").equals("cpu") ? Backends.choose(a.value("--backend"))
+                : null;
         List<GemmProvider> providers = new ArrayList<>(GemmProviders.all());
         GemmProviders.platformReference(threads).ifPresent(providers::add);
         List<Product> products = new ArrayList<>();
@@ -44,6 +50,12 @@ final class MatmulBenchCommand {
             products.addAll(MatmulBenchmark.shapesOf(StepBenchmark.GPT2_SMALL_CPU,
                     recording -> StepBenchmark.gpt2SmallCpuOneStep(recording), device));
             products.addAll(MatmulBenchmark.shapesOf(LLAMA, ConfigLoader.load(shippedConfig.apply(LLAMA)), device));
+            if (other != null) {
+                try (Device d = other.create(threads)) {
+                    err.printf("bench matmul: %d products on %s, ≥ %.0f ms each...%n", products.size(), d.describe(), ms);
+                    return printDevice(MatmulBenchmark.runOnDevice(products, d, ms), out);
+                }
+            }
             err.printf("bench matmul: %d products × %d GEMMs, %d threads, 2 rounds of ≥ %.0f ms each...%n",
                     products.size(), providers.size(), threads, ms);
             MatmulBenchmark.Result r = MatmulBenchmark.run(products, providers, device.pool(), ms);
@@ -129,6 +141,44 @@ final class MatmulBenchCommand {
         } else {
             out.println("no platform BLAS found: nothing to compare with (on Debian/Ubuntu: apt-get install libopenblas0-pthread)");
         }
+        json.put("products", rows);
+        out.println(Json.mapper().writeValueAsString(json));
+        return 0;
+    }
+
+    /** One column per product: GFLOP/s of the device's linear layer, then per model, then one JSON line. */
+    private static int printDevice(MatmulBenchmark.DeviceResult r, PrintStream out) throws Exception {
+        out.println("device: " + r.device());
+        out.printf("%n%-21s %-30s %9s%n", "model", "product (M×K→N)", "GFLOP/s");
+        List<Map<String, Object>> rows = new ArrayList<>();
+        Map<String, double[]> perModel = new LinkedHashMap<>(); // Σ GFLOP, Σ seconds
+        for (int i = 0; i < r.products().size(); i++) {
+            Product p = r.products().get(i);
+            double g = r.gflops()[i];
+            out.printf("%-21s %-30s %9.2f%n", p.model(), p.label(), g);
+            double[] m = perModel.computeIfAbsent(p.model(), k -> new double[2]);
+            m[0] += p.gflop();
+            m[1] += p.gflop() / g;
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("model", p.model());
+            row.put("pass", p.pass());
+            row.put("M", p.M());
+            row.put("N", p.N());
+            row.put("K", p.K());
+            row.put("gflops", g);
+            rows.add(row);
+        }
+        out.printf("%nper model, all its products (GFLOP/s = Σ GFLOP / Σ time):%n");
+        Map<String, Object> models = new LinkedHashMap<>();
+        for (Map.Entry<String, double[]> e : perModel.entrySet()) {
+            double rate = e.getValue()[0] / e.getValue()[1];
+            out.printf("%-21s %-30s %9.2f%n", e.getKey(), String.format("%.3f GFLOP", e.getValue()[0]), rate);
+            models.put(e.getKey(), Map.of("gflops", rate));
+        }
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("bench", "matmul");
+        json.put("device", r.device());
+        json.put("models", models);
         json.put("products", rows);
         out.println(Json.mapper().writeValueAsString(json));
         return 0;
