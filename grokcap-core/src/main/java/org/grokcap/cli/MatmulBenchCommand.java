@@ -82,12 +82,7 @@ final class MatmulBenchCommand {
             Product p = r.products().get(i);
             double[] g = r.gflops()[i];
             out.printf("%-21s %-30s", p.model(), p.label());
-            Map<String, Object> row = new LinkedHashMap<>();
-            row.put("model", p.model());
-            row.put("pass", p.pass());
-            row.put("M", p.M());
-            row.put("N", p.N());
-            row.put("K", p.K());
+            Map<String, Object> row = productRow(p);
             Map<String, Double> rates = new LinkedHashMap<>();
             double[] s = seconds.computeIfAbsent(p.model(), k -> new double[names.size()]);
             gflopOf.merge(p.model(), p.gflop(), Double::sum);
@@ -159,12 +154,7 @@ final class MatmulBenchCommand {
             double[] m = perModel.computeIfAbsent(p.model(), k -> new double[2]);
             m[0] += p.gflop();
             m[1] += p.gflop() / g;
-            Map<String, Object> row = new LinkedHashMap<>();
-            row.put("model", p.model());
-            row.put("pass", p.pass());
-            row.put("M", p.M());
-            row.put("N", p.N());
-            row.put("K", p.K());
+            Map<String, Object> row = productRow(p);
             row.put("gflops", g);
             rows.add(row);
         }
@@ -182,6 +172,17 @@ final class MatmulBenchCommand {
         json.put("products", rows);
         out.println(Json.mapper().writeValueAsString(json));
         return 0;
+    }
+
+    /** A product's row of the JSON line, before its figures. */
+    private static Map<String, Object> productRow(Product p) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("model", p.model());
+        row.put("pass", p.pass());
+        row.put("M", p.M());
+        row.put("N", p.N());
+        row.put("K", p.K());
+        return row;
     }
 
     /** The fastest of grokcap's own providers (every column but the platform's). */

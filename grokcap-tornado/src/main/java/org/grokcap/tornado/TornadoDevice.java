@@ -358,7 +358,7 @@ public final class TornadoDevice implements Device {
         int bt = B * T;
         int slot = inverseIndex(tokens, bt, V);
         record("embedding.backward.tokens", Grid.of(V, C), key("embBT", e, d0, slot, V, bt, C), (g, id, d, s) ->
-                g.task(id, TornadoKernels::embeddingBackwardTokens, d.arena, s.inI, slot, e, d0, V, C));
+                g.task(id, TornadoKernels::gatherRowsBackward, d.arena, s.inI, slot, e, d0, V, C));
         record("embedding.backward.positions", Grid.of(T, C), key("embBP", p, d0, B, T, C), (g, id, d, s) ->
                 g.task(id, TornadoKernels::embeddingBackwardPositions, d.arena, p, d0, B, T, C));
     }

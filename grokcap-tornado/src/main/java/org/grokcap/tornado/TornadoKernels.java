@@ -83,28 +83,6 @@ public final class TornadoKernels {
         }
     }
 
-    /**
-     * dwte (V,C) += dout (B·T,C) summed by token: one work-item per (vocabulary row, channel), each
-     * adding its sources in ascending position order, as the reference does. The inverse index idx
-     * (at idxOff) holds starts (V+1) then the positions (B·T) grouped by token, ascending within a
-     * token ({@link #invertIndex}).
-     */
-    public static void embeddingBackwardTokens(FloatArray a, IntArray idx, int idxOff, int dwteOff, int doutOff,
-                                               int V, int C) {
-        for (@Parallel int v = 0; v < V; v++) {
-            for (@Parallel int c = 0; c < C; c++) {
-                int from = idx.get(idxOff + v);
-                int to = idx.get(idxOff + v + 1);
-                int e = dwteOff + v * C + c;
-                float acc = a.get(e);
-                for (int k = from; k < to; k++) {
-                    acc += a.get(doutOff + idx.get(idxOff + V + 1 + k) * C + c);
-                }
-                a.set(e, acc);
-            }
-        }
-    }
-
     /** dwpe (T,C) += Σ_b dout (B,T,C): one work-item per (position, channel), sequences in order. */
     public static void embeddingBackwardPositions(FloatArray a, int dwpeOff, int doutOff, int B, int T, int C) {
         for (@Parallel int t = 0; t < T; t++) {
@@ -690,7 +668,8 @@ public final class TornadoKernels {
 
     /**
      * dinp (D,C) [rows] += dout (R,C): rows may repeat, so one work-item per (destination row, channel)
-     * adds its sources in ascending order from the inverse index idx ({@link #invertIndex}).
+     * adds its sources in ascending order from the inverse index idx ({@link #invertIndex}). Also the
+     * embedding's token gradient: dwte (V,C) [tokens] += dout (B·T,C).
      */
     public static void gatherRowsBackward(FloatArray a, IntArray idx, int idxOff, int dinpOff, int doutOff, int D,
                                           int C) {

@@ -116,7 +116,7 @@ class TornadoKernelsJavaTest {
         FloatArray a = arena(at, dwte, dwpe, dout);
         IntArray idx = new IntArray(V + 1 + B * T);
         TornadoKernels.invertIndex(idx, 0, tokens, 0, B * T, V);
-        TornadoKernels.embeddingBackwardTokens(a, idx, 0, at[0], at[2], V, C);
+        TornadoKernels.gatherRowsBackward(a, idx, 0, at[0], at[2], V, C);
         TornadoKernels.embeddingBackwardPositions(a, at[1], at[2], B, T, C);
         Embedding.backward(dwte, 0, dwpe, 0, dout, 0, tokens, 0, B, T, C);
         exact(dwte, a, at[0]);
