@@ -200,9 +200,17 @@ public final class TornadoDevice implements Device {
     }
 
     private static String shortName(String name) {
-        String n = name.substring(name.lastIndexOf(':') + 1);
-        return n.replaceAll("^layers\\.(\\d+)\\.", "layer$1.");
+        String n = name.substring(name.lastIndexOf(':') + 1).replaceAll("^layers\\.(\\d+)\\.", "layer$1.");
+        int dot = n.startsWith("layer") ? n.indexOf('.') + 1 : 0;
+        return n.substring(0, dot) + ACTIVATIONS.getOrDefault(n.substring(dot), n.substring(dot));
     }
+
+    /** The model's short activation names as its debugging outputs spell them. */
+    private static final Map<String, String> ACTIVATIONS = Map.ofEntries(Map.entry("encoded", "embedding"),
+            Map.entry("qkv", "attn.qkv"), Map.entry("qkv.rotated", "attn.rotary"), Map.entry("att", "attn.probabilities"),
+            Map.entry("atty", "attn.mix"), Map.entry("attproj", "attn.proj"), Map.entry("xg", "rows"),
+            Map.entry("x2", "attn.residual"), Map.entry("fch", "mlp.fc"), Map.entry("fca", "mlp.activation"),
+            Map.entry("fcp", "mlp.proj"), Map.entry("x3", "mlp.residual"));
 
     /** A parameter's name without {@code .weight}: {@code layer0.attn.qkv}, {@code unembed}, {@code lnf}. */
     static String base(Buf weight) {
@@ -333,7 +341,7 @@ public final class TornadoDevice implements Device {
         }
         int off = at(b);
         int n = b.size();
-        record(label("", b) + ".zero", Grid.of(n), key("zero", off, n), (g, id, d, s) -> g.task(id, TornadoKernels::zero, d.arena, off, n));
+        record(b.name().replace(':', '.') + ".zero", Grid.of(n), key("zero", off, n), (g, id, d, s) -> g.task(id, TornadoKernels::zero, d.arena, off, n));
     }
 
     // ---- kernels ------------------------------------------------------------------------------
@@ -605,7 +613,7 @@ public final class TornadoDevice implements Device {
         int o = at(out);
         int ao = at(a);
         int bo = at(b);
-        record(label("", out) + ".forward", Grid.of(n), key("resF", o, ao, bo, n), (g, id, d, s) ->
+        record(label("", out) + ".add", Grid.of(n), key("resF", o, ao, bo, n), (g, id, d, s) ->
                 g.task(id, TornadoKernels::residualForward, d.arena, o, ao, bo, n));
     }
 
@@ -614,7 +622,7 @@ public final class TornadoDevice implements Device {
         int ao = at(da);
         int bo = at(db);
         int d0 = at(dout);
-        record(label("", dout) + ".backward", Grid.of(n), key("resB", ao, bo, d0, n), (g, id, d, s) ->
+        record(label("", dout) + ".add.backward", Grid.of(n), key("resB", ao, bo, d0, n), (g, id, d, s) ->
                 g.task(id, TornadoKernels::residualBackward, d.arena, ao, bo, d0, n));
     }
 
@@ -623,7 +631,7 @@ public final class TornadoDevice implements Device {
         int o = at(out);
         int i = at(inp);
         int r = at(rows);
-        record(label("", out) + ".forward", Grid.of(R, C), key("gatF", o, i, r, R, C), (g, id, d, s) ->
+        record(label("", out) + ".gather", Grid.of(R, C), key("gatF", o, i, r, R, C), (g, id, d, s) ->
                 g.task(id, TornadoKernels::gatherRowsForward, d.arena, d.intArena, o, i, r, R, C));
     }
 
@@ -633,7 +641,7 @@ public final class TornadoDevice implements Device {
         int d0 = at(dout);
         int D = dinp.size() / C;
         int slot = inverseIndex(rows, R, D);
-        record(label("", dout) + ".backward", Grid.of(D, C), key("gatB", di, d0, slot, D, C), (g, id, d, s) ->
+        record(label("", dout) + ".gather.backward", Grid.of(D, C), key("gatB", di, d0, slot, D, C), (g, id, d, s) ->
                 g.task(id, TornadoKernels::gatherRowsBackward, d.arena, s.inI, slot, di, d0, D, C));
     }
 
