@@ -172,7 +172,7 @@ final class Commands {
                     "This machine as grokcap sees it: Java, CPU, backends, matrix products.",
                     List.of(), List.of()),
             new Cmd("bench", List.of("bench modular-addition|gpt2-small-cpu [--threads N] [--backend B] [--epochs N] [--warmup N]",
-                    "bench matmul [--threads N] [--ms N] [--backend B]"),
+                    "bench matmul [--threads N] [--ms N] [--backend B] [--model M]"),
                     "Times full-batch epochs (modular-addition) or training steps (gpt2-small-cpu) against the "
                             + "measured matrix-product peak; bench matmul times every matrix product the cpu backend has.",
                     List.of(arg("NAME", "modular-addition, gpt2-small-cpu or matmul")),
@@ -180,13 +180,15 @@ final class Commands {
                             opt("--backend", "B", BACKEND_HELP),
                             opt("--epochs", "N", "timed epochs or steps (default 100)"),
                             opt("--warmup", "N", "untimed warm-up epochs or steps (default 30)"))),
-            new Cmd("bench matmul", List.of("bench matmul [--threads N] [--ms N] [--backend B]"),
+            new Cmd("bench matmul", List.of("bench matmul [--threads N] [--ms N] [--backend B] [--model M]"),
                     "Times every matrix product (GEMM) the cpu backend can run, on the shapes of the shipped models; "
                             + "with --backend, that backend's linear layer on the same shapes.",
                     List.of(),
                     List.of(opt("--threads", "N", "CPU threads (default: all cores)"),
                             opt("--ms", "N", "milliseconds to time each product (default 60)"),
-                            opt("--backend", "B", BACKEND_HELP))));
+                            opt("--backend", "B", BACKEND_HELP),
+                            opt("--model", "M", "only the products of modular-addition, gpt2-small-cpu or "
+                                    + "profiles-probe-small (default: all three)"))));
 
     /** The command named name ("train", "capacity plan"), or null. */
     static Cmd find(String name) {

@@ -11,6 +11,7 @@ import org.grokcap.backend.cpu.GemmProvider;
 import org.grokcap.backend.cpu.GemmProviders;
 import org.grokcap.run.ConfigLoader;
 import org.grokcap.io.Json;
+import org.grokcap.util.BadInputException;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -21,10 +22,11 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * {@code grokcap bench matmul [--threads N] [--ms N] [--backend B]}: every GEMM the cpu backend can run, on
+ * {@code grokcap bench matmul [--threads N] [--ms N] [--backend B] [--model M]}: every GEMM the cpu backend can run, on
  * the products the shipped models make (the grokking model, gpt2-small-cpu, a Llama-style capacity model),
  * beside the platform's sgemm on the same shapes and threads; prints a table, a summary per model and,
- * last, one JSON line. With a backend other than cpu, the same products on that backend's linear layer.
+ * last, one JSON line. With a backend other than cpu, the same products on that backend's linear layer;
+ * with --model, only that model's products.
  */
 final class MatmulBenchCommand {
     /** Shipped configs whose products are timed, with the names the table uses. */
@@ -41,15 +43,29 @@ final class MatmulBenchCommand {
         // another backend is checked before the shapes are recorded (which takes a while)
         Backend other = a.has("--backend") && !a.value("--backend").equals("cpu") ? Backends.choose(a.value("--backend"))
                 : null;
+        List<String> all = List.of(GROKKING, StepBenchmark.GPT2_SMALL_CPU, LLAMA);
+        List<String> models = all;
+        if (a.has("--model")) {
+            models = List.of(a.value("--model"));
+            if (!all.contains(models.get(0))) {
+                throw new BadInputException("--model " + models.get(0) + ": must be one of " + String.join(", ", all));
+            }
+        }
         List<GemmProvider> providers = new ArrayList<>(GemmProviders.all());
         GemmProviders.platformReference(threads).ifPresent(providers::add);
         List<Product> products = new ArrayList<>();
         try (CpuDevice device = new CpuDevice(threads)) {
             err.printf("bench matmul: recording the shapes of one step of %s, gpt2-small-cpu and %s...%n", GROKKING, LLAMA);
-            products.addAll(MatmulBenchmark.shapesOf(GROKKING, ConfigLoader.load(shippedConfig.apply(GROKKING)), device));
-            products.addAll(MatmulBenchmark.shapesOf(StepBenchmark.GPT2_SMALL_CPU,
-                    recording -> StepBenchmark.gpt2SmallCpuOneStep(recording), device));
-            products.addAll(MatmulBenchmark.shapesOf(LLAMA, ConfigLoader.load(shippedConfig.apply(LLAMA)), device));
+            if (models.contains(GROKKING)) {
+                products.addAll(MatmulBenchmark.shapesOf(GROKKING, ConfigLoader.load(shippedConfig.apply(GROKKING)), device));
+            }
+            if (models.contains(StepBenchmark.GPT2_SMALL_CPU)) {
+                products.addAll(MatmulBenchmark.shapesOf(StepBenchmark.GPT2_SMALL_CPU,
+                        recording -> StepBenchmark.gpt2SmallCpuOneStep(recording), device));
+            }
+            if (models.contains(LLAMA)) {
+                products.addAll(MatmulBenchmark.shapesOf(LLAMA, ConfigLoader.load(shippedConfig.apply(LLAMA)), device));
+            }
             if (other != null) {
                 try (Device d = other.create(threads)) {
                     err.printf("bench matmul: %d products on %s, ≥ %.0f ms each...%n", products.size(), d.describe(), ms);
