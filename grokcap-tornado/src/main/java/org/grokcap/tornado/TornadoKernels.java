@@ -14,10 +14,13 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * {@link TornadoDevice}, with the reference kernels in {@code org.grokcap.kernels}. Argument order:
  * arenas, output offsets, input offsets, sizes.
  *
- * <p>Every parallel loop writes each output element from one work-item only, so results do not
- * depend on scheduling: where the reference scatters (embedding, gather and layer-norm weight
- * gradients, attention's key/value gradients) the kernel gives each work-item a column or a key row
- * and walks the other index serially, in the reference's order.
+ * <p>Every output element is written by one work-item only and every sum runs in a fixed order, so
+ * results do not depend on scheduling: where the reference scatters (row gathers' and the embedding's
+ * gradients) an inverse index gives each (destination row, channel) its sources in the reference's
+ * order; sums over rows (bias and norm-weight gradients, the gradient norm) run in two stages over
+ * fixed chunks; attention's key/value gradients give each work-item a (key row, head). The tiled
+ * matmul {@link #gemm} is a {@code KernelContext} kernel; the tests run it as plain Java on emulated
+ * work-groups.
  *
  * <p>Values that change every step without changing the step's shape (learning rate, bias
  * corrections, the gradient clipping factor) come from a small per-graph array {@code hp} at a slot,
