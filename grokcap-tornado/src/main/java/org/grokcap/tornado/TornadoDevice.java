@@ -681,7 +681,7 @@ public final class TornadoDevice implements Device {
         int slot = outFloats;
         outFloats += 1;
         record("gradnorm.parts", Grid.of(TornadoKernels.SUM_PARTS), key("sumsqP", parts, off, n),
-                (g, id, d, s) -> g.task(id, TornadoKernels::sumOfSquaresParts, d.arena, parts, d.arena, off, n));
+                (g, id, d, s) -> g.task(id, TornadoKernels::sumOfSquaresParts, d.arena, parts, off, n));
         record("gradnorm.sum", Grid.of(1), key("sumsq", slot, parts), new Op() {
             @Override
             public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {

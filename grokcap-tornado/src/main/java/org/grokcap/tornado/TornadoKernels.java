@@ -763,8 +763,11 @@ public final class TornadoKernels {
 
     // ---- optimizer ----------------------------------------------------------------------------
 
-    /** out[outOff + p] = Σ g² over part p of SUM_PARTS contiguous chunks of g (n). */
-    public static void sumOfSquaresParts(FloatArray out, int outOff, FloatArray a, int off, int n) {
+    /**
+     * a[partsOff + p] = Σ g² over part p of SUM_PARTS contiguous chunks of g (n, at off). One arena for
+     * both: TornadoVM cannot schedule a task given the same array twice.
+     */
+    public static void sumOfSquaresParts(FloatArray a, int partsOff, int off, int n) {
         for (@Parallel int p = 0; p < SUM_PARTS; p++) {
             int chunk = (n + SUM_PARTS - 1) / SUM_PARTS;
             int from = p * chunk;
@@ -774,7 +777,7 @@ public final class TornadoKernels {
                 float g = a.get(off + i);
                 s += g * g;
             }
-            out.set(outOff + p, s);
+            a.set(partsOff + p, s);
         }
     }
 

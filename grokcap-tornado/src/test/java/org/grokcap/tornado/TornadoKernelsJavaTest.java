@@ -183,7 +183,7 @@ class TornadoKernelsJavaTest {
             int[] at = new int[2];
             FloatArray a = arena(at, g, new float[TornadoKernels.SUM_PARTS]);
             FloatArray out = new FloatArray(1);
-            TornadoKernels.sumOfSquaresParts(a, at[1], a, at[0], n);
+            TornadoKernels.sumOfSquaresParts(a, at[1], at[0], n);
             TornadoKernels.sumParts(out, 0, a, at[1]);
             double ref = GradClip.sumOfSquares(g, 0, n);
             assertEquals(ref, out.get(0), 1e-5 * ref, "n = " + n);
