@@ -6,7 +6,10 @@ import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** Task names read as operation and layer, from the tensors' names the model gives (no TornadoVM needed). */
+/**
+ * Task names read as operation and layer, from the tensors' names the model gives, and the grids tasks
+ * get (no TornadoVM device needed).
+ */
 class TornadoTaskNamesTest {
     private final Buf root = new ReferenceDevice().floats("params", 4);
 
@@ -30,5 +33,26 @@ class TornadoTaskNamesTest {
         assertEquals("embedding", TornadoDevice.label("", named("acts:encoded")));
         assertEquals("", TornadoDevice.layer(named("acts:logits")));
         assertEquals("in.tokens", TornadoDevice.label("in.", named("tokens")));
+    }
+
+    private static void grid(TornadoDevice.Grid g, boolean interchange, long[] global, long[] local) {
+        uk.ac.manchester.tornado.api.WorkerGrid w = g.worker(interchange);
+        assertEquals(java.util.Arrays.toString(global),
+                java.util.Arrays.toString(java.util.Arrays.copyOf(w.getGlobalWork(), global.length)));
+        assertEquals(java.util.Arrays.toString(local),
+                java.util.Arrays.toString(java.util.Arrays.copyOf(w.getLocalWork(), local.length)));
+    }
+
+    @Test
+    void gridsAreTheLoopSizesInWholeWorkGroups() {
+        grid(TornadoDevice.Grid.of(2822), false, new long[] {2822}, new long[] {34});
+        grid(TornadoDevice.Grid.of(97), false, new long[] {97}, new long[] {1});
+        grid(TornadoDevice.Grid.of(1024), true, new long[] {1024}, new long[] {64});
+        // two loops: the outer loop first on a CPU device, the inner first where TornadoVM interchanges them
+        grid(TornadoDevice.Grid.of(943, 294), false, new long[] {943, 294}, new long[] {1, 7});
+        grid(TornadoDevice.Grid.of(943, 294), true, new long[] {294, 943}, new long[] {7, 1});
+        // the tiled matmul: 16×16 work-items per 32×32 block of C (M=97 rows, N=294 columns), columns first
+        grid(TornadoDevice.Grid.gemm(97, 294), false, new long[] {160, 64}, new long[] {16, 16});
+        grid(TornadoDevice.Grid.gemm(97, 294), true, new long[] {160, 64}, new long[] {16, 16});
     }
 }
