@@ -861,9 +861,11 @@ public final class TornadoDevice implements Device {
                     c.op().emit(g, null, this, s); // host-side work only (an inverse index), no task
                     continue;
                 }
-                // a name seen before in this graph (a second AdamW group, a second zeroing) gets .2, .3, ...
+                // a name seen before in this graph (a second AdamW group, a second zeroing) gets _2, _3, ...;
+                // no dots in a task id: TornadoVM's code cache splits ids at dots, and tasks whose ids
+                // agreed up to the second dot would share one kernel compiled for the first one's sizes
                 int seen = used.merge(c.name(), 1, Integer::sum);
-                String id = seen == 1 ? c.name() : c.name() + "." + seen;
+                String id = (seen == 1 ? c.name() : c.name() + "_" + seen).replace('.', '_');
                 c.op().emit(g, id, this, s);
                 grids.addWorkerGrid(graphName + "." + id, c.grid().worker(interchange));
             }
