@@ -48,6 +48,7 @@ def main():
             for task, t in fields.items():
                 if isinstance(t, dict) and "TASK_KERNEL_TIME" in t:
                     name = task.split(".", 1)[1] if "." in task else task
+                    name = re.sub(r"__s\d+$", "", name)  # the graph's number
                     name = re.sub(r"_\d+$", "", name)  # a repeated name (_2, _3) counts with the first
                     kernel[name] += int(t["TASK_KERNEL_TIME"])
                     runs[name] += 1

@@ -55,7 +55,7 @@ final class MatmulBenchCommand {
         GemmProviders.platformReference(threads).ifPresent(providers::add);
         List<Product> products = new ArrayList<>();
         try (CpuDevice device = new CpuDevice(threads)) {
-            err.printf("bench matmul: recording the shapes of one step of %s, gpt2-small-cpu and %s...%n", GROKKING, LLAMA);
+            err.printf("bench matmul: recording the shapes of one step of %s...%n", String.join(", ", models));
             if (models.contains(GROKKING)) {
                 products.addAll(MatmulBenchmark.shapesOf(GROKKING, ConfigLoader.load(shippedConfig.apply(GROKKING)), device));
             }

@@ -6,7 +6,6 @@ import org.grokcap.backend.IntBuf;
 import org.grokcap.kernels.Activation;
 import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.ImmutableTaskGraph;
-import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
 import uk.ac.manchester.tornado.api.WorkerGrid;
@@ -53,8 +52,6 @@ public final class TornadoDevice implements Device {
     private static final AtomicInteger PLANS = new AtomicInteger();
 
     private final uk.ac.manchester.tornado.api.common.TornadoDevice target;
-    /** The work-item ids of the KernelContext kernels (the tiled matmul). */
-    private final KernelContext context = new KernelContext();
     private final String prefix = "grokcap" + PLANS.incrementAndGet() + "_";
 
     // arena layout: each host root array at a base offset of its arena
@@ -415,9 +412,8 @@ public final class TornadoDevice implements Device {
         int hasBias = bias == null ? 0 : 1;
         int bo = bias == null ? 0 : at(bias);
         // out (N,OC) = inp (N,C) · w (OC,C)ᵀ + bias
-        record(base(w) + ".forward", Grid.gemm(N, OC), key("linF", o, i, wo, bo, hasBias, N, C, OC),
-                (g, id, d, s) -> g.task(id, TornadoKernels::gemm, d.context, d.arena, o, i, wo, bo, N, OC, C, 0, 1, 0,
-                        hasBias));
+        record(base(w) + ".forward", Grid.of(N, OC), key("linF", o, i, wo, bo, hasBias, N, C, OC),
+                (g, id, d, s) -> g.task(id, TornadoKernels::linearForward, d.arena, o, i, wo, bo, hasBias, N, C, OC));
     }
 
     @Override
@@ -429,20 +425,16 @@ public final class TornadoDevice implements Device {
         if (dinp != null) {
             int di = at(dinp);
             // dinp (N,C) += dout (N,OC) · w (OC,C)
-            record(base(w) + ".backward.input", Grid.gemm(N, C), key("linBI", di, d0, wo, N, C, OC), (g, id, d, s) ->
-                    g.task(id, TornadoKernels::gemm, d.context, d.arena, di, d0, wo, 0, N, C, OC, 0, 0, 1, 0));
+            record(base(w) + ".backward.input", Grid.of(N, C), key("linBI", di, d0, wo, N, C, OC), (g, id, d, s) ->
+                    g.task(id, TornadoKernels::linearBackwardInput, d.arena, di, d0, wo, N, C, OC));
         }
         // dw (OC,C) += dout (N,OC)ᵀ · inp (N,C)
-        record(base(w) + ".backward.weight", Grid.gemm(OC, C), key("linBW", dwo, d0, i, N, C, OC), (g, id, d, s) ->
-                g.task(id, TornadoKernels::gemm, d.context, d.arena, dwo, d0, i, 0, OC, C, N, 1, 0, 1, 0));
+        record(base(w) + ".backward.weight", Grid.of(OC, C), key("linBW", dwo, d0, i, N, C, OC), (g, id, d, s) ->
+                g.task(id, TornadoKernels::linearBackwardWeight, d.arena, dwo, d0, i, N, C, OC));
         if (dbias != null) {
             int db = at(dbias);
-            int P = columnParts(N);
-            int parts = reduceParts(P * OC);
-            record(base(w) + ".backward.bias.parts", Grid.of(P, OC), key("linBBP", parts, d0, N, OC, P),
-                    (g, id, d, s) -> g.task(id, TornadoKernels::columnSumParts, d.arena, parts, d0, N, OC, P));
-            record(base(w) + ".backward.bias", Grid.of(OC), key("linBB", db, parts, OC, P), (g, id, d, s) ->
-                    g.task(id, TornadoKernels::addColumnParts, d.arena, db, parts, OC, P));
+            record(base(w) + ".backward.bias", Grid.of(OC), key("linBB", db, d0, N, OC), (g, id, d, s) ->
+                    g.task(id, TornadoKernels::linearBackwardBias, d.arena, db, d0, N, OC));
         }
     }
 
@@ -501,12 +493,8 @@ public final class TornadoDevice implements Device {
         int rs = at(rstd);
         record(base(weight) + ".backward.input", Grid.of(N), key("rmsBI", di, d0, i, w, rs, N, C), (g, id, d, s) ->
                 g.task(id, TornadoKernels::rmsNormBackwardInput, d.arena, di, d0, i, w, rs, N, C));
-        int P = columnParts(N);
-        int parts = reduceParts(P * C);
-        record(base(weight) + ".backward.weight.parts", Grid.of(P, C), key("rmsBWP", parts, d0, i, rs, N, C, P),
-                (g, id, d, s) -> g.task(id, TornadoKernels::rmsNormWeightParts, d.arena, parts, d0, i, rs, N, C, P));
-        record(base(weight) + ".backward.weight", Grid.of(C), key("rmsBW", dw, parts, C, P), (g, id, d, s) ->
-                g.task(id, TornadoKernels::addColumnParts, d.arena, dw, parts, C, P));
+        record(base(weight) + ".backward.weight", Grid.of(C), key("rmsBW", dw, d0, i, rs, N, C), (g, id, d, s) ->
+                g.task(id, TornadoKernels::rmsNormBackwardWeight, d.arena, dw, d0, i, rs, N, C));
     }
 
     @Override
@@ -571,16 +559,8 @@ public final class TornadoDevice implements Device {
         int rs = at(rstd);
         record(base(weight) + ".backward.input", Grid.of(N), key("lnBI", di, d0, i, w, m, rs, N, C), (g, id, d, s) ->
                 g.task(id, TornadoKernels::layerNormBackwardInput, d.arena, di, d0, i, w, m, rs, N, C));
-        int P = columnParts(N);
-        int parts = reduceParts(2 * P * C);
-        int dbParts = parts + P * C;
-        record(base(weight) + ".backward.params.parts", Grid.of(P, C), key("lnBPP", parts, d0, i, m, rs, N, C, P),
-                (g, id, d, s) -> g.task(id, TornadoKernels::layerNormParamParts, d.arena, parts, dbParts, d0, i, m, rs,
-                        N, C, P));
-        record(base(weight) + ".backward.weight", Grid.of(C), key("lnBW", dw, parts, C, P), (g, id, d, s) ->
-                g.task(id, TornadoKernels::addColumnParts, d.arena, dw, parts, C, P));
-        record(base(weight) + ".backward.bias", Grid.of(C), key("lnBB", db, dbParts, C, P), (g, id, d, s) ->
-                g.task(id, TornadoKernels::addColumnParts, d.arena, db, dbParts, C, P));
+        record(base(weight) + ".backward.params", Grid.of(C), key("lnBP", dw, db, d0, i, m, rs, N, C), (g, id, d, s) ->
+                g.task(id, TornadoKernels::layerNormBackwardParams, d.arena, dw, db, d0, i, m, rs, N, C));
     }
 
     @Override
@@ -865,7 +845,10 @@ public final class TornadoDevice implements Device {
                 // no dots in a task id: TornadoVM's code cache splits ids at dots, and tasks whose ids
                 // agreed up to the second dot would share one kernel compiled for the first one's sizes
                 int seen = used.merge(c.name(), 1, Integer::sum);
-                String id = (seen == 1 ? c.name() : c.name() + "_" + seen).replace('.', '_');
+                // and the graph's number at the end: tasks of the same name in two graphs (a forward pass
+                // for training and one for evaluation) otherwise got one compiled kernel on PoCL, built for
+                // the first one's sizes
+                String id = (seen == 1 ? c.name() : c.name() + "_" + seen).replace('.', '_') + "__s" + s.graph;
                 c.op().emit(g, id, this, s);
                 grids.addWorkerGrid(graphName + "." + id, c.grid().worker(interchange));
             }

@@ -17,10 +17,11 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * <p>Every output element is written by one work-item only and every sum runs in a fixed order, so
  * results do not depend on scheduling: where the reference scatters (row gathers' and the embedding's
  * gradients) an inverse index gives each (destination row, channel) its sources in the reference's
- * order; sums over rows (bias and norm-weight gradients, the gradient norm) run in two stages over
- * fixed chunks; attention's key/value gradients give each work-item a (key row, head). The tiled
- * matmul {@link #gemm} is a {@code KernelContext} kernel; the tests run it as plain Java on emulated
- * work-groups.
+ * order; the gradient norm runs in two stages over fixed chunks; attention's key/value gradients give
+ * each work-item a (key row, head). The tiled matmul {@link #gemm} (a {@code KernelContext} kernel)
+ * and the two-stage column sums match the reference kernels as plain Java (the tests run gemm on
+ * emulated work-groups) but gave wrong results compiled by TornadoVM on PoCL (not yet diagnosed), so
+ * {@link TornadoDevice} still runs the one-work-item-per-output linear kernels and per-column sums.
  *
  * <p>Values that change every step without changing the step's shape (learning rate, bias
  * corrections, the gradient clipping factor) come from a small per-graph array {@code hp} at a slot,
@@ -125,6 +126,95 @@ public final class TornadoKernels {
             int d = rows[rowsOff + r];
             idx.set(off + D + 1 + idx.get(off + d) + cursor[d], r);
             cursor[d]++;
+        }
+    }
+
+    // ---- linear (the kernels the device runs; gemm below is the tiled one, see TornadoDevice) ----
+
+    /** out (N,OC) = inp (N,C) · w (OC,C)ᵀ + bias (OC) when hasBias is 1. */
+    public static void linearForward(FloatArray a, int outOff, int inpOff, int wOff, int biasOff, int hasBias,
+                                     int N, int C, int OC) {
+        for (@Parallel int n = 0; n < N; n++) {
+            for (@Parallel int o = 0; o < OC; o++) {
+                float acc = 0f;
+                if (hasBias == 1) {
+                    acc = a.get(biasOff + o);
+                }
+                int i = inpOff + n * C;
+                int wr = wOff + o * C;
+                for (int c = 0; c < C; c++) {
+                    acc += a.get(i + c) * a.get(wr + c);
+                }
+                a.set(outOff + n * OC + o, acc);
+            }
+        }
+    }
+
+    /** dinp (N,C) += dout (N,OC) · w (OC,C). */
+    public static void linearBackwardInput(FloatArray a, int dinpOff, int doutOff, int wOff, int N, int C, int OC) {
+        for (@Parallel int n = 0; n < N; n++) {
+            for (@Parallel int c = 0; c < C; c++) {
+                float acc = 0f;
+                for (int o = 0; o < OC; o++) {
+                    acc += a.get(doutOff + n * OC + o) * a.get(wOff + o * C + c);
+                }
+                int d = dinpOff + n * C + c;
+                a.set(d, a.get(d) + acc);
+            }
+        }
+    }
+
+    /** dw (OC,C) += dout (N,OC)ᵀ · inp (N,C). */
+    public static void linearBackwardWeight(FloatArray a, int dwOff, int doutOff, int inpOff, int N, int C, int OC) {
+        for (@Parallel int o = 0; o < OC; o++) {
+            for (@Parallel int c = 0; c < C; c++) {
+                float acc = 0f;
+                for (int n = 0; n < N; n++) {
+                    acc += a.get(doutOff + n * OC + o) * a.get(inpOff + n * C + c);
+                }
+                int d = dwOff + o * C + c;
+                a.set(d, a.get(d) + acc);
+            }
+        }
+    }
+
+    /** dbias (OC) += column sums of dout (N,OC). */
+    public static void linearBackwardBias(FloatArray a, int dbOff, int doutOff, int N, int OC) {
+        for (@Parallel int o = 0; o < OC; o++) {
+            float acc = 0f;
+            for (int n = 0; n < N; n++) {
+                acc += a.get(doutOff + n * OC + o);
+            }
+            a.set(dbOff + o, a.get(dbOff + o) + acc);
+        }
+    }
+
+    /** dweight (C) += Σ norm·dout, dbias (C) += Σ dout over rows, one work-item per channel. */
+    public static void layerNormBackwardParams(FloatArray a, int dwOff, int dbOff, int doutOff, int inpOff,
+                                               int meanOff, int rstdOff, int N, int C) {
+        for (@Parallel int c = 0; c < C; c++) {
+            float dw = a.get(dwOff + c);
+            float db = a.get(dbOff + c);
+            for (int n = 0; n < N; n++) {
+                float dout = a.get(doutOff + n * C + c);
+                float norm = (a.get(inpOff + n * C + c) - a.get(meanOff + n)) * a.get(rstdOff + n);
+                db += dout;
+                dw += norm * dout;
+            }
+            a.set(dwOff + c, dw);
+            a.set(dbOff + c, db);
+        }
+    }
+
+    /** RMSNorm backward, gain part: dw (C) += Σ_n norm·dout; one work item per channel. */
+    public static void rmsNormBackwardWeight(FloatArray a, int dwOff, int doutOff, int inpOff, int rstdOff,
+                                             int N, int C) {
+        for (@Parallel int c = 0; c < C; c++) {
+            float dw = a.get(dwOff + c);
+            for (int n = 0; n < N; n++) {
+                dw += a.get(inpOff + n * C + c) * a.get(rstdOff + n) * a.get(doutOff + n * C + c);
+            }
+            a.set(dwOff + c, dw);
         }
     }
 
