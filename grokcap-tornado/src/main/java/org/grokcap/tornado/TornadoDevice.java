@@ -850,7 +850,11 @@ public final class TornadoDevice implements Device {
                 // the first one's sizes
                 String id = (seen == 1 ? c.name() : c.name() + "_" + seen).replace('.', '_') + "__s" + s.graph;
                 c.op().emit(g, id, this, s);
-                grids.addWorkerGrid(graphName + "." + id, c.grid().worker(interchange));
+                // two-dimensional grids are left to TornadoVM for now: with them, the accumulating
+                // linear backward kernels gave wrong results on PoCL (not yet diagnosed)
+                if (c.grid().y() == 0) {
+                    grids.addWorkerGrid(graphName + "." + id, c.grid().worker(interchange));
+                }
             }
             g.persistOnDevice(a, ia);
             if (s.out != null) {
