@@ -3,9 +3,16 @@
 exactly grokcap's math and parameter names (see org.grokcap.model.Transformer and ParamLayout).
 
 Run from this directory (Debian's interpreter, which has python3-torch):
-    /usr/bin/python3 make_golden.py        # writes tiny-gpt2.json beside this script
+    /usr/bin/python3 make_golden.py        # writes tiny-gpt2*.json beside this script
+
+It also writes the same model, batch and steps under the other training losses (LOSS_VARIANTS):
+stablemax, label smoothing, and both, each to its own file with a "lossFunction" entry.
+
+tiny-gpt2-orthograd.json is the same model, batch and AdamW run with ⊥Grad (Prieto et al. 2025's
+orthograd.py, its dot products in double) applied to every gradient before the optimizer step.
 """
 import fnmatch
+import functools
 import json
 import math
 import os
@@ -24,6 +31,7 @@ SCALE = 1.0 / math.sqrt(HS)
 B = 4
 NO_DECAY = ["*.bias", "*ln*"]
 LR, BETAS, EPS, WD, WARMUP, STEPS = 1e-2, (0.9, 0.98), 1e-8, 0.1, 2, 3
+ORTHO_EPS = 1e-30
 
 
 def shapes():
@@ -71,7 +79,31 @@ def attention(qkv):
     return y.transpose(1, 2).reshape(B, T, C)
 
 
-def forward(p, tokens, targets):
+# (file, train.loss, train.labelSmoothing): the same model and steps under the other training losses
+LOSS_VARIANTS = [("tiny-gpt2-stablemax.json", "stablemax", 0.0),
+                 ("tiny-gpt2-smoothing.json", "softmax", 0.1),
+                 ("tiny-gpt2-stablemax-smoothing.json", "stablemax", 0.1)]
+
+
+def stablemax_s(x):
+    """s(x) = x + 1 for x >= 0, 1/(1 - x) below. The clamp keeps the branch a logit does not take
+    finite: torch.where differentiates both, and 1/(1 - x) at x = 1 would make the gradient NaN."""
+    return torch.where(x >= 0, x + 1, 1 / (1 - torch.clamp(x, max=0)))
+
+
+def cross_entropy(sel, target, loss="softmax", smoothing=0.0):
+    """Mean float64 cross-entropy of the rows against (1 - smoothing)·onehot + smoothing/V:
+    PyTorch's own for softmax, the same definition with stablemax's probabilities otherwise."""
+    x = sel.double()
+    if loss == "softmax":
+        return F.cross_entropy(x, target, label_smoothing=smoothing)
+    s = stablemax_s(x)
+    logp = torch.log(s / s.sum(dim=-1, keepdim=True))
+    q = F.one_hot(target, x.shape[-1]).double() * (1 - smoothing) + smoothing / x.shape[-1]
+    return -(q * logp).sum(dim=-1).mean()
+
+
+def forward(p, tokens, targets, loss="softmax", smoothing=0.0):
     """Logits at the target positions (row-major over (b,t)) and the mean float64 cross-entropy."""
     x = p["wte"][tokens] + p["wpe"][torch.arange(T)]
     for l in range(L):
@@ -87,8 +119,7 @@ def forward(p, tokens, targets):
     logits = F.linear(x, p["unembed.weight"], p["unembed.bias"])   # (B,T,VOUT)
     has = targets >= 0
     sel = logits[has]                                    # boolean mask: row-major order of (b,t)
-    loss = F.cross_entropy(sel.double(), targets[has])   # mean over positions with a target
-    return sel, loss
+    return sel, cross_entropy(sel, targets[has], loss, smoothing)   # mean over positions with a target
 
 
 def flat(t):
@@ -114,12 +145,37 @@ def main():
                             [-1, 6, -1, 2, -1]])
     assert ((targets >= 0).sum(dim=1) > 0).all() and (targets < VOUT).all()
 
+    start = {n: t.detach().clone() for n, t in params.items()}
     write_golden("make_golden.py", CFG, SCALE, B, shapes(), params, tokens, targets, forward, NO_DECAY, "tiny-gpt2.json")
+    fresh = {n: t.clone().requires_grad_(True) for n, t in start.items()}
+    write_golden("make_golden.py", CFG, SCALE, B, shapes(), fresh, tokens, targets, forward, NO_DECAY,
+                 "tiny-gpt2-orthograd.json", orthogonal=True)
+    for file_name, loss, smoothing in LOSS_VARIANTS:
+        fresh = {n: t.clone().requires_grad_(True) for n, t in start.items()}
+        write_golden("make_golden.py", CFG, SCALE, B, shapes(), fresh, tokens, targets,
+                     functools.partial(forward, loss=loss, smoothing=smoothing), NO_DECAY, file_name,
+                     {"loss": loss, "labelSmoothing": smoothing})
 
 
-def write_golden(generator, cfg, scale, batch, shape_list, params, tokens, targets, forward, no_decay, file_name):
-    """Logits, loss and gradients of forward at params, then STEPS AdamW steps on the same batch, as JSON
-    beside this script: the record GoldenModelTest reads."""
+@torch.no_grad()
+def orthogonalize(params):
+    """⊥Grad on every tensor, as orthograd.py: g⊥ = g − (w·g / (w·w + ε))·w, rescaled to ‖g‖. The dot
+    products and norms are accumulated in double (as grokcap does), the update made in float32."""
+    for p in params:
+        w = p.view(-1)
+        g = p.grad.view(-1)
+        wd, gd = w.double(), g.double()
+        proj = (torch.dot(wd, gd) / (torch.dot(wd, wd) + ORTHO_EPS)).float()
+        g_orth = g - proj * w
+        scale = (gd.norm(2) / (g_orth.double().norm(2) + ORTHO_EPS)).float()
+        p.grad.copy_((g_orth * scale).view_as(p.grad))
+
+
+def write_golden(generator, cfg, scale, batch, shape_list, params, tokens, targets, forward, no_decay, file_name,
+                 loss_function=None, orthogonal=False):
+    """Logits, loss and gradients of forward at params, then STEPS AdamW steps on the same batch (with
+    orthogonal, ⊥Grad before each), as JSON beside this script: the record GoldenModelTest reads.
+    loss_function (train.loss and train.labelSmoothing), when given, is recorded for the test to train with."""
     initial = {n: flat(t) for n, t in params.items()}
     logits, loss = forward(params, tokens, targets)
     loss.backward()
@@ -141,6 +197,8 @@ def write_golden(generator, cfg, scale, batch, shape_list, params, tokens, targe
         _, step_loss = forward(params, tokens, targets)
         step_losses.append(float(step_loss))
         step_loss.backward()
+        if orthogonal:
+            orthogonalize(params.values())
         opt.step()
         sched.step()
     after = {n: flat(t) for n, t in params.items()}
@@ -151,7 +209,8 @@ def write_golden(generator, cfg, scale, batch, shape_list, params, tokens, targe
         "attentionScale": scale,
         "batch": batch,
         "optimizer": {"lr": LR, "beta1": BETAS[0], "beta2": BETAS[1], "eps": EPS, "weightDecay": WD,
-                      "noDecay": no_decay, "warmupSteps": WARMUP, "steps": STEPS},
+                      "noDecay": no_decay, "warmupSteps": WARMUP, "steps": STEPS,
+                      **({"orthogonalGradient": True, "orthogonalEps": ORTHO_EPS} if orthogonal else {})},
         "noDecayParams": exempt,
         "shapes": {n: list(s) for n, s in shape_list},
         "params": initial,
@@ -163,6 +222,8 @@ def write_golden(generator, cfg, scale, batch, shape_list, params, tokens, targe
         "stepLosses": step_losses,
         "paramsAfter": after,
     }
+    if loss_function is not None:
+        out["lossFunction"] = loss_function
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), file_name)
     with open(path, "w") as f:
         f.write(dumps(out))

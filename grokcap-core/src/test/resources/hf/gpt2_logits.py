@@ -74,13 +74,18 @@ def forward(w, cfg, tokens):
     return logits
 
 
-def main():
-    export_dir, tokens_file = sys.argv[1], sys.argv[2]
+def load(export_dir, tokens_file):
+    """config.json, the tensors of model.safetensors, and the token sequences (B, T)."""
     with open(export_dir + "/config.json") as f:
         cfg = json.load(f)
     w = read_safetensors(export_dir + "/model.safetensors")
     with open(tokens_file) as f:
         tokens = torch.tensor(json.load(f)["tokens"], dtype=torch.long)
+    return cfg, w, tokens
+
+
+def main():
+    cfg, w, tokens = load(sys.argv[1], sys.argv[2])
     with torch.no_grad():
         logits = forward(w, cfg, tokens)[:, -1, :]
     print(json.dumps({"logits": logits.tolist()}))

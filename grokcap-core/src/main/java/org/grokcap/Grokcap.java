@@ -5,15 +5,19 @@ import org.grokcap.data.DatasetFiles;
 import org.grokcap.model.ParamLayout;
 import org.grokcap.run.ConfigLoader;
 import org.grokcap.run.HuggingFaceGpt2;
+import org.grokcap.run.HuggingFaceLlama;
+import org.grokcap.run.PopulationSession;
 import org.grokcap.run.RunOptions;
 import org.grokcap.run.RunResult;
 import org.grokcap.run.TrainingSession;
 import org.grokcap.train.ExperimentSpec;
+import org.grokcap.train.Population;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -61,6 +65,15 @@ public final class Grokcap {
         return TrainingSession.train(spec, options, ProgressRecorder.HOOK);
     }
 
+    /**
+     * Trains specs together as one population (see {@link PopulationSession#train}): each an ordinary
+     * run in DIR/NAME-i, bit-identical to training it alone; a member that fails ends alone. The
+     * outcomes are in specs' order.
+     */
+    public static List<Population.Outcome<RunResult>> trainTogether(List<ExperimentSpec> specs, RunOptions options) {
+        return PopulationSession.train(specs, options, ProgressRecorder.HOOK);
+    }
+
     /** See {@link TrainingSession#resume}. */
     public static RunResult resume(Path runDir, RunOptions options) {
         return TrainingSession.resume(runDir, options, ProgressRecorder.HOOK);
@@ -79,6 +92,16 @@ public final class Grokcap {
     /** See {@link HuggingFaceGpt2#importToWeights}. */
     public static HuggingFaceGpt2.Imported importGpt2(Path hfDir, Path weightsFile) {
         return HuggingFaceGpt2.importToWeights(hfDir, weightsFile);
+    }
+
+    /** See {@link HuggingFaceLlama#exportRun}. */
+    public static Path exportLlama(Path runDir, Path outDir) {
+        return HuggingFaceLlama.exportRun(runDir, outDir);
+    }
+
+    /** See {@link HuggingFaceLlama#importToWeights}. */
+    public static HuggingFaceGpt2.Imported importLlama(Path hfDir, Path weightsFile) {
+        return HuggingFaceLlama.importToWeights(hfDir, weightsFile);
     }
 
     /** See {@link TrainingSession#requireFits(ExperimentSpec)}. */

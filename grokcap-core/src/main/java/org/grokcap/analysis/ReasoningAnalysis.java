@@ -12,6 +12,9 @@ import org.grokcap.model.ParamNames;
 import org.grokcap.model.Transformer;
 import org.knowm.xchart.HeatMapChart;
 import org.knowm.xchart.HeatMapChartBuilder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.style.markers.SeriesMarkers;
 
 import java.awt.Color;
 import java.io.IOException;
@@ -61,20 +64,39 @@ public final class ReasoningAnalysis {
         LogitLens lens = LogitLens.of(model, batch, task instanceof CompositionTaskSpec ? bridges(data, batch) : null);
         Json.writePretty(dir.resolve("logit-lens.json"), lens);
         List<String> positions = batch.positionNames(data);
-        heatmap(dir, "logit-lens-answer-mrr", title + ": logit lens, MRR of the answer", positions, lens.mrr, 0, 1);
+        int stack = model.config().layers(); // blocks per pass: a looped model is read after every pass's blocks
+        heatmap(dir, "logit-lens-answer-mrr", title + ": logit lens, MRR of the answer", positions, lens.mrr, stack, 0, 1);
         if (lens.bridgeMrr != null) {
             heatmap(dir, "logit-lens-bridge-mrr", title + ": logit lens, MRR of the bridge entity", positions,
-                    lens.bridgeMrr, 0, 1);
+                    lens.bridgeMrr, stack, 0, 1);
         }
+        List<String> layerNames = new ArrayList<>();
+        for (int l = 0; l <= model.depth(); l++) {
+            layerNames.add(layerName(l, stack, model.depth()));
+        }
+        summary.put("residualLayers", layerNames);
         summary.put("logitLens", Map.of("answerPosition", batch.answerPos, "answerMrrByLayer", column(lens.mrr, batch.answerPos)));
 
         CausalTracing tracing = CausalTracing.of(model, batch, data, seed);
         Json.writePretty(dir.resolve("causal-tracing.json"), tracing);
         for (Map.Entry<String, double[][]> e : tracing.changed.entrySet()) {
             heatmap(dir, "causal-tracing-pos" + e.getKey().replaceAll("[^A-Za-z0-9]+", "-").replaceAll("-$", ""), title + ": causal tracing, perturbed " + e.getKey()
-                    + " (fraction of answers changed)", positions, e.getValue(), 0, 1);
+                    + " (fraction of answers changed)", positions, e.getValue(), stack, 0, 1);
         }
         summary.put("causalTracing", Map.of("tracedFacts", tracing.traced));
+
+        if (task instanceof CompositionTaskSpec) {
+            List<CosineLens> cos = cosineLens(data, model, batch.answerPos);
+            Json.writePretty(dir.resolve("cosine-lens.json"), cos);
+            Map<String, Object> cs = new LinkedHashMap<>();
+            for (CosineLens c : cos) {
+                cs.put(c.split(), c.summary());
+            }
+            for (String pos : COSINE_POSITIONS) {
+                cosineChart(dir, title, pos, cos);
+            }
+            summary.put("cosineLens", cs);
+        }
         if (metrics != null && !metrics.isEmpty()) {
             // accuracy and loss per split over a log step axis, where memorisation and the later
             // generalisation are both visible; the union split "train" is left out (its parts are shown)
@@ -84,6 +106,50 @@ public final class ReasoningAnalysis {
             summary.put("curves", List.of("accuracy", "loss"));
         }
         return summary;
+    }
+
+    /** Queries per split for the cosine lens: many, so that many pairs share a bridge. */
+    public static final int COSINE_QUERIES = 2000;
+    /** The cosine lens's splits, those of a composition run that exist: trained, then held-out ID and OOD. */
+    static final List<String> COSINE_SPLITS = List.of("train_inferred", "test_inferred_id", CompositionTaskSpec.OOD_FIRST,
+            CompositionTaskSpec.OOD_SECOND, "test_inferred_ood");
+    /** The cosine lens's positions: the r1 token (where the first hop is resolved) and the last question token. */
+    static final List<String> COSINE_POSITIONS = List.of("r1", "last");
+
+    /** The cosine lens on up to {@link #COSINE_QUERIES} facts of each of {@link #COSINE_SPLITS} that the data has. */
+    static List<CosineLens> cosineLens(TokenizedDataset data, Transformer model, int answerPos) {
+        List<CosineLens> out = new ArrayList<>();
+        for (String split : COSINE_SPLITS) {
+            if (!data.splits().containsKey(split) || data.split(split).size() == 0) {
+                continue;
+            }
+            Batch b = Batch.of(data, data.split(split), Math.min(COSINE_QUERIES, model.maxBatch()));
+            Map<String, Integer> positions = new LinkedHashMap<>();
+            positions.put(COSINE_POSITIONS.get(0), 1);
+            positions.put(COSINE_POSITIONS.get(1), answerPos);
+            out.add(CosineLens.of(model, b, bridges(data, b), split, positions));
+        }
+        return out;
+    }
+
+    /** cosine-lens-POS.{png,svg}: same-bridge minus different-bridge mean cosine per effective layer, a line per split. */
+    private static void cosineChart(Path dir, String title, String pos, List<CosineLens> lenses) throws IOException {
+        XYChart chart = new XYChartBuilder().width(Charts.WIDTH).height(Charts.HEIGHT)
+                .title(title + ": cosine lens at " + pos + " (same bridge − different bridge)")
+                .xAxisTitle("effective layer (0 = embedding, l = after block application l)")
+                .yAxisTitle("mean cosine, same − different").build();
+        for (CosineLens c : lenses) {
+            if (c.samePairs() == 0) {
+                continue; // no two queries share a bridge: no gap to draw
+            }
+            double[] gap = c.positions().get(pos).gap();
+            double[] x = new double[gap.length];
+            for (int l = 0; l < x.length; l++) {
+                x[l] = l;
+            }
+            chart.addSeries(c.split() + " (" + c.queries() + " queries)", x, gap).setMarker(SeriesMarkers.CIRCLE);
+        }
+        Charts.writeChart(dir, "cosine-lens-" + pos, chart);
     }
 
     private static double[] column(double[][] m, int c) {
@@ -400,13 +466,29 @@ public final class ReasoningAnalysis {
         }
     }
 
+    /**
+     * The name of residual layer l (0 = embedding) of a model of depth blocks applied, stack per pass:
+     * "layer l" when the stack runs once, else the pass and the block in it ("pass 2" for a
+     * one-block stack, "pass 2 block 1").
+     */
+    static String layerName(int l, int stack, int depth) {
+        if (l == 0) {
+            return "embed";
+        }
+        if (stack == depth) {
+            return "layer " + l;
+        }
+        int pass = (l - 1) / stack + 1;
+        return stack == 1 ? "pass " + pass : "pass " + pass + " block " + ((l - 1) % stack + 1);
+    }
+
     /** A heatmap of values[layer][position]: layers upwards, positions left to right, dir/name.{png,svg}. */
     static void heatmap(Path dir, String name, String title, List<String> positions, double[][] values,
-                        double min, double max) throws IOException {
+                        int stack, double min, double max) throws IOException {
         int layers = values.length;
         List<String> layerNames = new ArrayList<>();
         for (int l = 0; l < layers; l++) {
-            layerNames.add(l == 0 ? "embed" : "layer " + l);
+            layerNames.add(layerName(l, stack, layers - 1));
         }
         HeatMapChart chart = new HeatMapChartBuilder().width(Math.max(Charts.WIDTH, 300 + 120 * positions.size()))
                 .height(Math.max(Charts.HEIGHT, 200 + 60 * layers)).title(title)

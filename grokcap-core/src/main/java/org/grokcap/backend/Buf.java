@@ -48,6 +48,13 @@ public final class Buf {
         return new Buf(sliceName, root, offset + from, length);
     }
 
+    /** For two-operand calls: a and b must have the same size. */
+    public static void requireSameSize(Buf a, Buf b) {
+        if (a.size != b.size) {
+            throw new IllegalArgumentException(a + " and " + b + " differ in size");
+        }
+    }
+
     @Override
     public String toString() {
         return name + "[" + offset + "+" + size + "]";

@@ -1,6 +1,7 @@
 package org.grokcap.backend;
 
 import org.grokcap.kernels.Activation;
+import org.grokcap.kernels.CrossEntropy;
 
 /**
  * The small device API a model's step is written against: buffer handles plus one method per kernel.
@@ -103,10 +104,11 @@ public interface Device extends AutoCloseable {
 
     void gatherRowsBackward(Buf dinp, Buf dout, IntBuf rows, int R, int C);
 
-    /** losses (N), hits (N) from logits (N,V) and targets (N). */
-    void crossEntropyForward(Buf losses, Buf hits, Buf logits, IntBuf targets, int N, int V, boolean float64);
+    /** losses (N), hits (N) from logits (N,V) and targets (N), each row's loss as loss says. */
+    void crossEntropyForward(Buf losses, Buf hits, Buf logits, IntBuf targets, int N, int V, CrossEntropy.Loss loss);
 
-    void crossEntropyBackward(Buf dlogits, Buf logits, IntBuf targets, int N, int V, float dlossScale, boolean float64);
+    void crossEntropyBackward(Buf dlogits, Buf logits, IntBuf targets, int N, int V, float dlossScale,
+                              CrossEntropy.Loss loss);
 
     // ---- optimizer ----------------------------------------------------------------------------
 
@@ -114,6 +116,12 @@ public interface Device extends AutoCloseable {
     double sumOfSquares(Buf grads);
 
     void scale(Buf grads, float factor);
+
+    /** Σ a·b over two buffers of the same size, in double. */
+    double dot(Buf a, Buf b);
+
+    /** y += alpha·x (same size), the product rounded to float before the sum: no fused multiply-add. */
+    void axpy(Buf y, float alpha, Buf x);
 
     /** One AdamW update of the parameters in params (grads, m, v are the same slice of their buffers). */
     void adamW(Buf params, Buf grads, Buf m, Buf v, float lr, float beta1, float beta2, float eps,

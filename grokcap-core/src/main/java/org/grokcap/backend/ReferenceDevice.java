@@ -154,16 +154,17 @@ public class ReferenceDevice implements Device {
     }
 
     @Override
-    public void crossEntropyForward(Buf losses, Buf hits, Buf logits, IntBuf targets, int N, int V, boolean float64) {
+    public void crossEntropyForward(Buf losses, Buf hits, Buf logits, IntBuf targets, int N, int V,
+                                    CrossEntropy.Loss loss) {
         CrossEntropy.forward(losses.host(), losses.offset(), hits.host(), hits.offset(), logits.host(), logits.offset(),
-                targets.host(), targets.offset(), N, V, float64);
+                targets.host(), targets.offset(), N, V, loss);
     }
 
     @Override
     public void crossEntropyBackward(Buf dlogits, Buf logits, IntBuf targets, int N, int V, float dlossScale,
-                                     boolean float64) {
+                                     CrossEntropy.Loss loss) {
         CrossEntropy.backward(dlogits.host(), dlogits.offset(), logits.host(), logits.offset(),
-                targets.host(), targets.offset(), N, V, dlossScale, float64);
+                targets.host(), targets.offset(), N, V, dlossScale, loss);
     }
 
     @Override
@@ -174,6 +175,18 @@ public class ReferenceDevice implements Device {
     @Override
     public void scale(Buf g, float factor) {
         GradClip.scale(g.host(), g.offset(), g.size(), factor);
+    }
+
+    @Override
+    public double dot(Buf a, Buf b) {
+        Buf.requireSameSize(a, b);
+        return GradClip.dot(a.host(), a.offset(), b.host(), b.offset(), a.size());
+    }
+
+    @Override
+    public void axpy(Buf y, float alpha, Buf x) {
+        Buf.requireSameSize(y, x);
+        GradClip.axpy(y.host(), y.offset(), alpha, x.host(), x.offset(), y.size());
     }
 
     @Override

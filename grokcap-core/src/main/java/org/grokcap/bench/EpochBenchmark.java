@@ -8,6 +8,8 @@ import org.grokcap.train.ExperimentSpec;
 import org.grokcap.data.TokenizedDataset;
 import org.grokcap.train.Trainer;
 
+import org.grokcap.util.Stats;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -58,7 +60,7 @@ public final class EpochBenchmark {
             ms[i] = (times[k] - times[k - 1]) / 1e6;
         }
         double gflopPerEpoch = (flops[warmup + epochs] - flops[warmup]) / 1e9 / epochs;
-        double median = median(ms);
+        double median = Stats.median(ms);
         double peak = matmulPeak(device);
         return new Result(name, device.describe(), threads, epochs, median, Arrays.stream(ms).min().orElse(0),
                 Arrays.stream(ms).max().orElse(0), gflopPerEpoch, gflopPerEpoch / (median / 1e3), peak);
@@ -130,13 +132,6 @@ public final class EpochBenchmark {
             }
         }
         return 2.0 * PEAK_N * PEAK_C * PEAK_OC / best;
-    }
-
-    static double median(double[] values) {
-        double[] v = values.clone();
-        Arrays.sort(v);
-        int m = v.length / 2;
-        return v.length % 2 == 1 ? v[m] : 0.5 * (v[m - 1] + v[m]);
     }
 
     /** Names the benchmarks that exist, for usage messages. */

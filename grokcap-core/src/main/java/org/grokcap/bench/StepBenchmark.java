@@ -10,6 +10,8 @@ import org.grokcap.train.AdamWOptimizer;
 import org.grokcap.config.OptimizerConfig;
 import org.grokcap.util.Rngs;
 
+import org.grokcap.util.Stats;
+
 import java.util.List;
 import java.util.Random;
 
@@ -41,7 +43,7 @@ public final class StepBenchmark {
 
     public static Result gpt2SmallCpu(Device device, int threads, int warmup, int steps) {
         Timed t = gpt2SmallCpuSteps(device, warmup, steps);
-        double median = EpochBenchmark.median(t.ms());
+        double median = Stats.median(t.ms());
         double gflopPerStep = t.flops() / 1e9 / steps;
         double peak = EpochBenchmark.matmulPeak(device);
         return new Result(GPT2_SMALL_CPU, device.describe(), threads, steps, median, t.tokens() / (median / 1e3),
@@ -67,7 +69,7 @@ public final class StepBenchmark {
         Init.initialize(model.params().host(), model.layout(), cfg, Rngs.stream(0, "init"));
         device.toDevice(model.params());
         AdamWOptimizer opt = new AdamWOptimizer(device, new OptimizerConfig(1e-4, 0.9, 0.999, 1e-8, 0.1,
-                List.of("*.bias", "*ln*"), 0, 1.0, null, null), model.layout(), model.params(), model.grads());
+                List.of("*.bias", "*ln*"), 0, 1.0, null, null, null, null, null), model.layout(), model.params(), model.grads());
         Random r = new Random(0);
         int[] tokens = new int[B * T];
         int[] targets = new int[B * T];

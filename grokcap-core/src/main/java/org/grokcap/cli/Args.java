@@ -20,6 +20,9 @@ final class Args {
      */
     private static final Set<String> KNOWN = Commands.optionNames();
 
+    /** The options that take the next word as their value only when it is a whole number ("--together 8"). */
+    private static final Set<String> OPTIONAL_VALUES = Commands.optionalValues();
+
     final String command;
     private final List<String> positionals = new ArrayList<>();
     private final Map<String, String> options = new LinkedHashMap<>();
@@ -35,6 +38,10 @@ final class Args {
                 if (eq > 0) {
                     name = w.substring(0, eq);
                     value = w.substring(eq + 1);
+                } else if (OPTIONAL_VALUES.contains(w)) {
+                    if (i + 1 < args.length && args[i + 1].matches("[0-9]+")) {
+                        value = args[++i];
+                    }
                 } else if (!FLAGS.contains(w) && KNOWN.contains(w)) {
                     if (i + 1 >= args.length) {
                         throw new BadInputException("option " + w + " needs a value");

@@ -29,6 +29,11 @@ final class Commands {
             return label == null;
         }
 
+        /** An option whose value may be left out ("--together" or "--together 8"): its label is in brackets. */
+        boolean optionalValue() {
+            return label != null && label.startsWith("[");
+        }
+
         String shown() {
             return label == null ? name : name + " " + label;
         }
@@ -65,6 +70,9 @@ final class Commands {
 
     private static final String BACKEND_HELP = "the backend: cpu (default, fastest) or reference (scalar, one thread), "
             + "tornado where installed; grokcap info lists them";
+    /** The encoding- and selection-scheme options that capacity entropy, plan and of share. */
+    private static final Opt SCHEME = opt("--scheme", "S", "the encoding scheme: optimal (default), two-hop-big-hash, two-hop-double");
+    private static final Opt SELECTION = opt("--selection", "T", "the selection scheme: optimal (default), enumerate, independent");
 
     /** The options every command takes. */
     static final List<Opt> COMMON = List.of(
@@ -104,32 +112,41 @@ final class Commands {
                     "                 [--selection optimal|enumerate|independent]"),
                     "The information content, in bits, of a profiles dataset written by grokcap generate.",
                     List.of(arg("DATASET_DIR", "a directory written by grokcap generate (a profiles task)")),
-                    List.of(opt("--scheme", "S", "the encoding scheme: optimal (default), two-hop-big-hash, two-hop-double"),
-                            opt("--selection", "T", "the selection scheme: optimal (default), enumerate, independent"))),
+                    List.of(SCHEME, SELECTION)),
             new Cmd("capacity plan", List.of("capacity plan --target-bits B CONFIG [--scheme S] [--selection T]"),
                     "Sizes a profiles config's dataset to hold about B bits.",
                     List.of(arg("CONFIG", "a profiles experiment config")),
                     List.of(opt("--target-bits", "B", "the bits the dataset should hold (required)"),
-                            opt("--scheme", "S", "the encoding scheme: optimal (default), two-hop-big-hash, two-hop-double"),
-                            opt("--selection", "T", "the selection scheme: optimal (default), enumerate, independent"))),
-            new Cmd("capacity of", List.of("capacity of RUN_DIR|SWEEP_DIR [--window K] [--threshold X] [--backend B]"),
-                    "The capacity a trained run (or each run of a sweep) reached, in bits, once converged.",
+                            SCHEME, SELECTION)),
+            new Cmd("capacity of", List.of(
+                    "capacity of RUN_DIR|SWEEP_DIR [--scheme S] [--selection T] [--all-schemes] [--window K]",
+                    "            [--threshold X] [--backend B]"),
+                    "The capacity a trained run (or each run of a sweep) reached, in bits, once converged: profiles runs from "
+                            + "their facts under an encoding and a selection scheme, random-tokens runs from their sequences "
+                            + "(a sweep of those: each model size at its plateau over N). A sweep's plots go to "
+                            + "SWEEP_DIR/plots, capacity-S-T and bits-per-parameter-S-T for profiles runs.",
                     List.of(arg("RUN_DIR|SWEEP_DIR", "a run directory, or a sweep's output directory")),
-                    List.of(opt("--window", "K", "evaluations the loss must stay flat over to count as converged (at least 2)"),
-                            opt("--threshold", "X", "the relative change below which the loss counts as flat"),
+                    List.of(SCHEME, SELECTION,
+                            flag("--all-schemes", "also measure a profiles run under every scheme/selection combination "
+                                    + "(one evaluation of the model; a JSON field and a table row each, and a sweep's "
+                                    + "plots for each)"),
+                            opt("--window", "K", "evaluations the training loss must stay flat over to count as converged "
+                                    + "(at least 2; default 5)"),
+                            opt("--threshold", "X", "the largest fitted slope of the training loss, in nats per 1,000 "
+                                    + "steps either way, that counts as flat (default 0.01)"),
                             opt("--backend", "B", BACKEND_HELP))),
             new Cmd("analyze", List.of("analyze RUN_DIR [--input \"TOKENS\"] [--backend B]"),
                     "Analyses a trained run: attention, Fourier structure and progress measures where the task has them.",
                     List.of(arg("RUN_DIR", "a run directory")),
                     List.of(opt("--input", "\"TOKENS\"", "an input (tokens separated by spaces) to show the attention on"),
                             opt("--backend", "B", BACKEND_HELP))),
-            new Cmd("export", List.of("export RUN_DIR --out DIR [--format gpt2]"),
-                    "Exports a run's newest parameters as a Hugging Face checkpoint (model.safetensors, config.json).",
-                    List.of(arg("RUN_DIR", "a run directory (a GPT-style model)")),
+            new Cmd("export", List.of("export RUN_DIR --out DIR [--format gpt2|llama]"),
+                    "Exports a run's newest parameters as a Hugging Face GPT-2 or Llama checkpoint (model.safetensors, config.json).",
+                    List.of(arg("RUN_DIR", "a run directory")),
                     List.of(opt("--out", "DIR", "the directory to write (required)"),
-                            opt("--format", "F", "the format: gpt2 (default; the only one so far)"))),
+                            opt("--format", "F", "gpt2 (default) for GPT-style models, llama for Llama-style ones"))),
             new Cmd("import", List.of("import HF_DIR --out WEIGHTS.safetensors"),
-                    "Imports a Hugging Face GPT-2 checkpoint directory as a grokcap weights file.",
+                    "Imports a Hugging Face GPT-2 or Llama checkpoint directory (by config.json's model_type) as a grokcap weights file.",
                     List.of(arg("HF_DIR", "a directory with config.json and model.safetensors")),
                     List.of(opt("--out", "WEIGHTS.safetensors", "the weights file to write (required; must not exist)"))),
             new Cmd("answer", List.of("answer RUN_DIR \"QUESTION\" [--context \"TEXT\"] [--max-tokens N] [--backend B]",
@@ -144,18 +161,31 @@ final class Commands {
                             opt("--top-k", "K", "with --sample: draw from the K likeliest tokens only (default 0: all)"),
                             opt("--seed", "S", "with --sample: the seed of the draws (default 0)"))),
             new Cmd("sweep", List.of("sweep SWEEP_FILE [--out DIR] [--shard i/N | --shards N] [--dry-run] [--max-steps N]",
-                    "      [--backend B] [--threads N] [--quiet]"),
-                    "Runs every run of a sweep (a grid or random draws over a base config), or one shard of them; "
-                            + "exit 1 when a run failed (the others still ran).",
+                    "      [--together [K]] [--backend B] [--threads N] [--quiet]"),
+                    "Runs every run of a sweep (variants, a grid or random draws over a base config), or one shard of "
+                            + "them, then compares them as grokcap sweep report does; exit 1 when a run failed (the "
+                            + "others still ran).",
                     List.of(arg("SWEEP_FILE", "a sweep file, JSON or YAML")),
                     List.of(opt("--out", "DIR", "the sweep's directory (default runs/<sweep name>)"),
                             opt("--shard", "i/N", "run shard i of N only (0-based)"),
                             opt("--shards", "N", "run one shard of N, its index from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID"),
                             flag("--dry-run", "list the runs without training"),
                             opt("--max-steps", "N", "cap every run at N steps"),
+                            opt("--together", "[K]", "train the runs that share model, task and batch sizes together, "
+                                    + "K at a time (default: all of a group), the threads stepping whole models"),
                             opt("--backend", "B", BACKEND_HELP),
                             opt("--threads", "N", "CPU threads (default: all cores)"),
                             flag("--quiet", "no progress lines on stderr"))),
+            new Cmd("sweep report", List.of("sweep report SWEEP_DIR [--split NAME]"),
+                    "Compares a sweep's methods over seeds: its runs grouped by variant (without variants, by the "
+                            + "varied fields but the seed), by the step at which test accuracy first reached 50, 90 and "
+                            + "99 %; writes comparison.md, comparison.json and the test-accuracy chart into SWEEP_DIR, "
+                            + "and the HTML report into SWEEP_DIR/report/. A sweep does this when it ends; runs still "
+                            + "training count with what they logged so far.",
+                    List.of(arg("SWEEP_DIR", "a sweep's output directory (finished or not)")),
+                    List.of(opt("--split", "NAME", "compare this split's accuracy instead of test's (e.g. "
+                            + "test_inferred_id, train_atomic): comparison-NAME.md, comparison-NAME.json and "
+                            + "comparison-NAME-accuracy.png"))),
             new Cmd("probe", List.of("probe RUN_DIR [--backend B]"),
                     "Linear probes for the bridge entity of a profiles run's two-hop questions.",
                     List.of(arg("RUN_DIR", "a profiles run directory")),
@@ -172,6 +202,7 @@ final class Commands {
                     "This machine as grokcap sees it: Java, CPU, backends, matrix products.",
                     List.of(), List.of()),
             new Cmd("bench", List.of("bench modular-addition|gpt2-small-cpu [--threads N] [--backend B] [--epochs N] [--warmup N]",
+                    "bench modular-addition --models K [--threads N] [--epochs N] [--warmup N]",
                     "bench matmul [--threads N] [--ms N] [--backend B] [--model M]"),
                     "Times full-batch epochs (modular-addition) or training steps (gpt2-small-cpu) against the "
                             + "measured matrix-product peak; bench matmul times every matrix product the cpu backend has.",
@@ -179,7 +210,9 @@ final class Commands {
                     List.of(opt("--threads", "N", "CPU threads (default: all cores)"),
                             opt("--backend", "B", BACKEND_HELP),
                             opt("--epochs", "N", "timed epochs or steps (default 100)"),
-                            opt("--warmup", "N", "untimed warm-up epochs or steps (default 30)"))),
+                            opt("--warmup", "N", "untimed warm-up epochs or steps (default 30)"),
+                            opt("--models", "K", "modular-addition: K seeds trained together, beside the same K "
+                                    + "trained one after another"))),
             new Cmd("bench matmul", List.of("bench matmul [--threads N] [--ms N] [--backend B] [--model M]"),
                     "Times every matrix product (GEMM) the cpu backend can run, on the shapes of the shipped models; "
                             + "with --backend, that backend's linear layer on the same shapes.",
@@ -304,6 +337,15 @@ final class Commands {
         }
         flags.add("--version");
         return flags;
+    }
+
+    /** The options whose value may be left out (see {@link Opt#optionalValue}). */
+    static Set<String> optionalValues() {
+        Set<String> names = new LinkedHashSet<>();
+        for (Cmd c : ALL) {
+            c.opts().stream().filter(Opt::optionalValue).forEach(o -> names.add(o.name()));
+        }
+        return names;
     }
 
     /** Every option of every command, --version included. */

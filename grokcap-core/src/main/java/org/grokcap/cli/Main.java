@@ -2,6 +2,7 @@ package org.grokcap.cli;
 
 import org.grokcap.util.BadInputException;
 import org.grokcap.Grokcap;
+import org.grokcap.run.PopulationSession;
 import org.grokcap.run.RunOptions;
 import org.grokcap.run.RunResult;
 import org.grokcap.run.RunStoppedException;
@@ -13,6 +14,7 @@ import org.grokcap.backend.TornadoSdk;
 import org.grokcap.backend.cpu.CpuDevice;
 import org.grokcap.backend.cpu.GemmProviders;
 import org.grokcap.bench.EpochBenchmark;
+import org.grokcap.bench.PopulationBenchmark;
 import org.grokcap.bench.StepBenchmark;
 import org.grokcap.run.ConfigLoader;
 import org.grokcap.train.ExperimentSpec;
@@ -170,6 +172,9 @@ public final class Main {
         if (outDir != null) {
             RunDirectory.requireNoForeignFiles(outDir);
         }
+        for (String w : spec.train().optimizer().warnings()) {
+            err.println("warning: " + w);
+        }
         int analysisEvery = a.has("--analysis-every") ? a.intValue("--analysis-every", 1) : 0;
         RunResult result = Grokcap.train(spec, new RunOptions(outDir, a.value("--backend"), threads, progress, every,
                 analysisEvery));
@@ -196,15 +201,11 @@ public final class Main {
         Path run = Path.of(a.positional(0, "RUN_DIR"));
         a.noMorePositionals(1);
         String format = a.has("--format") ? a.value("--format") : "gpt2";
-        if (format.equals("llama")) {
-            throw new BadInputException("--format llama: export of Llama-style models (RMSNorm, rotary positions, "
-                    + "SwiGLU) is not implemented yet; GPT-style models export as gpt2");
-        }
-        if (!format.equals("gpt2")) {
-            throw new BadInputException("--format " + format + ": must be gpt2");
+        if (!format.equals("gpt2") && !format.equals("llama")) {
+            throw new BadInputException("--format " + format + ": must be gpt2 or llama");
         }
         Path dir = Path.of(required(a, "--out"));
-        Path source = Grokcap.exportGpt2(run, dir);
+        Path source = format.equals("llama") ? Grokcap.exportLlama(run, dir) : Grokcap.exportGpt2(run, dir);
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("source", source.toString());
         json.put("format", format);
@@ -219,9 +220,11 @@ public final class Main {
         Path dir = Path.of(a.positional(0, "HF_DIR"));
         a.noMorePositionals(1);
         Path file = Path.of(required(a, "--out"));
-        HuggingFaceGpt2.Imported imported = Grokcap.importGpt2(dir, file);
+        boolean llama = "llama".equals(HuggingFaceGpt2.modelType(dir));
+        HuggingFaceGpt2.Imported imported = llama ? Grokcap.importLlama(dir, file) : Grokcap.importGpt2(dir, file);
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("weights", file.toString());
+        json.put("format", llama ? "llama" : "gpt2");
         json.put("parameters", imported.params().length);
         json.put("model", imported.config());
         out.println(Json.mapper().writeValueAsString(json));
@@ -436,6 +439,13 @@ public final class Main {
         boolean steps = name.equals(StepBenchmark.GPT2_SMALL_CPU);
         ExperimentSpec spec = steps ? null : ConfigLoader.load(shippedConfig(name));
         Backend backend = Backends.choose(a.value("--backend"));
+        if (a.has("--models")) {
+            if (steps) {
+                throw new BadInputException("--models: bench " + name + " times steps of one large model; give "
+                        + String.join(" or ", EpochBenchmark.names()));
+            }
+            return populationBench(name, spec, backend, a.intValue("--models", 1), threads, warmup, epochs, out, err);
+        }
         String unit = steps ? "step" : "epoch";
         err.printf("bench %s: %d warm-up + %d timed %ss on %s, %d threads...%n", name, warmup, epochs, unit,
                 backend.name(), threads);
@@ -484,6 +494,33 @@ public final class Main {
                 json.put("fraction_of_sgemm_peak", gflops / sgemm.getAsDouble());
             }
         }
+        out.println(Json.mapper().writeValueAsString(json));
+        return 0;
+    }
+
+    /** bench NAME --models K: K seeds trained together beside the same K one after another. */
+    private static int populationBench(String name, ExperimentSpec spec, Backend backend, int models, int threads,
+                                       int warmup, int epochs, PrintStream out, PrintStream err) throws Exception {
+        PopulationSession.threads(new RunOptions(null, backend.name(), threads, null)); // refuses a backend that cannot
+        err.printf("bench %s --models %d: %d warm-up + %d timed epochs of each model on %s, %d threads, the %d models "
+                + "one after another, then together...%n", name, models, warmup, epochs, backend.name(), threads, models);
+        PopulationBenchmark.Result r = PopulationBenchmark.run(spec, backend, models, threads, warmup, epochs);
+        out.printf("one after another: %.2f ms per epoch of all %d models, %.2f ms per model-epoch%n",
+                r.aloneMsPerEpoch(), models, r.aloneMsPerEpoch() / models);
+        out.printf("together:          %.2f ms per epoch of all %d models, %.2f ms per model-epoch%n",
+                r.togetherMsPerEpoch(), models, r.togetherMsPerEpoch() / models);
+        out.printf("together is %.2fx the throughput of one after another (%d threads)%n", r.speedup(), threads);
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("bench", name);
+        json.put("backend", backend.name());
+        json.put("models", models);
+        json.put("threads", threads);
+        json.put("epochs", epochs);
+        json.put("together_ms_per_epoch", r.togetherMsPerEpoch());
+        json.put("together_ms_per_model_epoch", r.togetherMsPerEpoch() / models);
+        json.put("one_after_another_ms_per_epoch", r.aloneMsPerEpoch());
+        json.put("one_after_another_ms_per_model_epoch", r.aloneMsPerEpoch() / models);
+        json.put("speedup", r.speedup());
         out.println(Json.mapper().writeValueAsString(json));
         return 0;
     }

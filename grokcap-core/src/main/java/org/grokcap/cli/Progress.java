@@ -27,13 +27,23 @@ final class Progress implements Trainer.Listener {
     private final boolean quiet;
     private final boolean terminal = isTerminal();
     private final int columns = columns();
-    private final long start = System.nanoTime();
+    private final java.util.function.LongSupplier clock;
+    private final long start;
+    /** The step of the first row this display saw: 0 for a new run, later for a resumed one. */
+    private int firstStep = -1;
     private long lastDraw;
     private String lastLine = "";
 
     Progress(PrintStream err, boolean quiet) {
+        this(err, quiet, System::nanoTime);
+    }
+
+    /** With a clock in nanoseconds (tests). */
+    Progress(PrintStream err, boolean quiet, java.util.function.LongSupplier clock) {
         this.err = err;
         this.quiet = quiet;
+        this.clock = clock;
+        this.start = clock.getAsLong();
     }
 
     @Override
@@ -41,9 +51,12 @@ final class Progress implements Trainer.Listener {
         if (quiet) {
             return;
         }
-        long now = System.nanoTime();
+        long now = clock.getAsLong();
         MetricsRow typed = MetricsRow.of(row);
         int step = typed.step();
+        if (firstStep < 0) {
+            firstStep = step;
+        }
         boolean last = step == totalSteps - 1;
         long every = terminal ? 100_000_000L : PLAIN_EVERY_NANOS;
         if (now - lastDraw < every && !last && step != 0) {
@@ -51,7 +64,8 @@ final class Progress implements Trainer.Listener {
         }
         lastDraw = now;
         double elapsed = (now - start) / 1e9;
-        double rate = (step + 1) / Math.max(elapsed, 1e-9);
+        // steps done in this session: a resumed run did its first firstStep steps before this display started
+        double rate = (step + 1 - firstStep) / Math.max(elapsed, 1e-9);
         double left = (totalSteps - step - 1) / Math.max(rate, 1e-9);
         StringBuilder sb = new StringBuilder();
         sb.append(String.format("step %d/%d", step + 1, totalSteps));

@@ -41,6 +41,22 @@ public final class Check {
         return value;
     }
 
+    /** value in the closed interval [lo, hi]. */
+    public static double closedInterval(String field, double value, double lo, double hi) {
+        if (!Double.isFinite(value) || value < lo || value > hi) {
+            throw new ConfigException(field, value, "must be in [" + lo + ", " + hi + "]");
+        }
+        return value;
+    }
+
+    /** value one of the allowed names. */
+    public static String oneOf(String field, String value, java.util.List<String> allowed) {
+        if (!allowed.contains(value)) {
+            throw new ConfigException(field, value, "must be one of " + String.join(", ", allowed));
+        }
+        return value;
+    }
+
     public static <T> T present(String field, T value) {
         if (value == null) {
             throw new ConfigException(field, null, "is required");

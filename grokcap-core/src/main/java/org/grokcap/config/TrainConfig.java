@@ -15,24 +15,27 @@ import org.grokcap.config.OptimizerConfig;
  *                    {@link #logSpaced}), for accuracy curves on a log step axis; default false
  * @param evalMaxPerSplit evaluate each split on at most its first this many sequences (splits are
  *                    shuffled, so a prefix is a uniform sample); default all
- * @param lossFloat64 cross-entropy softmax in double precision; default true
+ * @param lossFloat64 the cross-entropy (softmax or stablemax) in double precision; default true
  * @param optimizer   AdamW settings
  * @param loss        "softmax" (cross-entropy) or "stablemax" (s(x) = x+1 for x ≥ 0, 1/(1−x) below,
  *                    normalised); default "softmax"
  * @param labelSmoothing the target distribution puts 1−ε on the answer and ε spread evenly over the
- *                    whole vocabulary; default 0
+ *                    whole output vocabulary (with softmax or stablemax); the logged training loss is
+ *                    this smoothed objective, the other splits' losses the plain −log p(target); default 0
  * @param gradFilter  a Grokfast low-pass filter on the gradients (see {@link GradFilterConfig});
  *                    default none
  * @param evalLayerRepeats how many times evaluation runs each shared layer stack; default the
  *                    model's own layerRepeats
  * @param logGradCosine also log cos(g, w) per parameter tensor in metrics.jsonl; default false
  *                    (it is logged whenever ⊥Grad is on)
+ * @param stopWhen    end the run early once a metric reached a level and held it (see {@link StopRule});
+ *                    default none: the run does all its steps
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record TrainConfig(Long seed, Integer steps, Integer batchSize, Integer evalBatchSize, Integer evalEvery,
                           Boolean evalLogSpaced, Integer evalMaxPerSplit, Boolean lossFloat64,
                           OptimizerConfig optimizer, String loss, Double labelSmoothing, GradFilterConfig gradFilter,
-                          Integer evalLayerRepeats, Boolean logGradCosine) {
+                          Integer evalLayerRepeats, Boolean logGradCosine, StopRule stopWhen) {
     public TrainConfig {
         seed = seed == null ? 0L : seed;
         steps = Check.between("steps", steps == null ? 1000 : steps, 1, 1_000_000_000);
@@ -60,22 +63,22 @@ public record TrainConfig(Long seed, Integer steps, Integer batchSize, Integer e
 
     /** The defaults of every field. */
     public static TrainConfig defaults() {
-        return new TrainConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+        return new TrainConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     public TrainConfig withSeed(long newSeed) {
         return new TrainConfig(newSeed, steps, batchSize, evalBatchSize, evalEvery, evalLogSpaced, evalMaxPerSplit, lossFloat64,
-                optimizer, loss, labelSmoothing, gradFilter, evalLayerRepeats, logGradCosine);
+                optimizer, loss, labelSmoothing, gradFilter, evalLayerRepeats, logGradCosine, stopWhen);
     }
 
     public TrainConfig withEvalEvery(int every) {
         return new TrainConfig(seed, steps, batchSize, evalBatchSize, every, evalLogSpaced, evalMaxPerSplit, lossFloat64,
-                optimizer, loss, labelSmoothing, gradFilter, evalLayerRepeats, logGradCosine);
+                optimizer, loss, labelSmoothing, gradFilter, evalLayerRepeats, logGradCosine, stopWhen);
     }
 
     public TrainConfig withSteps(int newSteps) {
         return new TrainConfig(seed, newSteps, batchSize, evalBatchSize, evalEvery, evalLogSpaced, evalMaxPerSplit, lossFloat64,
-                optimizer, loss, labelSmoothing, gradFilter, evalLayerRepeats, logGradCosine);
+                optimizer, loss, labelSmoothing, gradFilter, evalLayerRepeats, logGradCosine, stopWhen);
     }
 
     /** Whether step is evaluated: every evalEvery steps, the last step, and the log-spaced steps if asked. */

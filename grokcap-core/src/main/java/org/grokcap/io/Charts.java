@@ -102,14 +102,11 @@ public final class Charts {
             }
             // By step, so that a resumed run that repeats some evaluations still draws one line forward.
             points.sort(Comparator.comparingDouble(p -> p[0]));
-            // A 900-pixel plot shows no more than ~2,000 points; more only bloat the SVG (20,000
-            // epochs drew a 10 MB file). Keep every k-th point and always the last one.
-            int stride = (points.size() + MAX_POINTS - 1) / MAX_POINTS;
-            int n = (points.size() - 1) / stride + 1 + ((points.size() - 1) % stride == 0 ? 0 : 1);
-            double[] x = new double[n];
-            double[] y = new double[n];
-            for (int i = 0; i < n; i++) {
-                double[] pt = points.get(Math.min(i * stride, points.size() - 1));
+            int[] kept = thinned(points.size());
+            double[] x = new double[kept.length];
+            double[] y = new double[kept.length];
+            for (int i = 0; i < kept.length; i++) {
+                double[] pt = points.get(kept[i]);
                 x[i] = pt[0];
                 y[i] = pt[1];
             }
@@ -117,6 +114,20 @@ public final class Charts {
             series.setMarker(SeriesMarkers.NONE);
         }
         return chart;
+    }
+
+    /**
+     * The indices of n points (n ≥ 1) a line keeps: a 900-pixel plot shows no more than ~2,000 points;
+     * more only bloat the SVG (20,000 epochs drew a 10 MB file). Every k-th point and always the last one.
+     */
+    public static int[] thinned(int n) {
+        int stride = (n + MAX_POINTS - 1) / MAX_POINTS;
+        int kept = (n - 1) / stride + 1 + ((n - 1) % stride == 0 ? 0 : 1);
+        int[] indices = new int[kept];
+        for (int i = 0; i < kept; i++) {
+            indices[i] = Math.min(i * stride, n - 1);
+        }
+        return indices;
     }
 
     /** Writes any XChart chart as dir/name.png and dir/name.svg, atomically. */

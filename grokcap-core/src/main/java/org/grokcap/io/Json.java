@@ -1,6 +1,7 @@
 package org.grokcap.io;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -12,6 +13,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Iterator;
 
 /**
  * The one configured Jackson mapper of grokcap, for configs, run.json, metrics and safetensors
@@ -65,5 +67,34 @@ public final class Json {
         byte[] line = Arrays.copyOf(json, json.length + 1);
         line[json.length] = '\n';
         return line;
+    }
+
+    /**
+     * Where two JSON trees first differ: the dotted path (or "" at the root) and each side's value as
+     * JSON text, "absent" where a side lacks the field.
+     */
+    public record Difference(String path, String first, String second) {}
+
+    /** The first path, in a's field order then b's extra fields, at which a and b differ; null when they are the same. */
+    public static Difference firstDifference(String path, JsonNode a, JsonNode b) {
+        if (a != null && b != null && a.isObject() && b.isObject()) {
+            for (Iterator<String> it = a.fieldNames(); it.hasNext(); ) {
+                String k = it.next();
+                Difference d = firstDifference(path.isEmpty() ? k : path + "." + k, a.get(k), b.get(k));
+                if (d != null) {
+                    return d;
+                }
+            }
+            for (Iterator<String> it = b.fieldNames(); it.hasNext(); ) {
+                String k = it.next();
+                if (!a.has(k)) {
+                    return new Difference(path.isEmpty() ? k : path + "." + k, "absent", b.get(k).toString());
+                }
+            }
+            return null;
+        }
+        String first = a == null ? "absent" : a.toString();
+        String second = b == null ? "absent" : b.toString();
+        return first.equals(second) ? null : new Difference(path, first, second);
     }
 }

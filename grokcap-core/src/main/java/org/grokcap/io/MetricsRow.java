@@ -6,8 +6,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One evaluation's metrics, typed: the step and each split's loss and accuracy, splits in the data's
- * order. metrics.jsonl keeps its flat rows ({@code {"step":…, "<split>_loss":…, "<split>_accuracy":…}});
+ * One evaluation's metrics, typed: the step and each split's loss and accuracy (and the training
+ * split's collapse fraction), splits in the data's order. metrics.jsonl keeps its flat rows
+ * ({@code {"step":…, "<split>_loss":…, "<split>_accuracy":…, "<split>_collapse":…}});
  * this record is the one place that spells those keys, so readers ask for a split's accuracy instead of
  * parsing key suffixes, and {@link #toMap} gives back the file's row key for key, in the file's order.
  */
@@ -15,9 +16,18 @@ public record MetricsRow(int step, Map<String, SplitMetrics> splits) {
     public static final String STEP = "step";
     public static final String LOSS = "_loss";
     public static final String ACCURACY = "_accuracy";
+    public static final String COLLAPSE = "_collapse";
 
-    /** A split's loss and accuracy; either is null when the row has no such key. */
-    public record SplitMetrics(Double loss, Double accuracy) {}
+    /**
+     * A split's loss, accuracy and softmax-collapse fraction (see {@link #collapseKey}); each is null
+     * when the row has no such key.
+     */
+    public record SplitMetrics(Double loss, Double accuracy, Double collapse) {
+        /** Loss and accuracy, no collapse fraction. */
+        public SplitMetrics(Double loss, Double accuracy) {
+            this(loss, accuracy, null);
+        }
+    }
 
     public MetricsRow {
         splits = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(splits));
@@ -33,21 +43,31 @@ public record MetricsRow(int step, Map<String, SplitMetrics> splits) {
         return split + ACCURACY;
     }
 
+    /**
+     * The key of a split's softmax-collapse fraction in a flat row, {@code <split>_collapse}: the
+     * fraction of its target positions whose single-precision loss term is exactly 0. Trainer logs
+     * it for the training split only.
+     */
+    public static String collapseKey(String split) {
+        return split + COLLAPSE;
+    }
+
     /** The typed form of a flat row (as Trainer makes it and metrics.jsonl holds it); other keys are left out. */
     public static MetricsRow of(Map<String, Double> row) {
         Double step = row.get(STEP);
         Map<String, Double[]> found = new LinkedHashMap<>();
+        String[] suffixes = {LOSS, ACCURACY, COLLAPSE};
         for (Map.Entry<String, Double> e : row.entrySet()) {
             String key = e.getKey();
-            if (key.endsWith(LOSS)) {
-                found.computeIfAbsent(key.substring(0, key.length() - LOSS.length()), k -> new Double[2])[0] = e.getValue();
-            } else if (key.endsWith(ACCURACY)) {
-                found.computeIfAbsent(key.substring(0, key.length() - ACCURACY.length()), k -> new Double[2])[1] =
-                        e.getValue();
+            for (int i = 0; i < suffixes.length; i++) {
+                if (key.endsWith(suffixes[i])) {
+                    String split = key.substring(0, key.length() - suffixes[i].length());
+                    found.computeIfAbsent(split, k -> new Double[suffixes.length])[i] = e.getValue();
+                }
             }
         }
         Map<String, SplitMetrics> splits = new LinkedHashMap<>();
-        found.forEach((split, la) -> splits.put(split, new SplitMetrics(la[0], la[1])));
+        found.forEach((split, lac) -> splits.put(split, new SplitMetrics(lac[0], lac[1], lac[2])));
         return new MetricsRow(step == null ? -1 : step.intValue(), splits);
     }
 
@@ -58,7 +78,7 @@ public record MetricsRow(int step, Map<String, SplitMetrics> splits) {
         return out;
     }
 
-    /** The flat row, as metrics.jsonl holds it: step, then each split's loss and accuracy. */
+    /** The flat row, as metrics.jsonl holds it: step, then each split's loss, accuracy and collapse fraction. */
     public Map<String, Double> toMap() {
         Map<String, Double> row = new LinkedHashMap<>();
         row.put(STEP, (double) step);
@@ -68,6 +88,9 @@ public record MetricsRow(int step, Map<String, SplitMetrics> splits) {
             }
             if (m.accuracy() != null) {
                 row.put(accuracyKey(split), m.accuracy());
+            }
+            if (m.collapse() != null) {
+                row.put(collapseKey(split), m.collapse());
             }
         });
         return row;
@@ -82,6 +105,12 @@ public record MetricsRow(int step, Map<String, SplitMetrics> splits) {
     public Double accuracy(String split) {
         SplitMetrics m = splits.get(split);
         return m == null ? null : m.accuracy();
+    }
+
+    /** A split's softmax-collapse fraction, or null when the row has none (every split but the training split). */
+    public Double collapse(String split) {
+        SplitMetrics m = splits.get(split);
+        return m == null ? null : m.collapse();
     }
 
     /** A split's loss, or null when the row has none. */

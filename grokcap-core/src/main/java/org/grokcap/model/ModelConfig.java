@@ -151,6 +151,13 @@ public record ModelConfig(Integer vocabSize, Integer outputVocabSize, Integer co
                 headSizeAttentionScale);
     }
 
+    /** The same model with its layer stack run r times (same parameters: the layout does not depend on it). */
+    public ModelConfig withLayerRepeats(int r) {
+        return new ModelConfig(vocabSize, outputVocabSize, contextLength, layers, dModel, heads, dMlp, activation, layerNorm,
+                attentionBias, mlpBias, unembedBias, attentionScale, init, r, architecture, targetParams,
+                headSizeAttentionScale);
+    }
+
     public boolean llama() {
         return architecture == Architecture.LLAMA;
     }

@@ -88,4 +88,23 @@ public final class ParamNames {
     public static boolean isResidualProjection(String name) {
         return name.endsWith("attn.proj.weight") || name.endsWith("mlp.proj.weight");
     }
+
+    /**
+     * The group a tensor is reported in (metrics.jsonl's per-group weight norms and gradient cosines):
+     * {@code layer<l>} for every tensor of layer l, {@code unembed} for the unembedding (and its bias),
+     * {@code final_norm} for the final norm, {@code embed} for the embeddings.
+     */
+    public static String group(String name) {
+        if (name.startsWith("layers.")) {
+            int dot = name.indexOf('.', "layers.".length());
+            return "layer" + name.substring("layers.".length(), dot);
+        }
+        if (name.startsWith("unembed.")) {
+            return "unembed";
+        }
+        if (name.startsWith("lnf.")) {
+            return "final_norm";
+        }
+        return "embed";
+    }
 }

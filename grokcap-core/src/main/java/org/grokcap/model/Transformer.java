@@ -3,6 +3,7 @@ package org.grokcap.model;
 import org.grokcap.backend.Buf;
 import org.grokcap.backend.Device;
 import org.grokcap.backend.IntBuf;
+import org.grokcap.kernels.CrossEntropy;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -50,13 +51,14 @@ public final class Transformer {
     private final int M;
     private final int H;
     private final int L;
-    private final int depth; // blocks applied: L × layerRepeats, the weights of block l being layer l % L
+    private final int maxDepth; // blocks the activation buffers hold: L × the largest repeat count
+    private int depth; // blocks the next pass applies: L × layerRepeats now, the weights of block l being layer l % L
     private final int vOut;
     private final float attScale;
     private final boolean llama;
     private final Buf ropeCos;        // (T, hs/2) Llama only
     private final Buf ropeSin;        // (T, hs/2)
-    private boolean lossFloat64 = true;
+    private CrossEntropy.Loss loss = CrossEntropy.Loss.softmax(true);
 
     private final Buf params;
     private final Buf grads;
@@ -85,8 +87,21 @@ public final class Transformer {
 
     /** Builds the model for batches of up to maxBatch sequences; parameters start at zero. */
     public Transformer(Device dev, ModelConfig cfg, int maxBatch) {
+        this(dev, cfg, maxBatch, cfg.layerRepeats());
+    }
+
+    /**
+     * Builds the model for batches of up to maxBatch sequences and with activation buffers for passes
+     * that run its layer stack up to maxLayerRepeats times ({@link #setLayerRepeats}); it starts at the
+     * config's layerRepeats. Parameters start at zero.
+     */
+    public Transformer(Device dev, ModelConfig cfg, int maxBatch, int maxLayerRepeats) {
         if (maxBatch < 1) {
             throw new IllegalArgumentException("maxBatch must be ≥ 1, got " + maxBatch);
+        }
+        if (maxLayerRepeats < cfg.layerRepeats()) {
+            throw new IllegalArgumentException("maxLayerRepeats " + maxLayerRepeats + " is below the model's layerRepeats "
+                    + cfg.layerRepeats());
         }
         this.dev = dev;
         this.cfg = cfg;
@@ -98,17 +113,19 @@ public final class Transformer {
         this.H = cfg.heads();
         this.L = cfg.layers();
         this.depth = cfg.depth();
+        this.maxDepth = L * maxLayerRepeats;
         this.vOut = cfg.resolvedOutputVocab();
         this.attScale = cfg.resolvedAttentionScale();
         this.llama = cfg.llama();
-        requireBatchFits(cfg, maxBatch);
+        ModelConfig allocated = cfg.withLayerRepeats(maxLayerRepeats);
+        requireBatchFits(allocated, maxBatch);
         this.tableFits = !llama && cfg.vocabSize() <= maxBatch;
         this.params = dev.floats("params", layout.size());
         this.grads = dev.floats("grads", layout.size());
         this.w = new Weights(params);
         this.dw = new Weights(grads);
-        this.acts = new Acts("acts");
-        this.dacts = new Acts("dacts");
+        this.acts = new Acts("acts", allocated);
+        this.dacts = new Acts("dacts", allocated);
         this.tokens = dev.ints("tokens", maxBatch * T);
         this.allRows = dev.ints("allRows", maxBatch * T);
         this.targetRows = dev.ints("targetRows", maxBatch * T);
@@ -171,6 +188,24 @@ public final class Transformer {
         return maxBatch;
     }
 
+    /**
+     * From the next forward pass on, runs the layer stack r times (1 up to the maxLayerRepeats the model
+     * was built for) with the same weights: a looped model evaluated with more (or fewer) passes than
+     * it was trained with. Backward differentiates whatever the last forward pass ran. Residual
+     * layers ({@link #residual}, {@link #patchResidual}) count the blocks of the passes now run.
+     */
+    public void setLayerRepeats(int r) {
+        if (r < 1 || L * r > maxDepth) {
+            throw new IllegalArgumentException("layer repeats " + r + "; this model was built for 1.." + maxDepth / L);
+        }
+        this.depth = L * r;
+    }
+
+    /** How many times the next forward pass runs the layer stack (the config's layerRepeats unless {@link #setLayerRepeats} changed it). */
+    public int layerRepeats() {
+        return depth / L;
+    }
+
     /** The flat parameter buffer (layout order). Call {@link Device#toDevice} after writing its host array. */
     public Buf params() {
         return params;
@@ -187,9 +222,13 @@ public final class Transformer {
         return params.slice(name, t.offset(), t.size());
     }
 
-    /** Cross-entropy computed in double precision (default) or single. */
-    public void setLossFloat64(boolean lossFloat64) {
-        this.lossFloat64 = lossFloat64;
+    /**
+     * The training loss: softmax (default) or stablemax, label smoothing (default none), double
+     * (default) or single precision. {@link #backward()} differentiates it; {@link #forward()}
+     * reports it, {@link #forward(boolean)} also without the smoothing.
+     */
+    public void setLoss(CrossEntropy.Loss loss) {
+        this.loss = Objects.requireNonNull(loss);
     }
 
     /**
@@ -253,14 +292,26 @@ public final class Transformer {
         dev.toDevice(targetIds);
     }
 
-    /** Forward pass over the loaded batch; afterwards {@link #lossSum()} and {@link #hits()} describe it. */
+    /**
+     * Forward pass over the loaded batch; afterwards {@link #lossSum()} (of the training loss, label
+     * smoothing included) and {@link #hits()} describe it.
+     */
     public void forward() {
+        forward(true);
+    }
+
+    /**
+     * {@link #forward()}; with smoothed false the per-position losses are the plain −log p(target) of
+     * the loss's probabilities even when label smoothing is set: what evaluation reports, so that
+     * held-out loss curves do not depend on the smoothing.
+     */
+    public void forward(boolean smoothed) {
         if (llama) {
             forwardLlama();
         } else {
             forwardGpt();
         }
-        finishLoss();
+        finishLoss(smoothed ? loss : loss.unsmoothed());
     }
 
     private void forwardGpt() {
@@ -355,8 +406,8 @@ public final class Transformer {
     }
 
     /** Cross-entropy of the logits; sets {@link #lossSum()} and {@link #hits()}. */
-    private void finishLoss() {
-        dev.crossEntropyForward(acts.losses, acts.hits, acts.logits, targetIds, rows, vOut, lossFloat64);
+    private void finishLoss(CrossEntropy.Loss rowLoss) {
+        dev.crossEntropyForward(acts.losses, acts.hits, acts.logits, targetIds, rows, vOut, rowLoss);
         dev.toHost(acts.losses);
         dev.toHost(acts.hits);
         float[] ls = acts.losses.host();
@@ -461,7 +512,7 @@ public final class Transformer {
     public void backward() {
         dev.zero(grads);
         dacts.zeroUsed(batch * T, rows);
-        dev.crossEntropyBackward(dacts.logits, acts.logits, targetIds, rows, vOut, 1f / rows, lossFloat64);
+        dev.crossEntropyBackward(dacts.logits, acts.logits, targetIds, rows, vOut, 1f / rows, loss);
         backwardFromLogitGradient();
     }
 
@@ -601,6 +652,17 @@ public final class Transformer {
     /** Σ of the per-position losses of the last forward pass. */
     public double lossSum() {
         return lossSum;
+    }
+
+    /**
+     * Positions of the last forward pass whose single-precision loss term is exactly 0 (softmax
+     * collapse: see {@link CrossEntropy#collapsedRows}), with the loss's probabilities (softmax or
+     * stablemax), whatever precision training uses. Computed on the host from the logits.
+     */
+    public int collapsedTargets() {
+        dev.toHost(acts.logits);
+        return CrossEntropy.collapsedRows(acts.logits.host(), acts.logits.offset(), targetIds.host(),
+                targetIds.offset(), rows, vOut, loss.stablemax());
     }
 
     /** Positions of the last forward pass whose argmax was the target. */
@@ -792,23 +854,23 @@ public final class Transformer {
         final Buf tableLn1Mean;
         final Buf tableLn1Rstd;
         final Buf tableQkv;
-        final Buf[] ln1 = new Buf[depth];
-        final Buf[] ln1Mean = new Buf[depth];
-        final Buf[] ln1Rstd = new Buf[depth];
-        final Buf[] qkv = new Buf[depth];
-        final Buf[] qkvr = new Buf[depth];
-        final Buf[] att = new Buf[depth];
-        final Buf[] atty = new Buf[depth];
-        final Buf[] attproj = new Buf[depth];
-        final Buf[] xg = new Buf[depth];
-        final Buf[] x2 = new Buf[depth];
-        final Buf[] ln2 = new Buf[depth];
-        final Buf[] ln2Mean = new Buf[depth];
-        final Buf[] ln2Rstd = new Buf[depth];
-        final Buf[] fch = new Buf[depth];
-        final Buf[] fca = new Buf[depth];
-        final Buf[] fcp = new Buf[depth];
-        final Buf[] x3 = new Buf[depth];
+        final Buf[] ln1 = new Buf[maxDepth];
+        final Buf[] ln1Mean = new Buf[maxDepth];
+        final Buf[] ln1Rstd = new Buf[maxDepth];
+        final Buf[] qkv = new Buf[maxDepth];
+        final Buf[] qkvr = new Buf[maxDepth];
+        final Buf[] att = new Buf[maxDepth];
+        final Buf[] atty = new Buf[maxDepth];
+        final Buf[] attproj = new Buf[maxDepth];
+        final Buf[] xg = new Buf[maxDepth];
+        final Buf[] x2 = new Buf[maxDepth];
+        final Buf[] ln2 = new Buf[maxDepth];
+        final Buf[] ln2Mean = new Buf[maxDepth];
+        final Buf[] ln2Rstd = new Buf[maxDepth];
+        final Buf[] fch = new Buf[maxDepth];
+        final Buf[] fca = new Buf[maxDepth];
+        final Buf[] fcp = new Buf[maxDepth];
+        final Buf[] x3 = new Buf[maxDepth];
         final Buf lnf;
         final Buf lnfMean;
         final Buf lnfRstd;
@@ -825,14 +887,17 @@ public final class Transformer {
         private static final int ALL = -2;
         private static final int TARGETS = -3;
         private final List<Integer> usedRows = new ArrayList<>();
+        private final List<Integer> sliceLayer = new ArrayList<>(); // block l of a "layers.l." slice, else -1
         private int[] sliceOffsets;
         private int[] sliceSizes;
         private Buf[] usedParts = new Buf[0];
         private long usedKey = -1;
+        private int usedDepth = -1;
 
-        Acts(String name) {
-            Map<String, Long> plan = activationPlan(cfg, maxBatch); // its total fits: see requireBatchFits
-            root = dev.floats(name, (int) activationFloats(cfg, maxBatch));
+        /** Slices for the blocks of allocated: the config with the largest repeat count. */
+        Acts(String name, ModelConfig allocated) {
+            Map<String, Long> plan = activationPlan(allocated, maxBatch); // its total fits: see requireBatchFits
+            root = dev.floats(name, (int) activationFloats(allocated, maxBatch));
             Map<String, Buf> all = new HashMap<>();
             sliceOffsets = new int[plan.size()];
             sliceSizes = new int[plan.size()];
@@ -843,6 +908,7 @@ public final class Transformer {
                 sliceOffsets[usedRows.size()] = offset;
                 sliceSizes[usedRows.size()] = size;
                 usedRows.add(rowKind(e.getKey()));
+                sliceLayer.add(e.getKey().startsWith("layers.") ? Integer.parseInt(e.getKey().split("\\.", 3)[1]) : -1);
                 offset += size;
             }
             encoded = all.get("encoded");
@@ -851,7 +917,7 @@ public final class Transformer {
             tableLn1Mean = all.get("table.ln1.mean");
             tableLn1Rstd = all.get("table.ln1.rstd");
             tableQkv = all.get("table.qkv");
-            for (int l = 0; l < depth; l++) {
+            for (int l = 0; l < maxDepth; l++) {
                 String p = ParamNames.layer(l);
                 ln1[l] = all.get(p + "ln1");
                 ln1Mean[l] = all.get(p + "ln1.mean");
@@ -882,14 +948,16 @@ public final class Transformer {
         /**
          * Zeroes what a batch of n positions with r targets uses of every slice (the rest is never read
          * or written by it), before a backward pass adds into it. A full-batch step on a model sized for a
-         * larger evaluation batch, or whose last layer sees only its targets, zeroes a fraction of the
-         * buffer. The ranges are made once per (n, r) and merged where they touch.
+         * larger evaluation batch, or whose last layer sees only its targets, or sized for more repeats
+         * than it now runs, zeroes a fraction of the buffer. The ranges are made once per (n, r, depth)
+         * and merged where they touch.
          */
         void zeroUsed(int n, int r) {
             long key = ((long) n << 32) | r;
-            if (key != usedKey) {
+            if (key != usedKey || depth != usedDepth) {
                 usedParts = usedRanges(n, r);
                 usedKey = key;
+                usedDepth = depth;
             }
             for (Buf part : usedParts) {
                 dev.zero(part);
@@ -918,7 +986,8 @@ public final class Transformer {
             int end = -1;
             for (int i = 0; i < sliceSizes.length; i++) {
                 int kind = usedRows.get(i);
-                int rowsUsed = kind == ALL ? n : kind == TARGETS ? r : kind == depth - 1 ? r : n;
+                boolean run = sliceLayer.get(i) < depth; // the blocks past the current depth are not run
+                int rowsUsed = !run ? 0 : kind == ALL ? n : kind == TARGETS ? r : kind == depth - 1 ? r : n;
                 int used = kind == TABLE ? sliceSizes[i] : (int) ((long) sliceSizes[i] / N * rowsUsed);
                 if (used == 0) {
                     continue;

@@ -24,7 +24,9 @@ import java.util.Set;
 final class Html {
     private Html() {}
 
-    static String page(List<Report.Run> runs, Set<String> splits, List<String> charts) {
+    /** The page; comparison is null where no group of runs has more than one seed. */
+    static String page(List<Report.Run> runs, Set<String> splits, List<String> charts, Comparison comparison) {
+        boolean variants = runs.stream().anyMatch(r -> r.variant() != null);
         Set<String> fields = new LinkedHashSet<>();
         runs.forEach(r -> fields.addAll(r.values().keySet()));
         StringBuilder h = new StringBuilder();
@@ -34,7 +36,14 @@ final class Html {
                 .append("img{max-width:100%}</style></head><body>\n");
         long finished = runs.stream().filter(Report.Run::finished).count();
         h.append("<h1>grokcap report</h1>\n<p>").append(runs.size()).append(" runs, ").append(finished)
-                .append(" finished.</p>\n<table>\n<tr><th class=\"l\">run</th><th class=\"l\">name</th><th class=\"l\">state</th>");
+                .append(" finished.</p>\n");
+        if (comparison != null) {
+            comparison(h, comparison);
+        }
+        h.append("<h2>runs</h2>\n<table>\n<tr><th class=\"l\">run</th><th class=\"l\">name</th><th class=\"l\">state</th>");
+        if (variants) {
+            h.append("<th class=\"l\">variant</th>");
+        }
         for (String f : fields) {
             h.append("<th>").append(esc(f)).append("</th>");
         }
@@ -47,6 +56,9 @@ final class Html {
         for (Report.Run r : runs) {
             h.append("<tr><td class=\"l\">").append(esc(r.id())).append("</td><td class=\"l\">").append(esc(r.name()))
                     .append("</td><td class=\"l\">").append(r.finished() ? "finished" : "unfinished").append("</td>");
+            if (variants) {
+                h.append("<td class=\"l\">").append(r.variant() == null ? "" : esc(r.variant())).append("</td>");
+            }
             for (String f : fields) {
                 h.append("<td>").append(r.values().containsKey(f) ? esc(r.values().get(f).asText()) : "").append("</td>");
             }
@@ -70,7 +82,7 @@ final class Html {
             h.append("</td></tr>\n");
         }
         h.append("</table>\n");
-        interactive(h, runs, splits);
+        interactive(h, runs, splits, comparison);
         h.append("<h2>static charts</h2>\n");
         for (String c : charts) {
             h.append("<h2>").append(esc(c.replace('-', ' '))).append("</h2>\n<p><img src=\"").append(esc(c))
@@ -80,13 +92,60 @@ final class Html {
         return h.toString();
     }
 
+    /** The methods compared over seeds: the table, then the chart (median, min-max shaded). */
+    private static void comparison(StringBuilder h, Comparison comparison) {
+        h.append("<h2>methods compared over seeds</h2>\n<p>").append(esc(comparison.explanation())).append("</p>\n<table>\n");
+        List<List<String>> table = comparison.table();
+        for (int r = 0; r < table.size(); r++) {
+            h.append("<tr>");
+            for (int c = 0; c < table.get(r).size(); c++) {
+                String tag = r == 0 ? "th" : "td";
+                h.append('<').append(tag).append(c == 0 ? " class=\"l\">" : ">").append(esc(table.get(r).get(c)))
+                        .append("</").append(tag).append('>');
+            }
+            h.append("</tr>\n");
+        }
+        h.append("</table>\n<p>").append(esc(comparison.split())).append(" accuracy by method: the median over the seeds, ")
+                .append("the range from min to max shaded (drag across to zoom, double-click to zoom out).</p>\n")
+                .append("<div class=\"chart\" id=\"chart-comparison\"></div>\n")
+                .append("<p><img src=\"").append(comparison.chartName()).append(".svg\" alt=\"")
+                .append(esc(comparison.split())).append(" accuracy by method\"> ")
+                .append("<a href=\"").append(comparison.chartName()).append(".png\">PNG</a></p>\n");
+    }
+
+    /** The comparison's curves for the interactive chart: per method the epochs above 0 (a log axis) with median, min and max. */
+    private static Map<String, Object> comparisonData(Comparison comparison) {
+        List<Map<String, Object>> methods = new ArrayList<>();
+        for (Comparison.Band b : comparison.bands()) {
+            List<Double> epoch = new ArrayList<>();
+            List<Double> median = new ArrayList<>();
+            List<Double> min = new ArrayList<>();
+            List<Double> max = new ArrayList<>();
+            for (int i = 0; i < b.epoch().length; i++) {
+                if (b.epoch()[i] > 0) {
+                    epoch.add(b.epoch()[i]);
+                    median.add(b.median()[i]);
+                    min.add(b.min()[i]);
+                    max.add(b.max()[i]);
+                }
+            }
+            if (!epoch.isEmpty()) {
+                methods.add(Map.of("name", b.name(), "epoch", epoch, "median", median, "min", min, "max", max));
+            }
+        }
+        return Map.of("unit", comparison.unit(), "methods", methods);
+    }
+
     /**
      * The interactive charts: uPlot and the page's script inlined, so the page works offline and as a
      * single file; the curves as JSON. The static SVG/PNG charts stay below for print and papers.
      */
-    private static void interactive(StringBuilder h, List<Report.Run> runs, Set<String> splits) {
+    private static void interactive(StringBuilder h, List<Report.Run> runs, Set<String> splits, Comparison comparison) {
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("splits", List.copyOf(splits));
+        if (comparison != null) {
+            data.put("comparison", comparisonData(comparison));
+        }
         List<Map<String, Object>> list = new ArrayList<>();
         for (Report.Run r : runs) {
             Map<String, Object> curves = new LinkedHashMap<>();

@@ -33,17 +33,21 @@ import java.util.stream.Stream;
  * folders, however they were made (train, a sweep's shards on many machines, copied together), is
  * merged into OUT/index.html with a table of the runs (the sweep's varied values, parameters, steps,
  * final metrics, first steps at 99 % accuracy), curves of every split across runs, final accuracy
- * against parameters, and each run's own plots copied under OUT/runs/ID/. Charts are PNG and SVG.
+ * against parameters, each run's own plots copied under OUT/runs/ID/, and, for a sweep's variants or
+ * runs that differ only in their seed, the methods compared over seeds ({@link Comparison}). Charts
+ * are PNG and SVG.
  * Hidden folders (such as a sweep's .interrupted/) are left out.
  */
 public final class Report {
     private static final int SEARCH_DEPTH = 4;
+    /** A sweep's own report: SWEEP_DIR/report/ (see grokcap sweep report). */
+    public static final String SWEEP_REPORT = "report";
 
     private Report() {}
 
-    /** One run as the report shows it. */
-    record Run(String id, Path dir, JsonNode record, Map<String, JsonNode> values, List<Map<String, Double>> rows,
-               List<String> splits) {
+    /** One run as the report shows it; variant and values are the sweep's (null and empty for a run from no sweep). */
+    record Run(String id, Path dir, JsonNode record, String variant, Map<String, JsonNode> values,
+               List<Map<String, Double>> rows, List<String> splits) {
         boolean finished() {
             return FinishedRun.finished(record);
         }
@@ -76,15 +80,26 @@ public final class Report {
             if (runs.stream().anyMatch(r -> r.parameters() > 0 && !r.rows().isEmpty())) {
                 charts.add(finalAccuracy(out, runs, splits));
             }
+            // Methods compared over seeds: a sweep's variants, or groups of runs that differ only in the seed.
+            Comparison comparison = Comparison.of(runs, Comparison.variantOrder(roots), Comparison.DEFAULT_SPLIT);
+            if (runs.stream().allMatch(r -> r.variant() == null)
+                    && comparison.methods().stream().noneMatch(m -> m.runIds().size() > 1)) {
+                comparison = null;
+            } else {
+                comparison.writeChart(out);
+            }
             for (Run r : runs) {
                 copyPlots(r, out.resolve("runs").resolve(r.id()));
             }
-            AtomicFiles.write(out.resolve("index.html"), Html.page(runs, splits, charts).getBytes(StandardCharsets.UTF_8));
+            AtomicFiles.write(out.resolve("index.html"), Html.page(runs, splits, charts, comparison).getBytes(StandardCharsets.UTF_8));
             Map<String, Object> json = new LinkedHashMap<>();
             json.put("report", out.resolve("index.html").toString());
             json.put("runs", runs.size());
             json.put("finished", runs.stream().filter(Run::finished).count());
             json.put("charts", charts);
+            if (comparison != null) {
+                json.put("methods", comparison.methods().stream().map(Comparison.Method::name).toList());
+            }
             return json;
         } catch (IOException e) {
             throw new UncheckedIOException("writing the report into " + out + " failed: " + e.getMessage(), e);
@@ -140,9 +155,12 @@ public final class Report {
         try {
             JsonNode record = RunDirectory.readRecord(dir);
             Map<String, JsonNode> values = new LinkedHashMap<>();
+            String variant = null;
             Path marker = dir.resolve(SweepRunner.SWEEP_RUN);
             if (Files.isRegularFile(marker)) {
-                JsonNode v = Json.mapper().readTree(marker.toFile()).get("values");
+                JsonNode sweepRun = Json.mapper().readTree(marker.toFile());
+                variant = sweepRun.hasNonNull("variant") ? sweepRun.get("variant").asText() : null;
+                JsonNode v = sweepRun.get("values");
                 if (v != null) {
                     for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
                         Map.Entry<String, JsonNode> e = it.next();
@@ -159,7 +177,7 @@ public final class Report {
                     }
                 });
             }
-            return new Run(id, dir, record, values, rows, new ArrayList<>(splits));
+            return new Run(id, dir, record, variant, values, rows, new ArrayList<>(splits));
         } catch (IOException e) {
             throw new BadInputException("cannot read the run in " + dir + ": " + e.getMessage(), e);
         }

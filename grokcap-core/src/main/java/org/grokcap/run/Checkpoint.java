@@ -3,6 +3,7 @@ package org.grokcap.run;
 import org.grokcap.train.Trainer;
 
 import org.grokcap.train.AdamWOptimizer;
+import org.grokcap.train.GradFilter;
 
 import org.apache.commons.rng.core.RandomProviderDefaultState;
 import com.fasterxml.jackson.core.JacksonException;
@@ -29,6 +30,9 @@ import java.util.Map;
  * <ul>
  *   <li>the parameters under their own names (so a checkpoint also loads as weights),</li>
  *   <li>AdamW's moments as {@code adam.m.<name>} and {@code adam.v.<name>},</li>
+ *   <li>with a Grokfast filter, its state: the EMA μ as {@code gradfilter.ema.<name>}, or the moving
+ *       average's ring buffer as {@code gradfilter.ma.<k>.<name>} per slot k, and in
+ *       {@code __metadata__} how many gradients it has seen and its next slot,</li>
  *   <li>with minibatches, the current pass's order of the training split as {@code batch.order}
  *       (F32, exact: indices stay below 2^24), and in {@code __metadata__} the position in it and
  *       the batch stream's RNG state,</li>
@@ -52,6 +56,8 @@ public final class Checkpoint {
     static final String ORDER = "batch.order";
     static final String CURSOR = "batchCursor";
     static final String RNG = "batchRngState";
+    static final String FILTER_SEEN = "gradFilterSeen";
+    static final String FILTER_POSITION = "gradFilterPosition";
     /** Larger indices would not survive the trip through F32. */
     private static final int MAX_ORDER = 1 << 24;
 
@@ -85,11 +91,22 @@ public final class Checkpoint {
             byte[] rng = ((RandomProviderDefaultState) trainer.batchRng().saveState()).getState();
             meta.put(RNG, Base64.getEncoder().encodeToString(rng));
         }
+        GradFilter filter = opt.filter();
+        if (filter != null) {
+            meta.put(FILTER_SEEN, Integer.toString(filter.seen()));
+            meta.put(FILTER_POSITION, Integer.toString(filter.position()));
+        }
         meta.putAll(extraMetadata);
         Map<String, float[]> groups = new LinkedHashMap<>();
         groups.put("", model.params().host());
         groups.put(M, opt.m().host());
         groups.put(V, opt.v().host());
+        if (filter != null) {
+            filter.state().forEach((prefix, buf) -> {
+                dev.toHost(buf);
+                groups.put(prefix, buf.host());
+            });
+        }
         Safetensors.write(file, model.layout(), groups, extra, meta);
     }
 
@@ -184,6 +201,12 @@ public final class Checkpoint {
         groups.put("", params);
         groups.put(M, m);
         groups.put(V, v);
+        GradFilter filter = opt.filter();
+        Map<String, float[]> filterState = new LinkedHashMap<>();
+        if (filter != null) {
+            filter.state().keySet().forEach(prefix -> filterState.put(prefix, new float[n]));
+            groups.putAll(filterState);
+        }
         List<Safetensors.Tensor> extra = order == null ? List.of()
                 : List.of(new Safetensors.Tensor(ORDER, new int[]{order.length}, orderFloats));
         try {
@@ -196,6 +219,9 @@ public final class Checkpoint {
         requireFinite(file, model, "", params);
         requireFinite(file, model, M, m);
         requireFinite(file, model, V, v);
+        filterState.forEach((prefix, values) -> requireFinite(file, model, prefix, values));
+        int filterSeen = filter == null ? 0 : integer(file, meta, FILTER_SEEN, 0, filter.maxSeen());
+        int filterPosition = filter == null ? 0 : integer(file, meta, FILTER_POSITION, 0, filter.maxPosition());
         byte[] rngState = null;
         int cursor = 0;
         if (order != null) {
@@ -236,6 +262,13 @@ public final class Checkpoint {
         dev.toDevice(model.params());
         dev.toDevice(opt.m());
         dev.toDevice(opt.v());
+        if (filter != null) {
+            filter.state().forEach((prefix, buf) -> {
+                System.arraycopy(filterState.get(prefix), 0, buf.host(), buf.offset(), n);
+                dev.toDevice(buf);
+            });
+            filter.restoreCounters(filterSeen, filterPosition);
+        }
         opt.restoreStepCount(steps);
         return meta;
     }

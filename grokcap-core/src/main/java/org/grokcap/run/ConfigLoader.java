@@ -6,6 +6,7 @@ import org.grokcap.data.reasoning.ComparisonTaskSpec;
 import org.grokcap.data.qa.QaTaskSpec;
 import org.grokcap.data.profiles.ProfilesTaskSpec;
 import org.grokcap.data.modular.ModularTaskSpec;
+import org.grokcap.data.random.RandomTokensTaskSpec;
 import org.grokcap.config.ConfigException;
 
 import org.grokcap.train.ExperimentSpec;
@@ -142,7 +143,8 @@ public final class ConfigLoader {
      * TaskSpec, which sits below the task packages.
      */
     static final List<Class<? extends TaskSpec>> TASK_TYPES = List.of(ModularTaskSpec.class, ProfilesTaskSpec.class,
-            QaTaskSpec.class, CompositionTaskSpec.class, ComparisonTaskSpec.class, ComplexReasoningTaskSpec.class);
+            QaTaskSpec.class, CompositionTaskSpec.class, ComparisonTaskSpec.class, ComplexReasoningTaskSpec.class,
+            RandomTokensTaskSpec.class);
 
     private static ObjectMapper mapper(boolean yaml) {
         ObjectMapper m = yaml ? new ObjectMapper(new YAMLFactory()) : new ObjectMapper();

@@ -50,8 +50,7 @@ import java.util.Map;
  *   <li>{@code grokcap_attention_scale} — the factor on q·k (GPT-2's is 1/√(n_embd/n_head)).</li>
  *   <li>{@code activation_function: "relu"} — a value {@code transformers} knows.</li>
  * </ul>
- * Llama-style export (RMSNorm, rotary positions, SwiGLU) needs the Llama model variant of issue 6,
- * which has not landed.
+ * Llama-style models export as Hugging Face Llama instead ({@link HuggingFaceLlama}).
  */
 public final class HuggingFaceGpt2 {
     public static final String WEIGHTS = "model.safetensors";
@@ -73,12 +72,7 @@ public final class HuggingFaceGpt2 {
      * before anything is written, when dir already holds either file: an export is never overwritten.
      */
     public static void export(ModelConfig cfg, float[] params, Path dir, Map<String, String> metadata) throws IOException {
-        for (String f : List.of(WEIGHTS, CONFIG)) {
-            if (Files.exists(dir.resolve(f), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                throw new BadInputException("export directory " + dir + " already holds " + f
-                        + " (an earlier export?); choose another --out");
-            }
-        }
+        requireNoExport(dir);
         if (cfg.layerRepeats() != 1) {
             throw new org.grokcap.util.BadInputException("the model shares its layers (layerRepeats = " + cfg.layerRepeats()
                     + "); a Hugging Face GPT-2 has no parameter sharing, so it cannot be exported as one");
@@ -97,12 +91,28 @@ public final class HuggingFaceGpt2 {
             }
             tensors.add(new Safetensors.Tensor(m.hf(), m.hfShape(), data));
         }
+        write(dir, tensors, config(cfg), metadata);
+    }
+
+    /** Bad input when dir already holds an export's file: an export is never overwritten. */
+    static void requireNoExport(Path dir) {
+        for (String f : List.of(WEIGHTS, CONFIG)) {
+            if (Files.exists(dir.resolve(f), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                throw new BadInputException("export directory " + dir + " already holds " + f
+                        + " (an earlier export?); choose another --out");
+            }
+        }
+    }
+
+    /** Writes dir/model.safetensors (tensors, metadata after format "pt") and dir/config.json, each atomically. */
+    static void write(Path dir, List<Safetensors.Tensor> tensors, Map<String, Object> config, Map<String, String> metadata)
+            throws IOException {
         Files.createDirectories(dir);
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", "pt"); // what transformers expects of a PyTorch-layout safetensors file
         meta.putAll(metadata);
         Safetensors.write(dir.resolve(WEIGHTS), tensors, meta);
-        Json.writePretty(dir.resolve(CONFIG), config(cfg));
+        Json.writePretty(dir.resolve(CONFIG), config);
     }
 
     /** config.json: GPT2Config's fields, then grokcap's differences. */
@@ -182,21 +192,17 @@ public final class HuggingFaceGpt2 {
     public static Imported importModel(Path dir) throws IOException {
         Path configFile = dir.resolve(CONFIG);
         Path weightsFile = dir.resolve(WEIGHTS);
-        for (Path f : List.of(configFile, weightsFile)) {
-            if (!Files.isRegularFile(f)) {
-                throw new BadInputException("not a Hugging Face GPT-2 directory: " + f + " not found");
+        requireFiles(dir, "GPT-2");
+        ModelConfig cfg = readConfig(configFile);
+        long needed = 0;
+        for (Mapping m : mappings(cfg)) {
+            if (!m.hf().equals("lm_head.weight")) {
+                needed += Float.BYTES * Safetensors.elements(m.hfShape());
             }
         }
-        ModelConfig cfg = readConfig(configFile);
-        requireWeightsHoldConfig(cfg, configFile, weightsFile);
-        Safetensors.Contents contents;
-        try {
-            contents = Safetensors.read(weightsFile);
-        } catch (SafetensorsException e) {
-            throw new BadInputException(e.getMessage(), e);
-        }
+        requireWeightsHoldConfig(cfg, needed, configFile, weightsFile);
         Map<String, Safetensors.Tensor> byName = new LinkedHashMap<>();
-        for (Safetensors.Tensor t : contents.tensors().values()) {
+        for (Safetensors.Tensor t : readTensors(weightsFile).values()) {
             String name = t.name().startsWith(PREFIX) || t.name().startsWith("lm_head.") ? t.name() : PREFIX + t.name();
             if (name.endsWith(".attn.bias") || name.endsWith(".attn.masked_bias")) {
                 continue; // the causal-mask buffers of older transformers versions, not parameters
@@ -212,15 +218,7 @@ public final class HuggingFaceGpt2 {
         float[] params = new float[layout.size()];
         List<Mapping> mappings = mappings(cfg);
         for (Mapping m : mappings) {
-            Safetensors.Tensor t = byName.remove(m.hf());
-            if (t == null) {
-                throw new BadInputException(weightsFile + ": missing tensor '" + m.hf() + "' (expected shape "
-                        + Arrays.toString(m.hfShape()) + ")");
-            }
-            if (!Arrays.equals(t.shape(), m.hfShape())) {
-                throw new BadInputException(weightsFile + ": tensor '" + m.hf() + "': expected shape "
-                        + Arrays.toString(m.hfShape()) + ", found " + Arrays.toString(t.shape()));
-            }
+            Safetensors.Tensor t = take(byName, m.hf(), m.hfShape(), weightsFile);
             if (!layout.has(m.grokcap())) {
                 requireZero(weightsFile, t);
                 continue;
@@ -240,24 +238,50 @@ public final class HuggingFaceGpt2 {
         return new Imported(cfg, params);
     }
 
+    /** Removes and returns the tensor called name from byName; bad input when it is missing or not of shape. */
+    static Safetensors.Tensor take(Map<String, Safetensors.Tensor> byName, String name, int[] shape, Path weightsFile) {
+        Safetensors.Tensor t = byName.remove(name);
+        if (t == null) {
+            throw new BadInputException(weightsFile + ": missing tensor '" + name + "' (expected shape "
+                    + Arrays.toString(shape) + ")");
+        }
+        if (!Arrays.equals(t.shape(), shape)) {
+            throw new BadInputException(weightsFile + ": tensor '" + name + "': expected shape "
+                    + Arrays.toString(shape) + ", found " + Arrays.toString(t.shape()));
+        }
+        return t;
+    }
+
+    /** Bad input naming the missing file unless dir holds config.json and model.safetensors. */
+    static void requireFiles(Path dir, String format) {
+        for (String f : List.of(CONFIG, WEIGHTS)) {
+            if (!Files.isRegularFile(dir.resolve(f))) {
+                throw new BadInputException("not a Hugging Face " + format + " directory: " + dir.resolve(f) + " not found");
+            }
+        }
+    }
+
+    /** The tensors of a safetensors file by name; a damaged file is bad input. */
+    static Map<String, Safetensors.Tensor> readTensors(Path weightsFile) throws IOException {
+        try {
+            return Safetensors.read(weightsFile).tensors();
+        } catch (SafetensorsException e) {
+            throw new BadInputException(e.getMessage(), e);
+        }
+    }
+
     /**
      * Bad input when the weights file is too small for the sizes config.json claims, checked before
      * anything is allocated from those sizes: a 2 KB config claiming 1.4 billion parameters must not
-     * allocate 5.5 GB first and fail on the tensors after. Every mapped tensor must be in the file,
-     * except lm_head.weight, which may be tied to the token embedding.
+     * allocate 5.5 GB first and fail on the tensors after. needed: the bytes of the tensors the file
+     * must hold (those that may be tied to another left out).
      */
-    private static void requireWeightsHoldConfig(ModelConfig cfg, Path configFile, Path weightsFile) throws IOException {
+    static void requireWeightsHoldConfig(ModelConfig cfg, long needed, Path configFile, Path weightsFile) throws IOException {
         long floats;
         try {
             floats = ParamLayout.of(cfg).size();
         } catch (IllegalArgumentException e) {
             throw new BadInputException(configFile + ": " + e.getMessage(), e);
-        }
-        long needed = 0;
-        for (Mapping m : mappings(cfg)) {
-            if (!m.hf().equals("lm_head.weight")) {
-                needed += Float.BYTES * Safetensors.elements(m.hfShape());
-            }
         }
         long size = Files.size(weightsFile);
         if (needed > size) {
@@ -274,8 +298,13 @@ public final class HuggingFaceGpt2 {
     }
 
     /** A bias grokcap's model does without must be zero, or the import would change the model. */
-    private static void requireZero(Path file, Safetensors.Tensor t) {
-        for (int i = 0; i < t.data().length; i++) {
+    static void requireZero(Path file, Safetensors.Tensor t) {
+        requireZero(file, t, 0);
+    }
+
+    /** The elements of t from index from on must be zero (padding grokcap's model does without). */
+    static void requireZero(Path file, Safetensors.Tensor t, int from) {
+        for (int i = from; i < t.data().length; i++) {
             if (t.data()[i] != 0f) {
                 throw new BadInputException(file + ": tensor '" + t.name() + "' is not zero (element " + i + " = "
                         + t.data()[i] + ") but " + CONFIG + " says the model has no such bias");
@@ -285,18 +314,10 @@ public final class HuggingFaceGpt2 {
 
     /** The grokcap model a config.json describes: grokcap_model when present, else GPT-2's own fields. */
     static ModelConfig readConfig(Path file) throws IOException {
-        JsonNode root;
-        try {
-            root = Json.mapper().readTree(file.toFile());
-        } catch (JacksonException e) {
-            throw new BadInputException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
-        }
-        if (root == null || !root.isObject()) {
-            throw new BadInputException(file + ": not a JSON object");
-        }
+        JsonNode root = readJson(file);
         if (root.has("model_type") && !"gpt2".equals(root.get("model_type").asText())) {
             throw new BadInputException(file + ": model_type = \"" + root.get("model_type").asText()
-                    + "\": only gpt2 is supported (Llama-style models need issue 6's model variant)");
+                    + "\": this reader takes gpt2 (grokcap import takes gpt2 and llama)");
         }
         try {
             if (root.get("grokcap_model") instanceof ObjectNode g) {
@@ -329,7 +350,34 @@ public final class HuggingFaceGpt2 {
         }
     }
 
-    private static int integer(Path file, JsonNode root, String field) {
+    /**
+     * config.json's model_type in a Hugging Face directory ("gpt2", "llama", ...), or null when it has
+     * none or the directory has no config.json (the importer then names what is missing).
+     */
+    public static String modelType(Path dir) throws IOException {
+        Path file = dir.resolve(CONFIG);
+        if (!Files.isRegularFile(file)) {
+            return null;
+        }
+        JsonNode type = readJson(file).get("model_type");
+        return type == null || !type.isTextual() ? null : type.textValue();
+    }
+
+    /** config.json as a JSON object; anything else is bad input naming the file. */
+    static JsonNode readJson(Path file) throws IOException {
+        JsonNode root;
+        try {
+            root = Json.mapper().readTree(file.toFile());
+        } catch (JacksonException e) {
+            throw new BadInputException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
+        }
+        if (root == null || !root.isObject()) {
+            throw new BadInputException(file + ": not a JSON object");
+        }
+        return root;
+    }
+
+    static int integer(Path file, JsonNode root, String field) {
         JsonNode n = root.get(field);
         if (n == null || !n.isIntegralNumber() || !n.canConvertToInt()) {
             throw new BadInputException(file + ": " + field + " = " + n + ": must be a whole number");
@@ -337,7 +385,7 @@ public final class HuggingFaceGpt2 {
         return n.intValue();
     }
 
-    private static String text(Path file, JsonNode root, String field, String orElse) {
+    static String text(Path file, JsonNode root, String field, String orElse) {
         JsonNode n = root.get(field);
         if (n == null) {
             return orElse;
@@ -369,12 +417,26 @@ public final class HuggingFaceGpt2 {
      * Returns the file the parameters came from.
      */
     public static Path exportRun(Path runDir, Path outDir) {
+        return exportRun(runDir, outDir, false, HuggingFaceGpt2::export);
+    }
+
+    /** How one format writes a model: {@link #export}, {@link HuggingFaceLlama#export}. */
+    interface Exporter {
+        void export(ModelConfig cfg, float[] params, Path dir, Map<String, String> metadata) throws IOException;
+    }
+
+    /**
+     * A run's newest parameters (final weights, else newest checkpoint) through exporter, which takes
+     * Llama-style models when llama is true and GPT-style ones otherwise; returns the file they came from.
+     */
+    static Path exportRun(Path runDir, Path outDir, boolean llama, Exporter exporter) {
         try {
             Path source = RunDirectory.latestWeights(runDir);
             Map<String, String> meta = Checkpoint.metadataOf(source, "weights");
             ExperimentSpec spec = Checkpoint.config(source, meta);
-            if (spec.model().llama()) {
-                throw new BadInputException(runDir + " holds a Llama-style model; GPT-2 export takes GPT-style models only");
+            if (spec.model().llama() != llama) {
+                throw new BadInputException(runDir + " holds a " + (llama ? "GPT" : "Llama") + "-style model; export it with --format "
+                        + (llama ? "gpt2" : "llama"));
             }
             ParamLayout layout = TrainingSession.requireFits(spec);
             float[] params = new float[layout.size()];
@@ -382,7 +444,7 @@ public final class HuggingFaceGpt2 {
             Map<String, String> exportMeta = new LinkedHashMap<>();
             exportMeta.put("grokcap_source", source.toAbsolutePath().normalize().toString());
             exportMeta.put("grokcap_step", meta.getOrDefault(Checkpoint.STEP, "unknown"));
-            export(spec.model(), params, outDir, exportMeta);
+            exporter.export(spec.model(), params, outDir, exportMeta);
             return source;
         } catch (SafetensorsException e) {
             throw new BadInputException(e.getMessage(), e);
@@ -396,8 +458,18 @@ public final class HuggingFaceGpt2 {
      * weights file, with the model config in its metadata (key "model").
      */
     public static Imported importToWeights(Path hfDir, Path weightsFile) {
+        return importToWeights(hfDir, weightsFile, HuggingFaceGpt2::importModel);
+    }
+
+    /** How one format reads a directory: {@link #importModel}, {@link HuggingFaceLlama#importModel}. */
+    interface Importer {
+        Imported importModel(Path dir) throws IOException;
+    }
+
+    /** The model importer reads from hfDir, written as a grokcap weights file (see {@link #importToWeights(Path, Path)}). */
+    static Imported importToWeights(Path hfDir, Path weightsFile, Importer importer) {
         try {
-            Imported imported = importModel(hfDir);
+            Imported imported = importer.importModel(hfDir);
             if (Files.exists(weightsFile)) {
                 throw new BadInputException(weightsFile + " already exists; choose another --out");
             }

@@ -12,7 +12,7 @@ import java.nio.file.Path;
  * @param outDir          the run directory; null for runs/&lt;name&gt;-&lt;time&gt; (ignored when resuming)
  * @param backend         a backend name, or null to choose (see {@link org.grokcap.backend.Backends})
  * @param threads         CPU threads; 0 for all cores
- * @param listener        receives each metrics row; null for none
+ * @param listener        receives each metrics row, and a call after each update; null for none
  * @param checkpointEvery write a checkpoint after every this many updates; 0 for none (when resuming:
  *                        0 keeps the interval the run was started with)
  * @param analysisEvery   record the progress measures of {@code org.grokcap.analysis} into
@@ -43,6 +43,10 @@ public record RunOptions(Path outDir, String backend, int threads, Trainer.Liste
 
     public RunOptions withOutDir(Path dir) {
         return new RunOptions(dir, backend, threads, listener, checkpointEvery, analysisEvery);
+    }
+
+    public RunOptions withThreads(int n) {
+        return new RunOptions(outDir, backend, n, listener, checkpointEvery, analysisEvery);
     }
 
     public RunOptions withCheckpointEvery(int every) {

@@ -11,6 +11,7 @@ import org.grokcap.backend.Backends;
 import org.grokcap.backend.Device;
 import org.grokcap.train.ExperimentSpec;
 import org.grokcap.data.TokenizedDataset;
+import org.grokcap.config.StopRule;
 import org.grokcap.config.ConfigException;
 import org.grokcap.io.Json;
 import org.grokcap.model.ModelConfig;
@@ -276,8 +277,9 @@ public final class TrainingSession {
             throw new ConfigException("model (layers, dModel, dMlp, vocabulary): " + e.getMessage());
         }
         long parameterBytes = 4L * Float.BYTES * layout.size(); // parameters, gradients and two AdamW moments
-        long activationBytes = maxBatch == 0 ? 0 : Float.BYTES * (2 * Transformer.activationFloats(resolved.model(), maxBatch)
-                + Transformer.largestActivationFloats(resolved.model(), maxBatch));
+        ModelConfig allocated = Trainer.allocatedModel(resolved.train(), resolved.model());
+        long activationBytes = maxBatch == 0 ? 0 : Float.BYTES * (2 * Transformer.activationFloats(allocated, maxBatch)
+                + Transformer.largestActivationFloats(allocated, maxBatch));
         long bytes = parameterBytes + activationBytes;
         long heap = Runtime.getRuntime().maxMemory();
         if (bytes > available(heap)) {
@@ -305,10 +307,18 @@ public final class TrainingSession {
 
     /** The trainer for a resolved spec, once {@link #requireFits} passes; impossible batch sizes are bad input. */
     private static Trainer newTrainer(ExperimentSpec resolved, TokenizedDataset data, Device device) {
+        StopRule stop = resolved.train().stopWhen();
+        if (stop != null) {
+            String split = stop.metric().substring(0, stop.metric().lastIndexOf('_'));
+            if (!data.splits().containsKey(split)) {
+                throw new ConfigException("train.stopWhen.metric", stop.metric(),
+                        "names no split of this task; its splits are " + data.splits().keySet());
+            }
+        }
         int maxBatch = Trainer.maxBatch(resolved.train(), data);
         requireFits(resolved);
         try {
-            Transformer.requireBatchFits(resolved.model(), maxBatch);
+            Transformer.requireBatchFits(Trainer.allocatedModel(resolved.train(), resolved.model()), maxBatch);
         } catch (IllegalArgumentException e) {
             throw new ConfigException("train (batchSize, evalBatchSize): " + e.getMessage());
         }
@@ -339,11 +349,14 @@ public final class TrainingSession {
         long wallEvery = checkpointEvery > 0 ? 0 : wallCheckpointNanos();
         long[] lastCheckpointAt = {start};
         Map<String, Double> last;
+        StopRule stopRule = resolved.train().stopWhen();
+        boolean[] stopping = {false};
         try {
             last = trainer.run(new Trainer.Listener() {
                 @Override
                 public void onMetrics(Map<String, Double> row, int total) {
                     rows.add(row);
+                    stopping[0] = stopRule != null && stopRule.stopsAfter(rows, MetricsRow.STEP);
                     try {
                         run.appendMetrics(row);
                     } catch (IOException e) {
@@ -352,7 +365,8 @@ public final class TrainingSession {
                     }
                     try {
                         if (progress != null) {
-                            progress.afterUpdates(trainer.optimizer().stepCount(), row.get(MetricsRow.STEP) == total - 1);
+                            progress.afterUpdates(trainer.optimizer().stepCount(),
+                                    row.get(MetricsRow.STEP) == total - 1 || stopping[0]);
                         }
                     } catch (IOException e) {
                         throw new UncheckedIOException("cannot append to the progress measures", e);
@@ -375,6 +389,14 @@ public final class TrainingSession {
                         lastGood[0] = checkpoint(run, trainer, updates, meta, checkpointEvery, lastGood[0]);
                         lastCheckpointAt[0] = System.nanoTime();
                     }
+                    if (user != null) {
+                        user.afterUpdate(updates, total);
+                    }
+                }
+
+                @Override
+                public boolean stopNow() {
+                    return stopping[0];
                 }
             });
         } catch (TrainingDivergedException e) {

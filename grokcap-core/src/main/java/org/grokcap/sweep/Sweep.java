@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -44,19 +45,29 @@ import java.util.regex.Pattern;
  *     train.optimizer.weightDecay: {uniform: [0.0, 2.0]}
  *     model.heads: {choice: [2, 4]}
  *     model.layers: {int: [1, 2]}
+ * variants:                             # optional: named sets of fields, each crossed with the grid
+ *   adamw: {}                           # the base as it is
+ *   orthogonal:
+ *     train.optimizer.orthogonalGradient: true
+ *     train.optimizer.weightDecay: 0.0
  * checkpointEvery: 500                  # optional: checkpoints let an interrupted run resume mid-way
  * </pre>
- * Its runs are a deterministic list, grid in file order (first field slowest) then draws. A run's id
- * comes from its varied values alone (readable {@code leaf-value} parts and a hash of all values), so
- * it does not change when values are added to the grid or runs are reordered. Random values keep 4
+ * Its runs are a deterministic list, variants in file order (slowest), then the grid in file order
+ * (first field slowest), then draws. A variant sets several fields at once (a method: an optimizer
+ * and its settings), so runs compare methods rather than single values; no variant may set a field
+ * the grid or the draws vary. A run's id comes from its variant's name and its varied values alone
+ * (readable {@code leaf-value} parts, after {@code NAME_} for a variant, and a hash of all values and
+ * the variant's name), so it does not change when values are added to the grid or runs are reordered. Random values keep 4
  * significant digits; a draw that repeats an earlier combination is the same run and is dropped.
  * Every config is validated when the file is loaded, before any run starts.
  */
 public final class Sweep {
-    private static final Set<String> KEYS = Set.of("name", "base", "grid", "random", "checkpointEvery");
+    private static final Set<String> KEYS = Set.of("name", "base", "grid", "random", "variants", "checkpointEvery");
     private static final Set<String> RANDOM_KEYS = Set.of("seed", "draws", "fields");
     private static final Pattern FIELD = Pattern.compile("[A-Za-z][A-Za-z0-9]*(\\.[A-Za-z][A-Za-z0-9]*)*");
     private static final int READABLE_ID_CHARS = 60;
+    /** A variant's name starts its runs' ids, so it holds no '_' (the separator of the id's parts). */
+    private static final Pattern VARIANT = Pattern.compile("[A-Za-z0-9][A-Za-z0-9.+-]{0,39}");
     /**
      * The most runs a sweep file may describe (grid points × random draws): each run's config is
      * expanded and validated when the file is loaded, so a grid of ten fields with a hundred values
@@ -67,12 +78,15 @@ public final class Sweep {
     private final String name;
     private final Path source;
     private final int checkpointEvery;
+    private final Map<String, Map<String, JsonNode>> variants;
     private final List<SweepRun> runs;
 
-    private Sweep(String name, Path source, int checkpointEvery, List<SweepRun> runs) {
+    private Sweep(String name, Path source, int checkpointEvery, Map<String, Map<String, JsonNode>> variants,
+                  List<SweepRun> runs) {
         this.name = name;
         this.source = source;
         this.checkpointEvery = checkpointEvery;
+        this.variants = variants;
         this.runs = List.copyOf(runs);
     }
 
@@ -87,6 +101,11 @@ public final class Sweep {
     /** Checkpoint interval for every run (0: none). */
     public int checkpointEvery() {
         return checkpointEvery;
+    }
+
+    /** The variants by name, in the file's order, each with the fields it sets; empty for a sweep without variants. */
+    public Map<String, Map<String, JsonNode>> variants() {
+        return variants;
     }
 
     /** Every run of the sweep, in its deterministic order. */
@@ -107,9 +126,9 @@ public final class Sweep {
             }
             ObjectNode config = r.config().deepCopy();
             config.with("train").put("steps", max);
-            capped.add(new SweepRun(r.id(), r.values(), config, r.spec().withTrain(r.spec().train().withSteps(max))));
+            capped.add(new SweepRun(r.id(), r.variant(), r.values(), config, r.spec().withTrain(r.spec().train().withSteps(max))));
         }
-        return new Sweep(name, source, checkpointEvery, capped);
+        return new Sweep(name, source, checkpointEvery, variants, capped);
     }
 
     /** The runs of one shard, in order. */
@@ -135,7 +154,7 @@ public final class Sweep {
             String k = it.next();
             if (!KEYS.contains(k)) {
                 throw new BadInputException(where + ": unknown field '" + k + "' (known fields: base, checkpointEvery, "
-                        + "grid, name, random)");
+                        + "grid, name, random, variants)");
             }
         }
         String name = root.has("name") ? root.get("name").asText() : ConfigLoader.defaultName(file);
@@ -153,13 +172,16 @@ public final class Sweep {
         ObjectNode base = base(root.get("base"), file);
         Path baseDir = baseDirectory(root.get("base"), file);
         Map<String, List<JsonNode>> grid = grid(root.get("grid"), where);
+        Map<String, Map<String, JsonNode>> variants = variants(root.get("variants"), where);
         // Counted before anything is expanded; each factor is capped, so the product cannot overflow.
         long planned = root.hasNonNull("random") ? Math.clamp(root.get("random").path("draws").asLong(1), 1, MAX_RUNS + 1) : 1;
+        planned = Math.min(planned * Math.max(1, variants.size()), MAX_RUNS + 1);
         for (List<JsonNode> values : grid.values()) {
             planned = Math.min(planned * values.size(), MAX_RUNS + 1);
         }
         if (planned > MAX_RUNS) {
-            throw new BadInputException(where + ": the grid" + (root.hasNonNull("random") ? " and random draws" : "")
+            throw new BadInputException(where + ": the " + (variants.isEmpty() ? "" : "variants, ") + "grid"
+                    + (root.hasNonNull("random") ? " and random draws" : "")
                     + " describe more than " + MAX_RUNS + " runs, the limit of one sweep file; split the sweep into "
                     + "several files");
         }
@@ -167,21 +189,77 @@ public final class Sweep {
         List<String> varied = new ArrayList<>(grid.keySet());
         varied.addAll(draws.get(0).keySet());
         requireNoNesting(varied, where);
-        if (grid.isEmpty() && draws.size() <= 1) {
-            throw new BadInputException(where + ": nothing to sweep; give a grid (field: [values]) or random draws");
+        for (Map.Entry<String, Map<String, JsonNode>> v : variants.entrySet()) {
+            String at = where + ": variants." + v.getKey();
+            List<String> fields = new ArrayList<>(v.getValue().keySet());
+            requireNoNesting(fields, at);
+            for (String f : fields) {
+                for (String g : varied) {
+                    if (f.equals(g) || f.startsWith(g + ".") || g.startsWith(f + ".")) {
+                        throw new BadInputException(at + " sets " + f + ", which the " + (grid.containsKey(g) ? "grid"
+                                : "random draws") + " also var" + (f.equals(g) ? "ies" : "y (" + g + ")")
+                                + "; a field is set by the variants or varied by the grid, not both");
+                    }
+                }
+            }
+            // The variant alone on the base, so that a bad field is named by its variant, not by a run id.
+            resolve(base, baseDir, v.getValue(), Map.of(), null, null, at);
+        }
+        if (grid.isEmpty() && draws.size() <= 1 && variants.size() <= 1) {
+            throw new BadInputException(where + ": nothing to sweep; give a grid (field: [values]), random draws or "
+                    + "variants");
         }
         Map<String, SweepRun> runs = new LinkedHashMap<>();
-        for (Map<String, JsonNode> point : cartesian(grid)) {
-            for (Map<String, JsonNode> draw : draws) {
-                Map<String, JsonNode> values = new LinkedHashMap<>(point);
-                values.putAll(draw);
-                String id = runId(values);
-                if (!runs.containsKey(id)) {
-                    runs.put(id, resolve(base, baseDir, values, id, where));
+        Map<String, Map<String, JsonNode>> each = variants.isEmpty() ? Collections.singletonMap(null, Map.of()) : variants;
+        for (Map.Entry<String, Map<String, JsonNode>> variant : each.entrySet()) {
+            for (Map<String, JsonNode> point : cartesian(grid)) {
+                for (Map<String, JsonNode> draw : draws) {
+                    Map<String, JsonNode> values = new LinkedHashMap<>(point);
+                    values.putAll(draw);
+                    String id = runId(variant.getKey(), values);
+                    if (!runs.containsKey(id)) {
+                        runs.put(id, resolve(base, baseDir, variant.getValue(), values, variant.getKey(), id, where
+                                + " (run " + id + ")"));
+                    }
                 }
             }
         }
-        return new Sweep(name, file, checkpointEvery, new ArrayList<>(runs.values()));
+        return new Sweep(name, file, checkpointEvery, variants, new ArrayList<>(runs.values()));
+    }
+
+    /**
+     * The variants: names (which start the runs' ids) mapped to the config fields each sets; empty when
+     * the file has none. A variant may set nothing (the base as it is, a baseline among methods).
+     */
+    private static Map<String, Map<String, JsonNode>> variants(JsonNode node, String where) {
+        Map<String, Map<String, JsonNode>> variants = new LinkedHashMap<>();
+        if (node == null || node.isNull()) {
+            return variants;
+        }
+        if (!node.isObject() || node.isEmpty()) {
+            throw new BadInputException(where + ": variants = " + node + ": must map variant names to the config fields "
+                    + "each sets (e.g. variants: {adamw: {}, orthogonal: {train.optimizer.orthogonalGradient: true}})");
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String name = e.getKey();
+            if (!VARIANT.matcher(name).matches()) {
+                throw new BadInputException(where + ": variant name '" + name + "': use 1-40 letters, digits, '.', '+' "
+                        + "or '-' (it starts its runs' ids), beginning with a letter or digit");
+            }
+            JsonNode fields = e.getValue();
+            if (fields == null || !fields.isObject()) {
+                throw new BadInputException(where + ": variants." + name + " = " + fields + ": must map config fields "
+                        + "(dotted paths) to values; {} for the base as it is");
+            }
+            Map<String, JsonNode> set = new LinkedHashMap<>();
+            for (Iterator<Map.Entry<String, JsonNode>> f = fields.fields(); f.hasNext(); ) {
+                Map.Entry<String, JsonNode> field = f.next();
+                set.put(field(field.getKey(), where + ": variants." + name), field.getValue());
+            }
+            variants.put(name, Collections.unmodifiableMap(set));
+        }
+        return Collections.unmodifiableMap(variants);
     }
 
     /** The folder the base config's relative paths (such as data files) resolve against: the base file's, or the sweep file's for an inline base. */
@@ -342,6 +420,14 @@ public final class Sweep {
      * hex digits of the SHA-256 of all (path, value) pairs sorted by path, so ids differ whenever values do.
      */
     public static String runId(Map<String, JsonNode> values) {
+        return runId(null, values);
+    }
+
+    /**
+     * {@link #runId(Map)} of a run of a variant: the variant's name and '_' before the readable parts
+     * (whole, so ids group by variant), and the name in the hash too; a null variant gives runId(values).
+     */
+    public static String runId(String variant, Map<String, JsonNode> values) {
         Map<String, Integer> leaves = new LinkedHashMap<>();
         values.keySet().forEach(p -> leaves.merge(leaf(p), 1, Integer::sum));
         StringBuilder readable = new StringBuilder();
@@ -357,16 +443,27 @@ public final class Sweep {
         String text = readable.length() > READABLE_ID_CHARS ? readable.substring(0, READABLE_ID_CHARS) : readable.toString();
         StringBuilder canonical = new StringBuilder();
         new TreeMap<>(values).forEach((k, v) -> canonical.append(k).append('=').append(v).append('\n'));
-        return text + "-" + sha256(canonical.toString()).substring(0, 8);
+        if (variant == null) {
+            return text + "-" + sha256(canonical.toString()).substring(0, 8);
+        }
+        canonical.append("variant=").append(variant).append('\n'); // after the fields, as no field path has '='
+        return variant + (text.isEmpty() ? "" : "_" + text) + "-" + sha256(canonical.toString()).substring(0, 8);
     }
 
     private static String leaf(String path) {
         return path.substring(path.lastIndexOf('.') + 1);
     }
 
-    private static SweepRun resolve(ObjectNode base, Path baseDir, Map<String, JsonNode> values, String id, String where) {
+    /**
+     * The run with the variant's fields (if any) then the varied values set on the base; where names the
+     * run (or the variant) in the message of a config that does not validate.
+     */
+    private static SweepRun resolve(ObjectNode base, Path baseDir, Map<String, JsonNode> variantFields,
+                                    Map<String, JsonNode> values, String variant, String id, String where) {
         ObjectNode config = base.deepCopy();
-        for (Map.Entry<String, JsonNode> e : values.entrySet()) {
+        Map<String, JsonNode> all = new LinkedHashMap<>(variantFields);
+        all.putAll(values); // disjoint: load refuses a variant that sets a varied field
+        for (Map.Entry<String, JsonNode> e : all.entrySet()) {
             String[] names = e.getKey().split("\\.");
             ObjectNode node = config;
             for (int i = 0; i < names.length - 1; i++) {
@@ -381,9 +478,8 @@ public final class Sweep {
             }
             node.set(names[names.length - 1], e.getValue());
         }
-        String source = where + " (run " + id + ")";
-        ExperimentSpec spec = ConfigLoader.parse(config.toString(), false, source);
-        return new SweepRun(id, values, config, ConfigLoader.relativeTo(spec, baseDir, source));
+        ExperimentSpec spec = ConfigLoader.parse(config.toString(), false, where);
+        return new SweepRun(id, variant, values, config, ConfigLoader.relativeTo(spec, baseDir, where));
     }
 
     private static String sha256(String text) {
@@ -445,16 +541,25 @@ public final class Sweep {
         }
     }
 
-    /** The sweep's record for OUT/NAME.sweep.json: its name, source and every run's id and values. */
+    /**
+     * The sweep's record for OUT/NAME.sweep.json: its name, source, variants (if any) and every run's id,
+     * variant and values.
+     */
     public Map<String, Object> describe() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("sweep", name);
         m.put("source", source.toString());
         m.put("checkpointEvery", checkpointEvery);
+        if (!variants.isEmpty()) {
+            m.put("variants", variants);
+        }
         List<Map<String, Object>> list = new ArrayList<>();
         for (SweepRun r : runs) {
             Map<String, Object> one = new LinkedHashMap<>();
             one.put("id", r.id());
+            if (r.variant() != null) {
+                one.put("variant", r.variant());
+            }
             one.put("values", r.values());
             list.add(one);
         }

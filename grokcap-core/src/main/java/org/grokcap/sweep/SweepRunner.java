@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.grokcap.util.BadInputException;
 import org.grokcap.analysis.ProgressRecorder;
 import org.grokcap.run.TrainingSession;
+import org.grokcap.run.PopulationSession;
+import org.grokcap.train.Population;
 import org.grokcap.run.RunOptions;
 import org.grokcap.run.RunStoppedException;
 import org.grokcap.io.AtomicFiles;
@@ -20,7 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -118,8 +120,21 @@ public final class SweepRunner {
      */
     public static Summary run(Sweep sweep, Shard shard, Path out, RunOptions options,
                               Supplier<Trainer.Listener> listeners, PrintStream log) {
+        return run(sweep, shard, out, options, listeners, log, -1);
+    }
+
+    /**
+     * As {@link #run(Sweep, Shard, Path, RunOptions, Supplier, PrintStream)}, with together &ge; 0 for
+     * training the runs together ({@link PopulationSession}): the unfinished runs in groups that can
+     * share a pass (see {@link #groups}), each group together at most together runs at a time (0: the
+     * whole group), sharing options' threads (see {@link PopulationSession#threadsPerMember}); together -1 trains one run after
+     * another. A stop (SIGINT, SIGTERM) checkpoints every run of the pass and stops the sweep.
+     */
+    public static Summary run(Sweep sweep, Shard shard, Path out, RunOptions options,
+                              Supplier<Trainer.Listener> listeners, PrintStream log, int together) {
         long start = System.nanoTime();
         List<Planned> plan = plan(sweep, shard, out);
+        int threads = together >= 0 ? PopulationSession.threads(options) : 0; // a backend that cannot: refused before any write
         try {
             Files.createDirectories(out);
             // Shards on other processes or machines may be writing the list right now: only what an
@@ -129,57 +144,162 @@ public final class SweepRunner {
         } catch (IOException e) {
             throw new BadInputException("cannot write the sweep's output directory " + out + ": " + e.getMessage(), e);
         }
-        int finished = 0;
-        int trained = 0;
-        int resumed = 0;
-        List<Map<String, String>> failed = new ArrayList<>();
-        int i = 0;
+        Tally tally = new Tally();
+        Map<Planned, String> heads = new IdentityHashMap<>();
         for (Planned p : plan) {
-            i++;
-            String head = String.format("[%d/%d] %s", i, plan.size(), p.run().id());
+            heads.put(p, String.format("[%d/%d] %s", heads.size() + 1, plan.size(), p.run().id()));
+        }
+        List<Planned> todo = new ArrayList<>();
+        for (Planned p : plan) {
             if (p.state() == State.FINISHED) {
-                finished++;
-                log.println(head + ": finished earlier, skipped");
-                continue;
-            }
-            boolean weights = Files.exists(p.dir().resolve(RunDirectory.WEIGHTS));
-            log.println(head + ": " + (p.state() == State.RESUME ? weights ? "finishing (its final weights are written)"
-                    : "resuming from its newest checkpoint"
-                    : p.state() == State.RESTART ? "interrupted before any checkpoint; starting again" : "training")
-                    + " " + Json.mapper().valueToTree(p.run().values()));
-            RunOptions mine = options.withOutDir(p.dir()).withCheckpointEvery(sweep.checkpointEvery())
-                    .withListener(listeners == null ? null : listeners.get());
-            try {
-                if (p.state() == State.RESUME) {
-                    TrainingSession.resume(p.dir(), mine, ProgressRecorder.HOOK);
-                    resumed++;
-                } else {
-                    if (p.state() == State.RESTART) {
-                        log.println(head + ": the partial run moved to " + moveAside(p.dir(), out));
-                    }
-                    Files.createDirectories(p.dir());
-                    Json.writePretty(p.dir().resolve(SWEEP_RUN), marker(sweep, p.run()));
-                    TrainingSession.train(p.run().spec(), mine, ProgressRecorder.HOOK);
-                    trained++;
-                }
-                log.println(head + ": done");
-            } catch (RunStoppedException e) { // the sweep stops with its run; the same command continues both
-                throw new RunStoppedException(e.getMessage().replaceFirst("; continue with: .*", "")
-                        + " (run " + p.run().id() + "); continue with the same grokcap sweep command");
-            } catch (Exception e) {
-                if (p.state() != State.RESUME) {
-                    removeIfNeverStarted(p.dir());
-                }
-                String message = Messages.cap(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
-                log.println(head + ": FAILED: " + message);
-                Map<String, String> f = new LinkedHashMap<>();
-                f.put("id", p.run().id());
-                f.put("error", message);
-                failed.add(f);
+                tally.finished++;
+                log.println(heads.get(p) + ": finished earlier, skipped");
+            } else {
+                todo.add(p);
             }
         }
-        return new Summary(sweep.name(), out.toString(), shard.toString(), sweep.runs().size(), plan.size(), finished,
-                trained, resumed, failed, (System.nanoTime() - start) / 1e9);
+        if (together < 0) {
+            for (Planned p : todo) {
+                String head = heads.get(p);
+                log.println(head + ": " + starting(p));
+                RunOptions mine = options.withListener(listeners == null ? null : listeners.get());
+                try {
+                    runOne(sweep, p, out, mine, log, head);
+                    tally.done(p, log, head);
+                } catch (RunStoppedException e) { // the sweep stops with its run; the same command continues both
+                    throw stopped(e, List.of(p));
+                } catch (Exception e) {
+                    tally.failed(p, e, log, head);
+                }
+            }
+        } else {
+            List<List<Planned>> groups = groups(todo, log);
+            for (List<Planned> group : groups) {
+                int size = together == 0 ? group.size() : together;
+                for (int from = 0; from < group.size(); from += size) {
+                    List<Planned> pass = group.subList(from, Math.min(group.size(), from + size));
+                    int perMember = PopulationSession.threadsPerMember(threads, pass.size());
+                    log.printf("together: %d run%s on %d thread%s%n", pass.size(), pass.size() == 1 ? "" : "s", threads,
+                            threads == 1 ? "" : "s");
+                    List<Population.Member<Void>> members = new ArrayList<>();
+                    for (Planned p : pass) {
+                        String head = heads.get(p);
+                        log.println(head + ": " + starting(p));
+                        members.add(turn -> {
+                            runOne(sweep, p, out, PopulationSession.memberOptions(options, perMember, turn), log, head);
+                            return null;
+                        });
+                    }
+                    List<Population.Outcome<Void>> outcomes = Population.run(members, threads / perMember);
+                    List<Planned> stopped = new ArrayList<>();
+                    RunStoppedException stop = null;
+                    for (int i = 0; i < pass.size(); i++) {
+                        Planned p = pass.get(i);
+                        Throwable f = outcomes.get(i).failure();
+                        if (f == null) {
+                            tally.done(p, log, heads.get(p));
+                        } else if (f instanceof RunStoppedException e) {
+                            stopped.add(p);
+                            stop = e;
+                        } else {
+                            tally.failed(p, f, log, heads.get(p));
+                        }
+                    }
+                    if (stop != null) {
+                        throw stopped(stop, stopped);
+                    }
+                }
+            }
+        }
+        return new Summary(sweep.name(), out.toString(), shard.toString(), sweep.runs().size(), plan.size(),
+                tally.finished, tally.trained, tally.resumed, tally.failed, (System.nanoTime() - start) / 1e9);
+    }
+
+    /**
+     * The runs in groups that can train together (same model, task and batch sizes: see
+     * {@link PopulationSession#shape}), each group in the runs' order, the groups in the order of their
+     * first run. Logs one line for each run outside the first group: why it could not join it.
+     */
+    public static List<List<Planned>> groups(List<Planned> runs, PrintStream log) {
+        Map<JsonNode, List<Planned>> byShape = new LinkedHashMap<>();
+        for (Planned p : runs) {
+            byShape.computeIfAbsent(PopulationSession.shape(p.run().spec()), k -> new ArrayList<>()).add(p);
+        }
+        List<List<Planned>> groups = new ArrayList<>(byShape.values());
+        if (groups.size() > 1) {
+            log.printf("together: %d runs in %d groups that train apart (runs share a pass when their model, task "
+                    + "and batch sizes agree)%n", runs.size(), groups.size());
+            Planned first = groups.get(0).get(0);
+            for (int g = 1; g < groups.size(); g++) {
+                for (Planned p : groups.get(g)) {
+                    log.printf("  %s: group %d, not with %s: %s%n", p.run().id(), g + 1, first.run().id(),
+                            PopulationSession.whyApart(first.run().spec(), p.run().spec()));
+                }
+            }
+        }
+        return groups;
+    }
+
+    private static String starting(Planned p) {
+        boolean weights = Files.exists(p.dir().resolve(RunDirectory.WEIGHTS));
+        return (p.state() == State.RESUME ? weights ? "finishing (its final weights are written)"
+                : "resuming from its newest checkpoint"
+                : p.state() == State.RESTART ? "interrupted before any checkpoint; starting again" : "training")
+                + (p.run().variant() == null ? "" : " " + p.run().variant()) + " "
+                + Json.mapper().valueToTree(p.run().values());
+    }
+
+    /** Trains, restarts or resumes one run of the sweep in its directory, with the sweep's checkpoint interval. */
+    private static void runOne(Sweep sweep, Planned p, Path out, RunOptions options, PrintStream log, String head)
+            throws IOException {
+        RunOptions mine = options.withOutDir(p.dir()).withCheckpointEvery(sweep.checkpointEvery());
+        if (p.state() == State.RESUME) {
+            TrainingSession.resume(p.dir(), mine, ProgressRecorder.HOOK);
+            return;
+        }
+        if (p.state() == State.RESTART) {
+            log.println(head + ": the partial run moved to " + moveAside(p.dir(), out));
+        }
+        Files.createDirectories(p.dir());
+        Json.writePretty(p.dir().resolve(SWEEP_RUN), marker(sweep, p.run()));
+        TrainingSession.train(p.run().spec(), mine, ProgressRecorder.HOOK);
+    }
+
+    /** The sweep's stop after its runs stopped: the same command continues them all. */
+    private static RunStoppedException stopped(RunStoppedException e, List<Planned> runs) {
+        List<String> ids = runs.stream().map(p -> p.run().id()).toList();
+        return new RunStoppedException(e.getMessage().replaceFirst("; continue with: .*", "")
+                + (ids.size() == 1 ? " (run " + ids.get(0) + ")" : " (runs " + String.join(", ", ids) + ")")
+                + "; continue with the same grokcap sweep command");
+    }
+
+    /** The counts of a sweep's runs by what happened to them. */
+    private static final class Tally {
+        int finished;
+        int trained;
+        int resumed;
+        final List<Map<String, String>> failed = new ArrayList<>();
+
+        void done(Planned p, PrintStream log, String head) {
+            if (p.state() == State.RESUME) {
+                resumed++;
+            } else {
+                trained++;
+            }
+            log.println(head + ": done");
+        }
+
+        void failed(Planned p, Throwable e, PrintStream log, String head) {
+            if (p.state() != State.RESUME) {
+                removeIfNeverStarted(p.dir());
+            }
+            String message = Messages.cap(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+            log.println(head + ": FAILED: " + message);
+            Map<String, String> f = new LinkedHashMap<>();
+            f.put("id", p.run().id());
+            f.put("error", message);
+            failed.add(f);
+        }
     }
 
     /**
@@ -208,6 +328,9 @@ public final class SweepRunner {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("sweep", sweep.name());
         m.put("id", run.id());
+        if (run.variant() != null) {
+            m.put("variant", run.variant());
+        }
         m.put("values", run.values());
         m.put("config", run.config());
         return m;
@@ -236,24 +359,8 @@ public final class SweepRunner {
 
     /** The first path at which two config trees differ, with both values; null when they are the same. */
     static String firstDifference(String path, JsonNode a, JsonNode b) {
-        if (a != null && b != null && a.isObject() && b.isObject()) {
-            for (Iterator<String> it = a.fieldNames(); it.hasNext(); ) {
-                String k = it.next();
-                String d = firstDifference(path.isEmpty() ? k : path + "." + k, a.get(k), b.get(k));
-                if (d != null) {
-                    return d;
-                }
-            }
-            for (Iterator<String> it = b.fieldNames(); it.hasNext(); ) {
-                String k = it.next();
-                if (!a.has(k)) {
-                    return (path.isEmpty() ? k : path + "." + k) + ": absent then, " + b.get(k) + " now";
-                }
-            }
-            return null;
-        }
-        String was = a == null ? "absent" : a.toString();
-        String now = b == null ? "absent" : b.toString();
-        return was.equals(now) ? null : (path.isEmpty() ? "config" : path) + ": " + was + " then, " + now + " now";
+        Json.Difference d = Json.firstDifference(path, a, b);
+        return d == null ? null : (d.path().isEmpty() ? "config" : d.path()) + ": " + d.first() + " then, "
+                + d.second() + " now";
     }
 }

@@ -1,5 +1,6 @@
 package org.grokcap.train;
 
+import org.grokcap.config.GradFilterConfig;
 import org.grokcap.config.OptimizerConfig;
 
 import org.grokcap.backend.Buf;
@@ -16,6 +17,11 @@ import java.util.List;
  * AdamW over a model's flat parameter buffer: moments share the parameters' layout, tensors that
  * match a no-decay pattern are updated with weight decay 0, and the global gradient norm is clipped
  * first when asked.
+ *
+ * <p>One update transforms the gradient in this order: the raw gradient goes through the Grokfast
+ * filter (whose state must see raw gradients, as in its reference code), then ⊥Grad (it orthogonalises
+ * the gradient the optimizer would otherwise use), then global-norm clipping (last, so the clip bounds
+ * what AdamW actually receives), then AdamW.
  */
 public final class AdamWOptimizer {
     private final Device dev;
@@ -25,12 +31,38 @@ public final class AdamWOptimizer {
     private final Buf m;
     private final Buf v;
     private final List<Group> groups = new ArrayList<>();
+    /** ⊥Grad: each tensor's weights and gradient, in layout order; empty when off. */
+    private final List<Buf[]> tensors = new ArrayList<>();
+    /** Grokfast's filter, or null. */
+    private final GradFilter filter;
+    private final double lrScale;
+    /** The run's length in updates, for a decay that ends with the run. */
+    private final long runSteps;
     private int step;
 
     /** A run of adjacent tensors with the same decay: one kernel call each. */
     private record Group(Buf p, Buf g, Buf m, Buf v, boolean decay) {}
 
     public AdamWOptimizer(Device dev, OptimizerConfig cfg, ParamLayout layout, Buf params, Buf grads) {
+        this(dev, cfg, null, layout, params, grads);
+    }
+
+    /** With a Grokfast gradient filter (null: none). */
+    public AdamWOptimizer(Device dev, OptimizerConfig cfg, GradFilterConfig gradFilter, ParamLayout layout, Buf params,
+                          Buf grads) {
+        this(dev, cfg, gradFilter, layout, params, grads, cfg.decaySteps() == null ? 0 : cfg.decaySteps());
+    }
+
+    /**
+     * With a Grokfast gradient filter (null: none), in a run of runSteps updates (where a learning-rate
+     * decay without its own decaySteps ends).
+     */
+    public AdamWOptimizer(Device dev, OptimizerConfig cfg, GradFilterConfig gradFilter, ParamLayout layout, Buf params,
+                          Buf grads, long runSteps) {
+        if (!cfg.decay().equals("none") && cfg.decaySteps() == null && runSteps <= 0) {
+            throw new IllegalArgumentException("a learning-rate decay without decaySteps needs the run's length");
+        }
+        this.runSteps = runSteps;
         this.dev = dev;
         this.cfg = cfg;
         this.params = params;
@@ -54,11 +86,24 @@ public final class AdamWOptimizer {
         if (runDecay != null) {
             addGroup(start, layout.size() - start, runDecay);
         }
+        if (cfg.orthogonalGradient()) {
+            for (ParamLayout.Tensor t : layout.tensors()) {
+                tensors.add(new Buf[]{params.slice(t.name(), t.offset(), t.size()),
+                        grads.slice("d" + t.name(), t.offset(), t.size())});
+            }
+        }
+        this.filter = gradFilter == null ? null : new GradFilter(dev, gradFilter, layout.size());
+        this.lrScale = gradFilter == null ? 1.0 : gradFilter.lrScale();
     }
 
     private void addGroup(int off, int len, boolean decay) {
         groups.add(new Group(params.slice("p", off, len), grads.slice("g", off, len),
                 m.slice("m", off, len), v.slice("v", off, len), decay));
+    }
+
+    /** The learning rate of update number update (0-based), Grokfast's normalisation included. */
+    public double lrOfUpdate(long update) {
+        return cfg.lrAt(update, runSteps) * lrScale;
     }
 
     /** Whether the tensor at this offset is decayed (for tests and provenance). */
@@ -72,14 +117,21 @@ public final class AdamWOptimizer {
     }
 
     /**
-     * Applies one update from the current gradients and returns the gradient norm before clipping.
+     * Applies one update from the current gradients (filter, ⊥Grad, clip, AdamW: see the class comment)
+     * and returns the gradient norm that clipping saw (after the filter and ⊥Grad, before clipping).
      */
     public double step() {
+        if (filter != null) {
+            filter.apply(grads);
+        }
+        for (int i = 0; i < tensors.size(); i++) { // indexed: nothing allocated per step
+            orthogonalize(tensors.get(i)[0], tensors.get(i)[1]);
+        }
         double norm = Math.sqrt(dev.sumOfSquares(grads));
         if (cfg.gradClip() > 0 && norm > cfg.gradClip()) {
             dev.scale(grads, (float) (cfg.gradClip() / (norm + 1e-6)));
         }
-        float lr = (float) cfg.lrAt(step);
+        float lr = (float) lrOfUpdate(step);
         step++;
         for (int i = 0; i < groups.size(); i++) { // indexed: no iterator, nothing allocated per step
             Group g = groups.get(i);
@@ -87,6 +139,27 @@ public final class AdamWOptimizer {
                     cfg.eps().floatValue(), g.decay() ? cfg.weightDecay().floatValue() : 0f, step);
         }
         return norm;
+    }
+
+    /**
+     * ⊥Grad (Prieto et al. 2025) on one tensor: g⊥ = g − (w·g / (w·w + ε))·w, rescaled to ‖g‖, so the
+     * update cannot grow the weights along themselves (the naive loss minimisation that delays
+     * grokking) while keeping the gradient's size. Dot products and norms in double, the update in
+     * float, as their orthograd.py with the products accumulated in double.
+     */
+    private void orthogonalize(Buf w, Buf g) {
+        double eps = cfg.orthogonalEps();
+        double wg = dev.dot(w, g);
+        double ww = dev.sumOfSquares(w);
+        double gNorm = Math.sqrt(dev.sumOfSquares(g));
+        dev.axpy(g, (float) -(wg / (ww + eps)), w);
+        double orthNorm = Math.sqrt(dev.sumOfSquares(g));
+        dev.scale(g, (float) (gNorm / (orthNorm + eps)));
+    }
+
+    /** The Grokfast filter, or null when the run has none (for checkpoints). */
+    public GradFilter filter() {
+        return filter;
     }
 
     /** Updates applied so far. */

@@ -7,6 +7,7 @@ import org.grokcap.config.TrainConfig;
 import org.grokcap.data.Split;
 import org.grokcap.data.TokenizedDataset;
 import org.grokcap.io.MetricsRow;
+import org.grokcap.kernels.CrossEntropy;
 import org.grokcap.model.Init;
 import org.grokcap.model.ModelConfig;
 import org.grokcap.model.ParamLayout;
@@ -26,10 +27,21 @@ import java.util.Map;
  * match per sequence (every target position right), which for tasks with one target per sequence is
  * the per-position accuracy and for multi-token answers is whole-answer exact match.
  *
+ * <p>The training split's loss is the training objective (label smoothing included); the other
+ * splits' losses are the plain −log p(target), so held-out curves do not move with the smoothing.
+ * The row also has {@code <train>_collapse}: the fraction of the training split's target positions
+ * whose loss term is exactly 0 in single precision ({@link Transformer#collapsedTargets}).
+ *
  * <p>Row {@code step = s} describes the parameters after s updates, as the reference notebook does:
  * the training forward pass of step s gives the training metrics (in full-batch mode; otherwise the
  * training split is evaluated like the others), the other splits are evaluated, and only then is
  * update s+1 applied.
+ *
+ * <p>With a learning-rate decay the row also has {@code lr}: the rate of the update that follows it.
+ *
+ * <p>With {@code train.evalLayerRepeats} set to another count than the model's layerRepeats, every
+ * split, the training split included, is evaluated with the layer stack run that many times (the
+ * same weights); training runs it layerRepeats times as before, so the updates do not change.
  */
 public final class Trainer {
 
@@ -42,6 +54,11 @@ public final class Trainer {
          * moment to save a checkpoint. updates counts the updates applied so far.
          */
         default void afterUpdate(int updates, int totalSteps) {}
+
+        /** Asked after each update (after {@link #afterUpdate}): true ends the run there, before its last step. */
+        default boolean stopNow() {
+            return false;
+        }
     }
 
     private final TrainConfig train;
@@ -50,6 +67,8 @@ public final class Trainer {
     private final AdamWOptimizer optimizer;
     private final Split trainSplit;
     private final boolean fullBatch;
+    private final int trainRepeats;
+    private final int evalRepeats;
     private final int batchSize;
     private final int[] batchTokens;
     private final int[] batchTargets;
@@ -66,11 +85,15 @@ public final class Trainer {
         int n = trainSplit.size();
         this.fullBatch = train.batchSize() == 0 || train.batchSize() >= n;
         this.batchSize = fullBatch ? n : train.batchSize();
-        this.model = new Transformer(device, cfg, maxBatch(train, data));
-        model.setLossFloat64(train.lossFloat64());
+        this.trainRepeats = cfg.layerRepeats();
+        this.evalRepeats = evalLayerRepeats(train, cfg);
+        this.model = new Transformer(device, cfg, maxBatch(train, data), Math.max(trainRepeats, evalRepeats));
+        model.setLoss(new CrossEntropy.Loss(train.loss().equals("stablemax"), train.labelSmoothing(),
+                train.lossFloat64()));
         Init.initialize(model.params().host(), model.layout(), cfg, Rngs.stream(train.seed(), "init"));
         device.toDevice(model.params());
-        this.optimizer = new AdamWOptimizer(device, train.optimizer(), model.layout(), model.params(), model.grads());
+        this.optimizer = new AdamWOptimizer(device, train.optimizer(), train.gradFilter(), model.layout(),
+                model.params(), model.grads(), train.steps());
         int T = data.contextLength();
         this.batchTokens = fullBatch ? null : new int[batchSize * T];
         this.batchTargets = fullBatch ? null : new int[batchSize * T];
@@ -88,6 +111,19 @@ public final class Trainer {
         int batch = train.batchSize() == 0 || train.batchSize() >= n ? n : train.batchSize();
         int evalBatch = train.evalBatchSize() != null ? train.evalBatchSize() : batch;
         return Math.max(batch, evalBatch);
+    }
+
+    /** How many times evaluation runs the model's layer stack: train.evalLayerRepeats, else the model's layerRepeats. */
+    public static int evalLayerRepeats(TrainConfig train, ModelConfig model) {
+        return train.evalLayerRepeats() != null ? train.evalLayerRepeats() : model.layerRepeats();
+    }
+
+    /**
+     * The model config whose activations training allocates: the model with its layer stack run as
+     * many times as the larger of training and evaluation runs it (what heap checks must count).
+     */
+    public static ModelConfig allocatedModel(TrainConfig train, ModelConfig model) {
+        return model.withLayerRepeats(Math.max(model.layerRepeats(), evalLayerRepeats(train, model)));
     }
 
     public Transformer model() {
@@ -114,16 +150,21 @@ public final class Trainer {
                         + trainLoss + "; " + firstNonFiniteAfterForward());
             }
             double trainAccuracy = (double) model.sequenceHits() / model.sequenceCount();
-            model.backward();
             boolean evalNow = train.evaluatesAt(step);
+            double trainCollapse = evalNow && fullBatch && evalRepeats == trainRepeats
+                    ? (double) model.collapsedTargets() / model.targetCount() : Double.NaN;
+            model.backward();
             if (evalNow) {
-                last = evaluate(step, fullBatch ? trainLoss : Double.NaN, trainAccuracy);
+                last = evaluate(step, fullBatch ? trainLoss : Double.NaN, trainAccuracy, trainCollapse);
             }
             optimizer.step();
             if (evalNow) {
                 listener.onMetrics(last, steps);
             }
             listener.afterUpdate(step + 1, steps);
+            if (listener.stopNow()) {
+                break;
+            }
         }
         return last;
     }
@@ -202,41 +243,76 @@ public final class Trainer {
         return null;
     }
 
-    private Map<String, Double> evaluate(int step, double trainLoss, double trainAccuracy) {
+    private Map<String, Double> evaluate(int step, double trainLoss, double trainAccuracy, double trainCollapse) {
         Map<String, MetricsRow.SplitMetrics> splits = new LinkedHashMap<>();
         for (Split s : data.splits().values()) {
-            if (s == trainSplit && fullBatch) {
-                splits.put(s.name(), new MetricsRow.SplitMetrics(trainLoss, trainAccuracy));
+            if (s == trainSplit && fullBatch && evalRepeats == trainRepeats) {
+                splits.put(s.name(), new MetricsRow.SplitMetrics(trainLoss, trainAccuracy, trainCollapse));
             } else {
                 double[] la = evaluate(s);
-                splits.put(s.name(), new MetricsRow.SplitMetrics(la[0], la[1]));
+                splits.put(s.name(), new MetricsRow.SplitMetrics(la[0], la[1], s == trainSplit ? la[2] : null));
             }
         }
         // Listeners and metrics.jsonl take the flat row; MetricsRow spells its keys.
-        return new MetricsRow(step, splits).toMap();
+        Map<String, Double> row = new MetricsRow(step, splits).toMap();
+        if (!train.optimizer().decay().equals("none")) {
+            row.put("lr", optimizer.lrOfUpdate(step)); // the rate of the update that follows this row
+        }
+        addGroupNorms(row);
+        return row;
     }
 
     /**
-     * Mean loss per target position and exact-match accuracy per sequence (every target position's
-     * argmax right, which is greedy decoding's exact match) over a split, or its first
-     * {@code evalMaxPerSplit} sequences, in chunks of the model's largest batch.
+     * The per-group weight norms, and with ⊥Grad or logGradCosine the gradient cosines: the gradient is
+     * still this step's raw one (the optimizer runs after the evaluation; evaluation only runs forward passes).
+     */
+    private void addGroupNorms(Map<String, Double> row) {
+        Device dev = model.device();
+        dev.toHost(model.params());
+        boolean cosine = train.logGradCosine() || train.optimizer().orthogonalGradient();
+        if (cosine) {
+            dev.toHost(model.grads());
+        }
+        GroupNorms.addTo(row, model.layout(), model.params().host(), model.params().offset(),
+                cosine ? model.grads().host() : null, model.grads().offset());
+    }
+
+    /**
+     * Mean loss per target position, exact-match accuracy per sequence (every target position's
+     * argmax right, which is greedy decoding's exact match) and, for the training split only, the
+     * fraction of target positions in softmax collapse (else NaN) over a split, or its first
+     * {@code evalMaxPerSplit} sequences, in chunks of the model's largest batch, with the layer stack run
+     * {@link #evalLayerRepeats} times. The training split's loss is the training objective, label
+     * smoothing included; the other splits' the plain −log p(target).
      */
     public double[] evaluate(Split s) {
+        model.setLayerRepeats(evalRepeats);
+        try {
+            return evaluateNow(s);
+        } finally {
+            model.setLayerRepeats(trainRepeats);
+        }
+    }
+
+    private double[] evaluateNow(Split s) {
         int n = train.evalMaxPerSplit() == null ? s.size() : Math.min(s.size(), train.evalMaxPerSplit());
+        boolean isTrain = s == trainSplit;
         double lossSum = 0;
         long hits = 0;
         long sequences = 0;
         long count = 0;
+        long collapsed = 0;
         for (int from = 0; from < n; from += model.maxBatch()) {
             int b = Math.min(model.maxBatch(), n - from);
             model.setBatch(s.tokens(), s.targets(), from, b);
-            model.forward();
+            model.forward(isTrain);
             lossSum += model.lossSum();
             hits += model.sequenceHits();
             sequences += model.sequenceCount();
             count += model.targetCount();
+            collapsed += isTrain ? model.collapsedTargets() : 0;
         }
-        return new double[]{lossSum / count, (double) hits / sequences};
+        return new double[]{lossSum / count, (double) hits / sequences, isTrain ? (double) collapsed / count : Double.NaN};
     }
 
     private void loadTrainingBatch() {

@@ -48,7 +48,39 @@
     el.dataset.points = String(aligned[0].length);
     el.dataset.yDistr = String(chart.scales.y.distr); // 3: logarithmic
   }
+  // The methods compared over seeds: per method its max and min (a band filled between them) and its
+  // median, on a log epoch axis.
+  function drawComparison() {
+    const c = data.comparison;
+    const el = document.getElementById('chart-comparison');
+    if (!c || !el || c.methods.length === 0) {
+      return;
+    }
+    const tables = [];
+    const series = [{label: c.unit}];
+    const bands = [];
+    c.methods.forEach(function (m, i) {
+      const color = palette[i % palette.length];
+      tables.push([m.epoch, m.max, m.min, m.median]);
+      series.push({label: m.name + ' max', stroke: color + '66', width: 1, spanGaps: true},
+                  {label: m.name + ' min', stroke: color + '66', width: 1, spanGaps: true},
+                  {label: m.name, stroke: color, width: 2, spanGaps: true});
+      bands.push({series: [series.length - 3, series.length - 2], fill: color + '33'});
+    });
+    const opts = {
+      width: Math.min(1000, document.body.clientWidth - 20), height: 400, series: series, bands: bands,
+      scales: {x: {time: false, distr: 3}, y: {range: [0, 1]}},
+      axes: [{label: c.unit + ' (log)'}, {label: 'test accuracy'}],
+      cursor: {drag: {x: true, y: false}},
+      legend: {live: true}
+    };
+    const chart = new uPlot(opts, uPlot.join(tables), el);
+    el.dataset.series = String(series.length - 1);
+    el.dataset.bands = String(bands.length);
+    el.dataset.xDistr = String(chart.scales.x.distr); // 3: logarithmic
+  }
   ['loss', 'accuracy'].forEach(draw);
+  drawComparison();
   document.querySelectorAll('input[data-run]').forEach(function (box) {
     box.addEventListener('change', function () {
       const r = Number(box.dataset.run);

@@ -43,10 +43,47 @@ class CapacityOfAndProbeTest {
         assertTrue(r.get("convergence").has("reason"));
         assertTrue(Files.isRegularFile(runDir.resolve("capacity.json")));
 
+        assertTrue(r.at("/twoHop/questions").asInt() > 0, "twoHopFraction 0.3 gives 2-hop training questions");
+        assertEquals(0.0, r.at("/twoHop/creditedBits").asDouble(), 0.0, "optimal: 2-hop answers add nothing");
+        assertFalse(r.has("schemes"), "one combination unless --all-schemes");
+
+        // Every combination from one evaluation; the default's numbers are the optimal/optimal entry's.
+        assertEquals(0, cli.run("capacity", "of", runDir.toString(), "--window", "3", "--all-schemes"), cli.err());
+        JsonNode all = cli.lastJsonLine();
+        assertEquals(cap, all.get("capacityBits").asDouble(), 0.0);
+        JsonNode schemes = all.get("schemes");
+        assertEquals(9, schemes.size(), schemes.toString());
+        assertEquals(cap, schemes.at("/optimal~1optimal/capacityBits").asDouble(), 0.0);
+        assertEquals(entropy, schemes.at("/optimal~1optimal/datasetBits").asDouble(), 0.0);
+        for (String t : new String[] {"optimal", "enumerate", "independent"}) {
+            double optimal = schemes.get("optimal/" + t).get("capacityBits").asDouble();
+            double bigHash = schemes.get("two-hop-big-hash/" + t).get("capacityBits").asDouble();
+            double dbl = schemes.get("two-hop-double/" + t).get("capacityBits").asDouble();
+            assertTrue(bigHash >= optimal && dbl >= optimal, t + ": " + schemes);
+            for (String e : new String[] {"optimal", "two-hop-big-hash", "two-hop-double"}) {
+                JsonNode m = schemes.get(e + "/" + t);
+                double c = m.get("capacityBits").asDouble();
+                assertTrue(c >= 0 && c <= m.get("datasetBits").asDouble(), e + "/" + t + ": " + m);
+                assertEquals(c / r.get("parameters").asDouble(), m.get("bitsPerParameter").asDouble(), 1e-12);
+            }
+        }
+        assertTrue(cli.out().contains("two-hop-double/independent"), "the table: " + cli.out());
+
         assertEquals(0, cli.run("capacity", "of", sweep.toString()), cli.err());
-        assertTrue(Files.isRegularFile(sweep.resolve("plots/capacity.png")));
-        assertTrue(Files.isRegularFile(sweep.resolve("plots/bits-per-parameter.svg")));
+        assertTrue(Files.isRegularFile(sweep.resolve("plots/capacity-optimal-optimal.png")));
+        assertTrue(Files.isRegularFile(sweep.resolve("plots/bits-per-parameter-optimal-optimal.svg")));
         assertFalse(cli.lastJsonLine().get("runs").get(0).get("converged").asBoolean(), "6 steps are not convergence");
+        assertEquals(0, cli.run("capacity", "of", sweep.toString(), "--all-schemes", "--scheme", "two-hop-double"),
+                cli.err());
+        assertEquals("two-hop-double", cli.lastJsonLine().get("scheme").asText());
+        assertEquals(9, cli.lastJsonLine().get("schemes").size());
+        for (String e : new String[] {"optimal", "two-hop-big-hash", "two-hop-double"}) {
+            for (String t : new String[] {"optimal", "enumerate", "independent"}) {
+                assertTrue(Files.isRegularFile(sweep.resolve("plots/capacity-" + e + "-" + t + ".png")), e + "-" + t);
+                assertTrue(Files.isRegularFile(sweep.resolve("plots/bits-per-parameter-" + e + "-" + t + ".png")));
+            }
+        }
+        assertTrue(cli.out().contains("max/min"), "the sweep's table: " + cli.out());
 
         assertEquals(0, cli.run("probe", runDir.toString()), cli.err());
         JsonNode p = cli.lastJsonLine();
@@ -62,5 +99,12 @@ class CapacityOfAndProbeTest {
         assertEquals(2, cli.run("capacity", "of", dir.resolve("missing").toString()));
         assertTrue(cli.err().contains("missing"), cli.err());
         assertEquals(2, cli.run("capacity", "of", runDir.toString(), "--threshold", "-1"));
+        assertEquals(2, cli.run("capacity", "of", runDir.toString(), "--scheme", "huge"));
+        assertEquals(1, cli.err().strip().lines().count(), cli.err());
+        assertTrue(cli.err().contains("--scheme huge: must be one of [optimal, two-hop-big-hash, two-hop-double]"),
+                cli.err());
+        assertEquals(2, cli.run("capacity", "of", runDir.toString(), "--selection", "some"));
+        assertEquals(1, cli.err().strip().lines().count(), cli.err());
+        assertTrue(cli.err().contains("--selection some: must be one of [optimal, enumerate, independent]"), cli.err());
     }
 }

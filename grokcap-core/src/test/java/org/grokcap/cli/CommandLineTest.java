@@ -39,19 +39,20 @@ class CommandLineTest {
         OPTIONS.put("generate", List.of("--out", "--seed"));
         OPTIONS.put("capacity entropy", List.of("--scheme", "--selection"));
         OPTIONS.put("capacity plan", List.of("--target-bits", "--scheme", "--selection"));
-        OPTIONS.put("capacity of", List.of("--window", "--threshold", "--backend"));
+        OPTIONS.put("capacity of", List.of("--scheme", "--selection", "--all-schemes", "--window", "--threshold", "--backend"));
         OPTIONS.put("analyze", List.of("--input", "--backend"));
         OPTIONS.put("export", List.of("--out", "--format"));
         OPTIONS.put("import", List.of("--out"));
         OPTIONS.put("answer", List.of("--context", "--max-tokens", "--backend", "--sample", "--temperature", "--top-k",
                 "--seed"));
-        OPTIONS.put("sweep", List.of("--out", "--shard", "--shards", "--dry-run", "--max-steps", "--backend", "--threads",
-                "--quiet"));
+        OPTIONS.put("sweep", List.of("--out", "--shard", "--shards", "--dry-run", "--max-steps", "--together", "--backend",
+                "--threads", "--quiet"));
+        OPTIONS.put("sweep report", List.of("--split"));
         OPTIONS.put("probe", List.of("--backend"));
         OPTIONS.put("report", List.of("--out"));
         OPTIONS.put("jvm-flags", List.of());
         OPTIONS.put("info", List.of());
-        OPTIONS.put("bench", List.of("--threads", "--backend", "--epochs", "--warmup"));
+        OPTIONS.put("bench", List.of("--threads", "--backend", "--epochs", "--warmup", "--models"));
         OPTIONS.put("bench matmul", List.of("--threads", "--ms", "--backend", "--model"));
     }
 
@@ -210,5 +211,23 @@ class CommandLineTest {
         assertEquals(50, resumed.at("/result/steps").asInt());
         assertEquals(50, resumed.get("resumes").get(0).get("steps").asInt());
         assertEquals(20, resumed.get("resumes").get(0).get("step").asInt());
+    }
+
+    @Test
+    void orthogonalGradientWithWeightDecayIsWarnedAboutOnce(@TempDir Path dir) throws Exception {
+        Path both = dir.resolve("both.json");
+        Files.writeString(both, NoSilentWrongResultsTest.TINY.replace("\"weightDecay\":0.1",
+                "\"weightDecay\":0.1,\"orthogonalGradient\":true"));
+        assertEquals(0, cli.run("train", both.toString(), "--out", dir.resolve("a").toString(), "--steps", "2",
+                "--quiet"), cli.err());
+        assertEquals(1, cli.err().lines().filter(l -> l.startsWith("warning: train.optimizer.orthogonalGradient")
+                && l.contains("weightDecay 0.1")).count(), cli.err());
+
+        Path ortho = dir.resolve("ortho.json");
+        Files.writeString(ortho, NoSilentWrongResultsTest.TINY.replace("\"weightDecay\":0.1",
+                "\"weightDecay\":0,\"orthogonalGradient\":true"));
+        assertEquals(0, cli.run("train", ortho.toString(), "--out", dir.resolve("b").toString(), "--steps", "2",
+                "--quiet"), cli.err());
+        assertFalse(cli.err().contains("warning"), cli.err());
     }
 }

@@ -15,6 +15,7 @@ class MetricsRowTest {
         row.put("step", 12.0);
         row.put("train_loss", 0.25);
         row.put("train_accuracy", 1.0);
+        row.put("train_collapse", 0.125);
         row.put("test_loss", Double.NaN);
         row.put("test_accuracy", 0.5);
         return row;
@@ -28,6 +29,8 @@ class MetricsRowTest {
         assertEquals(0.25, row.loss("train"));
         assertEquals(0.5, row.accuracy("test"));
         assertNull(row.accuracy("val"));
+        assertEquals(0.125, row.collapse("train"));
+        assertNull(row.collapse("test"));
     }
 
     @Test

@@ -43,4 +43,28 @@ class GradClipTest {
         GradClip.scale(clipped, g.off(), n, (float) (maxNorm / Math.sqrt(GradClip.sumOfSquares(clipped, g.off(), n))));
         assertClose("norm after clipping", maxNorm, Math.sqrt(GradClip.sumOfSquares(clipped, g.off(), n)), 1e-5, 0.0);
     }
+
+    @Property(tries = 100)
+    void dotAndAxpyMatchDoublePrecision(@ForAll @IntRange(min = 1, max = 200) int n, @ForAll long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        Slab x = input(r, n, -3, 3); // NaN around both: reading outside would poison the results
+        Slab y = input(r, n, -3, 3);
+        double expected = 0.0;
+        double magnitude = 0.0;
+        for (int i = 0; i < n; i++) {
+            expected += x.values()[i] * y.values()[i];
+            magnitude += Math.abs(x.values()[i] * y.values()[i]);
+        }
+        assertClose("dot", expected, GradClip.dot(x.a(), x.off(), y.a(), y.off(), n), 0.0, 1e-12 * magnitude);
+
+        float alpha = (float) r.nextDouble(-2.0, 2.0);
+        float[] a = y.a().clone();
+        GradClip.axpy(a, y.off(), alpha, x.a(), x.off(), n);
+        new Slab(a, y.off(), n, y.pad(), y.initial()).assertPaddingUnchanged("axpy y");
+        for (int i = 0; i < n; i++) {
+            // The product rounded to float, then the sum rounded: two roundings, no fused multiply-add.
+            float product = (float) (alpha * x.values()[i]);
+            assertEquals((float) (y.values()[i] + product), a[y.off() + i], "axpy y[" + i + "]");
+        }
+    }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.grokcap.backend.Buf;
 import org.grokcap.backend.ReferenceDevice;
+import org.grokcap.kernels.CrossEntropy;
 import org.grokcap.train.AdamWOptimizer;
 import org.grokcap.config.OptimizerConfig;
 import org.junit.jupiter.api.BeforeAll;
@@ -121,7 +122,8 @@ class GoldenModelTest {
         o.get("noDecay").forEach(n -> noDecay.add(n.asText()));
         OptimizerConfig oc = new OptimizerConfig(o.get("lr").asDouble(), o.get("beta1").asDouble(),
                 o.get("beta2").asDouble(), o.get("eps").asDouble(), o.get("weightDecay").asDouble(), noDecay,
-                o.get("warmupSteps").asInt(), null, null, null);
+                o.get("warmupSteps").asInt(), null, o.path("orthogonalGradient").asBoolean(false),
+                o.has("orthogonalEps") ? o.get("orthogonalEps").asDouble() : null, null, null, null);
         AdamWOptimizer opt = new AdamWOptimizer(model.device(), oc, model.layout(), model.params(), model.grads());
 
         Set<String> exempt = new HashSet<>();
@@ -168,10 +170,18 @@ class GoldenModelTest {
 
     // ---- helpers -------------------------------------------------------------------------------
 
-    /** The model with the golden initial parameters and batch loaded. */
+    /**
+     * The model with the golden initial parameters and batch loaded, training with the golden file's
+     * lossFunction (train.loss and train.labelSmoothing; float64 as PyTorch computes it) if it has one.
+     */
     private Transformer newModel() {
         int B = golden.get("batch").asInt();
         Transformer model = new Transformer(new ReferenceDevice(), cfg, B);
+        JsonNode lossFunction = golden.get("lossFunction");
+        if (lossFunction != null) {
+            model.setLoss(new CrossEntropy.Loss(lossFunction.get("loss").asText().equals("stablemax"),
+                    lossFunction.get("labelSmoothing").asDouble(), true));
+        }
         Buf p = model.params();
         JsonNode init = golden.get("params");
         List<String> seen = new ArrayList<>();

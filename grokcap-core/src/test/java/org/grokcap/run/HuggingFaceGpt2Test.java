@@ -60,7 +60,7 @@ class HuggingFaceGpt2Test {
                       "attentionBias":true,"mlpBias":true,"unembedBias":true,"attentionScale":0.3,"init":"gpt2"},
              "train":{"steps":30,"optimizer":{"lr":0.01,"weightDecay":0.01}}}""";
 
-    private static ExperimentSpec spec(String json) {
+    static ExperimentSpec spec(String json) {
         return ConfigLoader.parse(json, false, "test");
     }
 
@@ -77,44 +77,64 @@ class HuggingFaceGpt2Test {
         String python = torchPython();
         String json = which.equals("nanda") ? NANDA : GPT2;
         Path export = trainAndExport(json, dir);
+        TestLogits ours = grokcapTestLogits(spec(json), dir.resolve("run").resolve(RunDirectory.WEIGHTS));
+        JsonNode theirs = torchLogits(python, "gpt2_logits.py", export, ours, dir).get("logits");
+        assertEquals(ours.logits()[0].length, theirs.get(0).size(), "lm_head has the output classes' rows");
+        assertSameLogits(ours, theirs);
+    }
 
-        // grokcap's logits for every test sequence, at its last position (the one with a target)
-        ExperimentSpec spec = spec(json);
+    /** grokcap's logits (B, Vout) at the target (last) position of each test sequence, and those sequences. */
+    record TestLogits(List<List<Integer>> tokens, float[][] logits) {}
+
+    /** The test split of spec's task through grokcap's reference model with the weights file's parameters. */
+    static TestLogits grokcapTestLogits(ExperimentSpec spec, Path weights) throws IOException {
         TokenizedDataset data = spec.task().generate(spec.train().seed());
         ModelConfig cfg = spec.model().withData(data.vocabSize(), data.outputVocabSize(), data.contextLength());
         Split test = data.split("test");
         Transformer model = new Transformer(new ReferenceDevice(), cfg, test.size());
-        Safetensors.readInto(dir.resolve("run").resolve(RunDirectory.WEIGHTS), model.layout(), model.params().host());
+        Safetensors.readInto(weights, model.layout(), model.params().host());
         model.setBatch(test.tokens(), test.targets(), 0, test.size());
         model.forward();
-        float[] ours = model.logits().host();
+        assertEquals(test.size(), model.targetCount(), "one target per sequence, at its last position");
         int vOut = cfg.resolvedOutputVocab();
-        assertEquals(test.size(), model.targetCount());
-
-        List<List<Integer>> tokens = new ArrayList<>();
         int T = data.contextLength();
+        List<List<Integer>> tokens = new ArrayList<>();
+        float[][] logits = new float[test.size()][vOut];
         for (int b = 0; b < test.size(); b++) {
             List<Integer> seq = new ArrayList<>();
             for (int t = 0; t < T; t++) {
                 seq.add(test.tokens()[b * T + t]);
             }
             tokens.add(seq);
+            System.arraycopy(model.logits().host(), model.logits().offset() + b * vOut, logits[b], 0, vOut);
         }
+        return new TestLogits(tokens, logits);
+    }
+
+    /**
+     * The JSON the resource script (under /hf/) prints for ours' sequences and the export; gpt2_logits.py
+     * is copied beside it, as the others import its safetensors reader.
+     */
+    static JsonNode torchLogits(String python, String scriptName, Path export, TestLogits ours, Path dir) throws Exception {
         Path tokensFile = dir.resolve("tokens.json");
-        Files.writeString(tokensFile, Json.mapper().writeValueAsString(Map.of("tokens", tokens)));
-        Path script = dir.resolve("gpt2_logits.py");
-        try (InputStream in = getClass().getResourceAsStream("/hf/gpt2_logits.py")) {
-            Files.write(script, in.readAllBytes());
+        Files.writeString(tokensFile, Json.mapper().writeValueAsString(Map.of("tokens", ours.tokens())));
+        for (String name : List.of("gpt2_logits.py", scriptName)) {
+            try (InputStream in = HuggingFaceGpt2Test.class.getResourceAsStream("/hf/" + name)) {
+                Files.write(dir.resolve(name), in.readAllBytes());
+            }
         }
-        JsonNode theirs = Json.mapper().readTree(runPython(python, script.toString(), export.toString(), tokensFile.toString()))
-                .get("logits");
-        assertEquals(test.size(), theirs.size());
+        Path script = dir.resolve(scriptName);
+        return Json.mapper().readTree(runPython(python, script.toString(), export.toString(), tokensFile.toString()));
+    }
+
+    /** theirs (B, ≥ Vout) agrees with ours on the first Vout logits of each row, within float32 rounding. */
+    static void assertSameLogits(TestLogits ours, JsonNode theirs) {
+        assertEquals(ours.logits().length, theirs.size());
         double maxDiff = 0;
         double maxAbs = 0;
-        for (int b = 0; b < test.size(); b++) {
-            assertEquals(vOut, theirs.get(b).size());
-            for (int v = 0; v < vOut; v++) {
-                double a = ours[model.logits().offset() + b * vOut + v];
+        for (int b = 0; b < ours.logits().length; b++) {
+            for (int v = 0; v < ours.logits()[b].length; v++) {
+                double a = ours.logits()[b][v];
                 maxDiff = Math.max(maxDiff, Math.abs(a - theirs.get(b).get(v).asDouble()));
                 maxAbs = Math.max(maxAbs, Math.abs(a));
             }
@@ -127,11 +147,19 @@ class HuggingFaceGpt2Test {
     @ValueSource(strings = {"nanda", "gpt2"})
     void importGivesBackTheSameModelBitForBit(String which, @TempDir Path dir) throws Exception {
         String json = which.equals("nanda") ? NANDA : GPT2;
-        Path export = trainAndExport(json, dir);
+        assertImportGivesBackTheRun(dir, trainAndExport(json, dir), Grokcap::importGpt2);
+    }
+
+    /**
+     * Imports export (with importer, to dir/imported.safetensors) and checks it gives back the config and,
+     * bit for bit, the parameters of the run in dir/run; returns those parameters.
+     */
+    static float[] assertImportGivesBackTheRun(Path dir, Path export,
+                                               java.util.function.BiFunction<Path, Path, HuggingFaceGpt2.Imported> importer)
+            throws IOException {
         Path weights = dir.resolve("run").resolve(RunDirectory.WEIGHTS);
-        Map<String, String> meta = Safetensors.readMetadata(weights);
-        ExperimentSpec trained = ConfigLoader.parse(meta.get("config"), false, "meta");
-        HuggingFaceGpt2.Imported back = Grokcap.importGpt2(export, dir.resolve("imported.safetensors"));
+        ExperimentSpec trained = ConfigLoader.parse(Safetensors.readMetadata(weights).get("config"), false, "meta");
+        HuggingFaceGpt2.Imported back = importer.apply(export, dir.resolve("imported.safetensors"));
         assertEquals(trained.model(), back.config());
         float[] original = new float[ParamLayout.of(trained.model()).size()];
         Safetensors.readInto(weights, ParamLayout.of(trained.model()), original);
@@ -139,6 +167,7 @@ class HuggingFaceGpt2Test {
         float[] written = new float[original.length];
         Safetensors.readInto(dir.resolve("imported.safetensors"), ParamLayout.of(back.config()), written);
         assertArrayEquals(original, written, "the imported weights file holds them too");
+        return original;
     }
 
     @Test
@@ -153,9 +182,9 @@ class HuggingFaceGpt2Test {
         BadInputException e = assertThrows(BadInputException.class, () -> HuggingFaceGpt2.importModel(export));
         assertEquals(file + ": tensor '" + name + "': expected shape [16, 24], found [24, 16]", e.getMessage());
 
-        Files.writeString(export.resolve(HuggingFaceGpt2.CONFIG), "{\"model_type\":\"llama\"}");
+        Files.writeString(export.resolve(HuggingFaceGpt2.CONFIG), "{\"model_type\":\"mistral\"}");
         e = assertThrows(BadInputException.class, () -> HuggingFaceGpt2.importModel(export));
-        assertTrue(e.getMessage().contains("only gpt2 is supported"), e.getMessage());
+        assertTrue(e.getMessage().contains("model_type = \"mistral\": this reader takes gpt2"), e.getMessage());
     }
 
     @Test
@@ -164,14 +193,7 @@ class HuggingFaceGpt2Test {
         // the causal-mask buffers, and a config with GPT-2's fields only.
         ModelConfig cfg = new ModelConfig(10, 10, 4, 2, 8, 2, 32, org.grokcap.kernels.Activation.GELU, true, true, true,
                 false, null, null);
-        ParamLayout layout = ParamLayout.of(cfg);
-        float[] params = new float[layout.size()];
-        java.util.Random rnd = new java.util.Random(1);
-        for (int i = 0; i < params.length; i++) {
-            params[i] = (float) rnd.nextGaussian();
-        }
-        ParamLayout.Tensor wte = layout.get("wte");
-        System.arraycopy(params, wte.offset(), params, layout.get("unembed.weight").offset(), wte.size()); // tied
+        float[] params = randomParams(cfg, true);
         Path export = dir.resolve("full");
         HuggingFaceGpt2.export(cfg, params, export, Map.of());
         Path plain = dir.resolve("plain");
@@ -193,8 +215,23 @@ class HuggingFaceGpt2Test {
         assertArrayEquals(params, back.params());
     }
 
+    /** Gaussian parameters for cfg (seed 1); with tied, the unembedding a copy of the token embedding. */
+    static float[] randomParams(ModelConfig cfg, boolean tied) {
+        ParamLayout layout = ParamLayout.of(cfg);
+        float[] params = new float[layout.size()];
+        java.util.Random rnd = new java.util.Random(1);
+        for (int i = 0; i < params.length; i++) {
+            params[i] = (float) rnd.nextGaussian();
+        }
+        if (tied) {
+            ParamLayout.Tensor wte = layout.get("wte");
+            System.arraycopy(params, wte.offset(), params, layout.get("unembed.weight").offset(), wte.size());
+        }
+        return params;
+    }
+
     /** /usr/bin/python3 when it imports torch; otherwise the test is skipped with the reason. */
-    private static String torchPython() throws Exception {
+    static String torchPython() throws Exception {
         String python = "/usr/bin/python3";
         Assumptions.assumeTrue(Files.isExecutable(Path.of(python)),
                 "SKIPPED: " + python + " is absent; install Debian's python3-torch (.ci/run does) to run this check");
@@ -204,7 +241,7 @@ class HuggingFaceGpt2Test {
         return python;
     }
 
-    private static String runPython(String... command) throws Exception {
+    static String runPython(String... command) throws Exception {
         Process p = new ProcessBuilder(command).redirectErrorStream(false).start();
         p.getOutputStream().close();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -150,7 +150,7 @@ class SweepTest {
     @Test
     void badSweepFilesNameTheProblem(@TempDir Path dir) throws Exception {
         write(dir, "base.json", BASE);
-        assertEquals("bad.yaml: unknown field 'grids' (known fields: base, checkpointEvery, grid, name, random)",
+        assertEquals("bad.yaml: unknown field 'grids' (known fields: base, checkpointEvery, grid, name, random, variants)",
                 message(dir, "grids: {}\nbase: base.json\n"));
         assertTrue(message(dir, "base: base.json\ngrid:\n  model.dmodel: [16]\n")
                 .contains("unknown field 'model.dmodel'"));
@@ -165,6 +165,101 @@ class SweepTest {
                 .contains("unknown distribution 'normal'"));
         assertTrue(message(dir, "base: base.json\nrandom: {seed: 1, draws: 2, fields: {train.optimizer.lr: {logUniform: [0, 1]}}}\n")
                 .contains("lo > 0"));
+    }
+
+    @Test
+    void variantsAreCrossedWithTheGridAndNameTheirRuns(@TempDir Path dir) throws Exception {
+        write(dir, "base.json", BASE);
+        Sweep s = Sweep.load(write(dir, "m.yaml", """
+                base: base.json
+                variants:
+                  plain: {}
+                  orth-wd0:
+                    train.optimizer.orthogonalGradient: true
+                    train.optimizer.weightDecay: 0.0
+                  ema:
+                    train.gradFilter: {type: ema, alpha: 0.98, lambda: 2.0}
+                grid:
+                  train.seed: [0, 1]
+                """));
+        assertEquals(6, s.runs().size());
+        List<String> seen = new ArrayList<>();
+        for (SweepRun r : s.runs()) {
+            seen.add(r.variant() + "/" + r.spec().train().seed() + "/" + r.spec().train().optimizer().weightDecay()
+                    + "/" + r.spec().train().optimizer().orthogonalGradient() + "/" + (r.spec().train().gradFilter() != null));
+            assertTrue(r.id().startsWith(r.variant() + "_seed-" + r.spec().train().seed() + "-"), r.id());
+            assertEquals(Set.of("train.seed"), r.values().keySet(), "the variant's fields are not varied values");
+        }
+        double wd = s.runs().get(0).spec().train().optimizer().weightDecay();
+        assertEquals(List.of("plain/0/" + wd + "/false/false", "plain/1/" + wd + "/false/false",
+                "orth-wd0/0/0.0/true/false", "orth-wd0/1/0.0/true/false",
+                "ema/0/" + wd + "/false/true", "ema/1/" + wd + "/false/true"), seen, "variants slowest, then the grid");
+        assertEquals(6, new HashSet<>(s.runs().stream().map(SweepRun::id).toList()).size());
+        assertEquals(List.of("plain", "orth-wd0", "ema"), List.copyOf(s.variants().keySet()));
+        Map<String, JsonNode> seed0 = Map.of("train.seed", IntNode.valueOf(0));
+        assertEquals(s.runs().get(0).id(), Sweep.runId("plain", seed0));
+        assertNotEquals(Sweep.runId(seed0).substring(Sweep.runId(seed0).lastIndexOf('-')),
+                Sweep.runId("plain", seed0).substring(Sweep.runId("plain", seed0).lastIndexOf('-')),
+                "the variant's name is in the hash too");
+        assertEquals(Sweep.runId(seed0), Sweep.runId(null, seed0), "a sweep without variants keeps its ids");
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> described = (List<Map<String, Object>>) s.describe().get("runs");
+        assertEquals("orth-wd0", described.get(2).get("variant"));
+        assertTrue(s.describe().containsKey("variants"));
+        assertEquals(s.runs().get(5).id(), s.withMaxSteps(1).runs().get(5).id());
+        assertEquals("ema", s.withMaxSteps(1).runs().get(5).variant());
+    }
+
+    @Test
+    void variantsAloneAreASweep(@TempDir Path dir) throws Exception {
+        write(dir, "base.json", BASE);
+        Sweep s = Sweep.load(write(dir, "v.yaml", "base: base.json\nvariants:\n  a: {}\n  b: {model.dModel: 32}\n"));
+        assertEquals(List.of("a", "b"), s.runs().stream().map(SweepRun::variant).toList());
+        assertTrue(s.runs().get(0).id().matches("a-[0-9a-f]{8}"), s.runs().get(0).id());
+        assertEquals(32, s.runs().get(1).spec().model().dModel());
+    }
+
+    @Test
+    void theShippedMethodsSweepIsFourVariantsTimesFiveSeeds() {
+        Sweep s = Sweep.load(Path.of("..", "conf", "grokking-methods", "sweep.json"));
+        assertEquals(20, s.runs().size());
+        assertEquals(List.of("adamw", "orthogonal-adamw", "grokfast-ma", "grokfast-ema"), List.copyOf(s.variants().keySet()));
+        for (SweepRun r : s.runs()) {
+            assertEquals(97, ((org.grokcap.data.modular.ModularTaskSpec) r.spec().task()).p(), r.id());
+            assertEquals(12_000, r.spec().train().steps(), "every method runs as long as AdamW needs to grok");
+            assertEquals(r.variant().equals("orthogonal-adamw"), r.spec().train().optimizer().orthogonalGradient(), r.id());
+            assertEquals(r.variant().equals("orthogonal-adamw") ? 0.0 : 1.0, r.spec().train().optimizer().weightDecay(), r.id());
+            assertEquals(r.variant().startsWith("grokfast"), r.spec().train().gradFilter() != null, r.id());
+        }
+        assertEquals(5, s.runs().stream().filter(r -> r.variant().equals("grokfast-ema")).count());
+        assertEquals(100, s.runs().get(10).spec().train().gradFilter().window());
+        assertEquals(0.98, s.runs().get(15).spec().train().gradFilter().alpha());
+    }
+
+    @Test
+    void badVariantsNameTheProblem(@TempDir Path dir) throws Exception {
+        write(dir, "base.json", BASE);
+        String grid = "grid:\n  train.seed: [0, 1]\n";
+        assertEquals("bad.yaml: variants.orth sets train.seed, which the grid also varies; a field is set by the "
+                        + "variants or varied by the grid, not both",
+                message(dir, "base: base.json\n" + grid + "variants:\n  orth: {train.seed: 3}\n"));
+        assertTrue(message(dir, "base: base.json\n" + grid + "variants:\n  orth: {train.optimizer: {lr: 0.1}}\n"
+                        + "random: {seed: 1, draws: 2, fields: {train.optimizer.lr: {uniform: [0, 1]}}}\n")
+                .startsWith("bad.yaml: variants.orth sets train.optimizer, which the random draws also vary "
+                        + "(train.optimizer.lr)"));
+        assertTrue(message(dir, "base: base.json\n" + grid + "variants:\n  orth: {train.optimzer.lr: 0.1}\n")
+                .startsWith("bad.yaml: variants.orth"), "an unknown field is named with its variant");
+        assertTrue(message(dir, "base: base.json\n" + grid + "variants:\n  orth: {train.optimzer.lr: 0.1}\n")
+                .contains("optimzer"));
+        assertTrue(message(dir, "base: base.json\n" + grid + "variants:\n  big: {model.dModel: 15}\n")
+                .startsWith("bad.yaml: variants.big"), "a value the config refuses names the variant");
+        assertTrue(message(dir, "base: base.json\n" + grid + "variants: {}\n").contains("variants = {}: must map"));
+        assertTrue(message(dir, "base: base.json\n" + grid + "variants:\n  a_b: {}\n").contains("variant name 'a_b'"));
+        assertTrue(message(dir, "base: base.json\n" + grid + "variants:\n  a: [1]\n").contains("variants.a = [1]"));
+        assertTrue(message(dir, "base: base.json\nvariants:\n  a: {}\n").contains("nothing to sweep"),
+                "one variant without a grid is a single run");
+        assertTrue(message(dir, "base: base.json\n" + grid + "variants:\n  a: {train: {steps: 2}, train.seed: 1}\n")
+                .contains("varies both 'train' and 'train.seed'"));
     }
 
     private static String message(Path dir, String text) throws Exception {

@@ -40,7 +40,7 @@ class StepAllocationTest {
             targets[i] = i % 4 == 3 ? r.nextInt(7) : -1;
         }
         AdamWOptimizer opt = new AdamWOptimizer(dev, new OptimizerConfig(1e-3, null, null, null, 0.1,
-                java.util.List.of("*.bias"), 2, 1.0, null, null), m.layout(), m.params(), m.grads());
+                java.util.List.of("*.bias"), 2, 1.0, null, null, null, null, null), m.layout(), m.params(), m.grads());
         // Warm-up: scratch buffers grow once, and the JIT compiles the kernels. Until C2 has compiled a
         // Vector API kernel it boxes its vectors, which is the compiler's cost, not the step's; C2
         // compiles in the background, so keep stepping until a window of 20 steps is measured clean

@@ -28,14 +28,23 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class ThreadCountDeterminismTest {
 
     private static ExperimentSpec spec(int batch, boolean llama) {
+        return spec(batch, llama, "\"optimizer\":{\"lr\":0.003,\"weightDecay\":0.1}");
+    }
+
+    /** With these train fields after the batch size (⊥Grad and a Grokfast filter: their sums must not depend on the threads either). */
+    private static ExperimentSpec spec(int batch, boolean llama, String trainFields) {
         String model = llama ? "\"architecture\":\"llama\",\"dModel\":64,\"heads\":4"
                 : "\"dModel\":64,\"heads\":4,\"dMlp\":256,\"layerNorm\":true";
         return ConfigLoader.parse("""
                 {"name":"t","task":{"type":"modular","p":23,"trainFraction":0.6},
                  "model":{%s},
-                 "train":{"seed":5,"steps":12,"batchSize":%d,"optimizer":{"lr":0.003,"weightDecay":0.1}}}"""
-                .formatted(model, batch), false, "test");
+                 "train":{"seed":5,"steps":12,"batchSize":%d,%s}}"""
+                .formatted(model, batch, trainFields), false, "test");
     }
+
+    private static final String METHODS = """
+            "gradFilter":{"type":"ma","window":3,"lambda":2},"logGradCosine":true,
+             "optimizer":{"lr":0.003,"weightDecay":0,"orthogonalGradient":true}""";
 
     private record Run(List<Map<String, Double>> rows, float[] params) {}
 
@@ -60,7 +69,7 @@ class ThreadCountDeterminismTest {
     @ParameterizedTest
     @ValueSource(strings = {"blas", "vector", "scalar"})
     void aWholeRunIsBitIdenticalOnOneTwoAndThreeThreads(String gemm) {
-        for (ExperimentSpec spec : List.of(spec(0, false), spec(64, false), spec(0, true))) {
+        for (ExperimentSpec spec : List.of(spec(0, false), spec(64, false), spec(0, true), spec(0, false, METHODS))) {
             Run first = null;
             for (int threads = 1; threads <= 3; threads++) {
                 Run r;

@@ -20,11 +20,16 @@ class TrainerTest {
 
     /** A small modular problem the CPU learns in a few hundred full-batch steps. */
     private static ExperimentSpec small(int steps, int batch) {
+        return small(steps, batch, "");
+    }
+
+    /** {@link #small(int, int)} with more train fields (a leading comma and JSON members). */
+    private static ExperimentSpec small(int steps, int batch, String moreTrain) {
         return ConfigLoader.parse("""
                 {"name":"t","task":{"type":"modular","p":11,"trainFraction":0.6},
                  "model":{"dModel":32,"heads":2,"dMlp":64},
-                 "train":{"seed":3,"steps":%d,"batchSize":%d,"optimizer":{"lr":0.003,"weightDecay":0.1}}}"""
-                .formatted(steps, batch), false, "test");
+                 "train":{"seed":3,"steps":%d,"batchSize":%d,"optimizer":{"lr":0.003,"weightDecay":0.1}%s}}"""
+                .formatted(steps, batch, moreTrain), false, "test");
     }
 
     private static List<Map<String, Double>> run(ExperimentSpec spec, org.grokcap.backend.Device dev) {
@@ -42,8 +47,9 @@ class TrainerTest {
         }
         assertEquals(300, rows.size());
         assertEquals(0.0, rows.get(0).get("step"));
-        assertEquals(List.of("step", "train_loss", "train_accuracy", "test_loss", "test_accuracy"),
-                List.copyOf(rows.get(0).keySet()));
+        assertEquals(List.of("step", "train_loss", "train_accuracy", "train_collapse", "test_loss", "test_accuracy",
+                        "weight_norm.embed", "weight_norm.layer0", "weight_norm.unembed"),
+                List.copyOf(rows.get(0).keySet()), "no gradient cosines without ⊥Grad or logGradCosine");
         Map<String, Double> last = rows.get(rows.size() - 1);
         assertTrue(last.get("train_loss") < 0.1 * rows.get(0).get("train_loss"), "loss fell: " + last);
         assertEquals(1.0, last.get("train_accuracy"), "memorised: " + last);
@@ -84,10 +90,53 @@ class TrainerTest {
 
     @Test
     void warmupScalesTheLearningRateLinearly() {
-        OptimizerConfig c = new OptimizerConfig(0.01, null, null, null, 0.0, null, 4, null, null, null);
+        OptimizerConfig c = new OptimizerConfig(0.01, null, null, null, 0.0, null, 4, null, null, null, null, null, null);
         assertEquals(0.0025, c.lrAt(0), 1e-12);
         assertEquals(0.0075, c.lrAt(2), 1e-12);
         assertEquals(0.01, c.lrAt(3), 1e-12);
         assertEquals(0.01, c.lrAt(1000), 1e-12);
+    }
+
+    /**
+     * Label smoothing changes the training split's loss (the objective, logged in full-batch and in
+     * minibatch mode alike) but not the held-out loss, which stays −log p(target): at step 0 the
+     * parameters are the same with and without smoothing, so the test loss is bit for bit the same.
+     */
+    @Test
+    void smoothingShowsInTheTrainingLossOnly() {
+        for (int batch : new int[]{0, 8}) {
+            for (String loss : new String[]{"softmax", "stablemax"}) {
+                String kind = ",\"loss\":\"" + loss + "\"";
+                Map<String, Double> plain = run(small(1, batch, kind), new ReferenceDevice()).get(0);
+                Map<String, Double> smoothed =
+                        run(small(1, batch, kind + ",\"labelSmoothing\":0.3"), new ReferenceDevice()).get(0);
+                String what = loss + ", batch " + batch + ": ";
+                assertEquals(plain.get("test_loss"), smoothed.get("test_loss"), what + "test loss unsmoothed");
+                assertEquals(plain.get("train_accuracy"), smoothed.get("train_accuracy"), what + "same argmax");
+                // near uniform predictions at initialisation: smoothing moves the objective, by less than ε·log V
+                double moved = smoothed.get("train_loss") - plain.get("train_loss");
+                assertTrue(moved != 0 && Math.abs(moved) < 0.3 * Math.log(11), what + "train loss moved by " + moved);
+            }
+        }
+    }
+
+    /**
+     * train_collapse is logged in full-batch and minibatch mode, in [0, 1]; at initialisation the
+     * logits are small and no training position has a float32 loss of exactly 0.
+     */
+    @Test
+    void collapseIsLoggedForTheTrainingSplit() {
+        for (int batch : new int[]{0, 8}) {
+            for (String loss : new String[]{"softmax", "stablemax"}) {
+                List<Map<String, Double>> rows =
+                        run(small(3, batch, ",\"loss\":\"" + loss + "\""), new ReferenceDevice());
+                for (Map<String, Double> row : rows) {
+                    Double c = row.get("train_collapse");
+                    assertTrue(c != null && c >= 0 && c <= 1, loss + ", batch " + batch + ": " + row);
+                    assertTrue(!row.containsKey("test_collapse"), "only the training split: " + row);
+                }
+                assertEquals(0.0, rows.get(0).get("train_collapse"), loss + ", batch " + batch + " at step 0");
+            }
+        }
     }
 }

@@ -23,13 +23,17 @@ public class CapacityMojo extends AbstractRunMojo {
     @Parameter(property = "grokcap.dataset")
     protected File dataset;
 
-    /** entropy and plan: the encoding scheme. */
+    /** entropy, plan and of: the encoding scheme. */
     @Parameter(property = "grokcap.scheme")
     protected String scheme;
 
-    /** entropy and plan: the selection scheme. */
+    /** entropy, plan and of: the selection scheme. */
     @Parameter(property = "grokcap.selection")
     protected String selection;
+
+    /** of: also measure the run under every scheme/selection combination. */
+    @Parameter(property = "grokcap.allSchemes", defaultValue = "false")
+    protected boolean allSchemes;
 
     /** plan: the experiment config whose dataset size is planned. */
     @Parameter(property = "grokcap.config")
@@ -54,7 +58,14 @@ public class CapacityMojo extends AbstractRunMojo {
                 option(args, "--scheme", scheme);
                 option(args, "--selection", selection);
             }
-            case "of" -> args.add(run().getPath());
+            case "of" -> {
+                args.add(run().getPath());
+                option(args, "--scheme", scheme);
+                option(args, "--selection", selection);
+                if (allSchemes) {
+                    args.add("--all-schemes");
+                }
+            }
             default -> throw new MojoFailureException("grokcap: grokcap.capacity = " + capacity
                     + ": must be entropy, plan or of");
         }

@@ -39,6 +39,14 @@ public class SweepMojo extends AbstractGrokcapMojo {
     @Parameter(property = "grokcap.maxSteps")
     protected Integer maxSteps;
 
+    /**
+     * Train the runs that share model, task and batch sizes together ({@code grokcap sweep --together}):
+     * {@code true} for all of a group at once, a whole number K for K at a time; empty or {@code false}
+     * for one run after another.
+     */
+    @Parameter(property = "grokcap.together")
+    protected String together;
+
     /** CPU threads per run; default all cores. */
     @Parameter(property = "grokcap.threads")
     protected Integer threads;
@@ -50,6 +58,16 @@ public class SweepMojo extends AbstractGrokcapMojo {
         option(args, "--shards", shards);
         option(args, "--max-steps", maxSteps);
         option(args, "--threads", threads);
+        if (together != null && !together.isBlank() && !together.equals("false")) {
+            args.add("--together");
+            if (!together.equals("true")) {
+                if (!together.matches("[1-9][0-9]*")) {
+                    throw new MojoFailureException("grokcap: grokcap.together = " + together
+                            + ": must be true, false or a whole number of runs at a time (at least 1)");
+                }
+                args.add(together);
+            }
+        }
         if (dryRun) {
             args.add("--dry-run");
         }

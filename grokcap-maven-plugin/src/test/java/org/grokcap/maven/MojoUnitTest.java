@@ -188,6 +188,17 @@ class MojoUnitTest {
 
     @Test
     @InjectMojo(goal = "capacity", pom = POM)
+    @MojoParameter(name = "capacity", value = "of")
+    @MojoParameter(name = "runId", value = "tiny")
+    @MojoParameter(name = "scheme", value = "two-hop-double")
+    @MojoParameter(name = "allSchemes", value = "true")
+    void capacityOfPassesItsSchemes(CapacityMojo mojo) throws Exception {
+        assertEquals(List.of("capacity", "of", base() + "/target/unit-out/tiny", "--scheme", "two-hop-double",
+                "--all-schemes"), mojo.arguments());
+    }
+
+    @Test
+    @InjectMojo(goal = "capacity", pom = POM)
     @MojoParameter(name = "capacity", value = "entropy")
     void capacityEntropyNeedsADataset(CapacityMojo mojo) {
         assertEquals("grokcap: set grokcap.dataset (the dataset folder)",
@@ -210,6 +221,35 @@ class MojoUnitTest {
     void sweepPassesItsShard(SweepMojo mojo) throws Exception {
         assertEquals(List.of("sweep", base() + "/sweep.yaml", "--out", base() + "/target/unit-out", "--shard", "1/4", "--max-steps", "3",
                 "--threads", "1", "--dry-run"), mojo.arguments());
+    }
+
+    @Test
+    @InjectMojo(goal = "sweep", pom = POM)
+    @MojoParameter(name = "sweepFile", value = "sweep.yaml")
+    @MojoParameter(name = "together", value = "8")
+    void sweepPassesTogetherWithItsCountOrAlone(SweepMojo mojo) throws Exception {
+        List<String> head = List.of("sweep", base() + "/sweep.yaml", "--out", base() + "/target/unit-out", "--max-steps",
+                "3", "--threads", "1", "--together");
+        assertEquals(concat(head, "8"), mojo.arguments());
+        mojo.together = "true";
+        assertEquals(head, mojo.arguments());
+        mojo.together = "false";
+        assertEquals(head.subList(0, head.size() - 1), mojo.arguments());
+    }
+
+    private static List<String> concat(List<String> head, String last) {
+        List<String> all = new java.util.ArrayList<>(head);
+        all.add(last);
+        return all;
+    }
+
+    @Test
+    @InjectMojo(goal = "sweep", pom = POM)
+    @MojoParameter(name = "sweepFile", value = "sweep.yaml")
+    @MojoParameter(name = "together", value = "some")
+    void sweepRefusesATogetherThatIsNoCount(SweepMojo mojo) {
+        assertEquals("grokcap: grokcap.together = some: must be true, false or a whole number of runs at a time "
+                + "(at least 1)", assertThrows(MojoFailureException.class, mojo::arguments).getMessage());
     }
 
     @Test

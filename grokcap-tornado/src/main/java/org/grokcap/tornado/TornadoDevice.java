@@ -4,6 +4,7 @@ import org.grokcap.backend.Buf;
 import org.grokcap.backend.Device;
 import org.grokcap.backend.IntBuf;
 import org.grokcap.kernels.Activation;
+import org.grokcap.kernels.CrossEntropy;
 import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.ImmutableTaskGraph;
 import uk.ac.manchester.tornado.api.TaskGraph;
@@ -34,7 +35,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the next. The host arrays of {@link Buf}s are only copies, updated by {@link #toHost}.
  *
  * <p><b>Segments.</b> Calls are recorded, not run, until the host needs a value: {@link #toHost}
- * and {@link #sumOfSquares} end a segment. A training step is three segments: forward up to the
+ * and {@link #sumOfSquares} (and {@link #dot}, which ⊥Grad calls per tensor) end a segment. A training
+ * step is three segments: forward up to the
  * losses, backward up to the gradient norm, and the update (ended by the next step's first sync).
  * A segment's key is its sequence of calls with every size and offset; the first time a key is
  * seen, its calls become one {@link TaskGraph}, and the execution plan is rebuilt with every graph
@@ -78,7 +80,8 @@ public final class TornadoDevice implements Device {
     private int downloadGraph;
     private long executions;
     private int rebuilds;
-    private double sumOfSquares;
+    /** The result of the last {@link #dot} (or sumOfSquares), read back by its op. */
+    private double lastSum;
 
     /** @param target the TornadoVM device to run on */
     public TornadoDevice(uk.ac.manchester.tornado.api.common.TornadoDevice target) {
@@ -626,55 +629,41 @@ public final class TornadoDevice implements Device {
     }
 
     @Override
-    public void crossEntropyForward(Buf losses, Buf hits, Buf logits, IntBuf targets, int N, int V, boolean float64) {
+    public void crossEntropyForward(Buf losses, Buf hits, Buf logits, IntBuf targets, int N, int V,
+                                    CrossEntropy.Loss loss) {
         int lo = at(losses);
         int h = at(hits);
         int lg = at(logits);
         int t = at(targets);
-        int f64 = float64 ? 1 : 0;
-        record("loss.forward", Grid.of(N), key("ceF", lo, h, lg, t, N, V, f64), (g, id, d, s) ->
-                g.task(id, TornadoKernels::crossEntropyForward, d.arena, d.intArena, lo, h, lg, t, N, V, f64));
+        int sm = loss.stablemax() ? 1 : 0;
+        float eps = (float) loss.labelSmoothing();
+        int f64 = loss.float64() ? 1 : 0;
+        // the loss kind and ε are in the key too, so a different loss never reuses a compiled task
+        record("loss.forward", Grid.of(N), key("ceF", lo, h, lg, t, N, V, sm, eps, f64), (g, id, d, s) ->
+                g.task(id, TornadoKernels::crossEntropyForward, d.arena, d.intArena, lo, h, lg, t, N, V, sm, eps,
+                        f64));
     }
 
     @Override
     public void crossEntropyBackward(Buf dlogits, Buf logits, IntBuf targets, int N, int V, float dlossScale,
-                                     boolean float64) {
+                                     CrossEntropy.Loss loss) {
         int dl = at(dlogits);
         int lg = at(logits);
         int t = at(targets);
-        int f64 = float64 ? 1 : 0;
-        record("loss.backward", Grid.of(N), key("ceB", dl, lg, t, N, V, dlossScale, f64), (g, id, d, s) ->
+        int sm = loss.stablemax() ? 1 : 0;
+        float eps = (float) loss.labelSmoothing();
+        int f64 = loss.float64() ? 1 : 0;
+        record("loss.backward", Grid.of(N), key("ceB", dl, lg, t, N, V, dlossScale, sm, eps, f64), (g, id, d, s) ->
                 g.task(id, TornadoKernels::crossEntropyBackward, d.arena, d.intArena, dl, lg, t, N, V, dlossScale,
-                        f64));
+                        sm, eps, f64));
     }
 
     // ---- optimizer ----------------------------------------------------------------------------
 
+    /** Σ g² as g·g: one reduction kernel for both. */
     @Override
     public double sumOfSquares(Buf grads) {
-        if (grads.size() == 0) {
-            return 0.0;
-        }
-        int off = at(grads);
-        int n = grads.size();
-        int parts = reduceParts(TornadoKernels.SUM_PARTS);
-        int slot = outFloats;
-        outFloats += 1;
-        record("gradnorm.parts", Grid.of(TornadoKernels.SUM_PARTS), key("sumsqP", parts, off, n),
-                (g, id, d, s) -> g.task(id, TornadoKernels::sumOfSquaresParts, d.arena, parts, off, n));
-        record("gradnorm.sum", Grid.of(1), key("sumsq", slot, parts), new Op() {
-            @Override
-            public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {
-                g.task(id, TornadoKernels::sumParts, s.out, slot, d.arena, parts);
-            }
-
-            @Override
-            public void after(Segment s) {
-                sumOfSquares = s.out.get(slot);
-            }
-        });
-        flush();
-        return sumOfSquares;
+        return reduceDot("gradnorm", grads, grads);
     }
 
     @Override
@@ -695,6 +684,68 @@ public final class TornadoDevice implements Device {
             @Override
             public void before(Segment s) {
                 s.hp.set(slot, factor);
+            }
+        });
+    }
+
+    @Override
+    public double dot(Buf a, Buf b) {
+        return reduceDot("dot", a, b);
+    }
+
+    /**
+     * Σ a·b in two tasks, {@code name_parts} (SUM_PARTS fixed chunks into a scratch of the arena) and
+     * {@code name_sum} (the parts in order, in double, on the device); only the sum comes back, and the
+     * segment ends since the host needs it.
+     */
+    private double reduceDot(String name, Buf a, Buf b) {
+        Buf.requireSameSize(a, b);
+        if (a.size() == 0) {
+            return 0.0;
+        }
+        int ao = at(a);
+        int bo = at(b);
+        int n = a.size();
+        int parts = reduceParts(TornadoKernels.SUM_PARTS);
+        int slot = outFloats;
+        outFloats += 1;
+        record(name + ".parts", Grid.of(TornadoKernels.SUM_PARTS), key("dotP", parts, ao, bo, n),
+                (g, id, d, s) -> g.task(id, TornadoKernels::dotParts, d.arena, parts, ao, bo, n));
+        record(name + ".sum", Grid.of(1), key("dotS", slot, parts), new Op() {
+            @Override
+            public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {
+                g.task(id, TornadoKernels::sumParts, s.out, slot, d.arena, parts);
+            }
+
+            @Override
+            public void after(Segment s) {
+                lastSum = s.out.get(slot);
+            }
+        });
+        flush();
+        return lastSum;
+    }
+
+    @Override
+    public void axpy(Buf y, float alpha, Buf x) {
+        Buf.requireSameSize(y, x);
+        if (y.size() == 0) {
+            return;
+        }
+        int yo = at(y);
+        int xo = at(x);
+        int n = y.size();
+        int slot = hyper;
+        hyper += 1;
+        record("axpy", Grid.of(n), key("axpy", yo, xo, n, slot), new Op() {
+            @Override
+            public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {
+                g.task(id, TornadoKernels::axpy, d.arena, yo, xo, n, s.hp, slot);
+            }
+
+            @Override
+            public void before(Segment s) {
+                s.hp.set(slot, alpha);
             }
         });
     }

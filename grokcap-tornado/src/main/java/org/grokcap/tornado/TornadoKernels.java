@@ -782,9 +782,14 @@ public final class TornadoKernels {
 
     // ---- loss ---------------------------------------------------------------------------------
 
-    /** losses (N), hits (N) from logits (N,V) and targets (N); float64 1 sums the softmax in double. */
+    /**
+     * losses (N), hits (N) from logits (N,V) and targets (N), as CrossEntropy.forward: stablemax 1 uses
+     * s(x) = x + 1 for x ≥ 0, 1/(1 − x) below instead of exp (no max subtracted: s is not shift-invariant);
+     * eps &gt; 0 adds label smoothing's ε·(log s_target − mean_v log s_v), log s = x for softmax; float64 1
+     * computes in double.
+     */
     public static void crossEntropyForward(FloatArray a, IntArray ia, int lossesOff, int hitsOff, int logitsOff,
-                                           int targetsOff, int N, int V, int float64) {
+                                           int targetsOff, int N, int V, int stablemax, float eps, int float64) {
         for (@Parallel int n = 0; n < N; n++) {
             int l = logitsOff + n * V;
             int target = ia.get(targetsOff + n);
@@ -798,54 +803,180 @@ public final class TornadoKernels {
                 }
             }
             float loss;
-            if (float64 == 1) {
+            if (stablemax == 1 && float64 == 1) {
+                // each element evaluates only its own branch of s: the other would divide by zero at x = 1
                 double sum = 0.0;
+                double meanLog = 0.0;
+                for (int v = 0; v < V; v++) {
+                    double x = a.get(l + v);
+                    double sv;
+                    if (x >= 0.0) {
+                        sv = x + 1.0;
+                    } else {
+                        sv = 1.0 / (1.0 - x);
+                    }
+                    sum += sv;
+                    meanLog += TornadoMath.log(sv);
+                }
+                double xt = a.get(l + target);
+                double st;
+                if (xt >= 0.0) {
+                    st = xt + 1.0;
+                } else {
+                    st = 1.0 / (1.0 - xt);
+                }
+                // the ratio keeps a p_target near 1 accurate, where log S − log s_t would cancel
+                double term = -TornadoMath.log(st / sum);
+                if (eps != 0f) {
+                    term += eps * (TornadoMath.log(st) - meanLog / V);
+                }
+                loss = (float) term;
+            } else if (stablemax == 1) {
+                float sum = 0f;
+                float meanLog = 0f;
+                for (int v = 0; v < V; v++) {
+                    float x = a.get(l + v);
+                    float sv;
+                    if (x >= 0f) {
+                        sv = x + 1f;
+                    } else {
+                        sv = 1f / (1f - x);
+                    }
+                    sum += sv;
+                    meanLog += TornadoMath.log(sv);
+                }
+                float xt = a.get(l + target);
+                float st;
+                if (xt >= 0f) {
+                    st = xt + 1f;
+                } else {
+                    st = 1f / (1f - xt);
+                }
+                float term = -TornadoMath.log(st / sum);
+                if (eps != 0f) {
+                    term += eps * (TornadoMath.log(st) - meanLog / V);
+                }
+                loss = term;
+            } else if (float64 == 1) {
+                double sum = 0.0;
+                double mean = 0.0;
                 for (int v = 0; v < V; v++) {
                     sum += TornadoMath.exp((double) a.get(l + v) - max);
+                    mean += a.get(l + v);
                 }
-                loss = (float) (TornadoMath.log(sum) - ((double) a.get(l + target) - max));
+                double term = TornadoMath.log(sum) - ((double) a.get(l + target) - max);
+                if (eps != 0f) {
+                    term += eps * (a.get(l + target) - mean / V);
+                }
+                loss = (float) term;
             } else {
                 float sum = 0f;
+                float mean = 0f;
                 for (int v = 0; v < V; v++) {
                     sum += TornadoMath.exp(a.get(l + v) - max);
+                    mean += a.get(l + v);
                 }
-                loss = TornadoMath.log(sum) - (a.get(l + target) - max);
+                float term = TornadoMath.log(sum) - (a.get(l + target) - max);
+                if (eps != 0f) {
+                    term += eps * (a.get(l + target) - mean / V);
+                }
+                loss = term;
             }
             a.set(lossesOff + n, loss);
             a.set(hitsOff + n, argmax == target ? 1f : 0f);
         }
     }
 
-    /** dlogits (N,V) += (softmax(logits) − onehot(target))·scale. */
+    /**
+     * dlogits (N,V) += (∂ loss / ∂ logits)·scale, as CrossEntropy.backward, against q = 1 − ε + ε/V on the
+     * target and ε/V elsewhere: softmax p − q; stablemax s'(x_v)·(1/S − q_v/s(x_v)), which is
+     * 1/S − q_v/(x + 1) for x ≥ 0 and, with u = 1 − x, (1/(u·S) − q_v)/u below.
+     */
     public static void crossEntropyBackward(FloatArray a, IntArray ia, int dlogitsOff, int logitsOff, int targetsOff,
-                                            int N, int V, float scale, int float64) {
+                                            int N, int V, float scale, int stablemax, float eps, int float64) {
         for (@Parallel int n = 0; n < N; n++) {
             int l = logitsOff + n * V;
             int d = dlogitsOff + n * V;
             int target = ia.get(targetsOff + n);
-            float max = Float.NEGATIVE_INFINITY;
-            for (int v = 0; v < V; v++) {
-                max = TornadoMath.max(max, a.get(l + v));
-            }
-            if (float64 == 1) {
+            if (stablemax == 1 && float64 == 1) {
+                double qOther = (double) eps / V;
+                double qTarget = (1.0 - eps) + qOther;
+                double sum = 0.0;
+                for (int v = 0; v < V; v++) {
+                    double x = a.get(l + v);
+                    if (x >= 0.0) {
+                        sum += x + 1.0;
+                    } else {
+                        sum += 1.0 / (1.0 - x);
+                    }
+                }
+                for (int v = 0; v < V; v++) {
+                    double x = a.get(l + v);
+                    double q = v == target ? qTarget : qOther;
+                    double g;
+                    if (x >= 0.0) {
+                        g = 1.0 / sum - q / (x + 1.0);
+                    } else {
+                        double u = 1.0 - x;
+                        g = (1.0 / (u * sum) - q) / u;
+                    }
+                    a.set(d + v, a.get(d + v) + (float) (g * scale));
+                }
+            } else if (stablemax == 1) {
+                float qOther = eps / V;
+                float qTarget = (1f - eps) + qOther;
+                float sum = 0f;
+                for (int v = 0; v < V; v++) {
+                    float x = a.get(l + v);
+                    if (x >= 0f) {
+                        sum += x + 1f;
+                    } else {
+                        sum += 1f / (1f - x);
+                    }
+                }
+                for (int v = 0; v < V; v++) {
+                    float x = a.get(l + v);
+                    float q = v == target ? qTarget : qOther;
+                    float g;
+                    if (x >= 0f) {
+                        g = 1f / sum - q / (x + 1f);
+                    } else {
+                        float u = 1f - x;
+                        g = (1f / (u * sum) - q) / u;
+                    }
+                    a.set(d + v, a.get(d + v) + g * scale);
+                }
+            } else if (float64 == 1) {
+                double qOther = (double) eps / V;
+                double qTarget = (1.0 - eps) + qOther;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int v = 0; v < V; v++) {
+                    max = TornadoMath.max(max, a.get(l + v));
+                }
                 double sum = 0.0;
                 for (int v = 0; v < V; v++) {
                     sum += TornadoMath.exp((double) a.get(l + v) - max);
                 }
                 for (int v = 0; v < V; v++) {
                     double p = TornadoMath.exp((double) a.get(l + v) - max) / sum;
-                    double y = v == target ? 1.0 : 0.0;
-                    a.set(d + v, a.get(d + v) + (float) ((p - y) * scale));
+                    double q = v == target ? qTarget : qOther;
+                    a.set(d + v, a.get(d + v) + (float) ((p - q) * scale));
                 }
             } else {
+                float qOther = eps / V;
+                float qTarget = (1f - eps) + qOther;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int v = 0; v < V; v++) {
+                    max = TornadoMath.max(max, a.get(l + v));
+                }
                 float sum = 0f;
                 for (int v = 0; v < V; v++) {
                     sum += TornadoMath.exp(a.get(l + v) - max);
                 }
                 for (int v = 0; v < V; v++) {
                     float p = TornadoMath.exp(a.get(l + v) - max) / sum;
-                    float y = v == target ? 1f : 0f;
-                    a.set(d + v, a.get(d + v) + (p - y) * scale);
+                    float q = v == target ? qTarget : qOther;
+                    a.set(d + v, a.get(d + v) + (p - q) * scale);
                 }
             }
         }
@@ -854,25 +985,25 @@ public final class TornadoKernels {
     // ---- optimizer ----------------------------------------------------------------------------
 
     /**
-     * a[partsOff + p] = Σ g² over part p of SUM_PARTS contiguous chunks of g (n, at off). One arena for
-     * both: TornadoVM cannot schedule a task given the same array twice.
+     * a[partsOff + p] = Σ x·y over part p of SUM_PARTS contiguous chunks of x (n, at xOff) and y (n, at
+     * yOff); with xOff = yOff, Σ g² (the gradient norm). One arena for all: TornadoVM cannot schedule a
+     * task given the same array twice.
      */
-    public static void sumOfSquaresParts(FloatArray a, int partsOff, int off, int n) {
+    public static void dotParts(FloatArray a, int partsOff, int xOff, int yOff, int n) {
         for (@Parallel int p = 0; p < SUM_PARTS; p++) {
             int chunk = (n + SUM_PARTS - 1) / SUM_PARTS;
             int from = p * chunk;
             int to = TornadoMath.min(n, from + chunk);
             float s = 0f;
             for (int i = from; i < to; i++) {
-                float g = a.get(off + i);
-                s += g * g;
+                s += a.get(xOff + i) * a.get(yOff + i);
             }
             a.set(partsOff + p, s);
         }
     }
 
     /**
-     * Stage two of the sum of squares: out[outOff] = Σ parts[partsOff, partsOff+SUM_PARTS) in part
+     * Stage two of a dot product: out[outOff] = Σ parts[partsOff, partsOff+SUM_PARTS) in part
      * order, in double. A constant 256 additions, so one work-item.
      */
     public static void sumParts(FloatArray out, int outOff, FloatArray parts, int partsOff) {
@@ -887,6 +1018,14 @@ public final class TornadoKernels {
     public static void scale(FloatArray a, int off, int n, FloatArray hp, int slot) {
         for (@Parallel int i = 0; i < n; i++) {
             a.set(off + i, a.get(off + i) * hp.get(slot));
+        }
+    }
+
+    /** y (n, at yOff) += hp[slot] · x (n, at xOff). */
+    public static void axpy(FloatArray a, int yOff, int xOff, int n, FloatArray hp, int slot) {
+        for (@Parallel int i = 0; i < n; i++) {
+            float ax = hp.get(slot) * a.get(xOff + i);
+            a.set(yOff + i, a.get(yOff + i) + ax);
         }
     }
 

@@ -5,6 +5,7 @@ import org.grokcap.backend.Device;
 import org.grokcap.backend.IntBuf;
 import org.grokcap.backend.ReferenceDevice;
 import org.grokcap.kernels.Activation;
+import org.grokcap.kernels.CrossEntropy;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -287,23 +288,51 @@ class TornadoDeviceTest {
         Pair.same(inp, 1e-6f);
     }
 
+    /**
+     * Softmax and stablemax, without and with label smoothing, in float and double, at awkward sizes:
+     * logits spread to ±6 so stablemax takes both branches of s, and exact 0 and 1 planted (at x = 1 the
+     * branch for x &lt; 0 would divide by zero if it were evaluated).
+     */
     @Test
-    void crossEntropyInFloatAndDouble() {
-        for (boolean f64 : new boolean[] {true, false}) {
-            Pair p = new Pair(f64 ? 8 : 9);
-            int N = 6;
-            Buf[] losses = p.floats(N);
-            Buf[] hits = p.floats(N);
-            Buf[] logits = p.floats(N * V);
-            IntBuf[] targets = p.ints(randomTokens(p.rnd, N, V));
-            p.ref.crossEntropyForward(losses[0], hits[0], logits[0], targets[0], N, V, f64);
-            tornado.crossEntropyForward(losses[1], hits[1], logits[1], targets[1], N, V, f64);
-            Pair.same(losses, 1e-5f);
-            Pair.same(hits, 0f);
-            Buf[] dlogits = p.floats(N * V);
-            p.ref.crossEntropyBackward(dlogits[0], logits[0], targets[0], N, V, 1f / N, f64);
-            tornado.crossEntropyBackward(dlogits[1], logits[1], targets[1], N, V, 1f / N, f64);
-            Pair.same(dlogits, 1e-5f);
+    void crossEntropyLossesInFloatAndDouble() {
+        int N = 7;
+        int V = 97;
+        long seed = 8;
+        for (boolean stablemax : new boolean[] {false, true}) {
+            for (double eps : new double[] {0.0, 0.1}) {
+                for (boolean float64 : new boolean[] {true, false}) {
+                    CrossEntropy.Loss loss = new CrossEntropy.Loss(stablemax, eps, float64);
+                    String what = loss + ": ";
+                    Pair p = new Pair(seed++);
+                    Buf[] losses = p.floats(N);
+                    Buf[] hits = p.floats(N);
+                    Buf[] logits = p.floats(N * V);
+                    for (int i = 0; i < N * V; i++) {
+                        float x = i % 31 == 0 ? 1f : i % 37 == 0 ? 0f : 3f * logits[0].host()[i];
+                        logits[0].host()[i] = x;
+                        logits[1].host()[i] = x;
+                    }
+                    tornado.toDevice(logits[1]);
+                    IntBuf[] targets = p.ints(randomTokens(p.rnd, N, V));
+                    p.ref.crossEntropyForward(losses[0], hits[0], logits[0], targets[0], N, V, loss);
+                    tornado.crossEntropyForward(losses[1], hits[1], logits[1], targets[1], N, V, loss);
+                    sameLoss(what + "losses", losses, 1e-5f);
+                    sameLoss(what + "hits", hits, 0f);
+                    Buf[] dlogits = p.floats(N * V);
+                    p.ref.crossEntropyBackward(dlogits[0], logits[0], targets[0], N, V, 1f / N, loss);
+                    tornado.crossEntropyBackward(dlogits[1], logits[1], targets[1], N, V, 1f / N, loss);
+                    sameLoss(what + "dlogits", dlogits, 1e-5f);
+                }
+            }
+        }
+    }
+
+    /** {@link Pair#same}, naming the loss in the failure. */
+    private static void sameLoss(String what, Buf[] pair, float tol) {
+        try {
+            Pair.same(pair, tol);
+        } catch (AssertionError e) {
+            throw new AssertionError(what + ": " + e.getMessage(), e);
         }
     }
 
@@ -336,6 +365,23 @@ class TornadoDeviceTest {
             Pair.same(v, 1e-6f);
         }
         Pair.same(g, 0f);
+    }
+
+    /** ⊥Grad's and the Grokfast filters' building blocks; each replay takes the new factor. */
+    @Test
+    void dotAndAxpy() {
+        Pair p = new Pair(11);
+        int n = 1000;
+        Buf[] a = p.floats(n);
+        Buf[] b = p.floats(n);
+        for (int call = 1; call <= 3; call++) {
+            double ref = p.ref.dot(a[0], b[0]);
+            double got = tornado.dot(a[1], b[1]);
+            assertEquals(ref, got, 1e-5 * Math.sqrt(p.ref.sumOfSquares(a[0]) * p.ref.sumOfSquares(b[0])));
+            p.ref.axpy(a[0], -0.25f * call, b[0]);
+            tornado.axpy(a[1], -0.25f * call, b[1]);
+            Pair.same(a, 1e-6f);
+        }
     }
 
     @Test

@@ -177,16 +177,24 @@ class TornadoKernelsJavaTest {
     }
 
     @Test
-    void sumOfSquaresInTwoStagesMatchesTheReference() {
+    void dotInTwoStagesMatchesTheReference() {
         for (int n : new int[] {97, 294, 943 * 2822}) {
-            float[] g = gaussian(n);
-            int[] at = new int[2];
-            FloatArray a = arena(at, g, new float[TornadoKernels.SUM_PARTS]);
+            float[] x = gaussian(n);
+            float[] y = gaussian(n);
+            int[] at = new int[3];
+            FloatArray a = arena(at, x, y, new float[TornadoKernels.SUM_PARTS]);
             FloatArray out = new FloatArray(1);
-            TornadoKernels.sumOfSquaresParts(a, at[1], at[0], n);
-            TornadoKernels.sumParts(out, 0, a, at[1]);
-            double ref = GradClip.sumOfSquares(g, 0, n);
-            assertEquals(ref, out.get(0), 1e-5 * ref, "n = " + n);
+            TornadoKernels.dotParts(a, at[2], at[0], at[0], n);
+            TornadoKernels.sumParts(out, 0, a, at[2]);
+            double squares = GradClip.sumOfSquares(x, 0, n);
+            assertEquals(squares, out.get(0), 1e-5 * squares, "Σ x², n = " + n);
+            TornadoKernels.dotParts(a, at[2], at[0], at[1], n);
+            TornadoKernels.sumParts(out, 0, a, at[2]);
+            double dot = 0;
+            for (int i = 0; i < n; i++) {
+                dot += (double) x[i] * y[i];
+            }
+            assertEquals(dot, out.get(0), 1e-5 * Math.sqrt(squares * GradClip.sumOfSquares(y, 0, n)), "Σ x·y, n = " + n);
         }
     }
 

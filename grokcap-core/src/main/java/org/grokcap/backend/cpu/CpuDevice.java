@@ -130,9 +130,12 @@ public final class CpuDevice extends ReferenceDevice {
         }
         m.put("gatherRowsForward", "parallel");
         for (String op : new String[]{"gatherRowsBackward", "crossEntropyForward", "crossEntropyBackward",
-                "sumOfSquares", "scale", "adamW"}) {
+                "sumOfSquares", "scale"}) {
             m.put(op, compute);
         }
+        m.put("dot", "parallel"); // scalar Java: double sums and unfused products, like the reference
+        m.put("axpy", "parallel");
+        m.put("adamW", compute);
         m.put("close", "host");
         return m;
     }
@@ -209,18 +212,19 @@ public final class CpuDevice extends ReferenceDevice {
     }
 
     @Override
-    public void crossEntropyForward(Buf losses, Buf hits, Buf logits, IntBuf targets, int N, int V, boolean float64) {
+    public void crossEntropyForward(Buf losses, Buf hits, Buf logits, IntBuf targets, int N, int V,
+                                    CrossEntropy.Loss loss) {
         CrossEntropyJob j = crossEntropyJob;
-        j.set(false, losses, hits, null, logits, targets, N, V, 0f, float64);
+        j.set(false, losses, hits, null, logits, targets, N, V, 0f, loss);
         pool.run(j);
         j.clear();
     }
 
     @Override
     public void crossEntropyBackward(Buf dlogits, Buf logits, IntBuf targets, int N, int V, float dlossScale,
-                                     boolean float64) {
+                                     CrossEntropy.Loss loss) {
         CrossEntropyJob j = crossEntropyJob;
-        j.set(true, null, null, dlogits, logits, targets, N, V, dlossScale, float64);
+        j.set(true, null, null, dlogits, logits, targets, N, V, dlossScale, loss);
         pool.run(j);
         j.clear();
     }
@@ -327,6 +331,23 @@ public final class CpuDevice extends ReferenceDevice {
     public void scale(Buf grads, float factor) {
         optimizerJob.scale(grads, factor);
         run(optimizerJob, grads.size());
+        optimizerJob.clear();
+    }
+
+    @Override
+    public double dot(Buf a, Buf b) {
+        Buf.requireSameSize(a, b);
+        optimizerJob.dot(a, b);
+        run(optimizerJob, 2L * a.size());
+        optimizerJob.clear();
+        return optimizerJob.total();
+    }
+
+    @Override
+    public void axpy(Buf y, float alpha, Buf x) {
+        Buf.requireSameSize(y, x);
+        optimizerJob.axpy(y, alpha, x);
+        run(optimizerJob, 2L * y.size());
         optimizerJob.clear();
     }
 
@@ -611,10 +632,10 @@ public final class CpuDevice extends ReferenceDevice {
         IntBuf targets;
         int N, V;
         float dlossScale;
-        boolean float64;
+        CrossEntropy.Loss loss;
 
         void set(boolean backward, Buf losses, Buf hits, Buf dlogits, Buf logits, IntBuf targets, int N, int V,
-                 float dlossScale, boolean float64) {
+                 float dlossScale, CrossEntropy.Loss loss) {
             this.backward = backward;
             this.losses = losses;
             this.hits = hits;
@@ -624,7 +645,7 @@ public final class CpuDevice extends ReferenceDevice {
             this.N = N;
             this.V = V;
             this.dlossScale = dlossScale;
-            this.float64 = float64;
+            this.loss = loss;
         }
 
         private CrossEntropy.RowMath rowMath() {
@@ -634,6 +655,7 @@ public final class CpuDevice extends ReferenceDevice {
         void clear() {
             losses = hits = dlogits = logits = null;
             targets = null;
+            loss = null;
         }
 
         @Override
@@ -645,12 +667,12 @@ public final class CpuDevice extends ReferenceDevice {
             }
             if (backward) {
                 CrossEntropy.backward(dlogits.host(), dlogits.offset() + from * V, logits.host(),
-                        logits.offset() + from * V, targets.host(), targets.offset() + from, n, V, dlossScale, float64,
+                        logits.offset() + from * V, targets.host(), targets.offset() + from, n, V, dlossScale, loss,
                         rowMath());
             } else {
                 CrossEntropy.forward(losses.host(), losses.offset() + from, hits.host(), hits.offset() + from,
                         logits.host(), logits.offset() + from * V, targets.host(), targets.offset() + from, n, V,
-                        float64, rowMath());
+                        loss, rowMath());
             }
         }
     }

@@ -1,22 +1,28 @@
 package org.grokcap.backend.cpu;
 
 import org.grokcap.backend.Buf;
+import org.grokcap.kernels.GradClip;
 
 /**
- * The optimizer's passes over all parameters: AdamW and the gradient scale (split on 64-float
- * boundaries; elementwise, so the reference's bits), and the sum of squares. The sum is taken over
- * fixed blocks of {@link #BLOCK} floats, each in double, then the block sums in block order: a
- * partition that does not depend on the thread count, so neither does the result.
+ * The optimizer's passes over all parameters: AdamW, the gradient scale and axpy (split on 64-float
+ * boundaries; elementwise, so the reference's bits), the sum of squares and the dot product. The sums
+ * are taken over fixed blocks of {@link #BLOCK} floats, each in double, then the block sums in block
+ * order: a partition that does not depend on the thread count, so neither does the result.
  */
 final class OptimizerJob implements WorkerPool.Job {
     static final int ADAMW = 0;
     static final int SCALE = 1;
     static final int SUM_OF_SQUARES = 2;
+    static final int DOT = 3;
+    static final int AXPY = 4;
     /** A multiple of 64; big enough that the per-block work dwarfs its bookkeeping. */
     static final int BLOCK = 8192;
     private final SpanMath math;
     private int kind, off, n;
     private float[] params, grads, m, v;
+    /** The second operand of DOT and AXPY (grads is the first, and AXPY's destination). */
+    private float[] x;
+    private int xOff;
     private float lr, beta1, beta2, eps, decay, correction1, correction2, factor;
     private double[] blockSums = new double[0];
 
@@ -47,13 +53,32 @@ final class OptimizerJob implements WorkerPool.Job {
 
     void sumOfSquares(Buf g) {
         set(SUM_OF_SQUARES, g.host(), g.offset(), g.size());
+        growBlockSums();
+    }
+
+    void dot(Buf a, Buf b) {
+        set(DOT, a.host(), a.offset(), a.size());
+        this.x = b.host();
+        this.xOff = b.offset();
+        growBlockSums();
+    }
+
+    /** y += alpha·x, through the reference kernel per span: the same bits for any split. */
+    void axpy(Buf y, float alpha, Buf x) {
+        set(AXPY, y.host(), y.offset(), y.size());
+        this.x = x.host();
+        this.xOff = x.offset();
+        this.factor = alpha;
+    }
+
+    private void growBlockSums() {
         int blocks = blocks();
         if (blockSums.length < blocks) {
             blockSums = new double[blocks];
         }
     }
 
-    /** After running {@link #sumOfSquares}: the block sums added in block order. */
+    /** After running {@link #sumOfSquares} or {@link #dot}: the block sums added in block order. */
     double total() {
         double s = 0.0;
         for (int b = 0, blocks = blocks(); b < blocks; b++) {
@@ -74,7 +99,7 @@ final class OptimizerJob implements WorkerPool.Job {
     }
 
     void clear() {
-        params = grads = m = v = null;
+        params = grads = m = v = x = null;
     }
 
     @Override
@@ -87,6 +112,14 @@ final class OptimizerJob implements WorkerPool.Job {
             }
             return;
         }
+        if (kind == DOT) {
+            int blocks = blocks();
+            for (int b = Split.even(blocks, part, parts), to = Split.even(blocks, part + 1, parts); b < to; b++) {
+                int from = b * BLOCK;
+                blockSums[b] = GradClip.dot(grads, off + from, x, xOff + from, Math.min(BLOCK, n - from));
+            }
+            return;
+        }
         int from = Split.aligned(n, part, parts);
         int len = Split.aligned(n, part + 1, parts) - from;
         if (len <= 0) {
@@ -94,6 +127,8 @@ final class OptimizerJob implements WorkerPool.Job {
         }
         if (kind == ADAMW) {
             math.adamW(params, grads, m, v, off + from, len, lr, beta1, beta2, eps, decay, correction1, correction2);
+        } else if (kind == AXPY) {
+            GradClip.axpy(grads, off + from, factor, x, xOff + from, len);
         } else {
             math.scale(grads, off + from, len, factor);
         }

@@ -170,8 +170,9 @@ final class VectorKernels {
          */
         @Override
         public void addSoftmaxGradient(float[] d, int dOff, float[] x, int xOff, int n, float max, double sum,
-                                       int target, float scale, boolean float64) {
-            CrossEntropy.SCALAR.addSoftmaxGradient(d, dOff, x, xOff, n, max, sum, target, scale, float64);
+                                       int target, double qTarget, double qOther, float scale, boolean float64) {
+            CrossEntropy.SCALAR.addSoftmaxGradient(d, dOff, x, xOff, n, max, sum, target, qTarget, qOther, scale,
+                    float64);
         }
     };
 }

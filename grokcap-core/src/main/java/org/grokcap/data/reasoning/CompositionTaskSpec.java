@@ -19,11 +19,17 @@ import java.util.Map;
  * facts {@code <h><r> → <t></a>}. A fraction oodFraction of them is OOD, the rest ID. Every chain
  * h –r1→ b –r2→ t is a two-hop fact {@code <h><r1><r2> → <t></a>}: both hops ID → test_inferred_id with
  * probability testInferredIdFraction, else the pool; both hops OOD → test_inferred_ood; mixed →
- * dropped. Training = every atomic fact + round(phi·|ID atomic|) facts drawn from the pool.
+ * dropped, unless mixedSplits: then first hop OOD and second ID → test_inferred_ood_first, first ID and
+ * second OOD → test_inferred_ood_second (Ye et al. 2025). Training = every atomic fact +
+ * round(phi·|ID atomic|) facts drawn from the pool.
  *
  * <p>Splits: train_atomic (every atomic fact, all trained), train_inferred (the drawn facts),
  * test_atomic_id and test_atomic_ood (the ID and OOD atomic facts: trained, so these measure
- * memorisation; together they are train_atomic), test_inferred_id, test_inferred_ood (never trained).
+ * memorisation; together they are train_atomic), test_inferred_id, test_inferred_ood (never trained),
+ * and with mixedSplits test_inferred_ood_first and test_inferred_ood_second (never trained; every
+ * mixed chain, shuffled, so train.evalMaxPerSplit evaluates a uniform sample of them). The mixed
+ * splits draw from the random stream only after everything else, so the other splits are the same
+ * with and without them.
  *
  * @param entities               |E|, 2..1,000,000; paper 2000
  * @param relations              |R|, 1..100,000; paper 200
@@ -32,11 +38,18 @@ import java.util.Map;
  * @param phi                    inferred/atomic ratio φ of the training set, ≥ 0; paper 3.6..18, default 18
  * @param testInferredIdFraction chance that an ID–ID chain is held out for test_inferred_id, [0, 1); paper 0.005
  * @param dataSeed               seed of the knowledge graph and its splits; default the run's seed
+ * @param mixedSplits            keep the two-hop facts with one OOD hop as two more held-out splits; default false
  */
 @JsonTypeName("composition")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record CompositionTaskSpec(Integer entities, Integer relations, Integer factsPerEntity, Double oodFraction,
-                                  Double phi, Double testInferredIdFraction, Long dataSeed) implements ReasoningTaskSpec {
+                                  Double phi, Double testInferredIdFraction, Long dataSeed, Boolean mixedSplits)
+        implements ReasoningTaskSpec {
+
+    /** The split of two-hop facts whose first hop is OOD and second ID (with {@code mixedSplits}). */
+    public static final String OOD_FIRST = "test_inferred_ood_first";
+    /** The split of two-hop facts whose first hop is ID and second OOD (with {@code mixedSplits}). */
+    public static final String OOD_SECOND = "test_inferred_ood_second";
 
     public CompositionTaskSpec {
         entities = Check.between("entities", Check.present("entities", entities), 2, 1_000_000);
@@ -46,6 +59,7 @@ public record CompositionTaskSpec(Integer entities, Integer relations, Integer f
         phi = Check.finiteAtLeast("phi", phi == null ? 18.0 : phi, 0.0);
         testInferredIdFraction = Check.halfOpen("testInferredIdFraction",
                 testInferredIdFraction == null ? 0.005 : testInferredIdFraction, 0.0, 1.0);
+        mixedSplits = mixedSplits != null && mixedSplits;
         if ((long) entities * factsPerEntity * factsPerEntity > 200_000_000L) {
             throw new ConfigException("entities", entities, "gives " + (long) entities * factsPerEntity * factsPerEntity
                     + " two-hop chains; at most 200,000,000 are supported");
@@ -106,17 +120,21 @@ public record CompositionTaskSpec(Integer entities, Integer relations, Integer f
         List<Fact> pool = new ArrayList<>();
         List<Fact> testId = new ArrayList<>();
         List<Fact> testOod = new ArrayList<>();
+        List<Fact> oodFirst = new ArrayList<>();
+        List<Fact> oodSecond = new ArrayList<>();
         for (int h = 0; h < E; h++) {
             for (int k1 = 0; k1 < f; k1++) {
                 int b = tail[h][k1];
                 for (int k2 = 0; k2 < f; k2++) {
                     boolean o1 = ood[h][k1];
                     boolean o2 = ood[b][k2];
-                    if (o1 != o2) {
+                    if (o1 != o2 && !mixedSplits) {
                         continue; // mixed chains are dropped
                     }
                     Fact fact = new Fact(new int[]{h, rel0 + rel[h][k1], rel0 + rel[b][k2]}, new int[]{tail[b][k2], end});
-                    if (o1) {
+                    if (o1 != o2) {
+                        (o1 ? oodFirst : oodSecond).add(fact); // draws nothing: the other splits stay as without
+                    } else if (o1) {
                         testOod.add(fact);
                     } else if (rng.nextDouble() < testInferredIdFraction) {
                         testId.add(fact);
@@ -148,12 +166,20 @@ public record CompositionTaskSpec(Integer entities, Integer relations, Integer f
         splits.put("test_atomic_ood", atomicOod);
         splits.put("test_inferred_id", testId);
         splits.put("test_inferred_ood", testOod);
+        if (mixedSplits) {
+            ReasoningData.shuffle(oodFirst, rng);
+            ReasoningData.shuffle(oodSecond, rng);
+            splits.put(OOD_FIRST, oodFirst);
+            splits.put(OOD_SECOND, oodSecond);
+        }
         return new ReasoningData(vocabulary(), E + 1, splits, List.of("train_atomic", "train_inferred"));
     }
 
     @Override
     public String splitNote() {
         return "test_atomic_id and test_atomic_ood are the ID and OOD atomic facts; all atomic facts are "
-                + "trained, so together they are train_atomic and measure memorisation";
+                + "trained, so together they are train_atomic and measure memorisation"
+                + (mixedSplits ? "; " + OOD_FIRST + " holds the two-hop facts whose first hop is OOD and second ID, "
+                + OOD_SECOND + " those whose first hop is ID and second OOD" : "");
     }
 }

@@ -9,6 +9,7 @@ import org.grokcap.backend.IntBuf;
 import org.grokcap.backend.ReferenceDevice;
 import org.grokcap.kernels.Rotary;
 import org.grokcap.kernels.Activation;
+import org.grokcap.kernels.CrossEntropy;
 import org.junit.jupiter.api.Test;
 
 import java.lang.reflect.Method;
@@ -217,8 +218,10 @@ class CpuDeviceTest {
 
     @Property(tries = 40)
     void crossEntropyMatchesReference(@ForAll @IntRange(min = 1, max = 30) int N, @ForAll @IntRange(min = 2, max = 130) int V,
-                                      @ForAll boolean float64, @ForAll long seed) {
+                                      @ForAll boolean float64, @ForAll boolean stablemax, @ForAll boolean smoothed,
+                                      @ForAll long seed) {
         Random r = new Random(seed);
+        CrossEntropy.Loss kind = new CrossEntropy.Loss(stablemax, smoothed ? r.nextDouble() * 0.99 : 0.0, float64);
         Buf logits = random(REF, "logits", N * V, r);
         IntBuf targets = REF.ints("t", N);
         for (int i = 0; i < N; i++) {
@@ -226,21 +229,25 @@ class CpuDeviceTest {
         }
         Buf lossRef = REF.floats("l", N);
         Buf hitsRef = REF.floats("h", N);
-        REF.crossEntropyForward(lossRef, hitsRef, logits, targets, N, V, float64);
+        REF.crossEntropyForward(lossRef, hitsRef, logits, targets, N, V, kind);
         Buf dRef = random(REF, "d", N * V, r);
         Buf d0 = copy(REF, dRef);
-        REF.crossEntropyBackward(dRef, logits, targets, N, V, 1f / N, float64);
+        REF.crossEntropyBackward(dRef, logits, targets, N, V, 1f / N, kind);
         float[][] first = null;
         for (CpuDevice dev : new CpuDevice[]{ONE, TWO, THREE}) {
             Buf loss = dev.floats("l", N);
             Buf hits = dev.floats("h", N);
-            dev.crossEntropyForward(loss, hits, logits, targets, N, V, float64);
+            dev.crossEntropyForward(loss, hits, logits, targets, N, V, kind);
             Buf d = copy(dev, d0);
-            dev.crossEntropyBackward(d, logits, targets, N, V, 1f / N, float64);
+            dev.crossEntropyBackward(d, logits, targets, N, V, 1f / N, kind);
             // the vector kernels' exp and lane-wise sums differ from the reference by rounding only
             close(values(lossRef), values(loss), 1e-5f, "loss");
             assertArrayEquals(values(hitsRef), values(hits), "hits");
             close(values(dRef), values(d), 1e-6f, "dlogits");
+            if (stablemax) { // no vector kernel: the rows run the reference's own loops on the threads
+                assertArrayEquals(values(lossRef), values(loss), "stablemax losses bitwise as the reference's");
+                assertArrayEquals(values(dRef), values(d), "stablemax dlogits bitwise as the reference's");
+            }
             float[][] now = {values(loss), values(d)};
             if (first == null) {
                 first = now;
@@ -638,27 +645,61 @@ class CpuDeviceTest {
         maybeNaN(g, nan, r);
         double expected = REF.sumOfSquares(g);
         float factor = r.nextFloat() * 2f;
-        for (CpuDevice[] group : new CpuDevice[][]{FAST, SCALAR}) {
-            Double first = null;
-            for (CpuDevice dev : group) {
-                double got = dev.sumOfSquares(g);
-                if (Double.isNaN(expected)) {
-                    assertTrue(Double.isNaN(got), "a NaN gradient gives a NaN sum");
-                } else {
-                    assertEquals(expected, got, 1e-12 * expected, "Σg² on " + dev.describe());
-                }
-                if (first == null) {
-                    first = got;
-                }
-                assertEquals(Double.doubleToLongBits(first), Double.doubleToLongBits(got),
-                        "Σg² bitwise identical for any thread count");
-            }
-        }
+        checkSum("Σg²", expected, 1e-12 * expected, d -> d.sumOfSquares(g));
         check("scale", 0f, true, d -> {
             Buf c = copy(d, g);
             d.scale(c, factor);
             return new float[][]{values(c)};
         });
+    }
+
+    /**
+     * Σa·b over the same fixed blocks as Σg²: bit-identical for any thread count, within double rounding
+     * of the reference (relative to Σ|a·b|, since the sum may cancel); axpy is elementwise, the
+     * reference's bits. The operands sit at different offsets of their arrays on purpose.
+     */
+    @Property(tries = 40)
+    void dotAndAxpyMatchReference(@ForAll @IntRange(min = 1, max = 70_000) int n, @ForAll boolean nan,
+                                  @ForAll long seed) {
+        Random r = new Random(seed);
+        Buf a = random(REF, "a", n, r); // offset 3
+        Buf b = copy(REF, random(REF, "b", n, r)); // offset 1
+        maybeNaN(a, nan, r);
+        double expected = REF.dot(a, b);
+        double magnitude = 0;
+        for (int i = 0; i < n; i++) {
+            magnitude += Math.abs((double) a.host()[a.offset() + i] * b.host()[b.offset() + i]);
+        }
+        float alpha = (float) r.nextGaussian();
+        checkSum("Σa·b", expected, 1e-12 * magnitude, d -> d.dot(a, b));
+        check("axpy", 0f, true, d -> {
+            Buf y = copy(d, a);
+            d.axpy(y, alpha, b);
+            return new float[][]{values(y)};
+        });
+    }
+
+    /**
+     * A sum over fixed blocks on every cpu device: within tol of the reference's (NaN where it is NaN)
+     * and bit-identical for any thread count.
+     */
+    private static void checkSum(String what, double expected, double tol, java.util.function.ToDoubleFunction<Device> sum) {
+        for (CpuDevice[] group : new CpuDevice[][]{FAST, SCALAR}) {
+            Double first = null;
+            for (CpuDevice dev : group) {
+                double got = sum.applyAsDouble(dev);
+                if (Double.isNaN(expected)) {
+                    assertTrue(Double.isNaN(got), what + ": a NaN input gives a NaN sum");
+                } else {
+                    assertEquals(expected, got, tol, what + " on " + dev.describe());
+                }
+                if (first == null) {
+                    first = got;
+                }
+                assertEquals(Double.doubleToLongBits(first), Double.doubleToLongBits(got),
+                        what + " bitwise identical for any thread count");
+            }
+        }
     }
 
     /** Every Device method is listed, so that `grokcap info` can say where each one runs. */

@@ -69,14 +69,8 @@ class ReasoningTasksTest {
         assertEquals(List.of("train_atomic", "train_inferred"), d.trainedSplits());
     }
 
-    @Test
-    void compositionSplits() {
-        CompositionTaskSpec task = new CompositionTaskSpec(60, 8, 6, 0.2, 3.0, 0.05, null);
-        ReasoningData d = task.facts(7);
-        assertSplitStructure(d, true);
-        // the atomic facts by (h, r), and whether each is OOD
-        Map<String, Integer> tail = new HashMap<>();
-        Map<String, Boolean> ood = new HashMap<>();
+    /** Fills tail and ood with the atomic facts of a composition task by "h,r": the tail, and whether the fact is OOD. */
+    private static void atomicFacts(ReasoningData d, Map<String, Integer> tail, Map<String, Boolean> ood) {
         for (String s : List.of("test_atomic_id", "test_atomic_ood")) {
             for (Fact f : d.splits().get(s)) {
                 String k = f.input()[0] + "," + f.input()[1];
@@ -84,6 +78,16 @@ class ReasoningTasksTest {
                 ood.put(k, s.endsWith("ood"));
             }
         }
+    }
+
+    @Test
+    void compositionSplits() {
+        CompositionTaskSpec task = new CompositionTaskSpec(60, 8, 6, 0.2, 3.0, 0.05, null, null);
+        ReasoningData d = task.facts(7);
+        assertSplitStructure(d, true);
+        Map<String, Integer> tail = new HashMap<>();
+        Map<String, Boolean> ood = new HashMap<>();
+        atomicFacts(d, tail, ood);
         assertEquals(60 * 6, tail.size());
         assertEquals(Math.round(0.2 * 360), d.splits().get("test_atomic_ood").size());
         for (String s : List.of("train_inferred", "test_inferred_id", "test_inferred_ood")) {
@@ -106,10 +110,99 @@ class ReasoningTasksTest {
         assertFalse(task.generate(8).hash().equals(data.hash()), "another seed, other data");
     }
 
+    /** The facts of a split as keys, in order. */
+    private static List<String> factKeys(ReasoningData d, String split) {
+        return d.splits().get(split).stream().map(Fact::key).toList();
+    }
+
+    /**
+     * Without mixedSplits (left out or false) the data is what the generator made before the option
+     * existed: the SHA-256 of the tokenized data, written down from that generator (dataset.json of
+     * {@code grokcap generate}), for the tiny task of {@link #compositionSplits} and for
+     * conf/composition-small.json's knobs.
+     */
+    @Test
+    void compositionDataWithoutMixedSplitsIsAsBefore() {
+        for (Boolean mixed : new Boolean[]{null, false}) {
+            assertEquals("69d600ba908685bee4d7d02bdd7ac503c931a9d55c25dd0a1687f00e9819208f",
+                    new CompositionTaskSpec(60, 8, 6, 0.2, 3.0, 0.05, null, mixed).generate(7).hash(), "tiny, " + mixed);
+            assertEquals("0182cdc3c5136a0be2e0902da9a035bcf9411028a60386392010b0628701bcfe",
+                    new CompositionTaskSpec(100, 20, 20, 0.05, 18.0, 0.02, null, mixed).generate(0).hash(),
+                    "composition-small, " + mixed);
+        }
+    }
+
+    /**
+     * mixedSplits keeps every two-hop fact with one OOD hop: first hop OOD and second ID in
+     * test_inferred_ood_first, the reverse in test_inferred_ood_second (checked against the atomic
+     * facts' OOD flags, and counted chain by chain); never trained, disjoint from every other split;
+     * the other splits are fact for fact those without the option; the same for a seed.
+     */
+    @Test
+    void compositionMixedSplits() {
+        CompositionTaskSpec plain = new CompositionTaskSpec(60, 8, 6, 0.2, 3.0, 0.05, null, null);
+        CompositionTaskSpec mixed = new CompositionTaskSpec(60, 8, 6, 0.2, 3.0, 0.05, null, true);
+        ReasoningData p = plain.facts(7);
+        ReasoningData d = mixed.facts(7);
+        String first = CompositionTaskSpec.OOD_FIRST;
+        String second = CompositionTaskSpec.OOD_SECOND;
+        List<String> names = new ArrayList<>(p.splits().keySet());
+        names.addAll(List.of(first, second));
+        assertEquals(names, List.copyOf(d.splits().keySet()));
+        for (String s : p.splits().keySet()) {
+            assertEquals(factKeys(p, s), factKeys(d, s), s + " as without mixedSplits");
+        }
+        assertSplitStructure(d, true);
+        for (String held : List.of(first, second)) {
+            for (String other : d.splits().keySet()) {
+                if (!other.equals(held)) {
+                    assertDisjoint(d, held, other);
+                }
+            }
+        }
+        Map<String, Integer> tail = new HashMap<>();
+        Map<String, Boolean> ood = new HashMap<>();
+        atomicFacts(d, tail, ood);
+        Map<Integer, Integer> idFactsOf = new HashMap<>(); // by entity: its ID and its OOD atomic facts
+        Map<Integer, Integer> oodFactsOf = new HashMap<>();
+        for (Map.Entry<String, Boolean> e : ood.entrySet()) {
+            int h = Integer.parseInt(e.getKey().split(",")[0]);
+            (e.getValue() ? oodFactsOf : idFactsOf).merge(h, 1, Integer::sum);
+        }
+        for (String s : List.of(first, second)) {
+            for (Fact f : d.splits().get(s)) {
+                String hop1 = f.input()[0] + "," + f.input()[1];
+                String hop2 = tail.get(hop1) + "," + f.input()[2];
+                assertEquals(tail.get(hop2), f.answer()[0], s + ": the two-hop answer follows the chain");
+                assertEquals(s.equals(first), ood.get(hop1), s + ": first hop OOD?");
+                assertEquals(s.equals(second), ood.get(hop2), s + ": second hop OOD?");
+            }
+        }
+        // every chain h -r1-> b -r2-> t with one OOD hop is kept: per first hop, the second hops of b of the other kind
+        long wantFirst = 0;
+        long wantSecond = 0;
+        for (Map.Entry<String, Boolean> hop1 : ood.entrySet()) {
+            int b = tail.get(hop1.getKey());
+            wantFirst += hop1.getValue() ? idFactsOf.getOrDefault(b, 0) : 0;
+            wantSecond += hop1.getValue() ? 0 : oodFactsOf.getOrDefault(b, 0);
+        }
+        assertTrue(wantFirst > 0 && wantSecond > 0);
+        assertEquals(wantFirst, d.splits().get(first).size(), first + " holds every such chain");
+        assertEquals(wantSecond, d.splits().get(second).size(), second + " holds every such chain");
+        ReasoningData again = mixed.facts(7);
+        for (String s : d.splits().keySet()) {
+            assertEquals(factKeys(d, s), factKeys(again, s), s + ": same seed, same facts in the same order");
+        }
+        assertEquals(mixed.generate(7).hash(), mixed.generate(7).hash());
+        assertFalse(mixed.generate(7).hash().equals(plain.generate(7).hash()), "the new splits are in the data");
+        assertFalse(factKeys(mixed.facts(8), first).equals(factKeys(d, first)), "another seed, other facts");
+        assertTrue(mixed.splitNote().contains(first) && !plain.splitNote().contains(first));
+    }
+
     @Test
     void compositionRefusesAPhiThePoolCannotHold() {
         ConfigException e = assertThrows(ConfigException.class,
-                () -> new CompositionTaskSpec(30, 4, 2, 0.05, 18.0, null, null).facts(0));
+                () -> new CompositionTaskSpec(30, 4, 2, 0.05, 18.0, null, null, null).facts(0));
         assertTrue(e.getMessage().contains("phi"), e.getMessage());
     }
 
@@ -240,7 +333,7 @@ class ReasoningTasksTest {
 
     @Test
     void generateWritesReadableJsonlAndMetadata(@TempDir Path dir) throws Exception {
-        CompositionTaskSpec task = new CompositionTaskSpec(20, 4, 3, 0.1, 1.0, 0.1, 9L);
+        CompositionTaskSpec task = new CompositionTaskSpec(20, 4, 3, 0.1, 1.0, 0.1, 9L, null);
         Map<String, Object> meta = task.writeGenerated(0, dir);
         JsonNode written = Json.mapper().readTree(dir.resolve(DatasetFiles.METADATA).toFile());
         assertEquals(20, written.get("task").get("entities").asInt());
