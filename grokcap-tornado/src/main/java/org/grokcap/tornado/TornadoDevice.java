@@ -19,6 +19,7 @@ import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -255,6 +256,12 @@ public final class TornadoDevice implements Device {
         return base + b.offset();
     }
 
+    /*
+     * What goes in is copied when the call is made, not when its segment runs: the host may rewrite a
+     * buffer before then (the next batch loaded for evaluation after a backward pass), and each call must
+     * see the values of its own time, as on a device that runs calls at once.
+     */
+
     @Override
     public void toDevice(Buf buf) {
         if (buf.size() == 0) {
@@ -264,6 +271,7 @@ public final class TornadoDevice implements Device {
         int n = buf.size();
         int slot = inFloats;
         inFloats += n;
+        float[] values = Arrays.copyOfRange(buf.host(), buf.offset(), buf.offset() + n);
         record(label("in.", buf), Grid.of(n), key("in", off, n, slot), new Op() {
             @Override
             public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {
@@ -272,10 +280,8 @@ public final class TornadoDevice implements Device {
 
             @Override
             public void before(Segment s) {
-                float[] src = buf.host();
-                int from = buf.offset();
                 for (int i = 0; i < n; i++) {
-                    s.inF.set(slot + i, src[from + i]);
+                    s.inF.set(slot + i, values[i]);
                 }
             }
         });
@@ -290,6 +296,7 @@ public final class TornadoDevice implements Device {
         int n = buf.size();
         int slot = inInts;
         inInts += n;
+        int[] values = Arrays.copyOfRange(buf.host(), buf.offset(), buf.offset() + n);
         record(label("in.", buf), Grid.of(n), key("inI", off, n, slot), new Op() {
             @Override
             public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {
@@ -298,10 +305,8 @@ public final class TornadoDevice implements Device {
 
             @Override
             public void before(Segment s) {
-                int[] src = buf.host();
-                int from = buf.offset();
                 for (int i = 0; i < n; i++) {
-                    s.inI.set(slot + i, src[from + i]);
+                    s.inI.set(slot + i, values[i]);
                 }
             }
         });
@@ -372,20 +377,24 @@ public final class TornadoDevice implements Device {
     }
 
     /**
-     * Reserves staging ints for the inverse of rows[0, R) (destinations 0..D−1) and returns their slot;
-     * the index is built on the host from the rows' host copy each time the segment runs (the model
-     * writes every int buffer on the host before {@link #toDevice}), O(R + D), and goes in with the batch.
+     * Reserves staging ints for the inverse of rows[0, R) (destinations 0..D−1) and returns their slot.
+     * The index is built on the host from the rows' host copy now, when the call is made (the model
+     * writes every int buffer on the host before {@link #toDevice}), O(R + D), and goes in with the
+     * segment; not when the segment runs, since the host may have loaded another batch by then.
      */
     private int inverseIndex(IntBuf rows, int R, int D) {
         int slot = inInts;
-        inInts += D + 1 + R;
+        int[] idx = TornadoKernels.invertIndex(rows.host(), rows.offset(), R, D);
+        inInts += idx.length;
         record("", null, key("inv", slot, R, D), new Op() {
             @Override
             public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {}
 
             @Override
             public void before(Segment s) {
-                TornadoKernels.invertIndex(s.inI, slot, rows.host(), rows.offset(), R, D);
+                for (int i = 0; i < idx.length; i++) {
+                    s.inI.set(slot + i, idx[i]);
+                }
             }
         });
         return slot;

@@ -102,31 +102,30 @@ public final class TornadoKernels {
     }
 
     /**
-     * The inverse of a row list, for scatter-shaped backward passes: idx[off, off+D+1) the start of each
-     * destination's sources, then idx[off+D+1, off+D+1+R) the sources r (rows[r] = d) grouped by
-     * destination, ascending within each. Plain Java, run on the host when the batch goes in.
+     * The inverse of a row list, for scatter-shaped backward passes: [0, D+1) the start of each
+     * destination's sources, then [D+1, D+1+R) the sources r (rows[r] = d) grouped by destination,
+     * ascending within each. Plain Java, run on the host when the call is recorded.
      */
-    public static void invertIndex(IntArray idx, int off, int[] rows, int rowsOff, int R, int D) {
-        for (int d = 0; d <= D; d++) {
-            idx.set(off + d, 0);
-        }
+    public static int[] invertIndex(int[] rows, int rowsOff, int R, int D) {
+        int[] idx = new int[D + 1 + R];
         for (int r = 0; r < R; r++) {
             int d = rows[rowsOff + r];
             if (d < 0 || d >= D) {
                 throw new IllegalArgumentException("row " + r + " points at " + d + ", outside 0.." + (D - 1));
             }
-            idx.set(off + d + 1, idx.get(off + d + 1) + 1);
+            idx[d + 1]++;
         }
         for (int d = 0; d < D; d++) {
-            idx.set(off + d + 1, idx.get(off + d + 1) + idx.get(off + d));
+            idx[d + 1] += idx[d];
         }
         // fill by a running cursor per destination: sources land in ascending r
         int[] cursor = new int[D];
         for (int r = 0; r < R; r++) {
             int d = rows[rowsOff + r];
-            idx.set(off + D + 1 + idx.get(off + d) + cursor[d], r);
+            idx[D + 1 + idx[d] + cursor[d]] = r;
             cursor[d]++;
         }
+        return idx;
     }
 
     // ---- linear (the kernels the device runs; gemm below is the tiled one, see TornadoDevice) ----

@@ -403,6 +403,39 @@ class TornadoDeviceTest {
         Pair.same(y, 0f);
     }
 
+    /**
+     * The device runs its calls when the host needs a value, so the host may load the next batch (new
+     * rows written and sent) before calls made with the old rows have run, as evaluation does after a
+     * training step's backward pass: every call must still see the rows of its own time, both those it
+     * reads on the device (gatherRowsForward) and the inverse index a scatter backward builds.
+     */
+    @Test
+    void callsSeeTheRowsOfTheirTimeWhenTheHostLoadsTheNextBatchFirst() {
+        int R = 97;
+        int D = 41;
+        int cols = 6;
+        Pair p = new Pair(41);
+        Buf[] dinp = p.floats(D * cols);
+        Buf[] dout = p.floats(R * cols);
+        Buf[] inp = p.floats(D * cols);
+        Buf[] before = p.floats(R * cols);
+        Buf[] after = p.floats(R * cols);
+        IntBuf[] rows = p.ints(randomTokens(p.rnd, R, D));
+        p.ref.gatherRowsBackward(dinp[0], dout[0], rows[0], R, cols);
+        tornado.gatherRowsBackward(dinp[1], dout[1], rows[1], R, cols);
+        p.ref.gatherRowsForward(before[0], inp[0], rows[0], R, cols);
+        tornado.gatherRowsForward(before[1], inp[1], rows[1], R, cols);
+        int[] next = randomTokens(p.rnd, R, D);
+        System.arraycopy(next, 0, rows[0].host(), 0, R);
+        System.arraycopy(next, 0, rows[1].host(), 0, R);
+        tornado.toDevice(rows[1]);
+        p.ref.gatherRowsForward(after[0], inp[0], rows[0], R, cols);
+        tornado.gatherRowsForward(after[1], inp[1], rows[1], R, cols);
+        Pair.same(dinp, 1e-6f); // the first host read ends the segment
+        Pair.same(before, 0f);
+        Pair.same(after, 0f);
+    }
+
     // ---- the parallel scatter and two-stage reduction kernels at awkward sizes --------------------
     // Sums over many rows in another order than the reference's: compared with a tolerance relative to
     // the value (at least 1), since the rounding differs.

@@ -12,6 +12,7 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 import java.util.Random;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -74,12 +75,8 @@ class TornadoKernelsJavaTest {
     @Test
     void invertIndexGroupsSourcesByDestinationInOrder() {
         int[] rows = {2, 0, 2, 1, 2, 0};
-        IntArray idx = new IntArray(3 + 1 + rows.length);
-        TornadoKernels.invertIndex(idx, 0, rows, 0, rows.length, 3);
-        int[] want = {0, 2, 3, 6, 1, 5, 3, 0, 2, 4};
-        for (int i = 0; i < want.length; i++) {
-            assertEquals(want[i], idx.get(i), "index entry " + i);
-        }
+        int[] idx = TornadoKernels.invertIndex(rows, 0, rows.length, 3);
+        assertArrayEquals(new int[] {0, 2, 3, 6, 1, 5, 3, 0, 2, 4}, idx);
     }
 
     @Test
@@ -94,8 +91,7 @@ class TornadoKernelsJavaTest {
             float[] dout = gaussian(R * C);
             int[] at = new int[2];
             FloatArray a = arena(at, dinp, dout);
-            IntArray idx = new IntArray(D + 1 + R);
-            TornadoKernels.invertIndex(idx, 0, rows, 0, R, D);
+            IntArray idx = IntArray.fromArray(TornadoKernels.invertIndex(rows, 0, R, D));
             TornadoKernels.gatherRowsBackward(a, idx, 0, at[0], at[1], D, C);
             GatherRows.backward(dinp, 0, dout, 0, rows, 0, R, C);
             exact(dinp, a, at[0]);
@@ -114,8 +110,7 @@ class TornadoKernelsJavaTest {
         float[] dout = gaussian(B * T * C);
         int[] at = new int[3];
         FloatArray a = arena(at, dwte, dwpe, dout);
-        IntArray idx = new IntArray(V + 1 + B * T);
-        TornadoKernels.invertIndex(idx, 0, tokens, 0, B * T, V);
+        IntArray idx = IntArray.fromArray(TornadoKernels.invertIndex(tokens, 0, B * T, V));
         TornadoKernels.gatherRowsBackward(a, idx, 0, at[0], at[2], V, C);
         TornadoKernels.embeddingBackwardPositions(a, at[1], at[2], B, T, C);
         Embedding.backward(dwte, 0, dwpe, 0, dout, 0, tokens, 0, B, T, C);
