@@ -7,13 +7,13 @@ import org.grokcap.kernels.Activation;
 import org.grokcap.kernels.CrossEntropy;
 import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.ImmutableTaskGraph;
+import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
 import uk.ac.manchester.tornado.api.WorkerGrid;
 import uk.ac.manchester.tornado.api.WorkerGrid1D;
 import uk.ac.manchester.tornado.api.WorkerGrid2D;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
-import uk.ac.manchester.tornado.api.enums.TornadoDeviceType;
 import uk.ac.manchester.tornado.api.exceptions.TornadoExecutionPlanException;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
@@ -56,6 +56,8 @@ public final class TornadoDevice implements Device {
 
     private final uk.ac.manchester.tornado.api.common.TornadoDevice target;
     private final String prefix = "grokcap" + PLANS.incrementAndGet() + "_";
+    /** The work-item ids of the KernelContext kernels (the tiled matmul). */
+    private final KernelContext context = new KernelContext();
 
     // arena layout: each host root array at a base offset of its arena
     private final IdentityHashMap<float[], Integer> floatBase = new IdentityHashMap<>();
@@ -122,34 +124,27 @@ public final class TornadoDevice implements Device {
     }
 
     /**
-     * The work-items a task runs on: x (and y for kernels with two {@code @Parallel} loops, the outer
-     * loop's size first). TornadoVM gives the outer loop the first grid dimension on a CPU device and,
-     * with its default loop interchange, the inner loop on any other device, so {@link #worker} swaps
-     * the two there. With a grid, TornadoVM takes a parallel loop's bounds from it and drops the loop's own
-     * test, so the grid is exactly the loop's size; the work-group is the largest divisor of it up to 64
-     * work-items (8 per side in two dimensions), since OpenCL 1.2 wants whole work-groups.
+     * The work-items a task runs on, always an explicit grid. A kernel with a {@code @Parallel} loop has
+     * one such loop (TornadoKernels' class comment says why) and runs on a one-dimensional grid of exactly
+     * the loop's size x: TornadoVM then takes the loop's bound from the grid. The work-group is the
+     * largest divisor of x up to 64 work-items, since OpenCL 1.2 wants whole work-groups. The tiled
+     * matmul ({@link TornadoKernels#gemm}, a KernelContext kernel that names its dimensions itself) runs
+     * TILE × TILE work-groups, one per 32 × 32 block of C (x rows, y columns), columns along the first
+     * dimension.
      */
     record Grid(int x, int y, boolean tiles) {
         private static final int LOCAL_1D = 64;
-        private static final int LOCAL_2D = 8;
 
         static Grid of(int x) {
             return new Grid(Math.max(1, x), 0, false);
         }
 
-        static Grid of(int x, int y) {
-            return new Grid(Math.max(1, x), Math.max(1, y), false);
-        }
-
-        /**
-         * The grid of {@link TornadoKernels#gemm} for C (M,N): a TILE × TILE work-group per 32 × 32 block
-         * of C, columns along the first dimension (a KernelContext kernel names its dimensions itself).
-         */
+        /** The grid of {@link TornadoKernels#gemm} for C (M,N). */
         static Grid gemm(int M, int N) {
             return new Grid(Math.max(1, M), Math.max(1, N), true);
         }
 
-        WorkerGrid worker(boolean interchange) {
+        WorkerGrid worker() {
             if (tiles) {
                 int t = TornadoKernels.TILE;
                 int out = t * TornadoKernels.BLOCK;
@@ -157,15 +152,8 @@ public final class TornadoDevice implements Device {
                 g.setLocalWork(t, t, 1);
                 return g;
             }
-            if (y == 0) {
-                WorkerGrid g = new WorkerGrid1D(x);
-                g.setLocalWork(divisorUpTo(x, LOCAL_1D), 1, 1);
-                return g;
-            }
-            int gx = interchange ? y : x;
-            int gy = interchange ? x : y;
-            WorkerGrid g = new WorkerGrid2D(gx, gy);
-            g.setLocalWork(divisorUpTo(gx, LOCAL_2D), divisorUpTo(gy, LOCAL_2D), 1);
+            WorkerGrid g = new WorkerGrid1D(x);
+            g.setLocalWork(divisorUpTo(x, LOCAL_1D), 1, 1);
             return g;
         }
 
@@ -370,9 +358,9 @@ public final class TornadoDevice implements Device {
         int V = dwte.size() / C;
         int bt = B * T;
         int slot = inverseIndex(tokens, bt, V);
-        record("embedding.backward.tokens", Grid.of(V, C), key("embBT", e, d0, slot, V, bt, C), (g, id, d, s) ->
+        record("embedding.backward.tokens", Grid.of(V * C), key("embBT", e, d0, slot, V, bt, C), (g, id, d, s) ->
                 g.task(id, TornadoKernels::gatherRowsBackward, d.arena, s.inI, slot, e, d0, V, C));
-        record("embedding.backward.positions", Grid.of(T, C), key("embBP", p, d0, B, T, C), (g, id, d, s) ->
+        record("embedding.backward.positions", Grid.of(T * C), key("embBP", p, d0, B, T, C), (g, id, d, s) ->
                 g.task(id, TornadoKernels::embeddingBackwardPositions, d.arena, p, d0, B, T, C));
     }
 
@@ -424,8 +412,9 @@ public final class TornadoDevice implements Device {
         int hasBias = bias == null ? 0 : 1;
         int bo = bias == null ? 0 : at(bias);
         // out (N,OC) = inp (N,C) · w (OC,C)ᵀ + bias
-        record(base(w) + ".forward", Grid.of(N, OC), key("linF", o, i, wo, bo, hasBias, N, C, OC),
-                (g, id, d, s) -> g.task(id, TornadoKernels::linearForward, d.arena, o, i, wo, bo, hasBias, N, C, OC));
+        record(base(w) + ".forward", Grid.gemm(N, OC), key("linF", o, i, wo, bo, hasBias, N, C, OC),
+                (g, id, d, s) -> g.task(id, TornadoKernels::gemm, d.context, d.arena, o, i, wo, bo, N, OC, C, 0, 1, 0,
+                        hasBias));
     }
 
     @Override
@@ -437,12 +426,12 @@ public final class TornadoDevice implements Device {
         if (dinp != null) {
             int di = at(dinp);
             // dinp (N,C) += dout (N,OC) · w (OC,C)
-            record(base(w) + ".backward.input", Grid.of(N, C), key("linBI", di, d0, wo, N, C, OC), (g, id, d, s) ->
-                    g.task(id, TornadoKernels::linearBackwardInput, d.arena, di, d0, wo, N, C, OC));
+            record(base(w) + ".backward.input", Grid.gemm(N, C), key("linBI", di, d0, wo, N, C, OC), (g, id, d, s) ->
+                    g.task(id, TornadoKernels::gemm, d.context, d.arena, di, d0, wo, 0, N, C, OC, 0, 0, 1, 0));
         }
         // dw (OC,C) += dout (N,OC)ᵀ · inp (N,C)
-        record(base(w) + ".backward.weight", Grid.of(OC, C), key("linBW", dwo, d0, i, N, C, OC), (g, id, d, s) ->
-                g.task(id, TornadoKernels::linearBackwardWeight, d.arena, dwo, d0, i, N, C, OC));
+        record(base(w) + ".backward.weight", Grid.gemm(OC, C), key("linBW", dwo, d0, i, N, C, OC), (g, id, d, s) ->
+                g.task(id, TornadoKernels::gemm, d.context, d.arena, dwo, d0, i, 0, OC, C, N, 1, 0, 1, 0));
         if (dbias != null) {
             int db = at(dbias);
             record(base(w) + ".backward.bias", Grid.of(OC), key("linBB", db, d0, N, OC), (g, id, d, s) ->
@@ -456,7 +445,7 @@ public final class TornadoDevice implements Device {
         int a = at(att);
         int q = at(qkv);
         int r = at(qRows);
-        record(layer(out) + "attn.forward", Grid.of(NQ, H), key("attF", o, a, q, r, NQ, T, C, H, scale),
+        record(layer(out) + "attn.forward", Grid.of(NQ * H), key("attF", o, a, q, r, NQ, T, C, H, scale),
                 (g, id, d, s) -> g.task(id, TornadoKernels::attentionForward, d.arena, d.intArena, o, a, q, r, NQ, T,
                         C, H, scale));
     }
@@ -479,9 +468,9 @@ public final class TornadoDevice implements Device {
         int r = at(qRows);
         int rows = qkv.size() / (3 * C);
         String args = dq + "," + dp + "," + d0 + "," + q + "," + a + "," + r + "," + NQ + "," + T + "," + C + "," + H;
-        record(layer(dout) + "attn.backward.query", Grid.of(NQ, H), key("attBQ", args, scale), (g, id, d, s) -> g.task(id, TornadoKernels::attentionBackwardQuery,
+        record(layer(dout) + "attn.backward.query", Grid.of(NQ * H), key("attBQ", args, scale), (g, id, d, s) -> g.task(id, TornadoKernels::attentionBackwardQuery,
                 d.arena, d.intArena, dq, dp, d0, q, a, r, NQ, T, C, H, scale));
-        record(layer(dout) + "attn.backward.keyvalue", Grid.of(rows, H), key("attBKV", args, rows), (g, id, d, s) -> g.task(id, TornadoKernels::attentionBackwardKeyValue,
+        record(layer(dout) + "attn.backward.keyvalue", Grid.of(rows * H), key("attBKV", args, rows), (g, id, d, s) -> g.task(id, TornadoKernels::attentionBackwardKeyValue,
                 d.arena, d.intArena, dq, dp, d0, q, a, r, rows, NQ, T, C, H));
     }
 
@@ -623,7 +612,7 @@ public final class TornadoDevice implements Device {
         int o = at(out);
         int i = at(inp);
         int r = at(rows);
-        record(label("", out) + ".gather", Grid.of(R, C), key("gatF", o, i, r, R, C), (g, id, d, s) ->
+        record(label("", out) + ".gather", Grid.of(R * C), key("gatF", o, i, r, R, C), (g, id, d, s) ->
                 g.task(id, TornadoKernels::gatherRowsForward, d.arena, d.intArena, o, i, r, R, C));
     }
 
@@ -633,7 +622,7 @@ public final class TornadoDevice implements Device {
         int d0 = at(dout);
         int D = dinp.size() / C;
         int slot = inverseIndex(rows, R, D);
-        record(label("", dout) + ".gather.backward", Grid.of(D, C), key("gatB", di, d0, slot, D, C), (g, id, d, s) ->
+        record(label("", dout) + ".gather.backward", Grid.of(D * C), key("gatB", di, d0, slot, D, C), (g, id, d, s) ->
                 g.task(id, TornadoKernels::gatherRowsBackward, d.arena, s.inI, slot, di, d0, D, C));
     }
 
@@ -872,10 +861,7 @@ public final class TornadoDevice implements Device {
         this.intArena = ia;
         ImmutableTaskGraph[] graphs = new ImmutableTaskGraph[order.size() + 2];
         GridScheduler grids = new GridScheduler();
-        // TornadoVM's own rule for which parallel loop takes the first dimension (see Grid)
-        boolean interchange = target.getDeviceType() != TornadoDeviceType.CPU
-                && !"false".equalsIgnoreCase(System.getProperty("tornado.loop.interchange", "True"));
-        grids.addWorkerGrid(prefix + "upload.t", Grid.of(1).worker(interchange));
+        grids.addWorkerGrid(prefix + "upload.t", Grid.of(1).worker());
         graphs[0] = new TaskGraph(prefix + "upload")
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, a, ia)
                 .task("t", TornadoKernels::touch, a, ia)
@@ -894,7 +880,7 @@ public final class TornadoDevice implements Device {
             }
             String graphName = prefix + "s" + s.graph;
             g.task("touch", TornadoKernels::touch, a, ia);
-            grids.addWorkerGrid(graphName + ".touch", Grid.of(1).worker(interchange));
+            grids.addWorkerGrid(graphName + ".touch", Grid.of(1).worker());
             Map<String, Integer> used = new HashMap<>();
             for (Call c : s.calls) {
                 if (c.grid() == null) {
@@ -910,11 +896,7 @@ public final class TornadoDevice implements Device {
                 // the first one's sizes
                 String id = (seen == 1 ? c.name() : c.name() + "_" + seen).replace('.', '_') + "__s" + s.graph;
                 c.op().emit(g, id, this, s);
-                // two-dimensional grids are left to TornadoVM for now: with them, the accumulating
-                // linear backward kernels gave wrong results on PoCL (not yet diagnosed)
-                if (c.grid().y() == 0) {
-                    grids.addWorkerGrid(graphName + "." + id, c.grid().worker(interchange));
-                }
+                grids.addWorkerGrid(graphName + "." + id, c.grid().worker());
             }
             g.persistOnDevice(a, ia);
             if (s.out != null) {
@@ -928,7 +910,7 @@ public final class TornadoDevice implements Device {
                 .task("t", TornadoKernels::touch, a, ia)
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, a, ia)
                 .snapshot();
-        grids.addWorkerGrid(prefix + "download.t", Grid.of(1).worker(interchange));
+        grids.addWorkerGrid(prefix + "download.t", Grid.of(1).worker());
         plan = new TornadoExecutionPlan(graphs);
         plan.withDevice(target).withGridScheduler(grids);
         plan.withGraph(0).execute();

@@ -18,10 +18,18 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * results do not depend on scheduling: where the reference scatters (row gathers' and the embedding's
  * gradients) an inverse index gives each (destination row, channel) its sources in the reference's
  * order; the gradient norm runs in two stages over fixed chunks; attention's key/value gradients give
- * each work-item a (key row, head). The tiled matmul {@link #gemm} (a {@code KernelContext} kernel)
- * and the two-stage column sums match the reference kernels as plain Java (the tests run gemm on
- * emulated work-groups) but gave wrong results compiled by TornadoVM on PoCL (not yet diagnosed), so
- * {@link TornadoDevice} still runs the one-work-item-per-output linear kernels and per-column sums.
+ * each work-item a (key row, head). The linear layers run the tiled matmul {@link #gemm} (a
+ * {@code KernelContext} kernel with local-memory tiles).
+ *
+ * <p><b>One {@code @Parallel} loop per kernel.</b> {@link TornadoDevice} gives every task an explicit
+ * grid. With a grid, TornadoVM 5.2.1 replaces each int parameter that is a parallel loop's bound, in
+ * every use, by the grid's size in dimension k, where k counts such parameters <em>in the order of the
+ * signature</em>; but it gives the loops their dimensions by nesting (the outer loop the first on a
+ * CPU device, the inner one the first where it interchanges loops). A kernel with two parallel loops
+ * whose bounds appear in the signature in the other order (the linear weight gradient's (N, C, OC) with
+ * its loops over OC, then C; the two-stage column sums' (N, C, P) with loops over P, then C) ran with
+ * the two sizes swapped, and which order is right depends on the device. So kernels over two indices
+ * run one loop over their product (bound {@code X * Y}, not a parameter) and split the index.
  *
  * <p>Values that change every step without changing the step's shape (learning rate, bias
  * corrections, the gradient clipping factor) come from a small per-graph array {@code hp} at a slot,
@@ -89,15 +97,15 @@ public final class TornadoKernels {
 
     /** dwpe (T,C) += Σ_b dout (B,T,C): one work-item per (position, channel), sequences in order. */
     public static void embeddingBackwardPositions(FloatArray a, int dwpeOff, int doutOff, int B, int T, int C) {
-        for (@Parallel int t = 0; t < T; t++) {
-            for (@Parallel int c = 0; c < C; c++) {
-                int p = dwpeOff + t * C + c;
-                float acc = a.get(p);
-                for (int b = 0; b < B; b++) {
-                    acc += a.get(doutOff + (b * T + t) * C + c);
-                }
-                a.set(p, acc);
+        for (@Parallel int tc = 0; tc < T * C; tc++) { // one loop: see the class comment
+            int t = tc / C;
+            int c = tc - t * C;
+            int p = dwpeOff + t * C + c;
+            float acc = a.get(p);
+            for (int b = 0; b < B; b++) {
+                acc += a.get(doutOff + (b * T + t) * C + c);
             }
+            a.set(p, acc);
         }
     }
 
@@ -128,54 +136,7 @@ public final class TornadoKernels {
         return idx;
     }
 
-    // ---- linear (the kernels the device runs; gemm below is the tiled one, see TornadoDevice) ----
-
-    /** out (N,OC) = inp (N,C) · w (OC,C)ᵀ + bias (OC) when hasBias is 1. */
-    public static void linearForward(FloatArray a, int outOff, int inpOff, int wOff, int biasOff, int hasBias,
-                                     int N, int C, int OC) {
-        for (@Parallel int n = 0; n < N; n++) {
-            for (@Parallel int o = 0; o < OC; o++) {
-                float acc = 0f;
-                if (hasBias == 1) {
-                    acc = a.get(biasOff + o);
-                }
-                int i = inpOff + n * C;
-                int wr = wOff + o * C;
-                for (int c = 0; c < C; c++) {
-                    acc += a.get(i + c) * a.get(wr + c);
-                }
-                a.set(outOff + n * OC + o, acc);
-            }
-        }
-    }
-
-    /** dinp (N,C) += dout (N,OC) · w (OC,C). */
-    public static void linearBackwardInput(FloatArray a, int dinpOff, int doutOff, int wOff, int N, int C, int OC) {
-        for (@Parallel int n = 0; n < N; n++) {
-            for (@Parallel int c = 0; c < C; c++) {
-                float acc = 0f;
-                for (int o = 0; o < OC; o++) {
-                    acc += a.get(doutOff + n * OC + o) * a.get(wOff + o * C + c);
-                }
-                int d = dinpOff + n * C + c;
-                a.set(d, a.get(d) + acc);
-            }
-        }
-    }
-
-    /** dw (OC,C) += dout (N,OC)ᵀ · inp (N,C). */
-    public static void linearBackwardWeight(FloatArray a, int dwOff, int doutOff, int inpOff, int N, int C, int OC) {
-        for (@Parallel int o = 0; o < OC; o++) {
-            for (@Parallel int c = 0; c < C; c++) {
-                float acc = 0f;
-                for (int n = 0; n < N; n++) {
-                    acc += a.get(doutOff + n * OC + o) * a.get(inpOff + n * C + c);
-                }
-                int d = dwOff + o * C + c;
-                a.set(d, a.get(d) + acc);
-            }
-        }
-    }
+    // ---- linear (the matmuls are gemm, below) -------------------------------------------------
 
     /** dbias (OC) += column sums of dout (N,OC). */
     public static void linearBackwardBias(FloatArray a, int dbOff, int doutOff, int N, int OC) {
@@ -334,7 +295,9 @@ public final class TornadoKernels {
                 int m = rowBase + r;
                 int k = k0 + kk;
                 float v = 0f;
-                if (m < M && k < K) {
+                // & rather than &&: TornadoVM 5.2.1's OpenCL backend failed to compile these guards
+                // short-circuited ("logic node LogicConstantNode" in an if), in either order or nested
+                if ((m < M) & (k < K)) {
                     v = aT == 1 ? a.get(aOff + k * M + m) : a.get(aOff + m * K + k);
                 }
                 as[e] = v;
@@ -343,7 +306,7 @@ public final class TornadoKernels {
                 int n = colBase + cb;
                 int k2 = k0 + kb;
                 float w = 0f;
-                if (n < N && k2 < K) {
+                if ((n < N) & (k2 < K)) {
                     w = bT == 1 ? a.get(bOff + n * K + k2) : a.get(bOff + k2 * N + n);
                 }
                 bs[e] = w;
@@ -398,52 +361,52 @@ public final class TornadoKernels {
      */
     public static void attentionForward(FloatArray a, IntArray ia, int outOff, int attOff, int qkvOff, int qRowsOff,
                                         int NQ, int T, int C, int H, float scale) {
-        for (@Parallel int q = 0; q < NQ; q++) {
-            for (@Parallel int h = 0; h < H; h++) {
-                int hs = C / H;
-                int C3 = 3 * C;
-                int row = ia.get(qRowsOff + q);
-                int b = row / T;
-                int t = row - b * T;
-                int qi = qkvOff + row * C3 + h * hs;
-                int at = attOff + (q * H + h) * T;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int t2 = 0; t2 <= t; t2++) {
-                    int ki = qkvOff + (b * T + t2) * C3 + C + h * hs;
-                    float dot = 0f;
-                    for (int i = 0; i < hs; i++) {
-                        dot += a.get(qi + i) * a.get(ki + i);
-                    }
-                    dot = dot * scale;
-                    a.set(at + t2, dot);
-                    if (dot > max) {
-                        max = dot;
-                    }
-                }
-                float sum = 0f;
-                for (int t2 = 0; t2 <= t; t2++) {
-                    float e = TornadoMath.exp(a.get(at + t2) - max);
-                    a.set(at + t2, e);
-                    sum += e;
-                }
-                float inv = 1f / sum;
-                for (int t2 = 0; t2 < T; t2++) {
-                    if (t2 <= t) {
-                        a.set(at + t2, a.get(at + t2) * inv);
-                    } else {
-                        a.set(at + t2, 0f);
-                    }
-                }
-                int o = outOff + q * C + h * hs;
+        for (@Parallel int qh = 0; qh < NQ * H; qh++) { // one loop: see the class comment
+            int q = qh / H;
+            int h = qh - q * H;
+            int hs = C / H;
+            int C3 = 3 * C;
+            int row = ia.get(qRowsOff + q);
+            int b = row / T;
+            int t = row - b * T;
+            int qi = qkvOff + row * C3 + h * hs;
+            int at = attOff + (q * H + h) * T;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int t2 = 0; t2 <= t; t2++) {
+                int ki = qkvOff + (b * T + t2) * C3 + C + h * hs;
+                float dot = 0f;
                 for (int i = 0; i < hs; i++) {
-                    a.set(o + i, 0f);
+                    dot += a.get(qi + i) * a.get(ki + i);
                 }
-                for (int t2 = 0; t2 <= t; t2++) {
-                    float p = a.get(at + t2);
-                    int vi = qkvOff + (b * T + t2) * C3 + 2 * C + h * hs;
-                    for (int i = 0; i < hs; i++) {
-                        a.set(o + i, a.get(o + i) + p * a.get(vi + i));
-                    }
+                dot = dot * scale;
+                a.set(at + t2, dot);
+                if (dot > max) {
+                    max = dot;
+                }
+            }
+            float sum = 0f;
+            for (int t2 = 0; t2 <= t; t2++) {
+                float e = TornadoMath.exp(a.get(at + t2) - max);
+                a.set(at + t2, e);
+                sum += e;
+            }
+            float inv = 1f / sum;
+            for (int t2 = 0; t2 < T; t2++) {
+                if (t2 <= t) {
+                    a.set(at + t2, a.get(at + t2) * inv);
+                } else {
+                    a.set(at + t2, 0f);
+                }
+            }
+            int o = outOff + q * C + h * hs;
+            for (int i = 0; i < hs; i++) {
+                a.set(o + i, 0f);
+            }
+            for (int t2 = 0; t2 <= t; t2++) {
+                float p = a.get(at + t2);
+                int vi = qkvOff + (b * T + t2) * C3 + 2 * C + h * hs;
+                for (int i = 0; i < hs; i++) {
+                    a.set(o + i, a.get(o + i) + p * a.get(vi + i));
                 }
             }
         }
@@ -456,41 +419,41 @@ public final class TornadoKernels {
     public static void attentionBackwardQuery(FloatArray a, IntArray ia, int dqkvOff, int dpreOff, int doutOff,
                                               int qkvOff, int attOff, int qRowsOff, int NQ, int T, int C, int H,
                                               float scale) {
-        for (@Parallel int q = 0; q < NQ; q++) {
-            for (@Parallel int h = 0; h < H; h++) {
-                int hs = C / H;
-                int C3 = 3 * C;
-                int row = ia.get(qRowsOff + q);
-                int b = row / T;
-                int t = row - b * T;
-                int at = attOff + (q * H + h) * T;
-                int dp = dpreOff + (q * H + h) * T;
-                int d = doutOff + q * C + h * hs;
-                int dqi = dqkvOff + row * C3 + h * hs;
-                float mean = 0f;
-                for (int t2 = 0; t2 <= t; t2++) {
-                    int vi = qkvOff + (b * T + t2) * C3 + 2 * C + h * hs;
+        for (@Parallel int qh = 0; qh < NQ * H; qh++) { // one loop: see the class comment
+            int q = qh / H;
+            int h = qh - q * H;
+            int hs = C / H;
+            int C3 = 3 * C;
+            int row = ia.get(qRowsOff + q);
+            int b = row / T;
+            int t = row - b * T;
+            int at = attOff + (q * H + h) * T;
+            int dp = dpreOff + (q * H + h) * T;
+            int d = doutOff + q * C + h * hs;
+            int dqi = dqkvOff + row * C3 + h * hs;
+            float mean = 0f;
+            for (int t2 = 0; t2 <= t; t2++) {
+                int vi = qkvOff + (b * T + t2) * C3 + 2 * C + h * hs;
+                float g = 0f;
+                for (int i = 0; i < hs; i++) {
+                    g += a.get(d + i) * a.get(vi + i);
+                }
+                mean += a.get(at + t2) * g;
+            }
+            for (int t2 = 0; t2 < T; t2++) {
+                float dpre = 0f;
+                if (t2 <= t) {
+                    int base = qkvOff + (b * T + t2) * C3 + h * hs;
                     float g = 0f;
                     for (int i = 0; i < hs; i++) {
-                        g += a.get(d + i) * a.get(vi + i);
+                        g += a.get(d + i) * a.get(base + 2 * C + i);
                     }
-                    mean += a.get(at + t2) * g;
-                }
-                for (int t2 = 0; t2 < T; t2++) {
-                    float dpre = 0f;
-                    if (t2 <= t) {
-                        int base = qkvOff + (b * T + t2) * C3 + h * hs;
-                        float g = 0f;
-                        for (int i = 0; i < hs; i++) {
-                            g += a.get(d + i) * a.get(base + 2 * C + i);
-                        }
-                        dpre = a.get(at + t2) * (g - mean) * scale;
-                        for (int i = 0; i < hs; i++) {
-                            a.set(dqi + i, a.get(dqi + i) + dpre * a.get(base + C + i));
-                        }
+                    dpre = a.get(at + t2) * (g - mean) * scale;
+                    for (int i = 0; i < hs; i++) {
+                        a.set(dqi + i, a.get(dqi + i) + dpre * a.get(base + C + i));
                     }
-                    a.set(dp + t2, dpre);
                 }
+                a.set(dp + t2, dpre);
             }
         }
     }
@@ -504,36 +467,36 @@ public final class TornadoKernels {
     public static void attentionBackwardKeyValue(FloatArray a, IntArray ia, int dqkvOff, int dpreOff, int doutOff,
                                                  int qkvOff, int attOff, int qRowsOff, int R, int NQ, int T, int C,
                                                  int H) {
-        for (@Parallel int kr = 0; kr < R; kr++) {
-            for (@Parallel int h = 0; h < H; h++) {
-                int hs = C / H;
-                int C3 = 3 * C;
-                int b = kr / T;
-                int tk = kr - b * T;
-                int end = (b + 1) * T;
-                int lo = 0;
-                int hi = NQ;
-                while (lo < hi) {
-                    int mid = (lo + hi) >>> 1;
-                    if (ia.get(qRowsOff + mid) < kr) {
-                        lo = mid + 1;
-                    } else {
-                        hi = mid;
-                    }
+        for (@Parallel int krh = 0; krh < R * H; krh++) { // one loop: see the class comment
+            int kr = krh / H;
+            int h = krh - kr * H;
+            int hs = C / H;
+            int C3 = 3 * C;
+            int b = kr / T;
+            int tk = kr - b * T;
+            int end = (b + 1) * T;
+            int lo = 0;
+            int hi = NQ;
+            while (lo < hi) {
+                int mid = (lo + hi) >>> 1;
+                if (ia.get(qRowsOff + mid) < kr) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
                 }
-                int dk = dqkvOff + kr * C3 + C + h * hs;
-                int dv = dqkvOff + kr * C3 + 2 * C + h * hs;
-                for (int q = lo; q < NQ; q++) {
-                    int row = ia.get(qRowsOff + q);
-                    if (row < end) {
-                        float p = a.get(attOff + (q * H + h) * T + tk);
-                        float dpre = a.get(dpreOff + (q * H + h) * T + tk);
-                        int d = doutOff + q * C + h * hs;
-                        int qi = qkvOff + row * C3 + h * hs;
-                        for (int i = 0; i < hs; i++) {
-                            a.set(dv + i, a.get(dv + i) + p * a.get(d + i));
-                            a.set(dk + i, a.get(dk + i) + dpre * a.get(qi + i));
-                        }
+            }
+            int dk = dqkvOff + kr * C3 + C + h * hs;
+            int dv = dqkvOff + kr * C3 + 2 * C + h * hs;
+            for (int q = lo; q < NQ; q++) {
+                int row = ia.get(qRowsOff + q);
+                if (row < end) {
+                    float p = a.get(attOff + (q * H + h) * T + tk);
+                    float dpre = a.get(dpreOff + (q * H + h) * T + tk);
+                    int d = doutOff + q * C + h * hs;
+                    int qi = qkvOff + row * C3 + h * hs;
+                    for (int i = 0; i < hs; i++) {
+                        a.set(dv + i, a.get(dv + i) + p * a.get(d + i));
+                        a.set(dk + i, a.get(dk + i) + dpre * a.get(qi + i));
                     }
                 }
             }
@@ -751,10 +714,10 @@ public final class TornadoKernels {
 
     /** out (R,C) = inp[rows]. */
     public static void gatherRowsForward(FloatArray a, IntArray ia, int outOff, int inpOff, int rowsOff, int R, int C) {
-        for (@Parallel int r = 0; r < R; r++) {
-            for (@Parallel int c = 0; c < C; c++) {
-                a.set(outOff + r * C + c, a.get(inpOff + ia.get(rowsOff + r) * C + c));
-            }
+        for (@Parallel int rc = 0; rc < R * C; rc++) { // one loop: see the class comment
+            int r = rc / C;
+            int c = rc - r * C;
+            a.set(outOff + r * C + c, a.get(inpOff + ia.get(rowsOff + r) * C + c));
         }
     }
 
@@ -765,17 +728,17 @@ public final class TornadoKernels {
      */
     public static void gatherRowsBackward(FloatArray a, IntArray idx, int idxOff, int dinpOff, int doutOff, int D,
                                           int C) {
-        for (@Parallel int d = 0; d < D; d++) {
-            for (@Parallel int c = 0; c < C; c++) {
-                int from = idx.get(idxOff + d);
-                int to = idx.get(idxOff + d + 1);
-                int e = dinpOff + d * C + c;
-                float acc = a.get(e);
-                for (int k = from; k < to; k++) {
-                    acc += a.get(doutOff + idx.get(idxOff + D + 1 + k) * C + c);
-                }
-                a.set(e, acc);
+        for (@Parallel int dc = 0; dc < D * C; dc++) { // one loop: see the class comment
+            int d = dc / C;
+            int c = dc - d * C;
+            int from = idx.get(idxOff + d);
+            int to = idx.get(idxOff + d + 1);
+            int e = dinpOff + d * C + c;
+            float acc = a.get(e);
+            for (int k = from; k < to; k++) {
+                acc += a.get(doutOff + idx.get(idxOff + D + 1 + k) * C + c);
             }
+            a.set(e, acc);
         }
     }
 

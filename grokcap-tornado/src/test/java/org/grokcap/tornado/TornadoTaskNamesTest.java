@@ -35,8 +35,8 @@ class TornadoTaskNamesTest {
         assertEquals("in.tokens", TornadoDevice.label("in.", named("tokens")));
     }
 
-    private static void grid(TornadoDevice.Grid g, boolean interchange, long[] global, long[] local) {
-        uk.ac.manchester.tornado.api.WorkerGrid w = g.worker(interchange);
+    private static void grid(TornadoDevice.Grid g, long[] global, long[] local) {
+        uk.ac.manchester.tornado.api.WorkerGrid w = g.worker();
         assertEquals(java.util.Arrays.toString(global),
                 java.util.Arrays.toString(java.util.Arrays.copyOf(w.getGlobalWork(), global.length)));
         assertEquals(java.util.Arrays.toString(local),
@@ -45,14 +45,10 @@ class TornadoTaskNamesTest {
 
     @Test
     void gridsAreTheLoopSizesInWholeWorkGroups() {
-        grid(TornadoDevice.Grid.of(2822), false, new long[] {2822}, new long[] {34});
-        grid(TornadoDevice.Grid.of(97), false, new long[] {97}, new long[] {1});
-        grid(TornadoDevice.Grid.of(1024), true, new long[] {1024}, new long[] {64});
-        // two loops: the outer loop first on a CPU device, the inner first where TornadoVM interchanges them
-        grid(TornadoDevice.Grid.of(943, 294), false, new long[] {943, 294}, new long[] {1, 7});
-        grid(TornadoDevice.Grid.of(943, 294), true, new long[] {294, 943}, new long[] {7, 1});
+        grid(TornadoDevice.Grid.of(2822), new long[] {2822}, new long[] {34});
+        grid(TornadoDevice.Grid.of(97), new long[] {97}, new long[] {1});
+        grid(TornadoDevice.Grid.of(1024), new long[] {1024}, new long[] {64});
         // the tiled matmul: 16×16 work-items per 32×32 block of C (M=97 rows, N=294 columns), columns first
-        grid(TornadoDevice.Grid.gemm(97, 294), false, new long[] {160, 64}, new long[] {16, 16});
-        grid(TornadoDevice.Grid.gemm(97, 294), true, new long[] {160, 64}, new long[] {16, 16});
+        grid(TornadoDevice.Grid.gemm(97, 294), new long[] {160, 64}, new long[] {16, 16});
     }
 }
