@@ -43,7 +43,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * seen, its calls become one {@link TaskGraph}, and the execution plan is rebuilt with every graph
  * known so far; afterwards the same key replays that graph. Only {@link #toDevice} data (the batch)
  * goes in, through a small staging array per graph, and only what {@link #toHost} asks for (the
- * losses and hits) and the gradient norm's partial sums come out. Values that change every step
+ * losses and hits) and the sums of {@link #dot} (the gradient norm's too) come out. Values that change every step
  * without changing its shape (learning rate, bias corrections, clipping factor) travel in a small
  * per-graph array of hyper-parameters.
  *
@@ -434,8 +434,13 @@ public final class TornadoDevice implements Device {
                 g.task(id, TornadoKernels::gemm, d.context, d.arena, dwo, d0, i, 0, OC, C, N, 1, 0, 1, 0));
         if (dbias != null) {
             int db = at(dbias);
-            record(base(w) + ".backward.bias", Grid.of(OC), key("linBB", db, d0, N, OC), (g, id, d, s) ->
-                    g.task(id, TornadoKernels::linearBackwardBias, d.arena, db, d0, N, OC));
+            // dbias (OC) += column sums of dout (N,OC), in two stages
+            int P = columnParts(N);
+            int parts = reduceParts(P * OC);
+            record(base(w) + ".backward.bias.parts", Grid.of(P * OC), key("linBBP", parts, d0, N, OC, P),
+                    (g, id, d, s) -> g.task(id, TornadoKernels::columnSumParts, d.arena, parts, d0, N, OC, P));
+            record(base(w) + ".backward.bias", Grid.of(OC), key("linBB", db, parts, OC, P), (g, id, d, s) ->
+                    g.task(id, TornadoKernels::addColumnParts, d.arena, db, parts, OC, P));
         }
     }
 
@@ -494,8 +499,12 @@ public final class TornadoDevice implements Device {
         int rs = at(rstd);
         record(base(weight) + ".backward.input", Grid.of(N), key("rmsBI", di, d0, i, w, rs, N, C), (g, id, d, s) ->
                 g.task(id, TornadoKernels::rmsNormBackwardInput, d.arena, di, d0, i, w, rs, N, C));
-        record(base(weight) + ".backward.weight", Grid.of(C), key("rmsBW", dw, d0, i, rs, N, C), (g, id, d, s) ->
-                g.task(id, TornadoKernels::rmsNormBackwardWeight, d.arena, dw, d0, i, rs, N, C));
+        int P = columnParts(N);
+        int parts = reduceParts(P * C);
+        record(base(weight) + ".backward.weight.parts", Grid.of(P * C), key("rmsBWP", parts, d0, i, rs, N, C, P),
+                (g, id, d, s) -> g.task(id, TornadoKernels::rmsNormWeightParts, d.arena, parts, d0, i, rs, N, C, P));
+        record(base(weight) + ".backward.weight", Grid.of(C), key("rmsBW", dw, parts, C, P), (g, id, d, s) ->
+                g.task(id, TornadoKernels::addColumnParts, d.arena, dw, parts, C, P));
     }
 
     @Override
@@ -560,8 +569,16 @@ public final class TornadoDevice implements Device {
         int rs = at(rstd);
         record(base(weight) + ".backward.input", Grid.of(N), key("lnBI", di, d0, i, w, m, rs, N, C), (g, id, d, s) ->
                 g.task(id, TornadoKernels::layerNormBackwardInput, d.arena, di, d0, i, w, m, rs, N, C));
-        record(base(weight) + ".backward.params", Grid.of(C), key("lnBP", dw, db, d0, i, m, rs, N, C), (g, id, d, s) ->
-                g.task(id, TornadoKernels::layerNormBackwardParams, d.arena, dw, db, d0, i, m, rs, N, C));
+        int P = columnParts(N);
+        int parts = reduceParts(2 * P * C);
+        int dbParts = parts + P * C;
+        record(base(weight) + ".backward.params.parts", Grid.of(P * C), key("lnBPP", parts, d0, i, m, rs, N, C, P),
+                (g, id, d, s) -> g.task(id, TornadoKernels::layerNormParamParts, d.arena, parts, dbParts, d0, i, m, rs,
+                        N, C, P));
+        record(base(weight) + ".backward.weight", Grid.of(C), key("lnBW", dw, parts, C, P), (g, id, d, s) ->
+                g.task(id, TornadoKernels::addColumnParts, d.arena, dw, parts, C, P));
+        record(base(weight) + ".backward.bias", Grid.of(C), key("lnBB", db, dbParts, C, P), (g, id, d, s) ->
+                g.task(id, TornadoKernels::addColumnParts, d.arena, db, dbParts, C, P));
     }
 
     @Override

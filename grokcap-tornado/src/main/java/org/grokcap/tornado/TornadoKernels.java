@@ -18,8 +18,9 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * results do not depend on scheduling: where the reference scatters (row gathers' and the embedding's
  * gradients) an inverse index gives each (destination row, channel) its sources in the reference's
  * order; the gradient norm runs in two stages over fixed chunks; attention's key/value gradients give
- * each work-item a (key row, head). The linear layers run the tiled matmul {@link #gemm} (a
- * {@code KernelContext} kernel with local-memory tiles).
+ * each work-item a (key row, head); bias and norm-weight gradients sum fixed chunks of rows, then the
+ * chunks in order. The linear layers run the tiled matmul {@link #gemm} (a {@code KernelContext}
+ * kernel with local-memory tiles).
  *
  * <p><b>One {@code @Parallel} loop per kernel.</b> {@link TornadoDevice} gives every task an explicit
  * grid. With a grid, TornadoVM 5.2.1 replaces each int parameter that is a parallel loop's bound, in
@@ -136,48 +137,6 @@ public final class TornadoKernels {
         return idx;
     }
 
-    // ---- linear (the matmuls are gemm, below) -------------------------------------------------
-
-    /** dbias (OC) += column sums of dout (N,OC). */
-    public static void linearBackwardBias(FloatArray a, int dbOff, int doutOff, int N, int OC) {
-        for (@Parallel int o = 0; o < OC; o++) {
-            float acc = 0f;
-            for (int n = 0; n < N; n++) {
-                acc += a.get(doutOff + n * OC + o);
-            }
-            a.set(dbOff + o, a.get(dbOff + o) + acc);
-        }
-    }
-
-    /** dweight (C) += Σ norm·dout, dbias (C) += Σ dout over rows, one work-item per channel. */
-    public static void layerNormBackwardParams(FloatArray a, int dwOff, int dbOff, int doutOff, int inpOff,
-                                               int meanOff, int rstdOff, int N, int C) {
-        for (@Parallel int c = 0; c < C; c++) {
-            float dw = a.get(dwOff + c);
-            float db = a.get(dbOff + c);
-            for (int n = 0; n < N; n++) {
-                float dout = a.get(doutOff + n * C + c);
-                float norm = (a.get(inpOff + n * C + c) - a.get(meanOff + n)) * a.get(rstdOff + n);
-                db += dout;
-                dw += norm * dout;
-            }
-            a.set(dwOff + c, dw);
-            a.set(dbOff + c, db);
-        }
-    }
-
-    /** RMSNorm backward, gain part: dw (C) += Σ_n norm·dout; one work item per channel. */
-    public static void rmsNormBackwardWeight(FloatArray a, int dwOff, int doutOff, int inpOff, int rstdOff,
-                                             int N, int C) {
-        for (@Parallel int c = 0; c < C; c++) {
-            float dw = a.get(dwOff + c);
-            for (int n = 0; n < N; n++) {
-                dw += a.get(inpOff + n * C + c) * a.get(rstdOff + n) * a.get(doutOff + n * C + c);
-            }
-            a.set(dwOff + c, dw);
-        }
-    }
-
     // ---- column sums in two stages --------------------------------------------------------------
     //
     // Bias, layer-norm and RMSNorm weight gradients are sums over rows. Stage one gives each (part,
@@ -191,17 +150,17 @@ public final class TornadoKernels {
 
     /** parts (P,C) = Σ dout (N,C) over each part's rows. */
     public static void columnSumParts(FloatArray a, int partsOff, int doutOff, int N, int C, int P) {
-        for (@Parallel int p = 0; p < P; p++) {
-            for (@Parallel int c = 0; c < C; c++) {
-                int rows = (N + P - 1) / P;
-                int from = p * rows;
-                int to = TornadoMath.min(N, from + rows);
-                float acc = 0f;
-                for (int n = from; n < to; n++) {
-                    acc += a.get(doutOff + n * C + c);
-                }
-                a.set(partsOff + p * C + c, acc);
+        for (@Parallel int pc = 0; pc < P * C; pc++) { // one loop: see the class comment
+            int p = pc / C;
+            int c = pc - p * C;
+            int rows = (N + P - 1) / P;
+            int from = p * rows;
+            int to = TornadoMath.min(N, from + rows);
+            float acc = 0f;
+            for (int n = from; n < to; n++) {
+                acc += a.get(doutOff + n * C + c);
             }
+            a.set(partsOff + p * C + c, acc);
         }
     }
 
@@ -219,39 +178,39 @@ public final class TornadoKernels {
     /** Layer norm's weight and bias gradients, stage one: dwParts (P,C) = Σ norm·dout, dbParts (P,C) = Σ dout. */
     public static void layerNormParamParts(FloatArray a, int dwPartsOff, int dbPartsOff, int doutOff, int inpOff,
                                            int meanOff, int rstdOff, int N, int C, int P) {
-        for (@Parallel int p = 0; p < P; p++) {
-            for (@Parallel int c = 0; c < C; c++) {
-                int rows = (N + P - 1) / P;
-                int from = p * rows;
-                int to = TornadoMath.min(N, from + rows);
-                float dw = 0f;
-                float db = 0f;
-                for (int n = from; n < to; n++) {
-                    float dout = a.get(doutOff + n * C + c);
-                    float norm = (a.get(inpOff + n * C + c) - a.get(meanOff + n)) * a.get(rstdOff + n);
-                    db += dout;
-                    dw += norm * dout;
-                }
-                a.set(dwPartsOff + p * C + c, dw);
-                a.set(dbPartsOff + p * C + c, db);
+        for (@Parallel int pc = 0; pc < P * C; pc++) { // one loop: see the class comment
+            int p = pc / C;
+            int c = pc - p * C;
+            int rows = (N + P - 1) / P;
+            int from = p * rows;
+            int to = TornadoMath.min(N, from + rows);
+            float dw = 0f;
+            float db = 0f;
+            for (int n = from; n < to; n++) {
+                float dout = a.get(doutOff + n * C + c);
+                float norm = (a.get(inpOff + n * C + c) - a.get(meanOff + n)) * a.get(rstdOff + n);
+                db += dout;
+                dw += norm * dout;
             }
+            a.set(dwPartsOff + p * C + c, dw);
+            a.set(dbPartsOff + p * C + c, db);
         }
     }
 
     /** RMSNorm's gain gradient, stage one: parts (P,C) = Σ x·rstd·dout. */
     public static void rmsNormWeightParts(FloatArray a, int partsOff, int doutOff, int inpOff, int rstdOff, int N,
                                           int C, int P) {
-        for (@Parallel int p = 0; p < P; p++) {
-            for (@Parallel int c = 0; c < C; c++) {
-                int rows = (N + P - 1) / P;
-                int from = p * rows;
-                int to = TornadoMath.min(N, from + rows);
-                float dw = 0f;
-                for (int n = from; n < to; n++) {
-                    dw += a.get(inpOff + n * C + c) * a.get(rstdOff + n) * a.get(doutOff + n * C + c);
-                }
-                a.set(partsOff + p * C + c, dw);
+        for (@Parallel int pc = 0; pc < P * C; pc++) { // one loop: see the class comment
+            int p = pc / C;
+            int c = pc - p * C;
+            int rows = (N + P - 1) / P;
+            int from = p * rows;
+            int to = TornadoMath.min(N, from + rows);
+            float dw = 0f;
+            for (int n = from; n < to; n++) {
+                dw += a.get(inpOff + n * C + c) * a.get(rstdOff + n) * a.get(doutOff + n * C + c);
             }
+            a.set(partsOff + p * C + c, dw);
         }
     }
 
