@@ -153,9 +153,8 @@ public final class TornadoKernels {
         for (@Parallel int pc = 0; pc < P * C; pc++) { // one loop: see the class comment
             int p = pc / C;
             int c = pc - p * C;
-            int rows = (N + P - 1) / P;
-            int from = p * rows;
-            int to = TornadoMath.min(N, from + rows);
+            int from = p * chunk(N, P);
+            int to = TornadoMath.min(N, from + chunk(N, P));
             float acc = 0f;
             for (int n = from; n < to; n++) {
                 acc += a.get(doutOff + n * C + c);
@@ -181,9 +180,8 @@ public final class TornadoKernels {
         for (@Parallel int pc = 0; pc < P * C; pc++) { // one loop: see the class comment
             int p = pc / C;
             int c = pc - p * C;
-            int rows = (N + P - 1) / P;
-            int from = p * rows;
-            int to = TornadoMath.min(N, from + rows);
+            int from = p * chunk(N, P);
+            int to = TornadoMath.min(N, from + chunk(N, P));
             float dw = 0f;
             float db = 0f;
             for (int n = from; n < to; n++) {
@@ -203,9 +201,8 @@ public final class TornadoKernels {
         for (@Parallel int pc = 0; pc < P * C; pc++) { // one loop: see the class comment
             int p = pc / C;
             int c = pc - p * C;
-            int rows = (N + P - 1) / P;
-            int from = p * rows;
-            int to = TornadoMath.min(N, from + rows);
+            int from = p * chunk(N, P);
+            int to = TornadoMath.min(N, from + chunk(N, P));
             float dw = 0f;
             for (int n = from; n < to; n++) {
                 dw += a.get(inpOff + n * C + c) * a.get(rstdOff + n) * a.get(doutOff + n * C + c);
