@@ -160,8 +160,8 @@ command -v nvidia-smi > /dev/null && nvidia-smi >> "$LOG" 2>&1
 
 step INFO 90 "${GROKCAP_TORNADO[@]}" info
 step TORNADO_MODADD 180 "${GROKCAP_TORNADO[@]}" bench modular-addition --backend tornado --threads "$THREADS" ${GROKCAP_EPOCHS[@]+"${GROKCAP_EPOCHS[@]}"}
-# bench matmul times the cpu backend's GEMMs (it has no --backend option): the host side of the machine
-step MATMUL 120 "${GROKCAP_CPU[@]}" bench matmul --threads "$THREADS" --ms "$MATMUL_MS"
+# the tornado backend's matmul (forward, weight and input gradients) on the shipped models' shapes
+step MATMUL 120 "${GROKCAP_TORNADO[@]}" bench matmul --backend tornado --threads "$THREADS" --ms "$MATMUL_MS"
 step TORNADO_GPT2 180 "${GROKCAP_TORNADO[@]}" bench gpt2-small-cpu --backend tornado --threads "$THREADS" ${GROKCAP_EPOCHS[@]+"${GROKCAP_EPOCHS[@]}"}
 step TORCH_EAGER 90 "${TORCH[@]}" ${TORCH_EPOCHS[@]+"${TORCH_EPOCHS[@]}"}
 step TORCH_GRAPH 90 "${TORCH[@]}" --cuda-graph ${TORCH_EPOCHS[@]+"${TORCH_EPOCHS[@]}"}

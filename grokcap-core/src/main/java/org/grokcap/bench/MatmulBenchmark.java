@@ -1,5 +1,6 @@
 package org.grokcap.bench;
 
+import org.grokcap.backend.Buf;
 import org.grokcap.backend.Device;
 import org.grokcap.backend.cpu.CpuDevice;
 import org.grokcap.backend.cpu.GemmProvider;
@@ -116,6 +117,71 @@ public final class MatmulBenchmark {
         List<String> names = providers.stream().map(GemmProvider::name).toList();
         List<String> descriptions = providers.stream().map(GemmProvider::describe).toList();
         return new Result(names, descriptions, products, best);
+    }
+
+    /** GFLOP/s of one device on each product, through its linear layer (forward, weight and input gradients). */
+    public record DeviceResult(String device, List<Product> products, double[] gflops) {}
+
+    /**
+     * Best GFLOP/s of a device's linear layer on each product, at least 3 timed calls and
+     * {@code msPerProduct} ms each after one untimed call (a recording device compiles then). Every call
+     * ends with a one-element {@link Device#toHost}, so a device that defers work runs it inside the
+     * timing. The device API has no input gradient alone: it is timed as the weight and input gradients
+     * together minus the weight gradient alone (the best of each).
+     */
+    public static DeviceResult runOnDevice(List<Product> products, Device device, double msPerProduct) {
+        Random r = new Random(1);
+        double[] best = new double[products.size()];
+        for (int i = 0; i < products.size(); i++) {
+            Product p = products.get(i);
+            // the linear layer's sizes: rows, inputs C, outputs OC
+            int rows = p.pass().equals("weight grad") ? p.K() : p.M();
+            int c = p.pass().equals("forward") ? p.K() : p.N();
+            int oc = p.pass().equals("forward") ? p.N() : p.pass().equals("weight grad") ? p.M() : p.K();
+            Buf inp = randomBuf(device, "bench.inp", (long) rows * c, r);
+            Buf w = randomBuf(device, "bench.w", (long) oc * c, r);
+            Buf out = randomBuf(device, "bench.out", (long) rows * oc, r);
+            Buf dinp = randomBuf(device, "bench.dinp", (long) rows * c, r);
+            Buf dw = randomBuf(device, "bench.dw", (long) oc * c, r);
+            Buf sync = out.slice("bench.sync", 0, 1);
+            long nanos = switch (p.pass()) {
+                case "forward" -> fastest(device, sync, msPerProduct,
+                        () -> device.linearForward(out, inp, w, null, rows, c, oc));
+                case "weight grad" -> fastest(device, sync, msPerProduct,
+                        () -> device.linearBackward(null, dw, null, out, inp, w, rows, c, oc));
+                default -> Math.max(1, fastest(device, sync, msPerProduct,
+                        () -> device.linearBackward(dinp, dw, null, out, inp, w, rows, c, oc))
+                        - fastest(device, sync, msPerProduct,
+                        () -> device.linearBackward(null, dw, null, out, inp, w, rows, c, oc)));
+            };
+            best[i] = p.gflop() / (nanos / 1e9);
+        }
+        return new DeviceResult(device.describe(), products, best);
+    }
+
+    private static long fastest(Device device, Buf sync, double msPerProduct, Runnable call) {
+        call.run();
+        device.toHost(sync);
+        long budget = (long) (msPerProduct * 1e6);
+        long start = System.nanoTime();
+        long fastest = Long.MAX_VALUE;
+        for (int rep = 0; rep < 3 || System.nanoTime() - start < budget; rep++) {
+            long t0 = System.nanoTime();
+            call.run();
+            device.toHost(sync);
+            fastest = Math.min(fastest, System.nanoTime() - t0);
+        }
+        return fastest;
+    }
+
+    private static Buf randomBuf(Device device, String name, long n, Random r) {
+        Buf b = device.floats(name, Math.toIntExact(n));
+        float[] x = b.host();
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (r.nextFloat() - 0.5f) * 0.01f; // small: repeated gradient sums stay finite
+        }
+        device.toDevice(b);
+        return b;
     }
 
     private static float[] random(long n, Random r) {

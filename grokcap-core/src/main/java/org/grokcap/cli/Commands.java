@@ -203,7 +203,7 @@ final class Commands {
                     List.of(), List.of()),
             new Cmd("bench", List.of("bench modular-addition|gpt2-small-cpu [--threads N] [--backend B] [--epochs N] [--warmup N]",
                     "bench modular-addition --models K [--threads N] [--epochs N] [--warmup N]",
-                    "bench matmul [--threads N] [--ms N]"),
+                    "bench matmul [--threads N] [--ms N] [--backend B] [--model M]"),
                     "Times full-batch epochs (modular-addition) or training steps (gpt2-small-cpu) against the "
                             + "measured matrix-product peak; bench matmul times every matrix product the cpu backend has.",
                     List.of(arg("NAME", "modular-addition, gpt2-small-cpu or matmul")),
@@ -213,11 +213,15 @@ final class Commands {
                             opt("--warmup", "N", "untimed warm-up epochs or steps (default 30)"),
                             opt("--models", "K", "modular-addition: K seeds trained together, beside the same K "
                                     + "trained one after another"))),
-            new Cmd("bench matmul", List.of("bench matmul [--threads N] [--ms N]"),
-                    "Times every matrix product (GEMM) the cpu backend can run, on the shapes of the shipped models.",
+            new Cmd("bench matmul", List.of("bench matmul [--threads N] [--ms N] [--backend B] [--model M]"),
+                    "Times every matrix product (GEMM) the cpu backend can run, on the shapes of the shipped models; "
+                            + "with --backend, that backend's linear layer on the same shapes.",
                     List.of(),
                     List.of(opt("--threads", "N", "CPU threads (default: all cores)"),
-                            opt("--ms", "N", "milliseconds to time each product (default 60)"))));
+                            opt("--ms", "N", "milliseconds to time each product (default 60)"),
+                            opt("--backend", "B", BACKEND_HELP),
+                            opt("--model", "M", "only the products of modular-addition, gpt2-small-cpu or "
+                                    + "profiles-probe-small (default: all three)"))));
 
     /** The command named name ("train", "capacity plan"), or null. */
     static Cmd find(String name) {

@@ -53,7 +53,7 @@ class CommandLineTest {
         OPTIONS.put("jvm-flags", List.of());
         OPTIONS.put("info", List.of());
         OPTIONS.put("bench", List.of("--threads", "--backend", "--epochs", "--warmup", "--models"));
-        OPTIONS.put("bench matmul", List.of("--threads", "--ms"));
+        OPTIONS.put("bench matmul", List.of("--threads", "--ms", "--backend", "--model"));
     }
 
     private void assertOneLineError(int exit, String start) {
@@ -120,6 +120,8 @@ class CommandLineTest {
         assertOneLineError(cli.run("trian", "conf/x"), "unknown command 'trian'; did you mean 'train'?");
         assertOneLineError(cli.run("benhc"), "unknown command 'benhc'; did you mean 'bench'?");
         assertOneLineError(cli.run("frobnicate"), "unknown command 'frobnicate'; grokcap --help lists the commands");
+        assertOneLineError(cli.run("bench", "matmul", "--backend", "nosuch"), "unknown backend 'nosuch'");
+        assertOneLineError(cli.run("bench", "matmul", "--model", "gpt3"), "--model gpt3: must be one of modular-addition");
         assertFalse(cli.err().contains("did you mean"), cli.err());
         assertOneLineError(cli.run("capacity", "entrpy"), "unknown capacity sub-command 'entrpy'; use entropy, plan or of; "
                 + "did you mean 'entropy'?");

@@ -6,15 +6,21 @@ import org.grokcap.backend.IntBuf;
 import org.grokcap.backend.LossTotals;
 import org.grokcap.kernels.Activation;
 import org.grokcap.kernels.CrossEntropy;
+import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.ImmutableTaskGraph;
+import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
+import uk.ac.manchester.tornado.api.WorkerGrid;
+import uk.ac.manchester.tornado.api.WorkerGrid1D;
+import uk.ac.manchester.tornado.api.WorkerGrid2D;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.exceptions.TornadoExecutionPlanException;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -30,17 +36,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  * device: every task graph consumes them from the graph executed before it and persists them for
  * the next. The host arrays of {@link Buf}s are only copies, updated by {@link #toHost}.
  *
- * <p><b>Segments.</b> Calls are recorded, not run, until the host needs a value: {@link #toHost}
- * and {@link #sumOfSquares} (and {@link #dot}, which ⊥Grad calls per tensor) end a segment. A training
- * step is three segments: forward up to the
- * losses, backward up to the gradient norm, and the update (ended by the next step's first sync).
+ * <p><b>Segments.</b> Calls are recorded, not run, until the host needs a value: {@link #toHost},
+ * {@link #sync} (reading {@link LossTotals}), and {@link #dot} or {@link #sumOfSquares} end a segment.
+ * A training step needs none before its end (loss totals, clipping, ⊥Grad and the AdamW skip flag all
+ * stay on the device: docs/gpu-tornadovm.md, "How a step is recorded"), so it is one segment.
  * A segment's key is its sequence of calls with every size and offset; the first time a key is
- * seen, its calls become one {@link TaskGraph}, and the execution plan is rebuilt with every graph
- * known so far; afterwards the same key replays that graph. Only {@link #toDevice} data (the batch)
- * goes in, through a small staging array per graph, and only what {@link #toHost} asks for (the
- * losses and hits) and the gradient norm's partial sums come out. Values that change every step
- * without changing its shape (learning rate, bias corrections, clipping factor) travel in a small
- * per-graph array of hyper-parameters.
+ * seen, its calls become one {@link TaskGraph} (several, of at most {@link #MAX_TASKS} calls each,
+ * for a long segment), and the execution plan is rebuilt with every graph known so far; afterwards
+ * the same key replays them. Only {@link #toDevice} data (the batch, taken when the call is made)
+ * goes in, through a small staging array per graph, and only what {@link #toHost} asks for, the
+ * loss totals and the sums of {@link #dot} come out. Values that change every step without changing
+ * its shape (learning rate, bias corrections) travel in a small per-graph array of hyper-parameters.
  *
  * <p>A new key (the first step, the first evaluation batch, a last short minibatch) costs a
  * rebuild: both arenas come back to the host, and the new plan, with all graphs, sends them back.
@@ -51,6 +57,8 @@ public final class TornadoDevice implements Device {
 
     private final uk.ac.manchester.tornado.api.common.TornadoDevice target;
     private final String prefix = "grokcap" + PLANS.incrementAndGet() + "_";
+    /** The work-item ids of the KernelContext kernels (the tiled matmul). */
+    private final KernelContext context = new KernelContext();
 
     // arena layout: each host root array at a base offset of its arena
     private final IdentityHashMap<float[], Integer> floatBase = new IdentityHashMap<>();
@@ -63,7 +71,7 @@ public final class TornadoDevice implements Device {
     private IntArray intArena;
 
     // the segment being recorded
-    private final List<Op> pending = new ArrayList<>();
+    private final List<Call> pending = new ArrayList<>();
     private final StringBuilder key = new StringBuilder();
     private int inFloats;
     private int inInts;
@@ -117,9 +125,94 @@ public final class TornadoDevice implements Device {
         default void after(Segment s) {}
     }
 
-    private void record(String k, Op op) {
+    /**
+     * The work-items a task runs on, always an explicit grid. A kernel with a {@code @Parallel} loop has
+     * one such loop (TornadoKernels' class comment says why) and runs on a one-dimensional grid of exactly
+     * the loop's size x: TornadoVM then takes the loop's bound from the grid. The work-group is the
+     * largest divisor of x up to 64 work-items, since OpenCL 1.2 wants whole work-groups. The tiled
+     * matmul ({@link TornadoKernels#gemm}, a KernelContext kernel that names its dimensions itself) runs
+     * TILE × TILE work-groups, one per 32 × 32 block of C (x rows, y columns), columns along the first
+     * dimension.
+     */
+    record Grid(int x, int y, boolean tiles) {
+        private static final int LOCAL_1D = 64;
+
+        static Grid of(int x) {
+            return new Grid(Math.max(1, x), 0, false);
+        }
+
+        /** The grid of {@link TornadoKernels#gemm} for C (M,N). */
+        static Grid gemm(int M, int N) {
+            return new Grid(Math.max(1, M), Math.max(1, N), true);
+        }
+
+        WorkerGrid worker() {
+            if (tiles) {
+                int t = TornadoKernels.TILE;
+                int out = t * TornadoKernels.BLOCK;
+                WorkerGrid g = new WorkerGrid2D((y + out - 1) / out * t, (x + out - 1) / out * t);
+                g.setLocalWork(t, t, 1);
+                return g;
+            }
+            WorkerGrid g = new WorkerGrid1D(x);
+            g.setLocalWork(divisorUpTo(x, LOCAL_1D), 1, 1);
+            return g;
+        }
+
+        /** The largest divisor of n that is at most max. */
+        static int divisorUpTo(int n, int max) {
+            for (int d = Math.min(n, max); d > 1; d--) {
+                if (n % d == 0) {
+                    return d;
+                }
+            }
+            return 1;
+        }
+    }
+
+    /** A recorded call with its task name (operation and layer) and its grid. */
+    private record Call(String name, Grid grid, Op op) {}
+
+    private void record(String name, Grid grid, String k, Op op) {
         key.append(k).append(';');
-        pending.add(op);
+        pending.add(new Call(name, grid, op));
+    }
+
+    /**
+     * A tensor's name as task names use it: the arena prefix ({@code acts:}, {@code params:}) dropped and
+     * {@code layers.3.} shortened to {@code layer3.}; prefix goes in front.
+     */
+    static String label(String prefix, Buf b) {
+        return prefix + shortName(b.name());
+    }
+
+    private static String label(String prefix, IntBuf b) {
+        return prefix + shortName(b.name());
+    }
+
+    private static String shortName(String name) {
+        String n = name.substring(name.lastIndexOf(':') + 1).replaceAll("^layers\\.(\\d+)\\.", "layer$1.");
+        int dot = n.startsWith("layer") ? n.indexOf('.') + 1 : 0;
+        return n.substring(0, dot) + ACTIVATIONS.getOrDefault(n.substring(dot), n.substring(dot));
+    }
+
+    /** The model's short activation names as its debugging outputs spell them. */
+    private static final Map<String, String> ACTIVATIONS = Map.ofEntries(Map.entry("encoded", "embedding"),
+            Map.entry("qkv", "attn.qkv"), Map.entry("qkv.rotated", "attn.rotary"), Map.entry("att", "attn.probabilities"),
+            Map.entry("atty", "attn.mix"), Map.entry("attproj", "attn.proj"), Map.entry("xg", "rows"),
+            Map.entry("x2", "attn.residual"), Map.entry("fch", "mlp.fc"), Map.entry("fca", "mlp.activation"),
+            Map.entry("fcp", "mlp.proj"), Map.entry("x3", "mlp.residual"));
+
+    /** A parameter's name without {@code .weight}: {@code layer0.attn.qkv}, {@code unembed}, {@code lnf}. */
+    static String base(Buf weight) {
+        String n = shortName(weight.name());
+        return n.endsWith(".weight") ? n.substring(0, n.length() - ".weight".length()) : n;
+    }
+
+    /** The {@code layerN.} a tensor belongs to, or "" for one outside the layers. */
+    static String layer(Buf b) {
+        String n = shortName(b.name());
+        return n.matches("^layer\\d+\\..*") ? n.substring(0, n.indexOf('.') + 1) : "";
     }
 
     /** A call's signature in the segment key: its name and every offset, size and scalar it was given. */
@@ -153,6 +246,12 @@ public final class TornadoDevice implements Device {
         return base + b.offset();
     }
 
+    /*
+     * What goes in is copied when the call is made, not when its segment runs: the host may rewrite a
+     * buffer before then (the next batch loaded for evaluation after a backward pass), and each call must
+     * see the values of its own time, as on a device that runs calls at once.
+     */
+
     @Override
     public void toDevice(Buf buf) {
         if (buf.size() == 0) {
@@ -162,10 +261,8 @@ public final class TornadoDevice implements Device {
         int n = buf.size();
         int slot = inFloats;
         inFloats += n;
-        // the host's values now: later host writes (the next evaluation chunk's batch) are for later calls
-        stagedFloats = grow(stagedFloats, slot + n);
-        System.arraycopy(buf.host(), buf.offset(), stagedFloats, slot, n);
-        record(key("in", off, n, slot), new Op() {
+        float[] values = Arrays.copyOfRange(buf.host(), buf.offset(), buf.offset() + n);
+        record(label("in.", buf), Grid.of(n), key("in", off, n, slot), new Op() {
             @Override
             public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {
                 g.task(id, TornadoKernels::copyIn, d.arena, off, s.inF, slot, n);
@@ -174,7 +271,7 @@ public final class TornadoDevice implements Device {
             @Override
             public void before(Segment s) {
                 for (int i = 0; i < n; i++) {
-                    s.inF.set(slot + i, stagedFloats[slot + i]);
+                    s.inF.set(slot + i, values[i]);
                 }
             }
         });
@@ -189,9 +286,8 @@ public final class TornadoDevice implements Device {
         int n = buf.size();
         int slot = inInts;
         inInts += n;
-        stagedInts = grow(stagedInts, slot + n);
-        System.arraycopy(buf.host(), buf.offset(), stagedInts, slot, n);
-        record(key("inI", off, n, slot), new Op() {
+        int[] values = Arrays.copyOfRange(buf.host(), buf.offset(), buf.offset() + n);
+        record(label("in.", buf), Grid.of(n), key("inI", off, n, slot), new Op() {
             @Override
             public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {
                 g.task(id, TornadoKernels::copyInInts, d.intArena, off, s.inI, slot, n);
@@ -200,22 +296,10 @@ public final class TornadoDevice implements Device {
             @Override
             public void before(Segment s) {
                 for (int i = 0; i < n; i++) {
-                    s.inI.set(slot + i, stagedInts[slot + i]);
+                    s.inI.set(slot + i, values[i]);
                 }
             }
         });
-    }
-
-    /** Host values of this segment's uploads, taken when each was recorded (at its slot). */
-    private float[] stagedFloats = new float[0];
-    private int[] stagedInts = new int[0];
-
-    private static float[] grow(float[] a, int size) {
-        return size <= a.length ? a : java.util.Arrays.copyOf(a, Math.max(size, 2 * a.length));
-    }
-
-    private static int[] grow(int[] a, int size) {
-        return size <= a.length ? a : java.util.Arrays.copyOf(a, Math.max(size, 2 * a.length));
     }
 
     @Override
@@ -232,7 +316,7 @@ public final class TornadoDevice implements Device {
         int n = buf.size();
         int slot = outFloats;
         outFloats += n;
-        record(key("out", off, n, slot), new Op() {
+        record(label("out.", buf), Grid.of(n), key("out", off, n, slot), new Op() {
             @Override
             public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {
                 g.task(id, TornadoKernels::copyOut, s.out, slot, d.arena, off, n);
@@ -257,7 +341,7 @@ public final class TornadoDevice implements Device {
         }
         int off = at(b);
         int n = b.size();
-        record(key("zero", off, n), (g, id, d, s) -> g.task(id, TornadoKernels::zero, d.arena, off, n));
+        record(b.name().replace(':', '.') + ".zero", Grid.of(n), key("zero", off, n), (g, id, d, s) -> g.task(id, TornadoKernels::zero, d.arena, off, n));
     }
 
     // ---- kernels ------------------------------------------------------------------------------
@@ -269,7 +353,7 @@ public final class TornadoDevice implements Device {
         int e = at(wte);
         int p = at(wpe);
         int n = B * T * C;
-        record(key("embF", o, tk, e, p, n, T, C), (g, id, d, s) ->
+        record("embedding.forward", Grid.of(n), key("embF", o, tk, e, p, n, T, C), (g, id, d, s) ->
                 g.task(id, TornadoKernels::embeddingForward, d.arena, d.intArena, o, tk, e, p, n, T, C));
     }
 
@@ -278,10 +362,53 @@ public final class TornadoDevice implements Device {
         int e = at(dwte);
         int p = at(dwpe);
         int d0 = at(dout);
-        int tk = at(tokens);
+        int V = dwte.size() / C;
         int bt = B * T;
-        record(key("embB", e, p, d0, tk, bt, T, C), (g, id, d, s) ->
-                g.task(id, TornadoKernels::embeddingBackward, d.arena, d.intArena, e, p, d0, tk, bt, T, C));
+        int slot = inverseIndex(tokens, bt, V);
+        record("embedding.backward.tokens", Grid.of(V * C), key("embBT", e, d0, slot, V, bt, C), (g, id, d, s) ->
+                g.task(id, TornadoKernels::gatherRowsBackward, d.arena, s.inI, slot, e, d0, V, C));
+        record("embedding.backward.positions", Grid.of(T * C), key("embBP", p, d0, B, T, C), (g, id, d, s) ->
+                g.task(id, TornadoKernels::embeddingBackwardPositions, d.arena, p, d0, B, T, C));
+    }
+
+    /**
+     * Reserves staging ints for the inverse of rows[0, R) (destinations 0..D−1) and returns their slot.
+     * The index is built on the host from the rows' host copy now, when the call is made (the model
+     * writes every int buffer on the host before {@link #toDevice}), O(R + D), and goes in with the
+     * segment; not when the segment runs, since the host may have loaded another batch by then.
+     */
+    private int inverseIndex(IntBuf rows, int R, int D) {
+        int slot = inInts;
+        int[] idx = TornadoKernels.invertIndex(rows.host(), rows.offset(), R, D);
+        inInts += idx.length;
+        record("", null, key("inv", slot, R, D), new Op() {
+            @Override
+            public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {}
+
+            @Override
+            public void before(Segment s) {
+                for (int i = 0; i < idx.length; i++) {
+                    s.inI.set(slot + i, idx[i]);
+                }
+            }
+        });
+        return slot;
+    }
+
+    /** Scratch for two-stage reductions' parts, grown as needed. */
+    private Buf reduceScratch;
+
+    /** The arena offset of a reduction scratch of at least need floats. */
+    private int reduceParts(int need) {
+        if (reduceScratch == null || reduceScratch.size() < need) {
+            reduceScratch = floats("tornado.reduce.parts", need);
+        }
+        return at(reduceScratch);
+    }
+
+    /** Parts of a two-stage column sum over N rows: up to 64, so a part has at least one row. */
+    static int columnParts(int N) {
+        return Math.max(1, Math.min(64, N));
     }
 
     @Override
@@ -291,8 +418,10 @@ public final class TornadoDevice implements Device {
         int wo = at(w);
         int hasBias = bias == null ? 0 : 1;
         int bo = bias == null ? 0 : at(bias);
-        record(key("linF", o, i, wo, bo, hasBias, N, C, OC),
-                (g, id, d, s) -> g.task(id, TornadoKernels::linearForward, d.arena, o, i, wo, bo, hasBias, N, C, OC));
+        // out (N,OC) = inp (N,C) · w (OC,C)ᵀ + bias
+        record(base(w) + ".forward", Grid.gemm(N, OC), key("linF", o, i, wo, bo, hasBias, N, C, OC),
+                (g, id, d, s) -> g.task(id, TornadoKernels::gemm, d.context, d.arena, o, i, wo, bo, N, OC, C, 0, 1, 0,
+                        hasBias));
     }
 
     @Override
@@ -303,15 +432,22 @@ public final class TornadoDevice implements Device {
         int wo = at(w);
         if (dinp != null) {
             int di = at(dinp);
-            record(key("linBI", di, d0, wo, N, C, OC), (g, id, d, s) ->
-                    g.task(id, TornadoKernels::linearBackwardInput, d.arena, di, d0, wo, N, C, OC));
+            // dinp (N,C) += dout (N,OC) · w (OC,C)
+            record(base(w) + ".backward.input", Grid.gemm(N, C), key("linBI", di, d0, wo, N, C, OC), (g, id, d, s) ->
+                    g.task(id, TornadoKernels::gemm, d.context, d.arena, di, d0, wo, 0, N, C, OC, 0, 0, 1, 0));
         }
-        record(key("linBW", dwo, d0, i, N, C, OC), (g, id, d, s) ->
-                g.task(id, TornadoKernels::linearBackwardWeight, d.arena, dwo, d0, i, N, C, OC));
+        // dw (OC,C) += dout (N,OC)ᵀ · inp (N,C)
+        record(base(w) + ".backward.weight", Grid.gemm(OC, C), key("linBW", dwo, d0, i, N, C, OC), (g, id, d, s) ->
+                g.task(id, TornadoKernels::gemm, d.context, d.arena, dwo, d0, i, 0, OC, C, N, 1, 0, 1, 0));
         if (dbias != null) {
             int db = at(dbias);
-            record(key("linBB", db, d0, N, OC), (g, id, d, s) ->
-                    g.task(id, TornadoKernels::linearBackwardBias, d.arena, db, d0, N, OC));
+            // dbias (OC) += column sums of dout (N,OC), in two stages
+            int P = columnParts(N);
+            int parts = reduceParts(P * OC);
+            record(base(w) + ".backward.bias.parts", Grid.of(P * OC), key("linBBP", parts, d0, N, OC, P),
+                    (g, id, d, s) -> g.task(id, TornadoKernels::columnSumParts, d.arena, parts, d0, N, OC, P));
+            record(base(w) + ".backward.bias", Grid.of(OC), key("linBB", db, parts, OC, P), (g, id, d, s) ->
+                    g.task(id, TornadoKernels::addColumnParts, d.arena, db, parts, OC, P));
         }
     }
 
@@ -321,7 +457,7 @@ public final class TornadoDevice implements Device {
         int a = at(att);
         int q = at(qkv);
         int r = at(qRows);
-        record(key("attF", o, a, q, r, NQ, T, C, H, scale),
+        record(layer(out) + "attn.forward", Grid.of(NQ * H), key("attF", o, a, q, r, NQ, T, C, H, scale),
                 (g, id, d, s) -> g.task(id, TornadoKernels::attentionForward, d.arena, d.intArena, o, a, q, r, NQ, T,
                         C, H, scale));
     }
@@ -344,9 +480,9 @@ public final class TornadoDevice implements Device {
         int r = at(qRows);
         int rows = qkv.size() / (3 * C);
         String args = dq + "," + dp + "," + d0 + "," + q + "," + a + "," + r + "," + NQ + "," + T + "," + C + "," + H;
-        record(key("attBQ", args, scale), (g, id, d, s) -> g.task(id, TornadoKernels::attentionBackwardQuery,
+        record(layer(dout) + "attn.backward.query", Grid.of(NQ * H), key("attBQ", args, scale), (g, id, d, s) -> g.task(id, TornadoKernels::attentionBackwardQuery,
                 d.arena, d.intArena, dq, dp, d0, q, a, r, NQ, T, C, H, scale));
-        record(key("attBKV", args, rows), (g, id, d, s) -> g.task(id, TornadoKernels::attentionBackwardKeyValue,
+        record(layer(dout) + "attn.backward.keyvalue", Grid.of(rows * H), key("attBKV", args, rows), (g, id, d, s) -> g.task(id, TornadoKernels::attentionBackwardKeyValue,
                 d.arena, d.intArena, dq, dp, d0, q, a, r, rows, NQ, T, C, H));
     }
 
@@ -356,7 +492,7 @@ public final class TornadoDevice implements Device {
         int rs = at(rstd);
         int i = at(inp);
         int w = at(weight);
-        record(key("rmsF", o, rs, i, w, N, C), (g, id, d, s) ->
+        record(base(weight) + ".forward", Grid.of(N), key("rmsF", o, rs, i, w, N, C), (g, id, d, s) ->
                 g.task(id, TornadoKernels::rmsNormForward, d.arena, o, rs, i, w, N, C));
     }
 
@@ -368,17 +504,21 @@ public final class TornadoDevice implements Device {
         int i = at(inp);
         int w = at(weight);
         int rs = at(rstd);
-        record(key("rmsBI", di, d0, i, w, rs, N, C), (g, id, d, s) ->
+        record(base(weight) + ".backward.input", Grid.of(N), key("rmsBI", di, d0, i, w, rs, N, C), (g, id, d, s) ->
                 g.task(id, TornadoKernels::rmsNormBackwardInput, d.arena, di, d0, i, w, rs, N, C));
-        record(key("rmsBW", dw, d0, i, rs, N, C), (g, id, d, s) ->
-                g.task(id, TornadoKernels::rmsNormBackwardWeight, d.arena, dw, d0, i, rs, N, C));
+        int P = columnParts(N);
+        int parts = reduceParts(P * C);
+        record(base(weight) + ".backward.weight.parts", Grid.of(P * C), key("rmsBWP", parts, d0, i, rs, N, C, P),
+                (g, id, d, s) -> g.task(id, TornadoKernels::rmsNormWeightParts, d.arena, parts, d0, i, rs, N, C, P));
+        record(base(weight) + ".backward.weight", Grid.of(C), key("rmsBW", dw, parts, C, P), (g, id, d, s) ->
+                g.task(id, TornadoKernels::addColumnParts, d.arena, dw, parts, C, P));
     }
 
     @Override
     public void swigluForward(Buf out, Buf inp, int N, int M) {
         int o = at(out);
         int i = at(inp);
-        record(key("swiF", o, i, N, M), (g, id, d, s) ->
+        record(layer(out) + "mlp.swiglu.forward", Grid.of(N * M), key("swiF", o, i, N, M), (g, id, d, s) ->
                 g.task(id, TornadoKernels::swigluForward, d.arena, o, i, N, M));
     }
 
@@ -387,7 +527,7 @@ public final class TornadoDevice implements Device {
         int di = at(dinp);
         int i = at(inp);
         int d0 = at(dout);
-        record(key("swiB", di, i, d0, N, M), (g, id, d, s) ->
+        record(layer(dinp) + "mlp.swiglu.backward", Grid.of(N * M), key("swiB", di, i, d0, N, M), (g, id, d, s) ->
                 g.task(id, TornadoKernels::swigluBackward, d.arena, di, i, d0, N, M));
     }
 
@@ -407,7 +547,7 @@ public final class TornadoDevice implements Device {
         int i = at(inp);
         int co = at(cos);
         int si = at(sin);
-        record(key("rope", sign, o, i, co, si, N, T, C, H),
+        record(layer(out) + (sign > 0 ? "attn.rotary.forward" : "attn.rotary.backward"), Grid.of(N), key("rope", sign, o, i, co, si, N, T, C, H),
                 (g, id, d, s) -> g.task(id, TornadoKernels::rotary, d.arena, o, i, co, si, N, T, C, H, sign));
     }
 
@@ -419,7 +559,7 @@ public final class TornadoDevice implements Device {
         int i = at(inp);
         int w = at(weight);
         int b = at(bias);
-        record(key("lnF", o, m, rs, i, w, b, N, C), (g, id, d, s) ->
+        record(base(weight) + ".forward", Grid.of(N), key("lnF", o, m, rs, i, w, b, N, C), (g, id, d, s) ->
                 g.task(id, TornadoKernels::layerNormForward, d.arena, o, m, rs, i, w, b, N, C));
     }
 
@@ -434,10 +574,18 @@ public final class TornadoDevice implements Device {
         int w = at(weight);
         int m = at(mean);
         int rs = at(rstd);
-        record(key("lnBI", di, d0, i, w, m, rs, N, C), (g, id, d, s) ->
+        record(base(weight) + ".backward.input", Grid.of(N), key("lnBI", di, d0, i, w, m, rs, N, C), (g, id, d, s) ->
                 g.task(id, TornadoKernels::layerNormBackwardInput, d.arena, di, d0, i, w, m, rs, N, C));
-        record(key("lnBP", dw, db, d0, i, m, rs, N, C), (g, id, d, s) ->
-                g.task(id, TornadoKernels::layerNormBackwardParams, d.arena, dw, db, d0, i, m, rs, N, C));
+        int P = columnParts(N);
+        int parts = reduceParts(2 * P * C);
+        int dbParts = parts + P * C;
+        record(base(weight) + ".backward.params.parts", Grid.of(P * C), key("lnBPP", parts, d0, i, m, rs, N, C, P),
+                (g, id, d, s) -> g.task(id, TornadoKernels::layerNormParamParts, d.arena, parts, dbParts, d0, i, m, rs,
+                        N, C, P));
+        record(base(weight) + ".backward.weight", Grid.of(C), key("lnBW", dw, parts, C, P), (g, id, d, s) ->
+                g.task(id, TornadoKernels::addColumnParts, d.arena, dw, parts, C, P));
+        record(base(weight) + ".backward.bias", Grid.of(C), key("lnBB", db, dbParts, C, P), (g, id, d, s) ->
+                g.task(id, TornadoKernels::addColumnParts, d.arena, db, dbParts, C, P));
     }
 
     @Override
@@ -445,9 +593,9 @@ public final class TornadoDevice implements Device {
         int o = at(out);
         int i = at(inp);
         switch (kind) {
-            case RELU -> record(key("reluF", o, i, n), (g, id, d, s) ->
+            case RELU -> record(layer(out) + "mlp.relu.forward", Grid.of(n), key("reluF", o, i, n), (g, id, d, s) ->
                     g.task(id, TornadoKernels::reluForward, d.arena, o, i, n));
-            case GELU -> record(key("geluF", o, i, n), (g, id, d, s) ->
+            case GELU -> record(layer(out) + "mlp.gelu.forward", Grid.of(n), key("geluF", o, i, n), (g, id, d, s) ->
                     g.task(id, TornadoKernels::geluForward, d.arena, o, i, n));
         }
     }
@@ -458,9 +606,9 @@ public final class TornadoDevice implements Device {
         int i = at(inp);
         int d0 = at(dout);
         switch (kind) {
-            case RELU -> record(key("reluB", di, i, d0, n), (g, id, d, s) ->
+            case RELU -> record(layer(dinp) + "mlp.relu.backward", Grid.of(n), key("reluB", di, i, d0, n), (g, id, d, s) ->
                     g.task(id, TornadoKernels::reluBackward, d.arena, di, i, d0, n));
-            case GELU -> record(key("geluB", di, i, d0, n), (g, id, d, s) ->
+            case GELU -> record(layer(dinp) + "mlp.gelu.backward", Grid.of(n), key("geluB", di, i, d0, n), (g, id, d, s) ->
                     g.task(id, TornadoKernels::geluBackward, d.arena, di, i, d0, n));
         }
     }
@@ -470,7 +618,7 @@ public final class TornadoDevice implements Device {
         int o = at(out);
         int ao = at(a);
         int bo = at(b);
-        record(key("resF", o, ao, bo, n), (g, id, d, s) ->
+        record(label("", out) + ".add", Grid.of(n), key("resF", o, ao, bo, n), (g, id, d, s) ->
                 g.task(id, TornadoKernels::residualForward, d.arena, o, ao, bo, n));
     }
 
@@ -479,7 +627,7 @@ public final class TornadoDevice implements Device {
         int ao = at(da);
         int bo = at(db);
         int d0 = at(dout);
-        record(key("resB", ao, bo, d0, n), (g, id, d, s) ->
+        record(label("", dout) + ".add.backward", Grid.of(n), key("resB", ao, bo, d0, n), (g, id, d, s) ->
                 g.task(id, TornadoKernels::residualBackward, d.arena, ao, bo, d0, n));
     }
 
@@ -488,7 +636,7 @@ public final class TornadoDevice implements Device {
         int o = at(out);
         int i = at(inp);
         int r = at(rows);
-        record(key("gatF", o, i, r, R, C), (g, id, d, s) ->
+        record(label("", out) + ".gather", Grid.of(R * C), key("gatF", o, i, r, R, C), (g, id, d, s) ->
                 g.task(id, TornadoKernels::gatherRowsForward, d.arena, d.intArena, o, i, r, R, C));
     }
 
@@ -496,9 +644,10 @@ public final class TornadoDevice implements Device {
     public void gatherRowsBackward(Buf dinp, Buf dout, IntBuf rows, int R, int C) {
         int di = at(dinp);
         int d0 = at(dout);
-        int r = at(rows);
-        record(key("gatB", di, d0, r, R, C), (g, id, d, s) ->
-                g.task(id, TornadoKernels::gatherRowsBackward, d.arena, d.intArena, di, d0, r, R, C));
+        int D = dinp.size() / C;
+        int slot = inverseIndex(rows, R, D);
+        record(label("", dout) + ".gather.backward", Grid.of(D * C), key("gatB", di, d0, slot, D, C), (g, id, d, s) ->
+                g.task(id, TornadoKernels::gatherRowsBackward, d.arena, s.inI, slot, di, d0, D, C));
     }
 
     @Override
@@ -512,7 +661,7 @@ public final class TornadoDevice implements Device {
         float eps = (float) loss.labelSmoothing();
         int f64 = loss.float64() ? 1 : 0;
         // the loss kind and ε are in the key too, so a different loss never reuses a compiled task
-        record(key("ceF", lo, h, lg, t, N, V, sm, eps, f64), (g, id, d, s) ->
+        record("loss.forward", Grid.of(N), key("ceF", lo, h, lg, t, N, V, sm, eps, f64), (g, id, d, s) ->
                 g.task(id, TornadoKernels::crossEntropyForward, d.arena, d.intArena, lo, h, lg, t, N, V, sm, eps,
                         f64));
     }
@@ -526,7 +675,7 @@ public final class TornadoDevice implements Device {
         int sm = loss.stablemax() ? 1 : 0;
         float eps = (float) loss.labelSmoothing();
         int f64 = loss.float64() ? 1 : 0;
-        record(key("ceB", dl, lg, t, N, V, dlossScale, sm, eps, f64), (g, id, d, s) ->
+        record("loss.backward", Grid.of(N), key("ceB", dl, lg, t, N, V, dlossScale, sm, eps, f64), (g, id, d, s) ->
                 g.task(id, TornadoKernels::crossEntropyBackward, d.arena, d.intArena, dl, lg, t, N, V, dlossScale,
                         sm, eps, f64));
     }
@@ -536,7 +685,7 @@ public final class TornadoDevice implements Device {
     /** Σ g² as g·g: one reduction kernel for both. */
     @Override
     public double sumOfSquares(Buf grads) {
-        return dot(grads, grads);
+        return reduceDot("gradnorm", grads, grads);
     }
 
     @Override
@@ -548,7 +697,7 @@ public final class TornadoDevice implements Device {
         int n = grads.size();
         int slot = hyper;
         hyper += 1;
-        record(key("scale", off, n, slot), new Op() {
+        record("grads.clip", Grid.of(n), key("scale", off, n, slot), new Op() {
             @Override
             public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {
                 g.task(id, TornadoKernels::scale, d.arena, off, n, s.hp, slot);
@@ -563,6 +712,15 @@ public final class TornadoDevice implements Device {
 
     @Override
     public double dot(Buf a, Buf b) {
+        return reduceDot("dot", a, b);
+    }
+
+    /**
+     * Σ a·b in two tasks, {@code name_parts} (SUM_PARTS fixed chunks into a scratch of the arena) and
+     * {@code name_sum} (the parts in order, in double, on the device); only the sum comes back, and the
+     * segment ends since the host needs it.
+     */
+    private double reduceDot(String name, Buf a, Buf b) {
         Buf.requireSameSize(a, b);
         if (a.size() == 0) {
             return 0.0;
@@ -570,21 +728,20 @@ public final class TornadoDevice implements Device {
         int ao = at(a);
         int bo = at(b);
         int n = a.size();
+        int parts = reduceParts(TornadoKernels.SUM_PARTS);
         int slot = outFloats;
-        outFloats += TornadoKernels.SUM_PARTS;
-        record(key("dot", ao, bo, n, slot), new Op() { // ends the segment: the host needs the sum
+        outFloats += 1;
+        record(name + ".parts", Grid.of(TornadoKernels.SUM_PARTS), key("dotP", parts, ao, bo, n),
+                (g, id, d, s) -> g.task(id, TornadoKernels::dotParts, d.arena, parts, ao, bo, n));
+        record(name + ".sum", Grid.of(1), key("dotS", slot, parts), new Op() {
             @Override
             public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {
-                g.task(id, TornadoKernels::dotParts, s.out, slot, d.arena, ao, bo, n);
+                g.task(id, TornadoKernels::sumParts, s.out, slot, d.arena, parts);
             }
 
             @Override
             public void after(Segment s) {
-                double sum = 0.0;
-                for (int p = 0; p < TornadoKernels.SUM_PARTS; p++) {
-                    sum += s.out.get(slot + p);
-                }
-                lastSum = sum;
+                lastSum = s.out.get(slot);
             }
         });
         flush();
@@ -602,7 +759,7 @@ public final class TornadoDevice implements Device {
         int n = y.size();
         int slot = hyper;
         hyper += 1;
-        record(key("axpy", yo, xo, n, slot), new Op() {
+        record("axpy", Grid.of(n), key("axpy", yo, xo, n, slot), new Op() {
             @Override
             public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {
                 g.task(id, TornadoKernels::axpy, d.arena, yo, xo, n, s.hp, slot);
@@ -617,8 +774,6 @@ public final class TornadoDevice implements Device {
 
     // ---- a training step without a host round trip ----------------------------------------------
 
-    /** Scratch for SUM_PARTS partial sums: loss totals (4 per part), the clipping norm, ⊥Grad's three products. */
-    private Buf partsScratch;
     /** Scalars computed on the device: [0] clipping factor, [1] ⊥Grad's −w·g/(w·w+ε), [2] ‖g‖, [3] its rescaling. */
     private Buf scalars;
     /** A skip flag that is always 0 (for updates without a guard). */
@@ -629,13 +784,12 @@ public final class TornadoDevice implements Device {
      */
     private final IdentityHashMap<LossTotals, Buf> skipFlags = new IdentityHashMap<>();
 
-    private Buf parts() {
-        if (partsScratch == null) {
-            partsScratch = floats("tornado.sum.parts", 4 * TornadoKernels.SUM_PARTS);
+    private int scalars() {
+        if (scalars == null) {
             scalars = floats("tornado.scalars", 4);
             neverSkip = floats("tornado.adamw.never.skip", 1);
         }
-        return partsScratch;
+        return at(scalars);
     }
 
     @Override
@@ -643,15 +797,15 @@ public final class TornadoDevice implements Device {
         int lo = at(losses);
         int h = at(hits);
         int r = at(targetRows);
-        int p = at(parts());
+        int p = reduceParts(4 * TornadoKernels.SUM_PARTS);
         Buf flag = skipFlags.get(into);
         int skip = flag == null ? -1 : at(flag);
         int slot = outFloats;
         outFloats += 4;
         into.expect(this);
-        record(key("totP", lo, h, r, rows, T, p), (g, id, d, s) ->
-                g.task(id, TornadoKernels::lossTotalsParts, d.arena, d.intArena, lo, h, r, rows, T, p));
-        record(key("totS", slot, p, skip), new Op() {
+        record("loss.totals.parts", Grid.of(TornadoKernels.SUM_PARTS), key("totP", lo, h, r, rows, T, p),
+                (g, id, d, s) -> g.task(id, TornadoKernels::lossTotalsParts, d.arena, d.intArena, lo, h, r, rows, T, p));
+        record("loss.totals.sum", Grid.of(1), key("totS", slot, p, skip), new Op() {
             @Override
             public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {
                 g.task(id, TornadoKernels::lossTotalsSum, s.out, slot, d.arena, p, skip);
@@ -672,13 +826,15 @@ public final class TornadoDevice implements Device {
         }
         int off = at(grads);
         int n = grads.size();
-        int p = at(parts());
-        int f = at(scalars);
+        int sc = scalars();
+        int p = reduceParts(TornadoKernels.SUM_PARTS);
         float max = (float) maxNorm;
-        record(key("clipP", off, n, p), (g, id, d, s) ->
-                g.task(id, TornadoKernels::productParts, d.arena, off, off, n, p));
-        record(key("clipF", p, max, f), (g, id, d, s) -> g.task(id, TornadoKernels::clipFactor, d.arena, p, max, f));
-        record(key("clipS", off, n, f), (g, id, d, s) -> g.task(id, TornadoKernels::scaleByFactor, d.arena, off, n, f));
+        record("gradnorm.parts", Grid.of(TornadoKernels.SUM_PARTS), key("clipP", off, n, p),
+                (g, id, d, s) -> g.task(id, TornadoKernels::dotParts, d.arena, p, off, off, n));
+        record("grads.clip.factor", Grid.of(1), key("clipF", p, max, sc),
+                (g, id, d, s) -> g.task(id, TornadoKernels::clipFactor, d.arena, p, max, sc));
+        record("grads.clip", Grid.of(n), key("clipS", off, n, sc),
+                (g, id, d, s) -> g.task(id, TornadoKernels::scaleByFactor, d.arena, off, n, sc));
     }
 
     @Override
@@ -690,32 +846,34 @@ public final class TornadoDevice implements Device {
         int wo = at(w);
         int go = at(g);
         int n = w.size();
-        int p = at(parts());
+        int sc = scalars();
         int parts = TornadoKernels.SUM_PARTS;
-        int sc = at(scalars);
+        int p = reduceParts(3 * parts);
         float e = (float) eps;
         String args = wo + "," + go + "," + n + "," + p + "," + sc + "," + e;
-        record(key("orthWG", args), (gr, id, d, s) -> gr.task(id, TornadoKernels::productParts, d.arena, wo, go, n, p));
-        record(key("orthWW", args), (gr, id, d, s) ->
-                gr.task(id, TornadoKernels::productParts, d.arena, wo, wo, n, p + parts));
-        record(key("orthGG", args), (gr, id, d, s) ->
-                gr.task(id, TornadoKernels::productParts, d.arena, go, go, n, p + 2 * parts));
-        record(key("orthF", args), (gr, id, d, s) -> gr.task(id, TornadoKernels::orthogonalFactors, d.arena, p,
-                p + parts, p + 2 * parts, e, sc + 1, sc + 2));
-        record(key("orthA", args), (gr, id, d, s) ->
-                gr.task(id, TornadoKernels::axpyByFactor, d.arena, go, wo, n, sc + 1));
-        record(key("orthOO", args), (gr, id, d, s) ->
-                gr.task(id, TornadoKernels::productParts, d.arena, go, go, n, p));
-        record(key("orthR", args), (gr, id, d, s) ->
-                gr.task(id, TornadoKernels::orthogonalRescale, d.arena, p, sc + 2, e, sc + 3));
-        record(key("orthS", args), (gr, id, d, s) ->
-                gr.task(id, TornadoKernels::scaleByFactor, d.arena, go, n, sc + 3));
+        Grid partsGrid = Grid.of(parts);
+        record("orthograd.wg", partsGrid, key("orthWG", args),
+                (gr, id, d, s) -> gr.task(id, TornadoKernels::dotParts, d.arena, p, wo, go, n));
+        record("orthograd.ww", partsGrid, key("orthWW", args),
+                (gr, id, d, s) -> gr.task(id, TornadoKernels::dotParts, d.arena, p + parts, wo, wo, n));
+        record("orthograd.gg", partsGrid, key("orthGG", args),
+                (gr, id, d, s) -> gr.task(id, TornadoKernels::dotParts, d.arena, p + 2 * parts, go, go, n));
+        record("orthograd.factors", Grid.of(1), key("orthF", args), (gr, id, d, s) -> gr.task(id,
+                TornadoKernels::orthogonalFactors, d.arena, p, p + parts, p + 2 * parts, e, sc + 1, sc + 2));
+        record("orthograd.project", Grid.of(n), key("orthA", args),
+                (gr, id, d, s) -> gr.task(id, TornadoKernels::axpyByFactor, d.arena, go, wo, n, sc + 1));
+        record("orthograd.norm", partsGrid, key("orthOO", args),
+                (gr, id, d, s) -> gr.task(id, TornadoKernels::dotParts, d.arena, p, go, go, n));
+        record("orthograd.rescale.factor", Grid.of(1), key("orthR", args),
+                (gr, id, d, s) -> gr.task(id, TornadoKernels::orthogonalRescale, d.arena, p, sc + 2, e, sc + 3));
+        record("orthograd.rescale", Grid.of(n), key("orthS", args),
+                (gr, id, d, s) -> gr.task(id, TornadoKernels::scaleByFactor, d.arena, go, n, sc + 3));
     }
 
     @Override
     public void adamW(Buf params, Buf grads, Buf m, Buf v, float lr, float beta1, float beta2, float eps,
                       float weightDecay, int step) {
-        parts();
+        scalars();
         adamW(params, grads, m, v, lr, beta1, beta2, eps, weightDecay, step, neverSkip);
     }
 
@@ -730,7 +888,7 @@ public final class TornadoDevice implements Device {
             if (!Double.isFinite(guard.lossSum())) {
                 return;
             }
-            parts();
+            scalars();
             flag = neverSkip;
         }
         adamW(params, grads, m, v, lr, beta1, beta2, eps, weightDecay, step, flag);
@@ -752,7 +910,7 @@ public final class TornadoDevice implements Device {
         float correction1 = 1f - (float) Math.pow(beta1, step);
         float correction2 = 1f - (float) Math.pow(beta2, step);
         float decay = 1f - lr * weightDecay;
-        record(key("adamw", p, g0, mo, vo, n, beta1, beta2, eps, slot, skip), new Op() {
+        record("adamw", Grid.of(n), key("adamw", p, g0, mo, vo, n, beta1, beta2, eps, slot, skip), new Op() {
             @Override
             public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {
                 g.task(id, TornadoKernels::adamW, d.arena, p, g0, mo, vo, n, beta1, beta2, eps, s.hp, slot, skip);
@@ -786,16 +944,16 @@ public final class TornadoDevice implements Device {
         final int graph;
         /** Index of this graph's first call in its segment. */
         final int first;
-        final List<Op> ops;
+        final List<Call> calls;
         final FloatArray inF;
         final IntArray inI;
         final FloatArray out;
         final FloatArray hp;
 
-        Segment(int graph, int first, List<Op> ops, int inFloats, int inInts, int outFloats, int hyper) {
+        Segment(int graph, int first, List<Call> calls, int inFloats, int inInts, int outFloats, int hyper) {
             this.graph = graph;
             this.first = first;
-            this.ops = ops;
+            this.calls = calls;
             this.inF = inFloats == 0 ? null : new FloatArray(inFloats);
             this.inI = inInts == 0 ? null : new IntArray(inInts);
             this.out = outFloats == 0 ? null : new FloatArray(outFloats);
@@ -813,8 +971,8 @@ public final class TornadoDevice implements Device {
         if (graphs == null) {
             graphs = new ArrayList<>();
             for (int from = 0; from < pending.size(); from += MAX_TASKS) {
-                List<Op> ops = List.copyOf(pending.subList(from, Math.min(pending.size(), from + MAX_TASKS)));
-                Segment s = new Segment(order.size() + 1, from, ops, inFloats, inInts, outFloats, hyper);
+                List<Call> calls = List.copyOf(pending.subList(from, Math.min(pending.size(), from + MAX_TASKS)));
+                Segment s = new Segment(order.size() + 1, from, calls, inFloats, inInts, outFloats, hyper);
                 graphs.add(s);
                 order.add(s);
             }
@@ -822,14 +980,14 @@ public final class TornadoDevice implements Device {
             rebuild();
         }
         for (Segment s : graphs) {
-            int to = s.first + s.ops.size();
+            int to = s.first + s.calls.size();
             for (int i = s.first; i < to; i++) {
-                pending.get(i).before(s);
+                pending.get(i).op().before(s);
             }
             plan.withGraph(s.graph).execute();
             executions++;
             for (int i = s.first; i < to; i++) {
-                pending.get(i).after(s);
+                pending.get(i).op().after(s);
             }
         }
         pending.clear();
@@ -870,6 +1028,8 @@ public final class TornadoDevice implements Device {
         this.arena = a;
         this.intArena = ia;
         ImmutableTaskGraph[] graphs = new ImmutableTaskGraph[order.size() + 2];
+        GridScheduler grids = new GridScheduler();
+        grids.addWorkerGrid(prefix + "upload.t", Grid.of(1).worker());
         graphs[0] = new TaskGraph(prefix + "upload")
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, a, ia)
                 .task("t", TornadoKernels::touch, a, ia)
@@ -886,9 +1046,25 @@ public final class TornadoDevice implements Device {
             if (!in.isEmpty()) {
                 g.transferToDevice(DataTransferMode.EVERY_EXECUTION, in.toArray());
             }
+            String graphName = prefix + "s" + s.graph;
             g.task("touch", TornadoKernels::touch, a, ia);
-            for (int i = 0; i < s.ops.size(); i++) {
-                s.ops.get(i).emit(g, "t" + (s.first + i), this, s);
+            grids.addWorkerGrid(graphName + ".touch", Grid.of(1).worker());
+            Map<String, Integer> used = new HashMap<>();
+            for (Call c : s.calls) {
+                if (c.grid() == null) {
+                    c.op().emit(g, null, this, s); // host-side work only (an inverse index), no task
+                    continue;
+                }
+                // a name seen before in this graph (a second AdamW group, a second zeroing) gets _2, _3, ...;
+                // no dots in a task id: TornadoVM's code cache splits ids at dots, and tasks whose ids
+                // agreed up to the second dot would share one kernel compiled for the first one's sizes
+                int seen = used.merge(c.name(), 1, Integer::sum);
+                // and the graph's number at the end: tasks of the same name in two graphs (a forward pass
+                // for training and one for evaluation) otherwise got one compiled kernel on PoCL, built for
+                // the first one's sizes
+                String id = (seen == 1 ? c.name() : c.name() + "_" + seen).replace('.', '_') + "__s" + s.graph;
+                c.op().emit(g, id, this, s);
+                grids.addWorkerGrid(graphName + "." + id, c.grid().worker());
             }
             g.persistOnDevice(a, ia);
             if (s.out != null) {
@@ -902,8 +1078,9 @@ public final class TornadoDevice implements Device {
                 .task("t", TornadoKernels::touch, a, ia)
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, a, ia)
                 .snapshot();
+        grids.addWorkerGrid(prefix + "download.t", Grid.of(1).worker());
         plan = new TornadoExecutionPlan(graphs);
-        plan.withDevice(target);
+        plan.withDevice(target).withGridScheduler(grids);
         plan.withGraph(0).execute();
         rebuilds++;
     }

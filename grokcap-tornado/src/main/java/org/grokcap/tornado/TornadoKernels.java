@@ -1,5 +1,6 @@
 package org.grokcap.tornado;
 
+import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.annotations.Parallel;
 import uk.ac.manchester.tornado.api.math.TornadoMath;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
@@ -13,10 +14,23 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * {@link TornadoDevice}, with the reference kernels in {@code org.grokcap.kernels}. Argument order:
  * arenas, output offsets, input offsets, sizes.
  *
- * <p>Every parallel loop writes each output element from one work-item only, so results do not
- * depend on scheduling: where the reference scatters (embedding, gather and layer-norm weight
- * gradients, attention's key/value gradients) the kernel gives each work-item a column or a key row
- * and walks the other index serially, in the reference's order.
+ * <p>Every output element is written by one work-item only and every sum runs in a fixed order, so
+ * results do not depend on scheduling: where the reference scatters (row gathers' and the embedding's
+ * gradients) an inverse index gives each (destination row, channel) its sources in the reference's
+ * order; the gradient norm runs in two stages over fixed chunks; attention's key/value gradients give
+ * each work-item a (key row, head); bias and norm-weight gradients sum fixed chunks of rows, then the
+ * chunks in order. The linear layers run the tiled matmul {@link #gemm} (a {@code KernelContext}
+ * kernel with local-memory tiles).
+ *
+ * <p><b>One {@code @Parallel} loop per kernel.</b> {@link TornadoDevice} gives every task an explicit
+ * grid. With a grid, TornadoVM 5.2.1 replaces each int parameter that is a parallel loop's bound, in
+ * every use, by the grid's size in dimension k, where k counts such parameters <em>in the order of the
+ * signature</em>; but it gives the loops their dimensions by nesting (the outer loop the first on a
+ * CPU device, the inner one the first where it interchanges loops). A kernel with two parallel loops
+ * whose bounds appear in the signature in the other order (the linear weight gradient's (N, C, OC) with
+ * its loops over OC, then C; the two-stage column sums' (N, C, P) with loops over P, then C) ran with
+ * the two sizes swapped, and which order is right depends on the device. So kernels over two indices
+ * run one loop over their product (bound {@code X * Y}, not a parameter) and split the index.
  *
  * <p>Values that change every step without changing the step's shape (learning rate, bias
  * corrections, the gradient clipping factor) come from a small per-graph array {@code hp} at a slot,
@@ -82,79 +96,217 @@ public final class TornadoKernels {
         }
     }
 
-    /** dwte[tokens] += dout, dwpe += dout: one work-item per channel, positions in order. */
-    public static void embeddingBackward(FloatArray a, IntArray ia, int dwteOff, int dwpeOff, int doutOff, int tokOff,
-                                         int BT, int T, int C) {
-        for (@Parallel int c = 0; c < C; c++) {
-            for (int bt = 0; bt < BT; bt++) {
-                int t = bt - (bt / T) * T;
-                float d = a.get(doutOff + bt * C + c);
-                int e = dwteOff + ia.get(tokOff + bt) * C + c;
-                a.set(e, a.get(e) + d);
-                int p = dwpeOff + t * C + c;
-                a.set(p, a.get(p) + d);
+    /** dwpe (T,C) += Σ_b dout (B,T,C): one work-item per (position, channel), sequences in order. */
+    public static void embeddingBackwardPositions(FloatArray a, int dwpeOff, int doutOff, int B, int T, int C) {
+        for (@Parallel int tc = 0; tc < T * C; tc++) { // one loop: see the class comment
+            int t = tc / C;
+            int c = tc - t * C;
+            int p = dwpeOff + t * C + c;
+            float acc = a.get(p);
+            for (int b = 0; b < B; b++) {
+                acc += a.get(doutOff + (b * T + t) * C + c);
             }
+            a.set(p, acc);
         }
     }
 
-    // ---- linear -------------------------------------------------------------------------------
-
-    /** out (N,OC) = inp (N,C) · w (OC,C)ᵀ + bias (OC) when hasBias is 1. */
-    public static void linearForward(FloatArray a, int outOff, int inpOff, int wOff, int biasOff, int hasBias,
-                                     int N, int C, int OC) {
-        for (@Parallel int n = 0; n < N; n++) {
-            for (@Parallel int o = 0; o < OC; o++) {
-                float acc = 0f;
-                if (hasBias == 1) {
-                    acc = a.get(biasOff + o);
-                }
-                int i = inpOff + n * C;
-                int wr = wOff + o * C;
-                for (int c = 0; c < C; c++) {
-                    acc += a.get(i + c) * a.get(wr + c);
-                }
-                a.set(outOff + n * OC + o, acc);
+    /**
+     * The inverse of a row list, for scatter-shaped backward passes: [0, D+1) the start of each
+     * destination's sources, then [D+1, D+1+R) the sources r (rows[r] = d) grouped by destination,
+     * ascending within each. Plain Java, run on the host when the call is recorded.
+     */
+    public static int[] invertIndex(int[] rows, int rowsOff, int R, int D) {
+        int[] idx = new int[D + 1 + R];
+        for (int r = 0; r < R; r++) {
+            int d = rows[rowsOff + r];
+            if (d < 0 || d >= D) {
+                throw new IllegalArgumentException("row " + r + " points at " + d + ", outside 0.." + (D - 1));
             }
+            idx[d + 1]++;
         }
+        for (int d = 0; d < D; d++) {
+            idx[d + 1] += idx[d];
+        }
+        // fill by a running cursor per destination: sources land in ascending r
+        int[] cursor = new int[D];
+        for (int r = 0; r < R; r++) {
+            int d = rows[rowsOff + r];
+            idx[D + 1 + idx[d] + cursor[d]] = r;
+            cursor[d]++;
+        }
+        return idx;
     }
 
-    /** dinp (N,C) += dout (N,OC) · w (OC,C). */
-    public static void linearBackwardInput(FloatArray a, int dinpOff, int doutOff, int wOff, int N, int C, int OC) {
-        for (@Parallel int n = 0; n < N; n++) {
-            for (@Parallel int c = 0; c < C; c++) {
-                float acc = 0f;
-                for (int o = 0; o < OC; o++) {
-                    acc += a.get(doutOff + n * OC + o) * a.get(wOff + o * C + c);
-                }
-                int d = dinpOff + n * C + c;
-                a.set(d, a.get(d) + acc);
-            }
-        }
+    // ---- column sums in two stages --------------------------------------------------------------
+    //
+    // Bias, layer-norm and RMSNorm weight gradients are sums over rows. Stage one gives each (part,
+    // column) a fixed contiguous chunk of rows, stage two adds the parts of a column in part order: the
+    // same order every run, whatever the grid, and parallel over parts × columns instead of columns.
+
+    /** Rows per part of a two-stage column sum over N rows split into P parts. */
+    public static int chunk(int N, int P) {
+        return (N + P - 1) / P;
     }
 
-    /** dw (OC,C) += dout (N,OC)ᵀ · inp (N,C). */
-    public static void linearBackwardWeight(FloatArray a, int dwOff, int doutOff, int inpOff, int N, int C, int OC) {
-        for (@Parallel int o = 0; o < OC; o++) {
-            for (@Parallel int c = 0; c < C; c++) {
-                float acc = 0f;
-                for (int n = 0; n < N; n++) {
-                    acc += a.get(doutOff + n * OC + o) * a.get(inpOff + n * C + c);
-                }
-                int d = dwOff + o * C + c;
-                a.set(d, a.get(d) + acc);
-            }
-        }
-    }
-
-    /** dbias (OC) += column sums of dout (N,OC). */
-    public static void linearBackwardBias(FloatArray a, int dbOff, int doutOff, int N, int OC) {
-        for (@Parallel int o = 0; o < OC; o++) {
+    /** parts (P,C) = Σ dout (N,C) over each part's rows. */
+    public static void columnSumParts(FloatArray a, int partsOff, int doutOff, int N, int C, int P) {
+        for (@Parallel int pc = 0; pc < P * C; pc++) { // one loop: see the class comment
+            int p = pc / C;
+            int c = pc - p * C;
+            int from = p * chunk(N, P);
+            int to = TornadoMath.min(N, from + chunk(N, P));
             float acc = 0f;
-            for (int n = 0; n < N; n++) {
-                acc += a.get(doutOff + n * OC + o);
+            for (int n = from; n < to; n++) {
+                acc += a.get(doutOff + n * C + c);
             }
-            a.set(dbOff + o, a.get(dbOff + o) + acc);
+            a.set(partsOff + p * C + c, acc);
         }
+    }
+
+    /** dst (C) += Σ_p parts (P,C), parts in order. */
+    public static void addColumnParts(FloatArray a, int dstOff, int partsOff, int C, int P) {
+        for (@Parallel int c = 0; c < C; c++) {
+            float acc = 0f;
+            for (int p = 0; p < P; p++) {
+                acc += a.get(partsOff + p * C + c);
+            }
+            a.set(dstOff + c, a.get(dstOff + c) + acc);
+        }
+    }
+
+    /** Layer norm's weight and bias gradients, stage one: dwParts (P,C) = Σ norm·dout, dbParts (P,C) = Σ dout. */
+    public static void layerNormParamParts(FloatArray a, int dwPartsOff, int dbPartsOff, int doutOff, int inpOff,
+                                           int meanOff, int rstdOff, int N, int C, int P) {
+        for (@Parallel int pc = 0; pc < P * C; pc++) { // one loop: see the class comment
+            int p = pc / C;
+            int c = pc - p * C;
+            int from = p * chunk(N, P);
+            int to = TornadoMath.min(N, from + chunk(N, P));
+            float dw = 0f;
+            float db = 0f;
+            for (int n = from; n < to; n++) {
+                float dout = a.get(doutOff + n * C + c);
+                float norm = (a.get(inpOff + n * C + c) - a.get(meanOff + n)) * a.get(rstdOff + n);
+                db += dout;
+                dw += norm * dout;
+            }
+            a.set(dwPartsOff + p * C + c, dw);
+            a.set(dbPartsOff + p * C + c, db);
+        }
+    }
+
+    /** RMSNorm's gain gradient, stage one: parts (P,C) = Σ x·rstd·dout. */
+    public static void rmsNormWeightParts(FloatArray a, int partsOff, int doutOff, int inpOff, int rstdOff, int N,
+                                          int C, int P) {
+        for (@Parallel int pc = 0; pc < P * C; pc++) { // one loop: see the class comment
+            int p = pc / C;
+            int c = pc - p * C;
+            int from = p * chunk(N, P);
+            int to = TornadoMath.min(N, from + chunk(N, P));
+            float dw = 0f;
+            for (int n = from; n < to; n++) {
+                dw += a.get(inpOff + n * C + c) * a.get(rstdOff + n) * a.get(doutOff + n * C + c);
+            }
+            a.set(partsOff + p * C + c, dw);
+        }
+    }
+
+    // ---- tiled matmul ---------------------------------------------------------------------------
+
+    /** Work-group side of {@link #gemm}: TILE × TILE work-items. */
+    public static final int TILE = 16;
+    /** Outputs per work-item along each side: a work-group computes a (TILE·BLOCK)² block of C. */
+    public static final int BLOCK = 2;
+
+    /**
+     * C (M,N) = [C +] A (M,K) · B (K,N) [+ bias (N)], every matrix an offset into the arena; A is read
+     * transposed (stored (K,M)) when aT is 1, B when bT is 1 (stored (N,K)). The three products of a
+     * linear layer: forward out = inp · wᵀ + bias (bT), input gradient dinp += dout · w, weight gradient
+     * dw += doutᵀ · inp (aT).
+     *
+     * <p>A work-group of TILE × TILE work-items computes a 32 × 32 block of C, each work-item a 2 × 2
+     * register block (rows ty, ty+16; columns tx, tx+16: neighbouring work-items touch neighbouring
+     * columns). K goes by in steps of TILE: each step loads a 32 × 16 slice of A and a 16 × 32 slice of
+     * B into local memory (two elements per work-item each, zero past the matrix's edge) and adds its
+     * products in k order, so every output is a sum in a fixed order. The grid is ceil(N/32)·16 by
+     * ceil(M/32)·16 work-items; outputs past M or N are not written.
+     */
+    public static void gemm(KernelContext ctx, FloatArray a, int cOff, int aOff, int bOff, int biasOff, int M, int N,
+                            int K, int aT, int bT, int accumulate, int hasBias) {
+        int tx = ctx.localIdx;
+        int ty = ctx.localIdy;
+        int rowBase = ctx.groupIdy * 32;
+        int colBase = ctx.groupIdx * 32;
+        float[] as = ctx.allocateFloatLocalArray(512); // 32 rows × 16 k
+        float[] bs = ctx.allocateFloatLocalArray(512); // 16 k × 32 columns
+        int tid = ty * 16 + tx;
+        float c00 = 0f;
+        float c01 = 0f;
+        float c10 = 0f;
+        float c11 = 0f;
+        for (int k0 = 0; k0 < K; k0 += 16) {
+            for (int e = tid; e < 512; e += 256) {
+                int r = e / 16;
+                int kk = e - r * 16;
+                int m = rowBase + r;
+                int k = k0 + kk;
+                float v = 0f;
+                // & rather than &&: TornadoVM 5.2.1's OpenCL backend failed to compile these guards
+                // short-circuited ("logic node LogicConstantNode" in an if), in either order or nested
+                if ((m < M) & (k < K)) {
+                    v = aT == 1 ? a.get(aOff + k * M + m) : a.get(aOff + m * K + k);
+                }
+                as[e] = v;
+                int kb = e / 32;
+                int cb = e - kb * 32;
+                int n = colBase + cb;
+                int k2 = k0 + kb;
+                float w = 0f;
+                if ((n < N) & (k2 < K)) {
+                    w = bT == 1 ? a.get(bOff + n * K + k2) : a.get(bOff + k2 * N + n);
+                }
+                bs[e] = w;
+            }
+            ctx.localBarrier();
+            for (int kk = 0; kk < 16; kk++) {
+                float a0 = as[ty * 16 + kk];
+                float a1 = as[(ty + 16) * 16 + kk];
+                float b0 = bs[kk * 32 + tx];
+                float b1 = bs[kk * 32 + tx + 16];
+                c00 += a0 * b0;
+                c01 += a0 * b1;
+                c10 += a1 * b0;
+                c11 += a1 * b1;
+            }
+            ctx.localBarrier();
+        }
+        int m0 = rowBase + ty;
+        int m1 = m0 + 16;
+        int n0 = colBase + tx;
+        int n1 = n0 + 16;
+        if (m0 < M && n0 < N) {
+            gemmStore(a, cOff + m0 * N + n0, c00, biasOff + n0, accumulate, hasBias);
+        }
+        if (m0 < M && n1 < N) {
+            gemmStore(a, cOff + m0 * N + n1, c01, biasOff + n1, accumulate, hasBias);
+        }
+        if (m1 < M && n0 < N) {
+            gemmStore(a, cOff + m1 * N + n0, c10, biasOff + n0, accumulate, hasBias);
+        }
+        if (m1 < M && n1 < N) {
+            gemmStore(a, cOff + m1 * N + n1, c11, biasOff + n1, accumulate, hasBias);
+        }
+    }
+
+    private static void gemmStore(FloatArray a, int at, float sum, int biasAt, int accumulate, int hasBias) {
+        float v = sum;
+        if (hasBias == 1) {
+            v += a.get(biasAt);
+        }
+        if (accumulate == 1) {
+            v += a.get(at);
+        }
+        a.set(at, v);
     }
 
     // ---- attention ----------------------------------------------------------------------------
@@ -165,52 +317,52 @@ public final class TornadoKernels {
      */
     public static void attentionForward(FloatArray a, IntArray ia, int outOff, int attOff, int qkvOff, int qRowsOff,
                                         int NQ, int T, int C, int H, float scale) {
-        for (@Parallel int q = 0; q < NQ; q++) {
-            for (@Parallel int h = 0; h < H; h++) {
-                int hs = C / H;
-                int C3 = 3 * C;
-                int row = ia.get(qRowsOff + q);
-                int b = row / T;
-                int t = row - b * T;
-                int qi = qkvOff + row * C3 + h * hs;
-                int at = attOff + (q * H + h) * T;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int t2 = 0; t2 <= t; t2++) {
-                    int ki = qkvOff + (b * T + t2) * C3 + C + h * hs;
-                    float dot = 0f;
-                    for (int i = 0; i < hs; i++) {
-                        dot += a.get(qi + i) * a.get(ki + i);
-                    }
-                    dot = dot * scale;
-                    a.set(at + t2, dot);
-                    if (dot > max) {
-                        max = dot;
-                    }
-                }
-                float sum = 0f;
-                for (int t2 = 0; t2 <= t; t2++) {
-                    float e = TornadoMath.exp(a.get(at + t2) - max);
-                    a.set(at + t2, e);
-                    sum += e;
-                }
-                float inv = 1f / sum;
-                for (int t2 = 0; t2 < T; t2++) {
-                    if (t2 <= t) {
-                        a.set(at + t2, a.get(at + t2) * inv);
-                    } else {
-                        a.set(at + t2, 0f);
-                    }
-                }
-                int o = outOff + q * C + h * hs;
+        for (@Parallel int qh = 0; qh < NQ * H; qh++) { // one loop: see the class comment
+            int q = qh / H;
+            int h = qh - q * H;
+            int hs = C / H;
+            int C3 = 3 * C;
+            int row = ia.get(qRowsOff + q);
+            int b = row / T;
+            int t = row - b * T;
+            int qi = qkvOff + row * C3 + h * hs;
+            int at = attOff + (q * H + h) * T;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int t2 = 0; t2 <= t; t2++) {
+                int ki = qkvOff + (b * T + t2) * C3 + C + h * hs;
+                float dot = 0f;
                 for (int i = 0; i < hs; i++) {
-                    a.set(o + i, 0f);
+                    dot += a.get(qi + i) * a.get(ki + i);
                 }
-                for (int t2 = 0; t2 <= t; t2++) {
-                    float p = a.get(at + t2);
-                    int vi = qkvOff + (b * T + t2) * C3 + 2 * C + h * hs;
-                    for (int i = 0; i < hs; i++) {
-                        a.set(o + i, a.get(o + i) + p * a.get(vi + i));
-                    }
+                dot = dot * scale;
+                a.set(at + t2, dot);
+                if (dot > max) {
+                    max = dot;
+                }
+            }
+            float sum = 0f;
+            for (int t2 = 0; t2 <= t; t2++) {
+                float e = TornadoMath.exp(a.get(at + t2) - max);
+                a.set(at + t2, e);
+                sum += e;
+            }
+            float inv = 1f / sum;
+            for (int t2 = 0; t2 < T; t2++) {
+                if (t2 <= t) {
+                    a.set(at + t2, a.get(at + t2) * inv);
+                } else {
+                    a.set(at + t2, 0f);
+                }
+            }
+            int o = outOff + q * C + h * hs;
+            for (int i = 0; i < hs; i++) {
+                a.set(o + i, 0f);
+            }
+            for (int t2 = 0; t2 <= t; t2++) {
+                float p = a.get(at + t2);
+                int vi = qkvOff + (b * T + t2) * C3 + 2 * C + h * hs;
+                for (int i = 0; i < hs; i++) {
+                    a.set(o + i, a.get(o + i) + p * a.get(vi + i));
                 }
             }
         }
@@ -223,41 +375,41 @@ public final class TornadoKernels {
     public static void attentionBackwardQuery(FloatArray a, IntArray ia, int dqkvOff, int dpreOff, int doutOff,
                                               int qkvOff, int attOff, int qRowsOff, int NQ, int T, int C, int H,
                                               float scale) {
-        for (@Parallel int q = 0; q < NQ; q++) {
-            for (@Parallel int h = 0; h < H; h++) {
-                int hs = C / H;
-                int C3 = 3 * C;
-                int row = ia.get(qRowsOff + q);
-                int b = row / T;
-                int t = row - b * T;
-                int at = attOff + (q * H + h) * T;
-                int dp = dpreOff + (q * H + h) * T;
-                int d = doutOff + q * C + h * hs;
-                int dqi = dqkvOff + row * C3 + h * hs;
-                float mean = 0f;
-                for (int t2 = 0; t2 <= t; t2++) {
-                    int vi = qkvOff + (b * T + t2) * C3 + 2 * C + h * hs;
+        for (@Parallel int qh = 0; qh < NQ * H; qh++) { // one loop: see the class comment
+            int q = qh / H;
+            int h = qh - q * H;
+            int hs = C / H;
+            int C3 = 3 * C;
+            int row = ia.get(qRowsOff + q);
+            int b = row / T;
+            int t = row - b * T;
+            int at = attOff + (q * H + h) * T;
+            int dp = dpreOff + (q * H + h) * T;
+            int d = doutOff + q * C + h * hs;
+            int dqi = dqkvOff + row * C3 + h * hs;
+            float mean = 0f;
+            for (int t2 = 0; t2 <= t; t2++) {
+                int vi = qkvOff + (b * T + t2) * C3 + 2 * C + h * hs;
+                float g = 0f;
+                for (int i = 0; i < hs; i++) {
+                    g += a.get(d + i) * a.get(vi + i);
+                }
+                mean += a.get(at + t2) * g;
+            }
+            for (int t2 = 0; t2 < T; t2++) {
+                float dpre = 0f;
+                if (t2 <= t) {
+                    int base = qkvOff + (b * T + t2) * C3 + h * hs;
                     float g = 0f;
                     for (int i = 0; i < hs; i++) {
-                        g += a.get(d + i) * a.get(vi + i);
+                        g += a.get(d + i) * a.get(base + 2 * C + i);
                     }
-                    mean += a.get(at + t2) * g;
-                }
-                for (int t2 = 0; t2 < T; t2++) {
-                    float dpre = 0f;
-                    if (t2 <= t) {
-                        int base = qkvOff + (b * T + t2) * C3 + h * hs;
-                        float g = 0f;
-                        for (int i = 0; i < hs; i++) {
-                            g += a.get(d + i) * a.get(base + 2 * C + i);
-                        }
-                        dpre = a.get(at + t2) * (g - mean) * scale;
-                        for (int i = 0; i < hs; i++) {
-                            a.set(dqi + i, a.get(dqi + i) + dpre * a.get(base + C + i));
-                        }
+                    dpre = a.get(at + t2) * (g - mean) * scale;
+                    for (int i = 0; i < hs; i++) {
+                        a.set(dqi + i, a.get(dqi + i) + dpre * a.get(base + C + i));
                     }
-                    a.set(dp + t2, dpre);
                 }
+                a.set(dp + t2, dpre);
             }
         }
     }
@@ -271,36 +423,36 @@ public final class TornadoKernels {
     public static void attentionBackwardKeyValue(FloatArray a, IntArray ia, int dqkvOff, int dpreOff, int doutOff,
                                                  int qkvOff, int attOff, int qRowsOff, int R, int NQ, int T, int C,
                                                  int H) {
-        for (@Parallel int kr = 0; kr < R; kr++) {
-            for (@Parallel int h = 0; h < H; h++) {
-                int hs = C / H;
-                int C3 = 3 * C;
-                int b = kr / T;
-                int tk = kr - b * T;
-                int end = (b + 1) * T;
-                int lo = 0;
-                int hi = NQ;
-                while (lo < hi) {
-                    int mid = (lo + hi) >>> 1;
-                    if (ia.get(qRowsOff + mid) < kr) {
-                        lo = mid + 1;
-                    } else {
-                        hi = mid;
-                    }
+        for (@Parallel int krh = 0; krh < R * H; krh++) { // one loop: see the class comment
+            int kr = krh / H;
+            int h = krh - kr * H;
+            int hs = C / H;
+            int C3 = 3 * C;
+            int b = kr / T;
+            int tk = kr - b * T;
+            int end = (b + 1) * T;
+            int lo = 0;
+            int hi = NQ;
+            while (lo < hi) {
+                int mid = (lo + hi) >>> 1;
+                if (ia.get(qRowsOff + mid) < kr) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
                 }
-                int dk = dqkvOff + kr * C3 + C + h * hs;
-                int dv = dqkvOff + kr * C3 + 2 * C + h * hs;
-                for (int q = lo; q < NQ; q++) {
-                    int row = ia.get(qRowsOff + q);
-                    if (row < end) {
-                        float p = a.get(attOff + (q * H + h) * T + tk);
-                        float dpre = a.get(dpreOff + (q * H + h) * T + tk);
-                        int d = doutOff + q * C + h * hs;
-                        int qi = qkvOff + row * C3 + h * hs;
-                        for (int i = 0; i < hs; i++) {
-                            a.set(dv + i, a.get(dv + i) + p * a.get(d + i));
-                            a.set(dk + i, a.get(dk + i) + dpre * a.get(qi + i));
-                        }
+            }
+            int dk = dqkvOff + kr * C3 + C + h * hs;
+            int dv = dqkvOff + kr * C3 + 2 * C + h * hs;
+            for (int q = lo; q < NQ; q++) {
+                int row = ia.get(qRowsOff + q);
+                if (row < end) {
+                    float p = a.get(attOff + (q * H + h) * T + tk);
+                    float dpre = a.get(dpreOff + (q * H + h) * T + tk);
+                    int d = doutOff + q * C + h * hs;
+                    int qi = qkvOff + row * C3 + h * hs;
+                    for (int i = 0; i < hs; i++) {
+                        a.set(dv + i, a.get(dv + i) + p * a.get(d + i));
+                        a.set(dk + i, a.get(dk + i) + dpre * a.get(qi + i));
                     }
                 }
             }
@@ -362,23 +514,6 @@ public final class TornadoKernels {
         }
     }
 
-    /** dweight (C) += Σ norm·dout, dbias (C) += Σ dout over rows, one work-item per channel. */
-    public static void layerNormBackwardParams(FloatArray a, int dwOff, int dbOff, int doutOff, int inpOff,
-                                               int meanOff, int rstdOff, int N, int C) {
-        for (@Parallel int c = 0; c < C; c++) {
-            float dw = a.get(dwOff + c);
-            float db = a.get(dbOff + c);
-            for (int n = 0; n < N; n++) {
-                float dout = a.get(doutOff + n * C + c);
-                float norm = (a.get(inpOff + n * C + c) - a.get(meanOff + n)) * a.get(rstdOff + n);
-                db += dout;
-                dw += norm * dout;
-            }
-            a.set(dwOff + c, dw);
-            a.set(dbOff + c, db);
-        }
-    }
-
     // ---- activations, residual, gather --------------------------------------------------------
 
     /** RMSNorm forward (kernels/RmsNorm): out (N,C) = x·rstd·w, rstd (N) saved; one work item per row. */
@@ -417,18 +552,6 @@ public final class TornadoKernels {
                 int di = dinpOff + n * C + c;
                 a.set(di, a.get(di) + (dnorm - norm * dnormNormMean) * s);
             }
-        }
-    }
-
-    /** RMSNorm backward, gain part: dw (C) += Σ_n norm·dout; one work item per channel. */
-    public static void rmsNormBackwardWeight(FloatArray a, int dwOff, int doutOff, int inpOff, int rstdOff,
-                                             int N, int C) {
-        for (@Parallel int c = 0; c < C; c++) {
-            float dw = a.get(dwOff + c);
-            for (int n = 0; n < N; n++) {
-                dw += a.get(inpOff + n * C + c) * a.get(rstdOff + n) * a.get(doutOff + n * C + c);
-            }
-            a.set(dwOff + c, dw);
         }
     }
 
@@ -547,21 +670,31 @@ public final class TornadoKernels {
 
     /** out (R,C) = inp[rows]. */
     public static void gatherRowsForward(FloatArray a, IntArray ia, int outOff, int inpOff, int rowsOff, int R, int C) {
-        for (@Parallel int r = 0; r < R; r++) {
-            for (@Parallel int c = 0; c < C; c++) {
-                a.set(outOff + r * C + c, a.get(inpOff + ia.get(rowsOff + r) * C + c));
-            }
+        for (@Parallel int rc = 0; rc < R * C; rc++) { // one loop: see the class comment
+            int r = rc / C;
+            int c = rc - r * C;
+            a.set(outOff + r * C + c, a.get(inpOff + ia.get(rowsOff + r) * C + c));
         }
     }
 
-    /** dinp[rows] += dout (R,C): rows may repeat, so one work-item per channel walks the rows in order. */
-    public static void gatherRowsBackward(FloatArray a, IntArray ia, int dinpOff, int doutOff, int rowsOff, int R,
+    /**
+     * dinp (D,C) [rows] += dout (R,C): rows may repeat, so one work-item per (destination row, channel)
+     * adds its sources in ascending order from the inverse index idx ({@link #invertIndex}). Also the
+     * embedding's token gradient: dwte (V,C) [tokens] += dout (B·T,C).
+     */
+    public static void gatherRowsBackward(FloatArray a, IntArray idx, int idxOff, int dinpOff, int doutOff, int D,
                                           int C) {
-        for (@Parallel int c = 0; c < C; c++) {
-            for (int r = 0; r < R; r++) {
-                int d = dinpOff + ia.get(rowsOff + r) * C + c;
-                a.set(d, a.get(d) + a.get(doutOff + r * C + c));
+        for (@Parallel int dc = 0; dc < D * C; dc++) { // one loop: see the class comment
+            int d = dc / C;
+            int c = dc - d * C;
+            int from = idx.get(idxOff + d);
+            int to = idx.get(idxOff + d + 1);
+            int e = dinpOff + d * C + c;
+            float acc = a.get(e);
+            for (int k = from; k < to; k++) {
+                acc += a.get(doutOff + idx.get(idxOff + D + 1 + k) * C + c);
             }
+            a.set(e, acc);
         }
     }
 
@@ -769,27 +902,40 @@ public final class TornadoKernels {
 
     // ---- optimizer ----------------------------------------------------------------------------
 
-    /** g (n) *= hp[slot]. */
-    public static void scale(FloatArray a, int off, int n, FloatArray hp, int slot) {
-        for (@Parallel int i = 0; i < n; i++) {
-            a.set(off + i, a.get(off + i) * hp.get(slot));
-        }
-    }
-
     /**
-     * out[outOff + p] = Σ a·b over part p of SUM_PARTS contiguous chunks of a (n, at aOff) and b (n, at
-     * bOff); with aOff = bOff, Σ g² (the gradient norm).
+     * a[partsOff + p] = Σ x·y over part p of SUM_PARTS contiguous chunks of x (n, at xOff) and y (n, at
+     * yOff); with xOff = yOff, Σ g² (the gradient norm). One arena for all: TornadoVM cannot schedule a
+     * task given the same array twice.
      */
-    public static void dotParts(FloatArray out, int outOff, FloatArray a, int aOff, int bOff, int n) {
+    public static void dotParts(FloatArray a, int partsOff, int xOff, int yOff, int n) {
         for (@Parallel int p = 0; p < SUM_PARTS; p++) {
             int chunk = (n + SUM_PARTS - 1) / SUM_PARTS;
             int from = p * chunk;
             int to = TornadoMath.min(n, from + chunk);
             float s = 0f;
             for (int i = from; i < to; i++) {
-                s += a.get(aOff + i) * a.get(bOff + i);
+                s += a.get(xOff + i) * a.get(yOff + i);
             }
-            out.set(outOff + p, s);
+            a.set(partsOff + p, s);
+        }
+    }
+
+    /**
+     * Stage two of a dot product: out[outOff] = Σ parts[partsOff, partsOff+SUM_PARTS) in part
+     * order, in double. A constant 256 additions, so one work-item.
+     */
+    public static void sumParts(FloatArray out, int outOff, FloatArray parts, int partsOff) {
+        double s = 0.0;
+        for (int p = 0; p < SUM_PARTS; p++) {
+            s += parts.get(partsOff + p);
+        }
+        out.set(outOff, (float) s);
+    }
+
+    /** g (n) *= hp[slot]. */
+    public static void scale(FloatArray a, int off, int n, FloatArray hp, int slot) {
+        for (@Parallel int i = 0; i < n; i++) {
+            a.set(off + i, a.get(off + i) * hp.get(slot));
         }
     }
 
@@ -903,29 +1049,11 @@ public final class TornadoKernels {
     }
 
     /**
-     * a[partsOff + p] = Σ x·y over part p of SUM_PARTS contiguous chunks of x and y (n each, at xOff and
-     * yOff), each product rounded to float and summed in double; with xOff = yOff, Σ x².
-     */
-    public static void productParts(FloatArray a, int xOff, int yOff, int n, int partsOff) {
-        for (@Parallel int p = 0; p < SUM_PARTS; p++) {
-            int chunk = (n + SUM_PARTS - 1) / SUM_PARTS;
-            int from = p * chunk;
-            int to = TornadoMath.min(n, from + chunk);
-            double s = 0.0;
-            for (int i = from; i < to; i++) {
-                float xy = a.get(xOff + i) * a.get(yOff + i);
-                s += xy;
-            }
-            a.set(partsOff + p, (float) s);
-        }
-    }
-
-    /**
-     * One work-item: ‖x‖ from the parts of {@link #productParts} (x with itself) summed in order in double, and
+     * One work-item: ‖x‖ from the parts of {@link #dotParts} (x with itself) summed in order in double, and
      * a[factorOff] = maxNorm / (‖x‖ + 1e-6) when ‖x‖ > maxNorm, else 1 (multiplying by 1 changes nothing).
      */
     public static void clipFactor(FloatArray a, int partsOff, float maxNorm, int factorOff) {
-        double norm = TornadoMath.sqrt(sumParts(a, partsOff));
+        double norm = TornadoMath.sqrt(partsTotal(a, partsOff));
         a.set(factorOff, norm > maxNorm ? (float) (maxNorm / (norm + 1e-6)) : 1f);
     }
 
@@ -936,8 +1064,8 @@ public final class TornadoKernels {
         }
     }
 
-    /** One work-item: Σ over the SUM_PARTS parts at partsOff of {@link #productParts}, in order, in double. */
-    private static double sumParts(FloatArray a, int partsOff) {
+    /** Σ over the SUM_PARTS parts at partsOff of {@link #dotParts}, in order, in double (inlined into one work-item's kernel). */
+    private static double partsTotal(FloatArray a, int partsOff) {
         double sum = 0.0;
         for (int p = 0; p < SUM_PARTS; p++) {
             sum += a.get(partsOff + p);
@@ -951,16 +1079,16 @@ public final class TornadoKernels {
      */
     public static void orthogonalFactors(FloatArray a, int wgParts, int wwParts, int ggParts, float eps, int alphaOff,
                                          int normOff) {
-        double wg = sumParts(a, wgParts);
-        double ww = sumParts(a, wwParts);
-        double gg = sumParts(a, ggParts);
+        double wg = partsTotal(a, wgParts);
+        double ww = partsTotal(a, wwParts);
+        double gg = partsTotal(a, ggParts);
         a.set(alphaOff, (float) -(wg / (ww + eps)));
         a.set(normOff, (float) TornadoMath.sqrt(gg));
     }
 
     /** ⊥Grad's rescaling factor, one work-item: a[factorOff] = ‖g‖ / (‖g⊥‖ + ε), ‖g⊥‖ from the parts of g⊥·g⊥. */
     public static void orthogonalRescale(FloatArray a, int parts, int normOff, float eps, int factorOff) {
-        double orthNorm = TornadoMath.sqrt(sumParts(a, parts));
+        double orthNorm = TornadoMath.sqrt(partsTotal(a, parts));
         a.set(factorOff, (float) (a.get(normOff) / (orthNorm + eps)));
     }
 

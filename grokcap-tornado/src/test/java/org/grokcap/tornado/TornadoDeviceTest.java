@@ -513,4 +513,136 @@ class TornadoDeviceTest {
             }
         }
     }
+
+    /**
+     * The device runs its calls when the host needs a value, so the host may load the next batch (new
+     * rows written and sent) before calls made with the old rows have run, as evaluation does after a
+     * training step's backward pass: every call must still see the rows of its own time, both those it
+     * reads on the device (gatherRowsForward) and the inverse index a scatter backward builds.
+     */
+    @Test
+    void callsSeeTheRowsOfTheirTimeWhenTheHostLoadsTheNextBatchFirst() {
+        int R = 97;
+        int D = 41;
+        int cols = 6;
+        Pair p = new Pair(41);
+        Buf[] dinp = p.floats(D * cols);
+        Buf[] dout = p.floats(R * cols);
+        Buf[] inp = p.floats(D * cols);
+        Buf[] before = p.floats(R * cols);
+        Buf[] after = p.floats(R * cols);
+        IntBuf[] rows = p.ints(randomTokens(p.rnd, R, D));
+        p.ref.gatherRowsBackward(dinp[0], dout[0], rows[0], R, cols);
+        tornado.gatherRowsBackward(dinp[1], dout[1], rows[1], R, cols);
+        p.ref.gatherRowsForward(before[0], inp[0], rows[0], R, cols);
+        tornado.gatherRowsForward(before[1], inp[1], rows[1], R, cols);
+        int[] next = randomTokens(p.rnd, R, D);
+        System.arraycopy(next, 0, rows[0].host(), 0, R);
+        System.arraycopy(next, 0, rows[1].host(), 0, R);
+        tornado.toDevice(rows[1]);
+        p.ref.gatherRowsForward(after[0], inp[0], rows[0], R, cols);
+        tornado.gatherRowsForward(after[1], inp[1], rows[1], R, cols);
+        Pair.same(dinp, 1e-6f); // the first host read ends the segment
+        Pair.same(before, 0f);
+        Pair.same(after, 0f);
+    }
+
+    // ---- the parallel scatter and two-stage reduction kernels at awkward sizes --------------------
+    // Sums over many rows in another order than the reference's: compared with a tolerance relative to
+    // the value (at least 1), since the rounding differs.
+
+    @Test
+    void gatherRowsBackwardAtAwkwardSizes() {
+        int[][] cases = {{2822, 294, 97}, {943, 97, 294}};
+        for (int[] k : cases) {
+            int R = k[0];
+            int D = k[1];
+            int cols = k[2];
+            Pair p = new Pair(R + D);
+            IntBuf[] rows = p.ints(randomTokens(p.rnd, R, D));
+            Buf[] dinp = p.floats(D * cols);
+            Buf[] dout = p.floats(R * cols);
+            p.ref.gatherRowsBackward(dinp[0], dout[0], rows[0], R, cols);
+            tornado.gatherRowsBackward(dinp[1], dout[1], rows[1], R, cols);
+            Pair.same(dinp, 1e-4f);
+        }
+    }
+
+    @Test
+    void embeddingBackwardAtAwkwardSizes() {
+        int b = 97;
+        int t = 29;
+        int v = 294;
+        int c = 97;
+        Pair p = new Pair(97);
+        IntBuf[] tok = p.ints(randomTokens(p.rnd, b * t, v));
+        Buf[] dwte = p.floats(v * c);
+        Buf[] dwpe = p.floats(t * c);
+        Buf[] dout = p.floats(b * t * c);
+        p.ref.embeddingBackward(dwte[0], dwpe[0], dout[0], tok[0], b, t, c);
+        tornado.embeddingBackward(dwte[1], dwpe[1], dout[1], tok[1], b, t, c);
+        Pair.same(dwte, 1e-4f);
+        Pair.same(dwpe, 1e-4f);
+    }
+
+    @Test
+    void tiledMatmulsAndColumnSumsAtAwkwardSizes() {
+        Pair p = new Pair(943);
+        int n = 943;
+        int c = 97;
+        int oc = 294;
+        Buf[] inp = p.floats(n * c);
+        Buf[] w = p.floats(oc * c);
+        Buf[] dinp = p.floats(n * c);
+        Buf[] dw = p.floats(oc * c);
+        Buf[] db = p.floats(oc);
+        Buf[] dout = p.floats(n * oc);
+        Buf[] bias = p.floats(oc);
+        Buf[] y = p.floats(n * oc);
+        p.ref.linearForward(y[0], inp[0], w[0], bias[0], n, c, oc);
+        tornado.linearForward(y[1], inp[1], w[1], bias[1], n, c, oc);
+        Pair.same(y, 1e-4f);
+        p.ref.linearBackward(dinp[0], dw[0], db[0], dout[0], inp[0], w[0], n, c, oc);
+        tornado.linearBackward(dinp[1], dw[1], db[1], dout[1], inp[1], w[1], n, c, oc);
+        Pair.same(db, 1e-4f);
+        Pair.same(dinp, 1e-4f);
+        Pair.same(dw, 1e-4f);
+
+        int rows = 2822;
+        Buf[] x = p.floats(rows * c);
+        Buf[] gain = p.floats(c);
+        Buf[] shift = p.floats(c);
+        Buf[] out = p.floats(rows * c);
+        Buf[] mean = p.floats(rows);
+        Buf[] rstd = p.floats(rows);
+        p.ref.layerNormForward(out[0], mean[0], rstd[0], x[0], gain[0], shift[0], rows, c);
+        tornado.layerNormForward(out[1], mean[1], rstd[1], x[1], gain[1], shift[1], rows, c);
+        Buf[] dx = p.floats(rows * c);
+        Buf[] dgain = p.floats(c);
+        Buf[] dbias = p.floats(c);
+        Buf[] dy = p.floats(rows * c);
+        p.ref.layerNormBackward(dx[0], dgain[0], dbias[0], dy[0], x[0], gain[0], mean[0], rstd[0], rows, c);
+        tornado.layerNormBackward(dx[1], dgain[1], dbias[1], dy[1], x[1], gain[1], mean[1], rstd[1], rows, c);
+        Pair.same(dgain, 1e-4f);
+        Pair.same(dbias, 1e-4f);
+        Pair.same(dx, 1e-4f);
+
+        p.ref.rmsNormForward(out[0], rstd[0], x[0], gain[0], rows, c);
+        tornado.rmsNormForward(out[1], rstd[1], x[1], gain[1], rows, c);
+        p.ref.rmsNormBackward(dx[0], dgain[0], dy[0], x[0], gain[0], rstd[0], rows, c);
+        tornado.rmsNormBackward(dx[1], dgain[1], dy[1], x[1], gain[1], rstd[1], rows, c);
+        Pair.same(dgain, 1e-4f);
+        Pair.same(dx, 1e-4f);
+    }
+
+    @Test
+    void sumOfSquaresAtAwkwardSizes() {
+        for (int n : new int[] {97, 294, 943 * 2822}) {
+            Pair p = new Pair(n);
+            Buf[] g = p.floats(n);
+            double ref = p.ref.sumOfSquares(g[0]);
+            double got = tornado.sumOfSquares(g[1]);
+            assertEquals(ref, got, 1e-5 * ref, "n = " + n);
+        }
+    }
 }

@@ -1,0 +1,231 @@
+package org.grokcap.tornado;
+
+import org.grokcap.kernels.Embedding;
+import org.grokcap.kernels.GatherRows;
+import org.grokcap.kernels.GradClip;
+import org.grokcap.kernels.LayerNorm;
+import org.grokcap.kernels.Linear;
+import org.grokcap.kernels.RmsNorm;
+import org.junit.jupiter.api.Test;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
+
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The parallel scatter and two-stage reduction kernels of {@link TornadoKernels} called as plain Java
+ * (their {@code @Parallel} loops then run in order) against the reference kernels, on fresh random
+ * inputs of awkward sizes. The scatter kernels add each output's sources in the reference's order, so
+ * they must match it exactly; the two-stage sums add in another order and match within rounding.
+ * {@code TornadoDeviceTest} runs the same kernels compiled by TornadoVM.
+ */
+class TornadoKernelsJavaTest {
+    private final Random rnd = new Random(2822);
+
+    private float[] gaussian(int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) rnd.nextGaussian();
+        }
+        return x;
+    }
+
+    private int[] below(int n, int bound) {
+        int[] x = new int[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = rnd.nextInt(bound);
+        }
+        return x;
+    }
+
+    /** One arena holding the given tensors back to back; offsets[i] is where tensor i starts. */
+    private static FloatArray arena(int[] offsets, float[]... tensors) {
+        int n = 0;
+        for (int i = 0; i < tensors.length; i++) {
+            offsets[i] = n;
+            n += tensors[i].length;
+        }
+        FloatArray a = new FloatArray(n);
+        for (int i = 0; i < tensors.length; i++) {
+            for (int j = 0; j < tensors[i].length; j++) {
+                a.set(offsets[i] + j, tensors[i][j]);
+            }
+        }
+        return a;
+    }
+
+    private static void exact(float[] ref, FloatArray a, int off) {
+        for (int i = 0; i < ref.length; i++) {
+            assertEquals(ref[i], a.get(off + i), 0f, "element " + i);
+        }
+    }
+
+    private static void close(float[] ref, FloatArray a, int off, float tol) {
+        for (int i = 0; i < ref.length; i++) {
+            float scale = Math.max(1f, Math.abs(ref[i]));
+            assertTrue(Math.abs(ref[i] - a.get(off + i)) <= tol * scale,
+                    "element " + i + ": reference " + ref[i] + ", kernel " + a.get(off + i));
+        }
+    }
+
+    @Test
+    void invertIndexGroupsSourcesByDestinationInOrder() {
+        int[] rows = {2, 0, 2, 1, 2, 0};
+        int[] idx = TornadoKernels.invertIndex(rows, 0, rows.length, 3);
+        assertArrayEquals(new int[] {0, 2, 3, 6, 1, 5, 3, 0, 2, 4}, idx);
+    }
+
+    @Test
+    void gatherRowsBackwardMatchesTheReferenceExactly() {
+        int[][] cases = {{2822, 294, 97}, {943, 97, 294}, {97, 2822, 1}};
+        for (int[] k : cases) {
+            int R = k[0];
+            int D = k[1];
+            int C = k[2];
+            int[] rows = below(R, D);
+            float[] dinp = gaussian(D * C);
+            float[] dout = gaussian(R * C);
+            int[] at = new int[2];
+            FloatArray a = arena(at, dinp, dout);
+            IntArray idx = IntArray.fromArray(TornadoKernels.invertIndex(rows, 0, R, D));
+            TornadoKernels.gatherRowsBackward(a, idx, 0, at[0], at[1], D, C);
+            GatherRows.backward(dinp, 0, dout, 0, rows, 0, R, C);
+            exact(dinp, a, at[0]);
+        }
+    }
+
+    @Test
+    void embeddingBackwardMatchesTheReferenceExactly() {
+        int B = 97;
+        int T = 29;
+        int V = 294;
+        int C = 97;
+        int[] tokens = below(B * T, V);
+        float[] dwte = gaussian(V * C);
+        float[] dwpe = gaussian(T * C);
+        float[] dout = gaussian(B * T * C);
+        int[] at = new int[3];
+        FloatArray a = arena(at, dwte, dwpe, dout);
+        IntArray idx = IntArray.fromArray(TornadoKernels.invertIndex(tokens, 0, B * T, V));
+        TornadoKernels.gatherRowsBackward(a, idx, 0, at[0], at[2], V, C);
+        TornadoKernels.embeddingBackwardPositions(a, at[1], at[2], B, T, C);
+        Embedding.backward(dwte, 0, dwpe, 0, dout, 0, tokens, 0, B, T, C);
+        exact(dwte, a, at[0]);
+        exact(dwpe, a, at[1]);
+    }
+
+    @Test
+    void biasGradientInTwoStagesMatchesTheReference() {
+        for (int[] k : new int[][] {{943, 97}, {2822, 294}, {97, 943}}) {
+            int N = k[0];
+            int OC = k[1];
+            int C = 3;
+            int P = TornadoDevice.columnParts(N);
+            float[] dout = gaussian(N * OC);
+            float[] dbias = gaussian(OC);
+            int[] at = new int[3];
+            FloatArray a = arena(at, dout, dbias, new float[P * OC]);
+            TornadoKernels.columnSumParts(a, at[2], at[0], N, OC, P);
+            TornadoKernels.addColumnParts(a, at[1], at[2], OC, P);
+            Linear.backward(null, 0, new float[OC * C], 0, dbias, 0, dout, 0, new float[N * C], 0,
+                    new float[OC * C], 0, N, C, OC);
+            close(dbias, a, at[1], 1e-4f);
+        }
+    }
+
+    @Test
+    void normWeightGradientsInTwoStagesMatchTheReference() {
+        int N = 2822;
+        int C = 97;
+        int P = TornadoDevice.columnParts(N);
+        float[] inp = gaussian(N * C);
+        float[] w = gaussian(C);
+        float[] b = gaussian(C);
+        float[] dout = gaussian(N * C);
+        float[] mean = new float[N];
+        float[] rstd = new float[N];
+        LayerNorm.forward(new float[N * C], 0, mean, 0, rstd, 0, inp, 0, w, 0, b, 0, N, C);
+        float[] dw = gaussian(C);
+        float[] db = gaussian(C);
+        int[] at = new int[7];
+        FloatArray a = arena(at, dw, db, dout, inp, mean, rstd, new float[2 * P * C]);
+        TornadoKernels.layerNormParamParts(a, at[6], at[6] + P * C, at[2], at[3], at[4], at[5], N, C, P);
+        TornadoKernels.addColumnParts(a, at[0], at[6], C, P);
+        TornadoKernels.addColumnParts(a, at[1], at[6] + P * C, C, P);
+        LayerNorm.backward(new float[N * C], 0, dw, 0, db, 0, dout, 0, inp, 0, w, 0, mean, 0, rstd, 0, N, C);
+        close(dw, a, at[0], 1e-4f);
+        close(db, a, at[1], 1e-4f);
+
+        float[] rrstd = new float[N];
+        RmsNorm.forward(new float[N * C], 0, rrstd, 0, inp, 0, w, 0, N, C);
+        float[] dg = gaussian(C);
+        int[] rat = new int[5];
+        FloatArray r = arena(rat, dg, dout, inp, rrstd, new float[P * C]);
+        TornadoKernels.rmsNormWeightParts(r, rat[4], rat[1], rat[2], rat[3], N, C, P);
+        TornadoKernels.addColumnParts(r, rat[0], rat[4], C, P);
+        RmsNorm.backward(new float[N * C], 0, dg, 0, dout, 0, inp, 0, w, 0, rrstd, 0, N, C);
+        close(dg, r, rat[0], 1e-4f);
+    }
+
+    @Test
+    void dotInTwoStagesMatchesTheReference() {
+        for (int n : new int[] {97, 294, 943 * 2822}) {
+            float[] x = gaussian(n);
+            float[] y = gaussian(n);
+            int[] at = new int[3];
+            FloatArray a = arena(at, x, y, new float[TornadoKernels.SUM_PARTS]);
+            FloatArray out = new FloatArray(1);
+            TornadoKernels.dotParts(a, at[2], at[0], at[0], n);
+            TornadoKernels.sumParts(out, 0, a, at[2]);
+            double squares = GradClip.sumOfSquares(x, 0, n);
+            assertEquals(squares, out.get(0), 1e-5 * squares, "Σ x², n = " + n);
+            TornadoKernels.dotParts(a, at[2], at[0], at[1], n);
+            TornadoKernels.sumParts(out, 0, a, at[2]);
+            double dot = 0;
+            for (int i = 0; i < n; i++) {
+                dot += (double) x[i] * y[i];
+            }
+            assertEquals(dot, out.get(0), 1e-5 * Math.sqrt(squares * GradClip.sumOfSquares(y, 0, n)), "Σ x·y, n = " + n);
+        }
+    }
+
+    /** C (M,N) by {@link TornadoKernels#gemm} on the work-groups a device would run. */
+    private static void gemm(FloatArray a, int cOff, int aOff, int bOff, int biasOff, int M, int N, int K, int aT,
+                             int bT, int accumulate, int hasBias) {
+        int t = TornadoKernels.TILE;
+        int out = t * TornadoKernels.BLOCK;
+        WorkGroups.run((N + out - 1) / out * t, (M + out - 1) / out * t, t, t, ctx ->
+                TornadoKernels.gemm(ctx, a, cOff, aOff, bOff, biasOff, M, N, K, aT, bT, accumulate, hasBias));
+    }
+
+    @Test
+    void tiledMatmulsMatchTheLinearLayerAtAwkwardSizes() {
+        // (N, C, OC): rows, inputs, outputs; none a multiple of the 32-wide blocks or the 16-deep k steps
+        for (int[] k : new int[][] {{97, 294, 943}, {294, 97, 33}, {1, 17, 97}}) {
+            int N = k[0];
+            int C = k[1];
+            int OC = k[2];
+            float[] inp = gaussian(N * C);
+            float[] w = gaussian(OC * C);
+            float[] bias = gaussian(OC);
+            float[] out = new float[N * OC];
+            float[] dout = gaussian(N * OC);
+            float[] dinp = gaussian(N * C);
+            float[] dw = gaussian(OC * C);
+            int[] at = new int[7];
+            FloatArray a = arena(at, inp, w, bias, out, dout, dinp, dw);
+            gemm(a, at[3], at[0], at[1], at[2], N, OC, C, 0, 1, 0, 1);
+            gemm(a, at[5], at[4], at[1], 0, N, C, OC, 0, 0, 1, 0);
+            gemm(a, at[6], at[4], at[0], 0, OC, C, N, 1, 0, 1, 0);
+            Linear.forward(out, 0, inp, 0, w, 0, bias, 0, N, C, OC);
+            Linear.backward(dinp, 0, dw, 0, null, 0, dout, 0, inp, 0, w, 0, N, C, OC);
+            close(out, a, at[3], 1e-4f);
+            close(dinp, a, at[5], 1e-4f);
+            close(dw, a, at[6], 1e-4f);
+        }
+    }
+}
