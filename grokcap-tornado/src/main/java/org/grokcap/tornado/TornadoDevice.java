@@ -419,9 +419,47 @@ public final class TornadoDevice implements Device {
         int hasBias = bias == null ? 0 : 1;
         int bo = bias == null ? 0 : at(bias);
         // out (N,OC) = inp (N,C) · w (OC,C)ᵀ + bias
-        record(base(w) + ".forward", Grid.gemm(N, OC), key("linF", o, i, wo, bo, hasBias, N, C, OC),
-                (g, id, d, s) -> g.task(id, TornadoKernels::gemm, d.context, d.arena, o, i, wo, bo, N, OC, C, 0, 1, 0,
-                        hasBias));
+        int flags = TornadoKernels.B_T | (bias == null ? 0 : TornadoKernels.BIAS);
+        int keyStart = key.length();
+        String name = base(w) + ".forward";
+        record(name, Grid.gemm(N, OC), key("linF", o, i, wo, bo, flags, N, C, OC),
+                (g, id, d, s) -> g.task(id, TornadoKernels::gemm, d.context, d.arena, o, i, wo, bo, N, OC, C, flags, 0, 0));
+        lastForward = new LinearForward(pending.get(pending.size() - 1), keyStart, name, o, i, wo, bo, flags, N, C, OC);
+    }
+
+    /** The last linear forward pass recorded, which the call right after it may fuse into its epilogue. */
+    private record LinearForward(Call call, int keyStart, String name, int o, int i, int wo, int bo, int flags, int N,
+                                 int C, int OC) {}
+
+    private LinearForward lastForward;
+    private long fused;
+
+    /** Calls recorded as a matmul's epilogue instead of a task of their own, so far. */
+    long fusedEpilogues() {
+        return fused;
+    }
+
+    /**
+     * Replaces the linear forward pass recorded just before, if its output is inp of n elements, by one
+     * that also writes the epilogue (an activation of its output, or a residual add) at epiOff; true if
+     * it did. One pass over the output fewer; the output itself is still written.
+     */
+    private boolean fuseIntoLastForward(int inp, int n, int epilogue, String what, int epiOff, int resOff) {
+        LinearForward f = lastForward;
+        if (f == null || pending.isEmpty() || pending.get(pending.size() - 1) != f.call() || f.o() != inp
+                || n != f.N() * f.OC()) {
+            return false;
+        }
+        pending.remove(pending.size() - 1);
+        key.setLength(f.keyStart());
+        lastForward = null;
+        fused++;
+        int flags = f.flags() | epilogue;
+        record(f.name() + "." + what, Grid.gemm(f.N(), f.OC()),
+                key("linF", f.o(), f.i(), f.wo(), f.bo(), flags, f.N(), f.C(), f.OC(), epiOff, resOff),
+                (g, id, d, s) -> g.task(id, TornadoKernels::gemm, d.context, d.arena, f.o(), f.i(), f.wo(), f.bo(),
+                        f.N(), f.OC(), f.C(), flags, epiOff, resOff));
+        return true;
     }
 
     @Override
@@ -434,11 +472,13 @@ public final class TornadoDevice implements Device {
             int di = at(dinp);
             // dinp (N,C) += dout (N,OC) · w (OC,C)
             record(base(w) + ".backward.input", Grid.gemm(N, C), key("linBI", di, d0, wo, N, C, OC), (g, id, d, s) ->
-                    g.task(id, TornadoKernels::gemm, d.context, d.arena, di, d0, wo, 0, N, C, OC, 0, 0, 1, 0));
+                    g.task(id, TornadoKernels::gemm, d.context, d.arena, di, d0, wo, 0, N, C, OC,
+                            TornadoKernels.ACCUMULATE, 0, 0));
         }
         // dw (OC,C) += dout (N,OC)ᵀ · inp (N,C)
         record(base(w) + ".backward.weight", Grid.gemm(OC, C), key("linBW", dwo, d0, i, N, C, OC), (g, id, d, s) ->
-                g.task(id, TornadoKernels::gemm, d.context, d.arena, dwo, d0, i, 0, OC, C, N, 1, 0, 1, 0));
+                g.task(id, TornadoKernels::gemm, d.context, d.arena, dwo, d0, i, 0, OC, C, N,
+                        TornadoKernels.A_T | TornadoKernels.ACCUMULATE, 0, 0));
         if (dbias != null) {
             int db = at(dbias);
             // dbias (OC) += column sums of dout (N,OC), in two stages
@@ -592,6 +632,10 @@ public final class TornadoDevice implements Device {
     public void activationForward(Activation kind, Buf out, Buf inp, int n) {
         int o = at(out);
         int i = at(inp);
+        int epilogue = kind == Activation.RELU ? TornadoKernels.EPILOGUE_RELU : TornadoKernels.EPILOGUE_GELU;
+        if (fuseIntoLastForward(i, n, epilogue, kind.name().toLowerCase(java.util.Locale.ROOT), o, 0)) {
+            return;
+        }
         switch (kind) {
             case RELU -> record(layer(out) + "mlp.relu.forward", Grid.of(n), key("reluF", o, i, n), (g, id, d, s) ->
                     g.task(id, TornadoKernels::reluForward, d.arena, o, i, n));
@@ -618,6 +662,9 @@ public final class TornadoDevice implements Device {
         int o = at(out);
         int ao = at(a);
         int bo = at(b);
+        if (fuseIntoLastForward(bo, n, TornadoKernels.EPILOGUE_RESIDUAL, "residual", o, ao)) {
+            return;
+        }
         record(label("", out) + ".add", Grid.of(n), key("resF", o, ao, bo, n), (g, id, d, s) ->
                 g.task(id, TornadoKernels::residualForward, d.arena, o, ao, bo, n));
     }
@@ -991,6 +1038,7 @@ public final class TornadoDevice implements Device {
             }
         }
         pending.clear();
+        lastForward = null;
         key.setLength(0);
         inFloats = 0;
         inInts = 0;

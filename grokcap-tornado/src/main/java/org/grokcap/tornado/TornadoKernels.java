@@ -218,11 +218,27 @@ public final class TornadoKernels {
     /** Outputs per work-item along each side: a work-group computes a (TILE·BLOCK)² block of C. */
     public static final int BLOCK = 2;
 
+    /** {@link #gemm}'s flags: A stored transposed (K,M). */
+    public static final int A_T = 1;
+    /** B stored transposed (N,K). */
+    public static final int B_T = 2;
+    /** C += the product, instead of C = . */
+    public static final int ACCUMULATE = 4;
+    /** + bias (N) on every row. */
+    public static final int BIAS = 8;
+    /** Epilogues, in the flags' bits 4–5: also E[i] = relu(C[i]), gelu(C[i]), or R[i] + C[i] (a residual add). */
+    public static final int EPILOGUE_RELU = 16;
+    public static final int EPILOGUE_GELU = 32;
+    public static final int EPILOGUE_RESIDUAL = 48;
+
     /**
      * C (M,N) = [C +] A (M,K) · B (K,N) [+ bias (N)], every matrix an offset into the arena; A is read
-     * transposed (stored (K,M)) when aT is 1, B when bT is 1 (stored (N,K)). The three products of a
-     * linear layer: forward out = inp · wᵀ + bias (bT), input gradient dinp += dout · w, weight gradient
-     * dw += doutᵀ · inp (aT).
+     * transposed (stored (K,M)) with flag A_T, B with B_T (stored (N,K)), C accumulated with ACCUMULATE,
+     * the bias added with BIAS. The three products of a linear layer: forward out = inp · wᵀ + bias
+     * (B_T), input gradient dinp += dout · w, weight gradient dw += doutᵀ · inp (A_T). A forward product
+     * may also write its epilogue (M,N) at epiOff, from the finished C: the activation that follows it
+     * (EPILOGUE_RELU, EPILOGUE_GELU) or the residual add out = res + C (EPILOGUE_RESIDUAL, res at resOff),
+     * the same values as the separate kernels, one pass over C fewer.
      *
      * <p>A work-group of TILE × TILE work-items computes a 32 × 32 block of C, each work-item a 2 × 2
      * register block (rows ty, ty+16; columns tx, tx+16: neighbouring work-items touch neighbouring
@@ -232,7 +248,9 @@ public final class TornadoKernels {
      * ceil(M/32)·16 work-items; outputs past M or N are not written.
      */
     public static void gemm(KernelContext ctx, FloatArray a, int cOff, int aOff, int bOff, int biasOff, int M, int N,
-                            int K, int aT, int bT, int accumulate, int hasBias) {
+                            int K, int flags, int epiOff, int resOff) {
+        int aT = flags & A_T;
+        int bT = (flags & B_T) / B_T;
         int tx = ctx.localIdx;
         int ty = ctx.localIdy;
         int rowBase = ctx.groupIdy * 32;
@@ -285,28 +303,38 @@ public final class TornadoKernels {
         int n0 = colBase + tx;
         int n1 = n0 + 16;
         if (m0 < M && n0 < N) {
-            gemmStore(a, cOff + m0 * N + n0, c00, biasOff + n0, accumulate, hasBias);
+            gemmStore(a, cOff, m0 * N + n0, c00, biasOff + n0, flags, epiOff, resOff);
         }
         if (m0 < M && n1 < N) {
-            gemmStore(a, cOff + m0 * N + n1, c01, biasOff + n1, accumulate, hasBias);
+            gemmStore(a, cOff, m0 * N + n1, c01, biasOff + n1, flags, epiOff, resOff);
         }
         if (m1 < M && n0 < N) {
-            gemmStore(a, cOff + m1 * N + n0, c10, biasOff + n0, accumulate, hasBias);
+            gemmStore(a, cOff, m1 * N + n0, c10, biasOff + n0, flags, epiOff, resOff);
         }
         if (m1 < M && n1 < N) {
-            gemmStore(a, cOff + m1 * N + n1, c11, biasOff + n1, accumulate, hasBias);
+            gemmStore(a, cOff, m1 * N + n1, c11, biasOff + n1, flags, epiOff, resOff);
         }
     }
 
-    private static void gemmStore(FloatArray a, int at, float sum, int biasAt, int accumulate, int hasBias) {
+    /** C[i] from its sum (bias, accumulation), then the epilogue's element i. */
+    private static void gemmStore(FloatArray a, int cOff, int i, float sum, int biasAt, int flags, int epiOff,
+                                  int resOff) {
         float v = sum;
-        if (hasBias == 1) {
+        if ((flags & BIAS) != 0) {
             v += a.get(biasAt);
         }
-        if (accumulate == 1) {
-            v += a.get(at);
+        if ((flags & ACCUMULATE) != 0) {
+            v += a.get(cOff + i);
         }
-        a.set(at, v);
+        a.set(cOff + i, v);
+        int epilogue = flags & EPILOGUE_RESIDUAL;
+        if (epilogue == EPILOGUE_RELU) {
+            a.set(epiOff + i, relu(v));
+        } else if (epilogue == EPILOGUE_GELU) {
+            a.set(epiOff + i, gelu(v));
+        } else if (epilogue == EPILOGUE_RESIDUAL) {
+            a.set(epiOff + i, a.get(resOff + i) + v);
+        }
     }
 
     // ---- attention ----------------------------------------------------------------------------
@@ -621,9 +649,18 @@ public final class TornadoKernels {
 
     public static void reluForward(FloatArray a, int outOff, int inpOff, int n) {
         for (@Parallel int i = 0; i < n; i++) {
-            float x = a.get(inpOff + i);
-            a.set(outOff + i, x > 0f ? x : 0f);
+            a.set(outOff + i, relu(a.get(inpOff + i)));
         }
+    }
+
+    private static float relu(float x) {
+        return x > 0f ? x : 0f;
+    }
+
+    /** GELU, tanh approximation (kernels/Gelu). */
+    private static float gelu(float x) {
+        float cube = 0.044715f * x * x * x;
+        return 0.5f * x * (1f + TornadoMath.tanh(0.7978845608f * (x + cube)));
     }
 
     public static void reluBackward(FloatArray a, int dinpOff, int inpOff, int doutOff, int n) {
@@ -637,9 +674,7 @@ public final class TornadoKernels {
     /** GELU, tanh approximation (constants as in {@code org.grokcap.kernels.Gelu}). */
     public static void geluForward(FloatArray a, int outOff, int inpOff, int n) {
         for (@Parallel int i = 0; i < n; i++) {
-            float x = a.get(inpOff + i);
-            float cube = 0.044715f * x * x * x;
-            a.set(outOff + i, 0.5f * x * (1f + TornadoMath.tanh(0.7978845608f * (x + cube))));
+            a.set(outOff + i, gelu(a.get(inpOff + i)));
         }
     }
 

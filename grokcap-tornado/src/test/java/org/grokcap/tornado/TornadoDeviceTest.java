@@ -645,4 +645,41 @@ class TornadoDeviceTest {
             assertEquals(ref, got, 1e-5 * ref, "n = " + n);
         }
     }
+
+    /**
+     * A linear forward pass followed by its activation, and one followed by a residual add of its
+     * output, are recorded as one tiled matmul with an epilogue: the same outputs as the reference's
+     * separate kernels, and the matmul's own output still written.
+     */
+    @Test
+    void linearForwardFusedWithTheActivationOrResidualAfterIt() {
+        int N = 97;
+        int C = 43;
+        int OC = 33;
+        Pair p = new Pair(16);
+        for (Activation kind : Activation.values()) {
+            Buf[] inp = p.floats(N * C);
+            Buf[] w = p.floats(OC * C);
+            Buf[] bias = p.floats(OC);
+            Buf[] pre = p.floats(N * OC);
+            Buf[] act = p.floats(N * OC);
+            Buf[] w2 = p.floats(OC * OC);
+            Buf[] pre2 = p.floats(N * OC);
+            Buf[] res = p.floats(N * OC);
+            Buf[] sum = p.floats(N * OC);
+            long fusedBefore = tornado.fusedEpilogues();
+            for (int k = 0; k < 2; k++) {
+                Device d = k == 0 ? p.ref : tornado;
+                d.linearForward(pre[k], inp[k], w[k], bias[k], N, C, OC);
+                d.activationForward(kind, act[k], pre[k], N * OC);
+                d.linearForward(pre2[k], act[k], w2[k], null, N, OC, OC);
+                d.residualForward(sum[k], res[k], pre2[k], N * OC);
+            }
+            assertEquals(2, tornado.fusedEpilogues() - fusedBefore, "both calls fused into the matmul before them");
+            Pair.same(pre, 1e-4f);
+            Pair.same(act, 1e-4f);
+            Pair.same(pre2, 1e-4f);
+            Pair.same(sum, 1e-4f);
+        }
+    }
 }

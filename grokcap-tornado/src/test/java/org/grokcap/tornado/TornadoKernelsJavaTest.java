@@ -2,9 +2,12 @@ package org.grokcap.tornado;
 
 import org.grokcap.kernels.Embedding;
 import org.grokcap.kernels.GatherRows;
+import org.grokcap.kernels.Gelu;
 import org.grokcap.kernels.GradClip;
 import org.grokcap.kernels.LayerNorm;
 import org.grokcap.kernels.Linear;
+import org.grokcap.kernels.Relu;
+import org.grokcap.kernels.Residual;
 import org.grokcap.kernels.RmsNorm;
 import org.junit.jupiter.api.Test;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
@@ -194,12 +197,47 @@ class TornadoKernelsJavaTest {
     }
 
     /** C (M,N) by {@link TornadoKernels#gemm} on the work-groups a device would run. */
-    private static void gemm(FloatArray a, int cOff, int aOff, int bOff, int biasOff, int M, int N, int K, int aT,
-                             int bT, int accumulate, int hasBias) {
+    private static void gemm(FloatArray a, int cOff, int aOff, int bOff, int biasOff, int M, int N, int K, int flags,
+                             int epiOff, int resOff) {
         int t = TornadoKernels.TILE;
         int out = t * TornadoKernels.BLOCK;
         WorkGroups.run((N + out - 1) / out * t, (M + out - 1) / out * t, t, t, ctx ->
-                TornadoKernels.gemm(ctx, a, cOff, aOff, bOff, biasOff, M, N, K, aT, bT, accumulate, hasBias));
+                TornadoKernels.gemm(ctx, a, cOff, aOff, bOff, biasOff, M, N, K, flags, epiOff, resOff));
+    }
+
+    /** The forward product's epilogues against the separate kernels they replace: ReLU, GELU, a residual add. */
+    @Test
+    void tiledMatmulEpiloguesMatchTheSeparateKernels() {
+        int N = 97;
+        int C = 43;
+        int OC = 33;
+        for (int epilogue : new int[] {TornadoKernels.EPILOGUE_RELU, TornadoKernels.EPILOGUE_GELU,
+                TornadoKernels.EPILOGUE_RESIDUAL}) {
+            float[] inp = gaussian(N * C);
+            float[] w = gaussian(OC * C);
+            float[] bias = gaussian(OC);
+            float[] res = gaussian(N * OC);
+            int[] at = new int[6];
+            FloatArray a = arena(at, inp, w, bias, new float[N * OC], new float[N * OC], res);
+            gemm(a, at[3], at[0], at[1], at[2], N, OC, C, TornadoKernels.B_T | TornadoKernels.BIAS | epilogue, at[4],
+                    at[5]);
+            float[] out = new float[N * OC];
+            Linear.forward(out, 0, inp, 0, w, 0, bias, 0, N, C, OC);
+            close(out, a, at[3], 1e-4f);
+            float[] c = new float[N * OC]; // the C the kernel wrote, which its epilogue reads
+            for (int i = 0; i < c.length; i++) {
+                c[i] = a.get(at[3] + i);
+            }
+            float[] want = new float[N * OC];
+            if (epilogue == TornadoKernels.EPILOGUE_RELU) {
+                Relu.forward(want, 0, c, 0, want.length);
+            } else if (epilogue == TornadoKernels.EPILOGUE_GELU) {
+                Gelu.forward(want, 0, c, 0, want.length);
+            } else {
+                Residual.forward(want, 0, res, 0, c, 0, want.length);
+            }
+            close(want, a, at[4], 1e-5f);
+        }
     }
 
     @Test
@@ -218,9 +256,9 @@ class TornadoKernelsJavaTest {
             float[] dw = gaussian(OC * C);
             int[] at = new int[7];
             FloatArray a = arena(at, inp, w, bias, out, dout, dinp, dw);
-            gemm(a, at[3], at[0], at[1], at[2], N, OC, C, 0, 1, 0, 1);
-            gemm(a, at[5], at[4], at[1], 0, N, C, OC, 0, 0, 1, 0);
-            gemm(a, at[6], at[4], at[0], 0, OC, C, N, 1, 0, 1, 0);
+            gemm(a, at[3], at[0], at[1], at[2], N, OC, C, TornadoKernels.B_T | TornadoKernels.BIAS, 0, 0);
+            gemm(a, at[5], at[4], at[1], 0, N, C, OC, TornadoKernels.ACCUMULATE, 0, 0);
+            gemm(a, at[6], at[4], at[0], 0, OC, C, N, TornadoKernels.A_T | TornadoKernels.ACCUMULATE, 0, 0);
             Linear.forward(out, 0, inp, 0, w, 0, bias, 0, N, C, OC);
             Linear.backward(dinp, 0, dw, 0, null, 0, dout, 0, inp, 0, w, 0, N, C, OC);
             close(out, a, at[3], 1e-4f);
