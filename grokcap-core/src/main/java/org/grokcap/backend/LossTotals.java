@@ -20,13 +20,6 @@ public final class LossTotals {
     /** Totals to be filled by a device ({@link Device#lossTotals}); reusable, one pass at a time. */
     public LossTotals() {}
 
-    /** Totals known now. */
-    public static LossTotals of(double lossSum, long hits, long sequenceHits) {
-        LossTotals t = new LossTotals();
-        t.set(lossSum, hits, sequenceHits);
-        return t;
-    }
-
     /** Called by a recording device when it records the call that will fill these: until then, reads run it. */
     public void expect(Device recorder) {
         this.device = recorder;

@@ -133,7 +133,7 @@ public final class AdamWOptimizer {
             filter.apply(grads);
         }
         for (int i = 0; i < tensors.size(); i++) { // indexed: nothing allocated per step
-            orthogonalize(tensors.get(i)[0], tensors.get(i)[1]);
+            dev.orthogonalize(tensors.get(i)[0], tensors.get(i)[1], cfg.orthogonalEps()); // ⊥Grad
         }
         if (cfg.gradClip() > 0) {
             dev.clipByGlobalNorm(grads, cfg.gradClip());
@@ -151,11 +151,6 @@ public final class AdamWOptimizer {
                         cfg.eps().floatValue(), decay, step, guard);
             }
         }
-    }
-
-    /** ⊥Grad on one tensor (see {@link Device#orthogonalize}). */
-    private void orthogonalize(Buf w, Buf g) {
-        dev.orthogonalize(w, g, cfg.orthogonalEps());
     }
 
     /** The Grokfast filter, or null when the run has none (for checkpoints). */

@@ -164,7 +164,9 @@ public final class Trainer {
             // finite, so reading the loss after it (one execution for the whole step) still finds the
             // parameters the step started from.
             optimizer.step(trainTotals);
-            requireFiniteLoss(step, trainTotals, targets);
+            if (!evalNow) { // an evaluation step checked it before evaluating
+                requireFiniteLoss(step, trainTotals, targets);
+            }
             if (evalNow) {
                 listener.onMetrics(last, steps);
             }

@@ -834,9 +834,15 @@ public final class TornadoDevice implements Device {
     private int scalars() {
         if (scalars == null) {
             scalars = floats("tornado.scalars", 4);
-            neverSkip = floats("tornado.adamw.never.skip", 1);
         }
         return at(scalars);
+    }
+
+    private Buf neverSkip() {
+        if (neverSkip == null) {
+            neverSkip = floats("tornado.adamw.never.skip", 1);
+        }
+        return neverSkip;
     }
 
     @Override
@@ -920,8 +926,7 @@ public final class TornadoDevice implements Device {
     @Override
     public void adamW(Buf params, Buf grads, Buf m, Buf v, float lr, float beta1, float beta2, float eps,
                       float weightDecay, int step) {
-        scalars();
-        adamW(params, grads, m, v, lr, beta1, beta2, eps, weightDecay, step, neverSkip);
+        adamW(params, grads, m, v, lr, beta1, beta2, eps, weightDecay, step, neverSkip());
     }
 
     @Override
@@ -935,8 +940,7 @@ public final class TornadoDevice implements Device {
             if (!Double.isFinite(guard.lossSum())) {
                 return;
             }
-            scalars();
-            flag = neverSkip;
+            flag = neverSkip();
         }
         adamW(params, grads, m, v, lr, beta1, beta2, eps, weightDecay, step, flag);
     }

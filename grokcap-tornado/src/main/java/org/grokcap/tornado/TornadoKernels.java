@@ -960,11 +960,7 @@ public final class TornadoKernels {
      * order, in double. A constant 256 additions, so one work-item.
      */
     public static void sumParts(FloatArray out, int outOff, FloatArray parts, int partsOff) {
-        double s = 0.0;
-        for (int p = 0; p < SUM_PARTS; p++) {
-            s += parts.get(partsOff + p);
-        }
-        out.set(outOff, (float) s);
+        out.set(outOff, (float) partsTotal(parts, partsOff));
     }
 
     /** g (n) *= hp[slot]. */
