@@ -38,6 +38,14 @@ public interface Device extends AutoCloseable {
     default void toHost(Buf buf) {}
 
     /**
+     * {@link #toHost}, which a device that records calls may put off until its next {@link #sync}, so
+     * that several downloads share one run (models trained in {@link Lockstep}). By default at once.
+     */
+    default void toHostAtNextSync(Buf buf) {
+        toHost(buf);
+    }
+
+    /**
      * Runs every call recorded so far (a device that records calls and runs them later; a no-op on a
      * device that runs each call at once). Reading {@link LossTotals} calls it when needed.
      */

@@ -2,6 +2,7 @@ package org.grokcap.bench;
 
 import org.grokcap.backend.Backend;
 import org.grokcap.backend.Device;
+import org.grokcap.backend.Lockstep;
 import org.grokcap.data.TokenizedDataset;
 import org.grokcap.run.PopulationSession;
 import org.grokcap.train.ExperimentSpec;
@@ -16,7 +17,7 @@ import java.util.concurrent.CyclicBarrier;
 
 /**
  * Times K models of one config (seeds seed, seed+1, ...) trained together as a {@link Population} on
- * T threads, and the same K trained one after another, each on a device of T threads (as a run alone
+ * T threads (on one shared device in {@link Lockstep} where {@link PopulationSession#inLockstep} says so), and the same K trained one after another, each on a device of T threads (as a run alone
  * trains), in full-batch epochs as {@link EpochBenchmark} counts them. Each side runs its warm-up
  * epochs untimed first; the together side times from the moment every model finished its warm-up
  * to the moment the last finished.
@@ -52,14 +53,32 @@ public final class PopulationBenchmark {
                 aloneNanos += System.nanoTime() - warm[0];
             }
         }
-        int perMember = PopulationSession.threadsPerMember(threads, models);
+        // on a backend that trains a population in lockstep (a GPU), all K models share one device
+        Lockstep lockstep = PopulationSession.inLockstep(backend) ? new Lockstep(backend.create(threads), models) : null;
+        try {
+            return new Result(models, threads, epochs, together(specs, backend, lockstep, threads, warmup) / 1e6 / epochs,
+                    aloneNanos / 1e6 / epochs);
+        } finally {
+            if (lockstep != null) {
+                lockstep.close();
+            }
+        }
+    }
+
+    /** Nanoseconds from the end of every model's warm-up to the end of the last model's training. */
+    private static long together(List<ExperimentSpec> specs, Backend backend, Lockstep lockstep, int threads,
+                                 int warmup) {
+        int models = specs.size();
+        int perMember = lockstep != null ? threads : PopulationSession.threadsPerMember(threads, models);
         long[] timedFrom = {0};
         // every member waits for the others at the end of its warm-up; the last one in starts the clock
         CyclicBarrier warmedUp = new CyclicBarrier(models, () -> timedFrom[0] = System.nanoTime());
         List<Population.Member<Long>> members = new ArrayList<>();
-        for (ExperimentSpec s : specs) {
+        for (int i = 0; i < models; i++) {
+            ExperimentSpec s = specs.get(i);
+            int index = i;
             members.add(turn -> {
-                try (Device device = backend.create(perMember)) {
+                try (Device device = lockstep != null ? lockstep.member(index) : backend.create(perMember)) {
                     Trainer trainer = trainer(s, device);
                     if (warmup == 0) {
                         await(warmedUp, turn);
@@ -85,13 +104,13 @@ public final class PopulationBenchmark {
             });
         }
         long end = 0;
-        for (Population.Outcome<Long> o : Population.run(members, threads / perMember)) {
+        for (Population.Outcome<Long> o : Population.run(members, lockstep != null ? models : threads / perMember)) {
             if (o.failed()) {
                 throw new IllegalStateException("a model of the benchmark failed: " + o.failure().getMessage(), o.failure());
             }
             end = Math.max(end, o.result());
         }
-        return new Result(models, threads, epochs, (end - timedFrom[0]) / 1e6 / epochs, aloneNanos / 1e6 / epochs);
+        return end - timedFrom[0];
     }
 
     private static Trainer trainer(ExperimentSpec s, Device device) {

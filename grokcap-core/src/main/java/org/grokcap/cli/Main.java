@@ -501,7 +501,6 @@ public final class Main {
     /** bench NAME --models K: K seeds trained together beside the same K one after another. */
     private static int populationBench(String name, ExperimentSpec spec, Backend backend, int models, int threads,
                                        int warmup, int epochs, PrintStream out, PrintStream err) throws Exception {
-        PopulationSession.threads(new RunOptions(null, backend.name(), threads, null)); // refuses a backend that cannot
         err.printf("bench %s --models %d: %d warm-up + %d timed epochs of each model on %s, %d threads, the %d models "
                 + "one after another, then together...%n", name, models, warmup, epochs, backend.name(), threads, models);
         PopulationBenchmark.Result r = PopulationBenchmark.run(spec, backend, models, threads, warmup, epochs);

@@ -2,7 +2,10 @@ package org.grokcap.run;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.grokcap.backend.Backend;
 import org.grokcap.backend.Backends;
+import org.grokcap.backend.Device;
+import org.grokcap.backend.Lockstep;
 import org.grokcap.io.Json;
 import org.grokcap.train.ExperimentSpec;
 import org.grokcap.train.Population;
@@ -49,13 +52,18 @@ public final class PopulationSession {
         return d == null ? null : d.path() + " is " + d.second() + ", not " + d.first();
     }
 
-    /** The threads a population shares: options' threads, or all cores; bad input for a backend that cannot train together. */
+    /**
+     * Whether backend trains a population in {@link Lockstep}, all K models on one shared device (a GPU,
+     * where one pass over K models replaces K passes), rather than each model on a device of its own
+     * with the cores handed round (cpu and reference, where single-model operations are too short to
+     * split well but K whole models keep the cores busy; see {@link Population}).
+     */
+    public static boolean inLockstep(Backend backend) {
+        return !backend.name().equals("cpu") && !backend.name().equals("reference");
+    }
+
+    /** The threads a population shares: options' threads, or all cores. */
     public static int threads(RunOptions options) {
-        String backend = Backends.choose(options.backend()).name();
-        if (!backend.equals("cpu") && !backend.equals("reference")) {
-            throw new BadInputException("training together: the " + backend + " backend trains one model at a time; "
-                    + "use the cpu backend (--backend cpu)");
-        }
         return options.threads() > 0 ? options.threads() : Runtime.getRuntime().availableProcessors();
     }
 
@@ -101,6 +109,12 @@ public final class PopulationSession {
      */
     public static List<Population.Outcome<RunResult>> train(List<ExperimentSpec> specs, RunOptions options,
                                                            ProgressHook hook) {
+        return train(specs, options, hook, inLockstep(Backends.choose(options.backend())));
+    }
+
+    /** {@link #train(List, RunOptions, ProgressHook)}, in lockstep or not as asked (tests run the cpu both ways). */
+    static List<Population.Outcome<RunResult>> train(List<ExperimentSpec> specs, RunOptions options, ProgressHook hook,
+                                                    boolean lockstep) {
         if (specs.isEmpty()) {
             throw new BadInputException("training together: no specs given");
         }
@@ -110,24 +124,61 @@ public final class PopulationSession {
                 throw new BadInputException("training together: spec " + i + " cannot share a pass with spec 0: " + why);
             }
         }
-        int threads = threads(options);
-        int perMember = threadsPerMember(threads, specs.size());
         Path dir = options.outDir() != null ? options.outDir()
                 : Path.of("runs", "together-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-        List<Population.Member<RunResult>> members = new ArrayList<>();
-        for (int i = 0; i < specs.size(); i++) {
-            ExperimentSpec spec = specs.get(i);
-            String name = spec.name() == null ? TrainingSession.UNNAMED : spec.name();
-            Path out = dir.resolve(name + "-" + i);
-            members.add(turn -> {
-                try {
-                    return TrainingSession.train(spec, memberOptions(options, perMember, turn).withOutDir(out), hook);
-                } catch (RuntimeException e) {
-                    throw named(out, e);
-                }
-            });
+        return run(specs.size(), options, lockstep, (i, mine) -> {
+            Path out = memberDir(dir, specs.get(i), i);
+            try {
+                return TrainingSession.train(specs.get(i), mine.withOutDir(out), hook);
+            } catch (RuntimeException e) {
+                throw named(out, e);
+            }
+        });
+    }
+
+    /** One member's run, given the options to run it with (its device or threads, and its listener). */
+    public interface MemberRun<R> {
+        R run(int member, RunOptions mine) throws Exception;
+    }
+
+    /**
+     * Runs members runs as a population on options' backend and returns their outcomes in order: in
+     * {@link Lockstep} on one shared device where {@link #inLockstep} says so, else each on a device of
+     * its own with the threads handed round ({@link #memberOptions}).
+     */
+    public static <R> List<Population.Outcome<R>> run(int members, RunOptions options, MemberRun<R> run) {
+        return run(members, options, inLockstep(Backends.choose(options.backend())), run);
+    }
+
+    private static <R> List<Population.Outcome<R>> run(int members, RunOptions options, boolean lockstep,
+                                                      MemberRun<R> run) {
+        Backend backend = Backends.choose(options.backend());
+        List<Population.Member<R>> list = new ArrayList<>();
+        if (!lockstep) {
+            int threads = threads(options);
+            int perMember = threadsPerMember(threads, members);
+            for (int i = 0; i < members; i++) {
+                int index = i;
+                list.add(turn -> run.run(index, memberOptions(options, perMember, turn)));
+            }
+            return Population.run(list, threads / perMember);
         }
-        return Population.run(members, threads / perMember);
+        try (Lockstep shared = new Lockstep(backend.create(options.threads()), members)) {
+            for (int i = 0; i < members; i++) {
+                int index = i;
+                Device view = shared.member(i);
+                list.add(turn -> {
+                    try (view) { // leaves the lockstep however the run ends (also when it never opens the device)
+                        return run.run(index, options.withDevice(view));
+                    }
+                });
+            }
+            return Population.run(list, members);
+        }
+    }
+
+    private static Path memberDir(Path dir, ExperimentSpec spec, int i) {
+        return dir.resolve((spec.name() == null ? TrainingSession.UNNAMED : spec.name()) + "-" + i);
     }
 
     /** e with its message prefixed by the run directory it belongs to (same exception type where it is one of ours). */

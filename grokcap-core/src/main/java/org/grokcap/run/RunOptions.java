@@ -2,6 +2,7 @@ package org.grokcap.run;
 
 import org.grokcap.util.BadInputException;
 
+import org.grokcap.backend.Device;
 import org.grokcap.train.Trainer;
 
 import java.nio.file.Path;
@@ -17,9 +18,11 @@ import java.nio.file.Path;
  *                        0 keeps the interval the run was started with)
  * @param analysisEvery   record the progress measures of {@code org.grokcap.analysis} into
  *                        RUN_DIR/analysis/progress.jsonl every this many updates (modular tasks); 0 for never
+ * @param device          a device to train on, made elsewhere (a {@link org.grokcap.backend.Lockstep} member's):
+ *                        the run closes it when it ends; null to create one of backend with threads
  */
 public record RunOptions(Path outDir, String backend, int threads, Trainer.Listener listener, int checkpointEvery,
-                         int analysisEvery) {
+                         int analysisEvery, Device device) {
     public RunOptions {
         if (checkpointEvery < 0) {
             throw new BadInputException("checkpoint interval " + checkpointEvery + ": must be at least 0");
@@ -27,6 +30,11 @@ public record RunOptions(Path outDir, String backend, int threads, Trainer.Liste
         if (analysisEvery < 0) {
             throw new BadInputException("analysis interval " + analysisEvery + ": must be at least 0");
         }
+    }
+
+    public RunOptions(Path outDir, String backend, int threads, Trainer.Listener listener, int checkpointEvery,
+                      int analysisEvery) {
+        this(outDir, backend, threads, listener, checkpointEvery, analysisEvery, null);
     }
 
     public RunOptions(Path outDir, String backend, int threads, Trainer.Listener listener) {
@@ -37,23 +45,27 @@ public record RunOptions(Path outDir, String backend, int threads, Trainer.Liste
         return new RunOptions(null, null, 0, null, 0, 0);
     }
 
+    public RunOptions withDevice(Device d) {
+        return new RunOptions(outDir, backend, threads, listener, checkpointEvery, analysisEvery, d);
+    }
+
     public RunOptions withListener(Trainer.Listener l) {
-        return new RunOptions(outDir, backend, threads, l, checkpointEvery, analysisEvery);
+        return new RunOptions(outDir, backend, threads, l, checkpointEvery, analysisEvery, device);
     }
 
     public RunOptions withOutDir(Path dir) {
-        return new RunOptions(dir, backend, threads, listener, checkpointEvery, analysisEvery);
+        return new RunOptions(dir, backend, threads, listener, checkpointEvery, analysisEvery, device);
     }
 
     public RunOptions withThreads(int n) {
-        return new RunOptions(outDir, backend, n, listener, checkpointEvery, analysisEvery);
+        return new RunOptions(outDir, backend, n, listener, checkpointEvery, analysisEvery, device);
     }
 
     public RunOptions withCheckpointEvery(int every) {
-        return new RunOptions(outDir, backend, threads, listener, every, analysisEvery);
+        return new RunOptions(outDir, backend, threads, listener, every, analysisEvery, device);
     }
 
     public RunOptions withAnalysisEvery(int every) {
-        return new RunOptions(outDir, backend, threads, listener, checkpointEvery, every);
+        return new RunOptions(outDir, backend, threads, listener, checkpointEvery, every, device);
     }
 }

@@ -127,14 +127,14 @@ public final class SweepRunner {
      * As {@link #run(Sweep, Shard, Path, RunOptions, Supplier, PrintStream)}, with together &ge; 0 for
      * training the runs together ({@link PopulationSession}): the unfinished runs in groups that can
      * share a pass (see {@link #groups}), each group together at most together runs at a time (0: the
-     * whole group), sharing options' threads (see {@link PopulationSession#threadsPerMember}); together -1 trains one run after
+     * whole group), sharing options' threads or one device (see {@link PopulationSession#run}); together -1 trains one run after
      * another. A stop (SIGINT, SIGTERM) checkpoints every run of the pass and stops the sweep.
      */
     public static Summary run(Sweep sweep, Shard shard, Path out, RunOptions options,
                               Supplier<Trainer.Listener> listeners, PrintStream log, int together) {
         long start = System.nanoTime();
         List<Planned> plan = plan(sweep, shard, out);
-        int threads = together >= 0 ? PopulationSession.threads(options) : 0; // a backend that cannot: refused before any write
+        int threads = together >= 0 ? PopulationSession.threads(options) : 0;
         try {
             Files.createDirectories(out);
             // Shards on other processes or machines may be writing the list right now: only what an
@@ -178,19 +178,15 @@ public final class SweepRunner {
                 int size = together == 0 ? group.size() : together;
                 for (int from = 0; from < group.size(); from += size) {
                     List<Planned> pass = group.subList(from, Math.min(group.size(), from + size));
-                    int perMember = PopulationSession.threadsPerMember(threads, pass.size());
                     log.printf("together: %d run%s on %d thread%s%n", pass.size(), pass.size() == 1 ? "" : "s", threads,
                             threads == 1 ? "" : "s");
-                    List<Population.Member<Void>> members = new ArrayList<>();
                     for (Planned p : pass) {
-                        String head = heads.get(p);
-                        log.println(head + ": " + starting(p));
-                        members.add(turn -> {
-                            runOne(sweep, p, out, PopulationSession.memberOptions(options, perMember, turn), log, head);
-                            return null;
-                        });
+                        log.println(heads.get(p) + ": " + starting(p));
                     }
-                    List<Population.Outcome<Void>> outcomes = Population.run(members, threads / perMember);
+                    List<Population.Outcome<Void>> outcomes = PopulationSession.run(pass.size(), options, (i, mine) -> {
+                        runOne(sweep, pass.get(i), out, mine, log, heads.get(pass.get(i)));
+                        return null;
+                    });
                     List<Planned> stopped = new ArrayList<>();
                     RunStoppedException stop = null;
                     for (int i = 0; i < pass.size(); i++) {

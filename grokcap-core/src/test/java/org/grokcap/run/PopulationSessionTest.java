@@ -1,12 +1,15 @@
 package org.grokcap.run;
 
 import org.grokcap.Grokcap;
+import org.grokcap.analysis.ProgressRecorder;
 import org.grokcap.train.ExperimentSpec;
 import org.grokcap.train.Population;
 import org.grokcap.train.TrainingDivergedException;
 import org.grokcap.util.BadInputException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -24,8 +27,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Runs trained together are ordinary runs: each run directory's metrics, checkpoints and weights are
- * those of the same run trained alone on 2 threads, byte for byte (the safetensors headers name the
+ * Runs trained together are ordinary runs, both ways of training together (each model on a device of
+ * its own with the threads handed round, or all in lockstep on one shared device): each run
+ * directory's metrics, checkpoints and weights are those of the same run trained alone on 2 threads, byte for byte (the safetensors headers name the
  * device and the start time, so the tensor bytes after them are compared).
  */
 public class PopulationSessionTest {
@@ -42,14 +46,20 @@ public class PopulationSessionTest {
         return new RunOptions(out, "cpu", 2, null, 4, 0);
     }
 
-    @Test
-    void eachRunTrainedTogetherIsTheRunTrainedAloneByteForByte(@TempDir Path dir) throws IOException {
+    /** Trains specs together, in lockstep on one 2-thread cpu device or each on its own device with slots. */
+    private static List<Population.Outcome<RunResult>> together(List<ExperimentSpec> specs, Path out, boolean lockstep) {
+        return PopulationSession.train(specs, options(out), ProgressRecorder.HOOK, lockstep);
+    }
+
+    @ParameterizedTest(name = "lockstep {0}")
+    @ValueSource(booleans = {false, true})
+    void eachRunTrainedTogetherIsTheRunTrainedAloneByteForByte(boolean lockstep, @TempDir Path dir) throws IOException {
         // seeds (split, init, batch order) and per-model optimizer settings differ
         List<ExperimentSpec> specs = List.of(
                 spec("\"seed\":0,\"optimizer\":{\"lr\":0.001,\"weightDecay\":1.0}"),
                 spec("\"seed\":1,\"optimizer\":{\"lr\":0.003,\"weightDecay\":0.1,\"beta2\":0.99}"),
                 spec("\"seed\":2,\"optimizer\":{\"lr\":0.002,\"warmupSteps\":5,\"eps\":1.0e-6}"));
-        List<Population.Outcome<RunResult>> outcomes = Grokcap.trainTogether(specs, options(dir.resolve("together")));
+        List<Population.Outcome<RunResult>> outcomes = together(specs, dir.resolve("together"), lockstep);
         for (int i = 0; i < specs.size(); i++) {
             assertFalse(outcomes.get(i).failed(), () -> String.valueOf(outcomes.get(0).failure()));
             Path together = dir.resolve("together").resolve("pop-" + i);
@@ -62,8 +72,9 @@ public class PopulationSessionTest {
                 Files.readAllBytes(dir.resolve("together/pop-1/metrics.jsonl"))), "the members are different runs");
     }
 
-    @Test
-    void aDivergingMemberStopsAloneAndNamedWhileTheOthersFinish(@TempDir Path dir) throws IOException {
+    @ParameterizedTest(name = "lockstep {0}")
+    @ValueSource(booleans = {false, true})
+    void aDivergingMemberStopsAloneAndNamedWhileTheOthersFinish(boolean lockstep, @TempDir Path dir) throws IOException {
         // Learning rate 2 with four layers and no LayerNorm: the activations overflow within a few steps.
         String model = """
                 {"name":"d","task":{"type":"modular","p":11},"model":{"layers":4,"dModel":32,"heads":2,"dMlp":64},
@@ -71,7 +82,7 @@ public class PopulationSessionTest {
         List<ExperimentSpec> specs = List.of(ConfigLoader.parse(model.formatted("0.001"), false, "test"),
                 ConfigLoader.parse(model.formatted("2.0"), false, "test"),
                 ConfigLoader.parse(model.formatted("0.003"), false, "test"));
-        List<Population.Outcome<RunResult>> outcomes = Grokcap.trainTogether(specs, options(dir.resolve("together")));
+        List<Population.Outcome<RunResult>> outcomes = together(specs, dir.resolve("together"), lockstep);
         assertFalse(outcomes.get(0).failed());
         assertFalse(outcomes.get(2).failed());
         TrainingDivergedException e = assertInstanceOf(TrainingDivergedException.class, outcomes.get(1).failure());
@@ -105,8 +116,8 @@ public class PopulationSessionTest {
 
     /** metrics.jsonl byte for byte, and the tensors of the final weights and of every kept checkpoint. */
     public static void assertSameRun(Path alone, Path together) throws IOException {
-        assertArrayEquals(Files.readAllBytes(alone.resolve(RunDirectory.METRICS)),
-                Files.readAllBytes(together.resolve(RunDirectory.METRICS)), together + ": metrics");
+        assertEquals(Files.readString(alone.resolve(RunDirectory.METRICS)),
+                Files.readString(together.resolve(RunDirectory.METRICS)), together + ": metrics");
         assertArrayEquals(tensorBytes(alone.resolve(RunDirectory.WEIGHTS)), tensorBytes(together.resolve(RunDirectory.WEIGHTS)),
                 together + ": weights");
         List<Path> checkpoints = RunDirectory.checkpoints(alone);

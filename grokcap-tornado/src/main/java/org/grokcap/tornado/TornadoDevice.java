@@ -312,6 +312,16 @@ public final class TornadoDevice implements Device {
         if (buf.size() == 0) {
             return;
         }
+        toHostAtNextSync(buf);
+        flush();
+    }
+
+    /** A download recorded with the calls: it runs, and buf's host copy is filled, at the next flush. */
+    @Override
+    public void toHostAtNextSync(Buf buf) {
+        if (buf.size() == 0) {
+            return;
+        }
         int off = at(buf);
         int n = buf.size();
         int slot = outFloats;
@@ -331,7 +341,6 @@ public final class TornadoDevice implements Device {
                 }
             }
         });
-        flush();
     }
 
     @Override

@@ -1,0 +1,129 @@
+package org.grokcap.tornado;
+
+import org.grokcap.backend.Buf;
+import org.grokcap.backend.Device;
+import org.grokcap.backend.Lockstep;
+import org.grokcap.data.TokenizedDataset;
+import org.grokcap.run.ConfigLoader;
+import org.grokcap.train.ExperimentSpec;
+import org.grokcap.train.Trainer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Models trained together in {@link Lockstep} on one TornadoVM device: each gives the bits of the
+ * same model trained alone on a TornadoVM device of its own, and the step of all of them runs as the
+ * same number of task-graph executions as the step of one.
+ */
+class TornadoLockstepTest {
+
+    @BeforeAll
+    static void needTornado() {
+        TornadoBackend backend = new TornadoBackend();
+        assumeTrue(backend.availability().available(), "TornadoVM is not present: " + backend.availability().reason());
+    }
+
+    /** Seeds and per-model optimizer settings (⊥Grad included) differ; the shapes do not. */
+    private static ExperimentSpec spec(int seed, String optimizer) {
+        return ConfigLoader.parse("""
+                {"name":"t","task":{"type":"modular","p":11,"trainFraction":0.6},
+                 "model":{"dModel":16,"heads":2,"dMlp":32},
+                 "train":{"seed":%d,"steps":12,"batchSize":0,"evalEvery":5,"optimizer":%s}}""".formatted(seed, optimizer),
+                false, "test");
+    }
+
+    private static final List<ExperimentSpec> SPECS = List.of(
+            spec(5, "{\"lr\":0.003,\"weightDecay\":0.1,\"gradClip\":0.5}"),
+            spec(6, "{\"lr\":0.001,\"weightDecay\":1.0,\"orthogonalGradient\":true}"));
+
+    /** A run's metrics rows and, last, the hash of its final parameters' bits. */
+    private static List<Map<String, Double>> train(ExperimentSpec spec, Device device, Trainer.Listener after,
+                                                   List<Map<String, Double>> rows) {
+        TokenizedDataset data = spec.task().generate(spec.train().seed());
+        Trainer trainer = new Trainer(spec, data, device);
+        trainer.run(new Trainer.Listener() {
+            @Override
+            public void onMetrics(Map<String, Double> row, int totalSteps) {
+                rows.add(Map.copyOf(row));
+            }
+
+            @Override
+            public void afterUpdate(int updates, int totalSteps) {
+                if (after != null) {
+                    after.afterUpdate(updates, totalSteps);
+                }
+            }
+        });
+        Buf p = trainer.model().params();
+        device.toHost(p);
+        rows.add(Map.of("parameters' hash", (double) Arrays.hashCode(Arrays.copyOfRange(p.host(), p.offset(),
+                p.offset() + p.size()))));
+        return rows;
+    }
+
+    @Test
+    void eachModelInLockstepIsTheModelAloneAndAStepOfAllIsAsManyExecutionsAsOne() throws Exception {
+        List<List<Map<String, Double>>> alone = new ArrayList<>();
+        List<Long> aloneExecutions = new ArrayList<>();
+        for (ExperimentSpec s : SPECS) {
+            try (TornadoDevice device = (TornadoDevice) new TornadoBackend().create(0)) {
+                List<Long> after = new ArrayList<>();
+                alone.add(train(s, device, (u, t) -> after.add(device.executions()), new ArrayList<>()));
+                if (aloneExecutions.isEmpty()) {
+                    aloneExecutions.addAll(after);
+                }
+            }
+        }
+        TornadoDevice shared = (TornadoDevice) new TornadoBackend().create(0);
+        List<List<Map<String, Double>>> together = new ArrayList<>(Collections.nCopies(SPECS.size(), null));
+        List<Long> togetherExecutions = Collections.synchronizedList(new ArrayList<>());
+        List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
+        try (Lockstep lockstep = new Lockstep(shared, SPECS.size())) {
+            List<Thread> threads = new ArrayList<>();
+            for (int k = 0; k < SPECS.size(); k++) {
+                int index = k;
+                threads.add(new Thread(() -> {
+                    try (Device view = lockstep.member(index)) {
+                        together.set(index, train(SPECS.get(index), view,
+                                index == 0 ? (u, t) -> togetherExecutions.add(shared.executions()) : null,
+                                new ArrayList<>()));
+                    } catch (Throwable e) {
+                        failures.add(e);
+                    }
+                }));
+            }
+            threads.forEach(Thread::start);
+            for (Thread t : threads) {
+                t.join(600_000);
+                assertFalse(t.isAlive(), "a model is still waiting: the lockstep hangs");
+            }
+        }
+        assertEquals(List.of(), failures);
+        for (int k = 0; k < SPECS.size(); k++) {
+            assertEquals(alone.get(k), together.get(k), "model " + k + ": every metric and the parameters, bit for bit");
+        }
+        assertNotEquals(together.get(0), together.get(1));
+        assertEquals(perStep(aloneExecutions), perStep(togetherExecutions),
+                "task-graph executions per step, steps 2 to 11: both models' step in the executions of one model's");
+    }
+
+    /** Executions per step from step 2 on (step 0 records the graphs, step 1 decides the skip flag once). */
+    private static List<Long> perStep(List<Long> executionsAfter) {
+        List<Long> d = new ArrayList<>();
+        for (int step = 2; step < executionsAfter.size(); step++) {
+            d.add(executionsAfter.get(step) - executionsAfter.get(step - 1));
+        }
+        return d;
+    }
+}
