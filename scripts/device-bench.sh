@@ -17,6 +17,7 @@
 #   BENCH_BUDGET_S   seconds for the whole script (default 540); a step gets at most what is left
 #   THREADS          CPU threads for grokcap and PyTorch (default: all cores)
 #   MODELS           K for the batched PyTorch epoch and bench modular-addition --models (default 40)
+#   TORNADO_MODELS   K for bench modular-addition --models on the tornado backend (default 8)
 #   PYTORCH_DEVICE   cuda (default) or cpu; the --cuda-graph steps need cuda
 #   PYTHON           the python with PyTorch (default python3)
 #   JAVA_OPTS        extra JVM options (e.g. -Xmx16g)
@@ -56,6 +57,7 @@ if [ "$QUICK" = 1 ]; then
   TORCH_EPOCHS=(--warmup 3 --epochs 2)      # --cuda-graph needs 3 warm-up epochs
   CHECK_EPOCHS=(--warmup 3 --epochs 2)
   CPU_MODELS_EPOCHS=(--warmup 1 --epochs 1)
+  TORNADO_MODELS_EPOCHS=(--warmup 1 --epochs 1)
 else
   MODELS="${MODELS:-40}"
   GROKCAP_EPOCHS=()                         # the CLI's defaults: 30 warm-up + 100 timed
@@ -63,7 +65,10 @@ else
   TORCH_EPOCHS=(--warmup 30 --epochs 100)
   CHECK_EPOCHS=(--warmup 5 --epochs 20)
   CPU_MODELS_EPOCHS=(--warmup 5 --epochs 20)  # 40 models one after another, then together
+  TORNADO_MODELS_EPOCHS=(--warmup 5 --epochs 20)
 fi
+# K for the tornado population bench: one after another builds (and compiles) a device per model
+TORNADO_MODELS="${TORNADO_MODELS:-$([ "$QUICK" = 1 ] && echo 2 || echo 8)}"
 
 # TornadoVM's JVM flags: the SDK's argfile, written from the template an SDK archive ships.
 ARGFILE="$SCRATCH/tornado-argfile"
@@ -169,6 +174,8 @@ step TORCH_GRAPH 90 "${TORCH[@]}" --cuda-graph ${TORCH_EPOCHS[@]+"${TORCH_EPOCHS
 step TORCH_CHECK 90 "${TORCH[@]}" ${GRAPH[@]+"${GRAPH[@]}"} --check --models 2 ${CHECK_EPOCHS[@]+"${CHECK_EPOCHS[@]}"}
 step TORCH_BATCHED_EAGER 120 "${TORCH[@]}" --models "$MODELS" ${TORCH_EPOCHS[@]+"${TORCH_EPOCHS[@]}"}
 step TORCH_BATCHED_GRAPH 120 "${TORCH[@]}" --cuda-graph --models "$MODELS" ${TORCH_EPOCHS[@]+"${TORCH_EPOCHS[@]}"}
+# K models in lockstep on one tornado device against the same K one after another
+step TORNADO_MODELS 150 "${GROKCAP_TORNADO[@]}" bench modular-addition --backend tornado --models "$TORNADO_MODELS" --threads "$THREADS" ${TORNADO_MODELS_EPOCHS[@]+"${TORNADO_MODELS_EPOCHS[@]}"}
 step CPU_MODELS 180 "${GROKCAP_CPU[@]}" bench modular-addition --backend cpu --models "$MODELS" --threads "$THREADS" ${CPU_MODELS_EPOCHS[@]+"${CPU_MODELS_EPOCHS[@]}"}
 
 echo "{\"step\":\"done\",\"seconds\":$((SECONDS - START))}" >> "$RESULTS"
