@@ -963,8 +963,8 @@ public final class TornadoDevice implements Device {
         float correction1 = 1f - (float) Math.pow(beta1, step);
         float correction2 = 1f - (float) Math.pow(beta2, step);
         float decay = 1f - lr * weightDecay;
-        AdamWModel model = new AdamWModel(at(params), at(grads), at(m), at(v), at(skipFlag), lr, correction1,
-                correction2, decay, beta1, beta2, eps);
+        AdamWModel model = new AdamWModel(new int[] {at(params), at(grads), at(m), at(v), at(skipFlag)},
+                new float[] {lr, correction1, correction2, decay, beta1, beta2, eps});
         LastAdamW last = lastAdamW;
         if (last != null && !pending.isEmpty() && pending.get(pending.size() - 1) == last.call() && last.n() == n
                 && last.models().stream().noneMatch(o -> o.overlaps(model, n))) {
@@ -983,14 +983,16 @@ public final class TornadoDevice implements Device {
         recordAdamW(List.of(model), n);
     }
 
-    /** One model's AdamW call: its arena offsets (params, grads, m, v, skip flag) and its scalars. */
-    private record AdamWModel(int p, int g, int m, int v, int skip, float lr, float correction1, float correction2,
-                              float decay, float beta1, float beta2, float eps) {
+    /**
+     * One model's AdamW call: its arena offsets (params, grads, m, v, skip flag) and its scalars, as
+     * {@link TornadoKernels#adamW} reads them.
+     */
+    private record AdamWModel(int[] offsets, float[] hyper) {
         /** Whether any of the n-element tensors of the two calls share an element (then they run apart, in order). */
         boolean overlaps(AdamWModel o, int n) {
-            for (int x : new int[] {p, g, m, v}) {
-                for (int y : new int[] {o.p, o.g, o.m, o.v}) {
-                    if (Math.abs((long) x - y) < n) {
+            for (int i = 0; i < 4; i++) {
+                for (int j = 0; j < 4; j++) {
+                    if (Math.abs((long) offsets[i] - o.offsets[j]) < n) {
                         return true;
                     }
                 }
@@ -1027,7 +1029,9 @@ public final class TornadoDevice implements Device {
         hyper += TornadoKernels.ADAMW_HYPER * K;
         StringBuilder k = new StringBuilder(key("adamw", K, n, slot, intSlot));
         for (AdamWModel o : models) {
-            k.append(',').append(key("", o.p(), o.g(), o.m(), o.v(), o.skip()));
+            for (int off : o.offsets()) {
+                k.append(',').append(off);
+            }
         }
         record(K == 1 ? "adamw" : "adamw." + K + ".models", Grid.of(Math.multiplyExact(K, n)), k.toString(), new Op() {
             @Override
@@ -1039,20 +1043,12 @@ public final class TornadoDevice implements Device {
             public void before(Segment s) {
                 for (int i = 0; i < K; i++) {
                     AdamWModel o = models.get(i);
-                    int at = intSlot + TornadoKernels.ADAMW_OFFSETS * i;
-                    s.inI.set(at, o.p());
-                    s.inI.set(at + 1, o.g());
-                    s.inI.set(at + 2, o.m());
-                    s.inI.set(at + 3, o.v());
-                    s.inI.set(at + 4, o.skip());
-                    int h = slot + TornadoKernels.ADAMW_HYPER * i;
-                    s.hp.set(h, o.lr());
-                    s.hp.set(h + 1, o.correction1());
-                    s.hp.set(h + 2, o.correction2());
-                    s.hp.set(h + 3, o.decay());
-                    s.hp.set(h + 4, o.beta1());
-                    s.hp.set(h + 5, o.beta2());
-                    s.hp.set(h + 6, o.eps());
+                    for (int j = 0; j < TornadoKernels.ADAMW_OFFSETS; j++) {
+                        s.inI.set(intSlot + TornadoKernels.ADAMW_OFFSETS * i + j, o.offsets()[j]);
+                    }
+                    for (int j = 0; j < TornadoKernels.ADAMW_HYPER; j++) {
+                        s.hp.set(slot + TornadoKernels.ADAMW_HYPER * i + j, o.hyper()[j]);
+                    }
                 }
             }
         });
