@@ -959,31 +959,100 @@ public final class TornadoDevice implements Device {
         if (params.size() == 0) {
             return;
         }
-        int skip = at(skipFlag);
-        int p = at(params);
-        int g0 = at(grads);
-        int mo = at(m);
-        int vo = at(v);
         int n = params.size();
-        int slot = hyper;
-        hyper += 4;
         float correction1 = 1f - (float) Math.pow(beta1, step);
         float correction2 = 1f - (float) Math.pow(beta2, step);
         float decay = 1f - lr * weightDecay;
-        record("adamw", Grid.of(n), key("adamw", p, g0, mo, vo, n, beta1, beta2, eps, slot, skip), new Op() {
+        AdamWModel model = new AdamWModel(new int[] {at(params), at(grads), at(m), at(v), at(skipFlag)},
+                new float[] {lr, correction1, correction2, decay, beta1, beta2, eps});
+        LastAdamW last = lastAdamW;
+        if (last != null && !pending.isEmpty() && pending.get(pending.size() - 1) == last.call() && last.n() == n
+                && last.models().stream().noneMatch(o -> o.overlaps(model, n))) {
+            // the next model's update of the same parameter group (a lockstep replays them one after another):
+            // one task over all of them instead, its slots in place of the last call's
+            pending.remove(pending.size() - 1);
+            key.setLength(last.keyStart());
+            hyper = last.hyperSlot();
+            inInts = last.intSlot();
+            joinedAdamW++;
+            List<AdamWModel> models = new ArrayList<>(last.models());
+            models.add(model);
+            recordAdamW(models, n);
+            return;
+        }
+        recordAdamW(List.of(model), n);
+    }
+
+    /**
+     * One model's AdamW call: its arena offsets (params, grads, m, v, skip flag) and its scalars, as
+     * {@link TornadoKernels#adamW} reads them.
+     */
+    private record AdamWModel(int[] offsets, float[] hyper) {
+        /** Whether any of the n-element tensors of the two calls share an element (then they run apart, in order). */
+        boolean overlaps(AdamWModel o, int n) {
+            for (int i = 0; i < 4; i++) {
+                for (int j = 0; j < 4; j++) {
+                    if (Math.abs((long) offsets[i] - o.offsets[j]) < n) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        }
+    }
+
+    /**
+     * The AdamW task recorded last, with the models it updates, which the next AdamW call of the same size
+     * joins when it is recorded right after it.
+     */
+    private record LastAdamW(Call call, int keyStart, int hyperSlot, int intSlot, int n, List<AdamWModel> models) {}
+
+    private LastAdamW lastAdamW;
+    private long joinedAdamW;
+
+    /** AdamW calls recorded into the task of the AdamW call before them (one task for K models), so far. */
+    long joinedAdamW() {
+        return joinedAdamW;
+    }
+
+    /**
+     * One task for the AdamW updates of K models' tensors of n elements each (K = 1: one call): their
+     * arena offsets go in as staging ints (exact, unlike floats past 2²⁴), their scalars as
+     * hyper-parameters, K·n work-items ({@link TornadoKernels#adamW}).
+     */
+    private void recordAdamW(List<AdamWModel> models, int n) {
+        int K = models.size();
+        int keyStart = key.length();
+        int intSlot = inInts;
+        inInts += TornadoKernels.ADAMW_OFFSETS * K;
+        int slot = hyper;
+        hyper += TornadoKernels.ADAMW_HYPER * K;
+        StringBuilder k = new StringBuilder(key("adamw", K, n, slot, intSlot));
+        for (AdamWModel o : models) {
+            for (int off : o.offsets()) {
+                k.append(',').append(off);
+            }
+        }
+        record(K == 1 ? "adamw" : "adamw." + K + ".models", Grid.of(Math.multiplyExact(K, n)), k.toString(), new Op() {
             @Override
             public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {
-                g.task(id, TornadoKernels::adamW, d.arena, p, g0, mo, vo, n, beta1, beta2, eps, s.hp, slot, skip);
+                g.task(id, TornadoKernels::adamW, d.arena, s.inI, intSlot, s.hp, slot, n, K);
             }
 
             @Override
             public void before(Segment s) {
-                s.hp.set(slot, lr);
-                s.hp.set(slot + 1, correction1);
-                s.hp.set(slot + 2, correction2);
-                s.hp.set(slot + 3, decay);
+                for (int i = 0; i < K; i++) {
+                    AdamWModel o = models.get(i);
+                    for (int j = 0; j < TornadoKernels.ADAMW_OFFSETS; j++) {
+                        s.inI.set(intSlot + TornadoKernels.ADAMW_OFFSETS * i + j, o.offsets()[j]);
+                    }
+                    for (int j = 0; j < TornadoKernels.ADAMW_HYPER; j++) {
+                        s.hp.set(slot + TornadoKernels.ADAMW_HYPER * i + j, o.hyper()[j]);
+                    }
+                }
             }
         });
+        lastAdamW = new LastAdamW(pending.get(pending.size() - 1), keyStart, slot, intSlot, n, List.copyOf(models));
     }
 
     // ---- segments, graphs, the plan -----------------------------------------------------------
@@ -1052,6 +1121,7 @@ public final class TornadoDevice implements Device {
         }
         pending.clear();
         lastForward = null;
+        lastAdamW = null;
         key.setLength(0);
         inFloats = 0;
         inInts = 0;

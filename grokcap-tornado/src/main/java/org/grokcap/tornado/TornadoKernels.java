@@ -978,27 +978,48 @@ public final class TornadoKernels {
         }
     }
 
+    /** Ints per model in {@link #adamW}'s offsets: params, grads, m, v, skip flag. */
+    public static final int ADAMW_OFFSETS = 5;
+    /** Floats per model in {@link #adamW}'s hyper-parameters: lr, the two bias corrections, decay, β1, β2, ε. */
+    public static final int ADAMW_HYPER = 7;
+
     /**
-     * One AdamW update of params, m, v (n each, at their offsets) from grads; hp[slot..slot+3] hold the
-     * learning rate, the two bias corrections 1 − βᵗ and the decay factor 1 − lr·weightDecay. Nothing
-     * changes when a[skipOff] is not 0 (the step's loss was not finite: {@link #lossTotalsSum}).
+     * One AdamW update of params, m, v (n each) from grads for each of K models (K = 1 for one model; the
+     * models of a lockstep, whose calls for one parameter group arrive one after another, as one task over
+     * K·n elements). Model k = i / n takes its arena offsets (params, grads, m, v, skip flag) from
+     * idx[idxOff + 5k ..], as ints since an arena may hold more floats than a float counts exactly, and its
+     * scalars from hp[slot + 7k ..]: the learning rate, the two bias corrections 1 − βᵗ, the decay factor
+     * 1 − lr·weightDecay, β1, β2, ε. Nothing of model k changes when a[skipFlag] is not 0 (its step's loss
+     * was not finite: {@link #lossTotalsSum}). One kernel for any K, so a model's bits do not depend on
+     * how many share its task (two kernels that differed only in where β1, β2, ε came from gave results
+     * one ulp apart on PoCL).
      */
-    public static void adamW(FloatArray a, int pOff, int gOff, int mOff, int vOff, int n, float beta1, float beta2,
-                             float eps, FloatArray hp, int slot, int skipOff) {
-        for (@Parallel int i = 0; i < n; i++) {
-            if (a.get(skipOff) == 0f) {
-                float lr = hp.get(slot);
-                float correction1 = hp.get(slot + 1);
-                float correction2 = hp.get(slot + 2);
-                float decay = hp.get(slot + 3);
-                float g = a.get(gOff + i);
-                float mi = beta1 * a.get(mOff + i) + (1f - beta1) * g;
-                float vi = beta2 * a.get(vOff + i) + (1f - beta2) * g * g;
-                a.set(mOff + i, mi);
-                a.set(vOff + i, vi);
+    public static void adamW(FloatArray a, IntArray idx, int idxOff, FloatArray hp, int slot, int n, int K) {
+        for (@Parallel int i = 0; i < K * n; i++) { // one loop: see the class comment
+            int k = i / n;
+            int j = i - k * n;
+            int o = idxOff + ADAMW_OFFSETS * k;
+            if (a.get(idx.get(o + 4)) == 0f) {
+                int h = slot + ADAMW_HYPER * k;
+                float lr = hp.get(h);
+                float correction1 = hp.get(h + 1);
+                float correction2 = hp.get(h + 2);
+                float decay = hp.get(h + 3);
+                float beta1 = hp.get(h + 4);
+                float beta2 = hp.get(h + 5);
+                float eps = hp.get(h + 6);
+                int pOff = idx.get(o);
+                int gOff = idx.get(o + 1);
+                int mOff = idx.get(o + 2);
+                int vOff = idx.get(o + 3);
+                float g = a.get(gOff + j);
+                float mi = beta1 * a.get(mOff + j) + (1f - beta1) * g;
+                float vi = beta2 * a.get(vOff + j) + (1f - beta2) * g * g;
+                a.set(mOff + j, mi);
+                a.set(vOff + j, vi);
                 float mHat = mi / correction1;
                 float vHat = vi / correction2;
-                a.set(pOff + i, a.get(pOff + i) * decay - lr * mHat / (TornadoMath.sqrt(vHat) + eps));
+                a.set(pOff + j, a.get(pOff + j) * decay - lr * mHat / (TornadoMath.sqrt(vHat) + eps));
             }
         }
     }

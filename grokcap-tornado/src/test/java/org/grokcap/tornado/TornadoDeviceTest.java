@@ -10,9 +10,11 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.util.Arrays;
 import java.util.Random;
 import java.util.function.Consumer;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -473,6 +475,98 @@ class TornadoDeviceTest {
             Pair.same(params, 1e-5f);
             Pair.same(m, 1e-6f);
         }
+    }
+
+    /**
+     * K models' AdamW calls for tensors of one size, recorded one after another (as a lockstep replays
+     * them), each with its own scalars and guard: one task for all K, bit for bit the K calls run one at a
+     * time; the model whose loss is not finite keeps its tensors; a replay takes the new scalars.
+     */
+    @Test
+    void adamWOfSeveralModelsRunsAsOneTaskBitForBit() {
+        int K = 3;
+        // lr, β1, β2, ε, weight decay per model
+        float[][] hyper = {{1e-2f, 0.9f, 0.98f, 1e-8f, 0.1f}, {3e-3f, 0.85f, 0.999f, 1e-6f, 0f},
+                {2e-2f, 0.95f, 0.99f, 1e-7f, 0.3f}};
+        int skipped = 1;
+        Random rnd = new Random(21);
+        org.grokcap.backend.LossTotals[] guards = new org.grokcap.backend.LossTotals[K];
+        Buf[] losses = new Buf[K];
+        Buf hits = tornado.floats("hits", 2);
+        IntBuf rows = tornado.ints("rows", 2);
+        rows.host()[1] = 1;
+        tornado.toDevice(hits);
+        tornado.toDevice(rows);
+        Buf scratch = tornado.floats("scratch", 4);
+        for (int k = 0; k < K; k++) { // the first update a guard guards gives it its device flag
+            guards[k] = new org.grokcap.backend.LossTotals();
+            losses[k] = tornado.floats("loss" + k, 2);
+            losses[k].host()[1] = k == skipped ? Float.NaN : 0.5f + k;
+            tornado.toDevice(losses[k]);
+            tornado.lossTotals(guards[k], losses[k], hits, rows, 2, 1);
+            tornado.adamW(scratch.slice("p", 0, 1), scratch.slice("g", 1, 1), scratch.slice("m", 2, 1),
+                    scratch.slice("v", 3, 1), 1e-3f, 0.9f, 0.99f, 1e-8f, 0f, 1, guards[k]);
+            tornado.sync();
+        }
+        for (int n : new int[] {97, 2822}) {
+            Buf[][] joined = new Buf[K][]; // per model: params, grads, m, v
+            Buf[][] apart = new Buf[K][];
+            float[][][] before = new float[K][4][];
+            for (int k = 0; k < K; k++) {
+                joined[k] = new Buf[4];
+                apart[k] = new Buf[4];
+                for (int t = 0; t < 4; t++) {
+                    joined[k][t] = tornado.floats("model" + k + ".t" + t, n);
+                    apart[k][t] = tornado.floats("model" + k + ".t" + t, n);
+                    for (int i = 0; i < n; i++) {
+                        float x = (float) rnd.nextGaussian();
+                        joined[k][t].host()[i] = apart[k][t].host()[i] = t == 3 ? Math.abs(x) : x; // v ≥ 0
+                    }
+                    tornado.toDevice(joined[k][t]);
+                    tornado.toDevice(apart[k][t]);
+                    before[k][t] = joined[k][t].host().clone();
+                }
+            }
+            tornado.sync();
+            for (int round = 1; round <= 2; round++) { // the second replays both segments with new scalars
+                for (int k = 0; k < K; k++) {
+                    tornado.lossTotals(guards[k], losses[k], hits, rows, 2, 1);
+                }
+                long joinedBefore = tornado.joinedAdamW();
+                for (int k = 0; k < K; k++) {
+                    adamW(joined[k], hyper[k], round, 10 * k + round, guards[k]);
+                }
+                for (int k = 0; k < K; k++) {
+                    for (Buf b : joined[k]) {
+                        tornado.toHostAtNextSync(b);
+                    }
+                }
+                tornado.sync();
+                assertEquals(K - 1, tornado.joinedAdamW() - joinedBefore, n + ": one task for the " + K + " models");
+                for (int k = 0; k < K; k++) { // one call per segment: nothing to join
+                    adamW(apart[k], hyper[k], round, 10 * k + round, guards[k]);
+                    for (Buf b : apart[k]) {
+                        tornado.toHost(b);
+                    }
+                }
+                assertEquals(K - 1, tornado.joinedAdamW() - joinedBefore, n + ": apart, nothing joined");
+                for (int k = 0; k < K; k++) {
+                    for (int t = 0; t < 4; t++) {
+                        assertArrayEquals(apart[k][t].host(), joined[k][t].host(),
+                                n + " elements, round " + round + ", model " + k + ", tensor " + t);
+                    }
+                    for (int t : new int[] {0, 2, 3}) { // params, m, v
+                        boolean changed = !Arrays.equals(before[k][t], joined[k][t].host());
+                        assertEquals(k != skipped, changed, n + ", model " + k + ", tensor " + t
+                                + ": updated unless its loss was not finite");
+                    }
+                }
+            }
+        }
+    }
+
+    private static void adamW(Buf[] pgmv, float[] h, int round, int step, org.grokcap.backend.LossTotals guard) {
+        tornado.adamW(pgmv[0], pgmv[1], pgmv[2], pgmv[3], h[0] * round, h[1], h[2], h[3], h[4], step, guard);
     }
 
     /** Two uploads of one buffer recorded in one segment: each call sees the values uploaded before it. */

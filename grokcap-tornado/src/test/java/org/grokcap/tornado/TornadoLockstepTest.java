@@ -19,6 +19,7 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
@@ -86,17 +87,32 @@ class TornadoLockstepTest {
             }
         }
         TornadoDevice shared = (TornadoDevice) new TornadoBackend().create(0);
-        List<List<Map<String, Double>>> together = new ArrayList<>(Collections.nCopies(SPECS.size(), null));
         List<Long> togetherExecutions = Collections.synchronizedList(new ArrayList<>());
+        List<List<Map<String, Double>>> together = inLockstep(SPECS, shared,
+                (u, t) -> togetherExecutions.add(shared.executions()));
+        for (int k = 0; k < SPECS.size(); k++) {
+            assertEquals(alone.get(k), together.get(k), "model " + k + ": every metric and the parameters, bit for bit");
+        }
+        assertNotEquals(together.get(0), together.get(1));
+        assertEquals(perStep(aloneExecutions), perStep(togetherExecutions),
+                "task-graph executions per step, steps 2 to 11: both models' step in the executions of one model's");
+    }
+
+    /**
+     * The specs' models trained in lockstep on shared (which the lockstep closes), one thread each; each
+     * model's metrics rows and parameters' hash. afterFirst hears model 0's updates.
+     */
+    private static List<List<Map<String, Double>>> inLockstep(List<ExperimentSpec> specs, TornadoDevice shared,
+                                                              Trainer.Listener afterFirst) throws InterruptedException {
+        List<List<Map<String, Double>>> together = new ArrayList<>(Collections.nCopies(specs.size(), null));
         List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
-        try (Lockstep lockstep = new Lockstep(shared, SPECS.size())) {
+        try (Lockstep lockstep = new Lockstep(shared, specs.size())) {
             List<Thread> threads = new ArrayList<>();
-            for (int k = 0; k < SPECS.size(); k++) {
+            for (int k = 0; k < specs.size(); k++) {
                 int index = k;
                 threads.add(new Thread(() -> {
                     try (Device view = lockstep.member(index)) {
-                        together.set(index, train(SPECS.get(index), view,
-                                index == 0 ? (u, t) -> togetherExecutions.add(shared.executions()) : null,
+                        together.set(index, train(specs.get(index), view, index == 0 ? afterFirst : null,
                                 new ArrayList<>()));
                     } catch (Throwable e) {
                         failures.add(e);
@@ -110,12 +126,33 @@ class TornadoLockstepTest {
             }
         }
         assertEquals(List.of(), failures);
-        for (int k = 0; k < SPECS.size(); k++) {
+        return together;
+    }
+
+    /**
+     * Models whose optimizers differ only in their scalars (learning rate, β1, β2, ε, weight decay) make the
+     * same calls, so each parameter group's AdamW calls of all models arrive one after another: they run
+     * as one task, and each model still gives the bits of its run alone.
+     */
+    @Test
+    void theModelsAdamWUpdatesRunAsOneTaskWithTheBitsOfEachAlone() throws Exception {
+        List<ExperimentSpec> specs = List.of(
+                spec(7, "{\"lr\":0.003,\"weightDecay\":0.1,\"gradClip\":0.5}"),
+                spec(8, "{\"lr\":0.001,\"beta1\":0.8,\"beta2\":0.99,\"eps\":1e-6,\"weightDecay\":1.0,\"gradClip\":0.8}"));
+        List<List<Map<String, Double>>> alone = new ArrayList<>();
+        for (ExperimentSpec s : specs) {
+            try (TornadoDevice device = (TornadoDevice) new TornadoBackend().create(0)) {
+                alone.add(train(s, device, null, new ArrayList<>()));
+            }
+        }
+        TornadoDevice shared = (TornadoDevice) new TornadoBackend().create(0);
+        List<List<Map<String, Double>>> together = inLockstep(specs, shared, null);
+        for (int k = 0; k < specs.size(); k++) {
             assertEquals(alone.get(k), together.get(k), "model " + k + ": every metric and the parameters, bit for bit");
         }
-        assertNotEquals(together.get(0), together.get(1));
-        assertEquals(perStep(aloneExecutions), perStep(togetherExecutions),
-                "task-graph executions per step, steps 2 to 11: both models' step in the executions of one model's");
+        // each of the 12 steps: every parameter group's K calls in one task
+        assertTrue(shared.joinedAdamW() >= 12 * (specs.size() - 1),
+                shared.joinedAdamW() + " AdamW calls joined the task of the one before them");
     }
 
     /** Executions per step from step 2 on (step 0 records the graphs, step 1 decides the skip flag once). */
