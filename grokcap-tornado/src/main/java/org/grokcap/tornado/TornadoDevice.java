@@ -1099,8 +1099,14 @@ public final class TornadoDevice implements Device {
         List<Segment> graphs = segments.get(k);
         if (graphs == null) {
             graphs = new ArrayList<>();
-            for (int from = 0; from < pending.size(); from += MAX_TASKS) {
-                List<Call> calls = List.copyOf(pending.subList(from, Math.min(pending.size(), from + MAX_TASKS)));
+            for (int from = 0, to; from < pending.size(); from = to) {
+                to = Math.min(pending.size(), from + MAX_TASKS);
+                // A host-only call (an inverse index) fills its graph's staging ints for the task right
+                // after it, so the two must share a graph: such a call never ends one.
+                while (to < pending.size() && to - 1 > from && pending.get(to - 1).grid() == null) {
+                    to--;
+                }
+                List<Call> calls = List.copyOf(pending.subList(from, to));
                 Segment s = new Segment(order.size() + 1, from, calls, inFloats, inInts, outFloats, hyper);
                 graphs.add(s);
                 order.add(s);

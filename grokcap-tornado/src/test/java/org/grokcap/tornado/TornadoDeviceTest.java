@@ -646,6 +646,30 @@ class TornadoDeviceTest {
     // the value (at least 1), since the rounding differs.
 
     @Test
+    void anInverseIndexAtTheEndOfAGraphStaysWithTheTaskThatReadsIt() {
+        // A run of calls is cut into graphs of at most 80. Here 79 calls come first, so the scatter's
+        // inverse index (a host-only call that fills its graph's staging ints) is the 80th and the
+        // scatter that reads them would be the first of the next graph, which has its own staging ints.
+        // (Found with four models in lockstep, whose longer runs of calls put a cut there.)
+        int R = 97;
+        int D = 11;
+        int cols = 5;
+        Pair p = new Pair(79);
+        IntBuf[] rows = p.ints(randomTokens(p.rnd, R, D));
+        Buf[] dinp = p.floats(D * cols);
+        Buf[] dout = p.floats(R * cols);
+        Buf[] filler = p.floats(3);
+        tornado.sync(); // the uploads run: the next call starts a run of calls
+        for (int i = 0; i < 79; i++) {
+            p.ref.scale(filler[0], 1f);
+            tornado.scale(filler[1], 1f);
+        }
+        p.ref.gatherRowsBackward(dinp[0], dout[0], rows[0], R, cols);
+        tornado.gatherRowsBackward(dinp[1], dout[1], rows[1], R, cols);
+        Pair.same(dinp, 1e-4f);
+    }
+
+    @Test
     void gatherRowsBackwardAtAwkwardSizes() {
         int[][] cases = {{2822, 294, 97}, {943, 97, 294}};
         for (int[] k : cases) {
