@@ -2,7 +2,6 @@ package org.grokcap.cli;
 
 import org.grokcap.util.BadInputException;
 import org.grokcap.Grokcap;
-import org.grokcap.run.PopulationSession;
 import org.grokcap.run.RunOptions;
 import org.grokcap.run.RunResult;
 import org.grokcap.run.RunStoppedException;

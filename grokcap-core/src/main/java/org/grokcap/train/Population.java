@@ -20,7 +20,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * core busy with no barrier inside a step. Nothing is batched across models: each member is an
  * ordinary single-model training on its own device, so its results are those of training it alone
  * on the same backend (the cpu backend gives the same bits for any thread count), and one member that
- * fails (a diverging loss, a full disk) ends alone while the others go on.
+ * fails (a diverging loss, a full disk) ends alone while the others go on. On a GPU the members
+ * instead all run at once (as many slots as members), each on a view of one shared device that
+ * puts their calls together ({@link org.grokcap.backend.Lockstep}).
  */
 public final class Population {
     private Population() {}
