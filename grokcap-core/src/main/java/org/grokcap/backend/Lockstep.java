@@ -60,32 +60,13 @@ public final class Lockstep implements AutoCloseable {
         return members.get(k);
     }
 
-    public int models() {
-        return members.size();
-    }
-
-    /** Barrier rounds run so far (each replays the kept calls of every member still training). */
-    public long rounds() {
-        lock.lock();
-        try {
-            return rounds;
-        } finally {
-            lock.unlock();
-        }
-    }
-
     @Override
     public void close() {
         device.close();
     }
 
-    /** What a member asks at a barrier: run on the shared device, its answer handed back to the member. */
-    private interface Question {
-        Object ask(Device device);
-    }
-
     /** Arrives at the barrier with question and returns its answer once the round has run. */
-    private Object arrive(Member m, Question question) {
+    private Object arrive(Member m, Function<Device, ?> question) {
         lock.lock();
         try {
             if (m.left) {
@@ -160,7 +141,7 @@ public final class Lockstep implements AutoCloseable {
         for (Member m : here) {
             if (m.failure == null) {
                 try {
-                    m.answer = m.question.ask(device);
+                    m.answer = m.question.apply(device);
                 } catch (RuntimeException | Error e) {
                     m.failure = e;
                 }
@@ -178,19 +159,22 @@ public final class Lockstep implements AutoCloseable {
         roundDone.signalAll();
     }
 
+    /** An int buffer's place: its root (compared by identity, as records compare arrays) and offset. */
+    private record Slice(int[] root, int offset) {}
+
     /** Model k's view: keeps its calls until it must wait for an answer. Used by one thread at a time. */
     private final class Member implements Device {
         private final int k;
         private final List<Consumer<Device>> kept = new ArrayList<>();
         private final Map<LossTotals, LossTotals> shadows = new IdentityHashMap<>();
-        /** The values of this model's last upload of each int buffer: root, then offset. */
-        private final Map<int[], Map<Integer, int[]>> uploads = new IdentityHashMap<>();
+        /** The values of this model's last upload of each int buffer. */
+        private final Map<Slice, int[]> uploads = new HashMap<>();
         /** For each int buffer uploaded since the last round: its values at the start of the round (null if none). */
-        private final Map<int[], Map<Integer, int[]>> roundStart = new IdentityHashMap<>();
+        private final Map<Slice, int[]> roundStart = new HashMap<>();
         // the fields below are read and written under the lockstep's lock
         private boolean arrived;
         private boolean left;
-        private Question question;
+        private Function<Device, ?> question;
         private Object answer;
         private Throwable failure;
 
@@ -204,7 +188,7 @@ public final class Lockstep implements AutoCloseable {
 
         @SuppressWarnings("unchecked")
         private <T> T ask(Function<Device, T> question) {
-            return (T) arrive(this, question::apply);
+            return (T) arrive(this, question);
         }
 
         @Override
@@ -241,12 +225,12 @@ public final class Lockstep implements AutoCloseable {
         public void toDevice(IntBuf buf) {
             int[] now = new int[buf.size()];
             System.arraycopy(buf.host(), buf.offset(), now, 0, now.length);
-            int[] before = uploads.computeIfAbsent(buf.host(), r -> new HashMap<>()).put(buf.offset(), now);
-            Map<Integer, int[]> starts = roundStart.computeIfAbsent(buf.host(), r -> new HashMap<>());
-            if (!starts.containsKey(buf.offset())) {
-                starts.put(buf.offset(), before); // the values the round starts from: the last round's last upload
+            Slice slice = new Slice(buf.host(), buf.offset());
+            int[] before = uploads.put(slice, now);
+            if (!roundStart.containsKey(slice)) {
+                roundStart.put(slice, before); // the values the round starts from: the last round's last upload
             }
-            int[] start = starts.get(buf.offset());
+            int[] start = roundStart.get(slice);
             if (start != null && start.length == now.length && !kept.isEmpty()) {
                 System.arraycopy(start, 0, buf.host(), buf.offset(), start.length);
             }
@@ -259,7 +243,7 @@ public final class Lockstep implements AutoCloseable {
         /** Kept as a download at the next sync, then a sync: the K models' downloads share one run. */
         @Override
         public void toHost(Buf buf) {
-            keep(d -> d.toHostAtNextSync(buf));
+            toHostAtNextSync(buf);
             sync();
         }
 

@@ -2,6 +2,7 @@ package org.grokcap.run;
 
 import org.grokcap.util.BadInputException;
 
+import org.grokcap.backend.Backend;
 import org.grokcap.backend.Device;
 import org.grokcap.train.Trainer;
 
@@ -43,6 +44,11 @@ public record RunOptions(Path outDir, String backend, int threads, Trainer.Liste
 
     public static RunOptions defaults() {
         return new RunOptions(null, null, 0, null, 0, 0);
+    }
+
+    /** The device a run trains on: the one given ({@link #device}), else a new one of backend with threads. */
+    public Device openDevice(Backend backend) {
+        return device != null ? device : backend.create(threads);
     }
 
     public RunOptions withDevice(Device d) {

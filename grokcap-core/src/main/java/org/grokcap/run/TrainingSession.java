@@ -72,7 +72,7 @@ public final class TrainingSession {
             throw new BadInputException("--analysis-every: " + noAnalysis);
         }
         Path out = options.outDir() != null ? options.outDir() : defaultRunDir(resolved);
-        try (Device device = options.device() != null ? options.device() : backend.create(options.threads())) {
+        try (Device device = options.openDevice(backend)) {
             Trainer trainer = newTrainer(resolved, data, device);
             long parameters = trainer.model().layout().size();
             Provenance provenance = Provenance.capture(backend.name(), device.describe(), data.hash(), parameters);
@@ -155,7 +155,7 @@ public final class TrainingSession {
             }
             int every = options.checkpointEvery() > 0 ? options.checkpointEvery() : info.checkpointEvery();
             Backend backend = Backends.choose(options.backend());
-            try (Device device = options.device() != null ? options.device() : backend.create(options.threads())) {
+            try (Device device = options.openDevice(backend)) {
                 Trainer trainer = newTrainer(spec, data, device);
                 Checkpoint.restore(latest, trainer);
                 run.truncateMetrics(info.metricsBytes(), written.train().lastEvaluationBefore(info.step()), latest);
@@ -238,7 +238,7 @@ public final class TrainingSession {
         int every = options.checkpointEvery() > 0 ? options.checkpointEvery()
                 : record.get(Checkpoint.CHECKPOINT_EVERY) instanceof Number n ? n.intValue() : 0;
         Backend backend = Backends.choose(options.backend());
-        try (Device device = options.device() != null ? options.device() : backend.create(options.threads())) {
+        try (Device device = options.openDevice(backend)) {
             Trainer trainer = newTrainer(spec, data, device);
             run.truncateMetrics(0, -1, file); // no row is covered: all are made again
             @SuppressWarnings("unchecked")
