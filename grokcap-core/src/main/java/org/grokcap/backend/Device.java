@@ -3,6 +3,9 @@ package org.grokcap.backend;
 import org.grokcap.kernels.Activation;
 import org.grokcap.kernels.CrossEntropy;
 
+import java.util.List;
+import java.util.function.Consumer;
+
 /**
  * The small device API a model's step is written against: buffer handles plus one method per kernel.
  *
@@ -43,6 +46,18 @@ public interface Device extends AutoCloseable {
      */
     default void toHostAtNextSync(Buf buf) {
         toHost(buf);
+    }
+
+    /**
+     * Runs calls, each of a different model whose tensors no other call touches (the same step of the
+     * models in a {@link Lockstep}), as if one after another. A device that records calls may interleave
+     * what they record, so that the same operation of every model comes out side by side and can run as
+     * one task. By default one after another.
+     */
+    default void interleave(List<Consumer<Device>> calls) {
+        for (Consumer<Device> call : calls) {
+            call.accept(this);
+        }
     }
 
     /**

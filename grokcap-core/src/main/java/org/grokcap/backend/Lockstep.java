@@ -22,9 +22,10 @@ import java.util.function.Function;
  * <p>How: a view keeps the calls that return nothing (the kernels, uploads, the optimizer) in its own
  * list. A call that must answer (an allocation, {@link Device#toHost}, {@link Device#sync}, a sum) waits
  * at a barrier until every member still training has reached one; the last to arrive then replays all
- * the kept calls interleaved (call 0 of every model, then call 1 of every model, ...) so that the same
- * operation of the K models comes out side by side, in model order, every step, and then answers each
- * member. Each model's tensors are its own, as when it trains alone (run directories, checkpoints and
+ * the kept calls interleaved (call 0 of every model, then call 1 of every model, ...; each call i of the
+ * models through {@link Device#interleave}) so that the same operation of the K models comes out side by
+ * side, in model order, every step, and then answers each member. Models whose optimizers differ make
+ * different calls in a stretch of a round; their other calls still go side by side. Each model's tensors are its own, as when it trains alone (run directories, checkpoints and
  * analyses read a tensor from the start of its root).
  *
  * <p>Why the results are the bits of each model trained alone on the same device: a model's calls touch
@@ -120,24 +121,12 @@ public final class Lockstep implements AutoCloseable {
     /** Replays every arrived member's kept calls interleaved, then answers their questions. Under the lock. */
     private void runRound() {
         List<Member> here = new ArrayList<>();
-        int longest = 0;
         for (Member m : members) {
             if (m.arrived) {
                 here.add(m);
-                longest = Math.max(longest, m.kept.size());
             }
         }
-        for (int i = 0; i < longest; i++) {
-            for (Member m : here) {
-                if (i < m.kept.size() && m.failure == null) {
-                    try {
-                        m.kept.get(i).accept(device);
-                    } catch (RuntimeException | Error e) { // out of memory too: this model fails, the round goes on
-                        m.failure = e;
-                    }
-                }
-            }
-        }
+        replayAligned(here);
         for (Member m : here) {
             if (m.failure == null) {
                 try {
@@ -159,13 +148,125 @@ public final class Lockstep implements AutoCloseable {
         roundDone.signalAll();
     }
 
+    /**
+     * Replays the models' kept calls with the same operation of every model side by side. Models whose
+     * optimizers differ (⊥Grad, clipping, a gradient filter) make different calls in a stretch of a
+     * round: each model's calls are matched to those of the model with the most (a longest common
+     * subsequence of their operations; all of them when the two make the same calls), the calls matched
+     * to the same one go together, and the calls matched to none go call by call before the next match.
+     */
+    private void replayAligned(List<Member> here) {
+        int K = here.size();
+        Member reference = here.get(0);
+        for (Member m : here) {
+            reference = m.kept.size() > reference.kept.size() ? m : reference;
+        }
+        int R = reference.kept.size();
+        int[][] match = new int[K][];
+        for (int k = 0; k < K; k++) {
+            match[k] = alignTo(reference.kept, here.get(k).kept);
+        }
+        int[] next = new int[K];
+        int[] at = new int[K];
+        for (int r = 0; r <= R; r++) {
+            // each model's calls that match none of the reference's, up to its next call that does
+            int[] stop = new int[K];
+            int most = 0;
+            for (int k = 0; k < K; k++) {
+                stop[k] = next[k];
+                while (stop[k] < match[k].length && match[k][stop[k]] < 0) {
+                    stop[k]++;
+                }
+                most = Math.max(most, stop[k] - next[k]);
+            }
+            for (int i = 0; i < most; i++) {
+                for (int k = 0; k < K; k++) {
+                    at[k] = next[k] + i < stop[k] ? next[k] + i : -1;
+                }
+                replay(here, at);
+            }
+            System.arraycopy(stop, 0, next, 0, K);
+            if (r == R) {
+                break;
+            }
+            // the calls matched to the reference's call r
+            for (int k = 0; k < K; k++) {
+                boolean matched = next[k] < match[k].length && match[k][next[k]] == r;
+                at[k] = matched ? next[k]++ : -1;
+            }
+            replay(here, at);
+        }
+    }
+
+    /**
+     * For each of calls, the index of the reference call it is matched to in a longest common subsequence
+     * of their operations, or −1.
+     */
+    private static int[] alignTo(List<Kept> reference, List<Kept> calls) {
+        int n = calls.size();
+        int R = reference.size();
+        int[] match = new int[n];
+        boolean same = n == R;
+        for (int i = 0; same && i < n; i++) {
+            same = calls.get(i).operation().equals(reference.get(i).operation());
+        }
+        if (same) {
+            for (int i = 0; i < n; i++) {
+                match[i] = i;
+            }
+            return match;
+        }
+        int[][] common = new int[n + 1][R + 1]; // common[i][j]: the longest common subsequence of calls[i..], reference[j..]
+        for (int i = n - 1; i >= 0; i--) {
+            for (int j = R - 1; j >= 0; j--) {
+                common[i][j] = calls.get(i).operation().equals(reference.get(j).operation())
+                        ? common[i + 1][j + 1] + 1 : Math.max(common[i + 1][j], common[i][j + 1]);
+            }
+        }
+        java.util.Arrays.fill(match, -1);
+        for (int i = 0, j = 0; i < n && j < R; ) {
+            if (calls.get(i).operation().equals(reference.get(j).operation()) && common[i][j] == common[i + 1][j + 1] + 1) {
+                match[i++] = j++;
+            } else if (common[i + 1][j] >= common[i][j + 1]) {
+                i++;
+            } else {
+                j++;
+            }
+        }
+        return match;
+    }
+
+    /** Replays, through {@link Device#interleave}, the kept call at[k] of each model k (−1: none) that has not failed. */
+    private void replay(List<Member> here, int[] at) {
+        List<Consumer<Device>> calls = new ArrayList<>(here.size());
+        for (int k = 0; k < here.size(); k++) {
+            Member m = here.get(k);
+            if (at[k] >= 0 && m.failure == null) {
+                Consumer<Device> call = m.kept.get(at[k]).call();
+                calls.add(d -> {
+                    try {
+                        call.accept(d);
+                    } catch (RuntimeException | Error e) { // out of memory too: this model fails, the round goes on
+                        m.failure = e;
+                    }
+                });
+            }
+        }
+        if (!calls.isEmpty()) {
+            device.interleave(calls);
+        }
+    }
+
+    /** A kept call and the device operation it makes, by name. */
+    private record Kept(String operation, Consumer<Device> call) {}
+
     /** An int buffer's place: its root (compared by identity, as records compare arrays) and offset. */
     private record Slice(int[] root, int offset) {}
 
     /** Model k's view: keeps its calls until it must wait for an answer. Used by one thread at a time. */
     private final class Member implements Device {
         private final int k;
-        private final List<Consumer<Device>> kept = new ArrayList<>();
+        private final List<Kept> kept = new ArrayList<>();
         private final Map<LossTotals, LossTotals> shadows = new IdentityHashMap<>();
         /** The values of this model's last upload of each int buffer. */
         private final Map<Slice, int[]> uploads = new HashMap<>();
@@ -182,8 +283,8 @@ public final class Lockstep implements AutoCloseable {
             this.k = k;
         }
 
-        private void keep(Consumer<Device> call) {
-            kept.add(call);
+        private void keep(String operation, Consumer<Device> call) {
+            kept.add(new Kept(operation, call));
         }
 
         @SuppressWarnings("unchecked")
@@ -234,7 +335,7 @@ public final class Lockstep implements AutoCloseable {
             if (start != null && start.length == now.length && !kept.isEmpty()) {
                 System.arraycopy(start, 0, buf.host(), buf.offset(), start.length);
             }
-            keep(d -> {
+            keep("toDevice", d -> {
                 System.arraycopy(now, 0, buf.host(), buf.offset(), now.length);
                 d.toDevice(buf);
             });
@@ -249,7 +350,7 @@ public final class Lockstep implements AutoCloseable {
 
         @Override
         public void toHostAtNextSync(Buf buf) {
-            keep(d -> d.toHostAtNextSync(buf));
+            keep("toHostAtNextSync", d -> d.toHostAtNextSync(buf));
         }
 
         @Override
@@ -262,133 +363,133 @@ public final class Lockstep implements AutoCloseable {
 
         @Override
         public void zero(Buf buf) {
-            keep(d -> d.zero(buf));
+            keep("zero", d -> d.zero(buf));
         }
 
         @Override
         public void embeddingForward(Buf out, IntBuf tokens, Buf wte, Buf wpe, int B, int T, int C) {
-            keep(d -> d.embeddingForward(out, tokens, wte, wpe, B, T, C));
+            keep("embeddingForward", d -> d.embeddingForward(out, tokens, wte, wpe, B, T, C));
         }
 
         @Override
         public void embeddingBackward(Buf dwte, Buf dwpe, Buf dout, IntBuf tokens, int B, int T, int C) {
-            keep(d -> d.embeddingBackward(dwte, dwpe, dout, tokens, B, T, C));
+            keep("embeddingBackward", d -> d.embeddingBackward(dwte, dwpe, dout, tokens, B, T, C));
         }
 
         @Override
         public void linearForward(Buf out, Buf inp, Buf w, Buf bias, int N, int C, int OC) {
-            keep(d -> d.linearForward(out, inp, w, bias, N, C, OC));
+            keep("linearForward", d -> d.linearForward(out, inp, w, bias, N, C, OC));
         }
 
         @Override
         public void linearBackward(Buf dinp, Buf dw, Buf dbias, Buf dout, Buf inp, Buf w, int N, int C, int OC) {
-            keep(d -> d.linearBackward(dinp, dw, dbias, dout, inp, w, N, C, OC));
+            keep("linearBackward", d -> d.linearBackward(dinp, dw, dbias, dout, inp, w, N, C, OC));
         }
 
         @Override
         public void attentionForward(Buf out, Buf att, Buf qkv, IntBuf qRows, int NQ, int T, int C, int H, float scale) {
-            keep(d -> d.attentionForward(out, att, qkv, qRows, NQ, T, C, H, scale));
+            keep("attentionForward", d -> d.attentionForward(out, att, qkv, qRows, NQ, T, C, H, scale));
         }
 
         @Override
         public void attentionBackward(Buf dqkv, Buf dout, Buf qkv, Buf att, IntBuf qRows, int NQ, int T, int C, int H,
                                       float scale) {
-            keep(d -> d.attentionBackward(dqkv, dout, qkv, att, qRows, NQ, T, C, H, scale));
+            keep("attentionBackward", d -> d.attentionBackward(dqkv, dout, qkv, att, qRows, NQ, T, C, H, scale));
         }
 
         @Override
         public void attentionForwardFromTable(Buf out, Buf att, Buf qkv, Buf table, IntBuf rows, IntBuf qRows,
                                               int N, int NQ, int T, int C, int H, float scale) {
-            keep(d -> d.attentionForwardFromTable(out, att, qkv, table, rows, qRows, N, NQ, T, C, H, scale));
+            keep("attentionForwardFromTable", d -> d.attentionForwardFromTable(out, att, qkv, table, rows, qRows, N, NQ, T, C, H, scale));
         }
 
         @Override
         public void attentionBackwardFromTable(Buf dqkv, Buf dout, Buf qkv, Buf table, IntBuf rows, Buf att,
                                                IntBuf qRows, int NQ, int T, int C, int H, float scale) {
-            keep(d -> d.attentionBackwardFromTable(dqkv, dout, qkv, table, rows, att, qRows, NQ, T, C, H, scale));
+            keep("attentionBackwardFromTable", d -> d.attentionBackwardFromTable(dqkv, dout, qkv, table, rows, att, qRows, NQ, T, C, H, scale));
         }
 
         @Override
         public void layerNormForward(Buf out, Buf mean, Buf rstd, Buf inp, Buf weight, Buf bias, int N, int C) {
-            keep(d -> d.layerNormForward(out, mean, rstd, inp, weight, bias, N, C));
+            keep("layerNormForward", d -> d.layerNormForward(out, mean, rstd, inp, weight, bias, N, C));
         }
 
         @Override
         public void layerNormBackward(Buf dinp, Buf dweight, Buf dbias, Buf dout, Buf inp, Buf weight, Buf mean,
                                       Buf rstd, int N, int C) {
-            keep(d -> d.layerNormBackward(dinp, dweight, dbias, dout, inp, weight, mean, rstd, N, C));
+            keep("layerNormBackward", d -> d.layerNormBackward(dinp, dweight, dbias, dout, inp, weight, mean, rstd, N, C));
         }
 
         @Override
         public void activationForward(Activation kind, Buf out, Buf inp, int n) {
-            keep(d -> d.activationForward(kind, out, inp, n));
+            keep("activationForward", d -> d.activationForward(kind, out, inp, n));
         }
 
         @Override
         public void activationBackward(Activation kind, Buf dinp, Buf inp, Buf dout, int n) {
-            keep(d -> d.activationBackward(kind, dinp, inp, dout, n));
+            keep("activationBackward", d -> d.activationBackward(kind, dinp, inp, dout, n));
         }
 
         @Override
         public void residualForward(Buf out, Buf a, Buf b, int n) {
-            keep(d -> d.residualForward(out, a, b, n));
+            keep("residualForward", d -> d.residualForward(out, a, b, n));
         }
 
         @Override
         public void residualBackward(Buf da, Buf db, Buf dout, int n) {
-            keep(d -> d.residualBackward(da, db, dout, n));
+            keep("residualBackward", d -> d.residualBackward(da, db, dout, n));
         }
 
         @Override
         public void rmsNormForward(Buf out, Buf rstd, Buf inp, Buf weight, int N, int C) {
-            keep(d -> d.rmsNormForward(out, rstd, inp, weight, N, C));
+            keep("rmsNormForward", d -> d.rmsNormForward(out, rstd, inp, weight, N, C));
         }
 
         @Override
         public void rmsNormBackward(Buf dinp, Buf dweight, Buf dout, Buf inp, Buf weight, Buf rstd, int N, int C) {
-            keep(d -> d.rmsNormBackward(dinp, dweight, dout, inp, weight, rstd, N, C));
+            keep("rmsNormBackward", d -> d.rmsNormBackward(dinp, dweight, dout, inp, weight, rstd, N, C));
         }
 
         @Override
         public void swigluForward(Buf out, Buf inp, int N, int M) {
-            keep(d -> d.swigluForward(out, inp, N, M));
+            keep("swigluForward", d -> d.swigluForward(out, inp, N, M));
         }
 
         @Override
         public void swigluBackward(Buf dinp, Buf inp, Buf dout, int N, int M) {
-            keep(d -> d.swigluBackward(dinp, inp, dout, N, M));
+            keep("swigluBackward", d -> d.swigluBackward(dinp, inp, dout, N, M));
         }
 
         @Override
         public void rotaryForward(Buf out, Buf inp, Buf cos, Buf sin, int N, int T, int C, int H) {
-            keep(d -> d.rotaryForward(out, inp, cos, sin, N, T, C, H));
+            keep("rotaryForward", d -> d.rotaryForward(out, inp, cos, sin, N, T, C, H));
         }
 
         @Override
         public void rotaryBackward(Buf dinp, Buf dout, Buf cos, Buf sin, int N, int T, int C, int H) {
-            keep(d -> d.rotaryBackward(dinp, dout, cos, sin, N, T, C, H));
+            keep("rotaryBackward", d -> d.rotaryBackward(dinp, dout, cos, sin, N, T, C, H));
         }
 
         @Override
         public void gatherRowsForward(Buf out, Buf inp, IntBuf rows, int R, int C) {
-            keep(d -> d.gatherRowsForward(out, inp, rows, R, C));
+            keep("gatherRowsForward", d -> d.gatherRowsForward(out, inp, rows, R, C));
         }
 
         @Override
         public void gatherRowsBackward(Buf dinp, Buf dout, IntBuf rows, int R, int C) {
-            keep(d -> d.gatherRowsBackward(dinp, dout, rows, R, C));
+            keep("gatherRowsBackward", d -> d.gatherRowsBackward(dinp, dout, rows, R, C));
         }
 
         @Override
         public void crossEntropyForward(Buf losses, Buf hits, Buf logits, IntBuf targets, int N, int V,
                                         CrossEntropy.Loss loss) {
-            keep(d -> d.crossEntropyForward(losses, hits, logits, targets, N, V, loss));
+            keep("crossEntropyForward", d -> d.crossEntropyForward(losses, hits, logits, targets, N, V, loss));
         }
 
         @Override
         public void crossEntropyBackward(Buf dlogits, Buf logits, IntBuf targets, int N, int V, float dlossScale,
                                          CrossEntropy.Loss loss) {
-            keep(d -> d.crossEntropyBackward(dlogits, logits, targets, N, V, dlossScale, loss));
+            keep("crossEntropyBackward", d -> d.crossEntropyBackward(dlogits, logits, targets, N, V, dlossScale, loss));
         }
 
         /**
@@ -401,7 +502,7 @@ public final class Lockstep implements AutoCloseable {
         public void lossTotals(LossTotals into, Buf losses, Buf hits, IntBuf targetRows, int rows, int T) {
             LossTotals shadow = shadows.computeIfAbsent(into, t -> new LossTotals());
             into.expect(this); // reading it comes to this model's barrier
-            keep(d -> d.lossTotals(shadow, losses, hits, targetRows, rows, T));
+            keep("lossTotals", d -> d.lossTotals(shadow, losses, hits, targetRows, rows, T));
         }
 
         /** After a round: each into still waiting gets its shadow's values once the device has them. */
@@ -420,7 +521,7 @@ public final class Lockstep implements AutoCloseable {
 
         @Override
         public void scale(Buf grads, float factor) {
-            keep(d -> d.scale(grads, factor));
+            keep("scale", d -> d.scale(grads, factor));
         }
 
         @Override
@@ -430,30 +531,30 @@ public final class Lockstep implements AutoCloseable {
 
         @Override
         public void axpy(Buf y, float alpha, Buf x) {
-            keep(d -> d.axpy(y, alpha, x));
+            keep("axpy", d -> d.axpy(y, alpha, x));
         }
 
         @Override
         public void orthogonalize(Buf w, Buf g, double eps) {
-            keep(d -> d.orthogonalize(w, g, eps));
+            keep("orthogonalize", d -> d.orthogonalize(w, g, eps));
         }
 
         @Override
         public void clipByGlobalNorm(Buf grads, double maxNorm) {
-            keep(d -> d.clipByGlobalNorm(grads, maxNorm));
+            keep("clipByGlobalNorm", d -> d.clipByGlobalNorm(grads, maxNorm));
         }
 
         @Override
         public void adamW(Buf params, Buf grads, Buf m, Buf v, float lr, float beta1, float beta2, float eps,
                           float weightDecay, int step) {
-            keep(d -> d.adamW(params, grads, m, v, lr, beta1, beta2, eps, weightDecay, step));
+            keep("adamW", d -> d.adamW(params, grads, m, v, lr, beta1, beta2, eps, weightDecay, step));
         }
 
         @Override
         public void adamW(Buf params, Buf grads, Buf m, Buf v, float lr, float beta1, float beta2, float eps,
                           float weightDecay, int step, LossTotals guard) {
             LossTotals shadow = shadows.computeIfAbsent(guard, t -> new LossTotals());
-            keep(d -> d.adamW(params, grads, m, v, lr, beta1, beta2, eps, weightDecay, step, shadow));
+            keep("adamW", d -> d.adamW(params, grads, m, v, lr, beta1, beta2, eps, weightDecay, step, shadow));
         }
 
         /** Leaves the lockstep; the shared device stays open for the others (the lockstep closes it). */

@@ -303,11 +303,13 @@ public final class Trainer {
      */
     private void addGroupNorms(Map<String, Double> row) {
         Device dev = model.device();
-        dev.toHost(model.params());
         boolean cosine = train.logGradCosine() || train.optimizer().orthogonalGradient();
+        // one wait for both downloads: a model in lockstep then waits as often as one without cosines
+        dev.toHostAtNextSync(model.params());
         if (cosine) {
-            dev.toHost(model.grads());
+            dev.toHostAtNextSync(model.grads());
         }
+        dev.sync();
         GroupNorms.addTo(row, model.layout(), model.params().host(), model.params().offset(),
                 cosine ? model.grads().host() : null, model.grads().offset());
     }

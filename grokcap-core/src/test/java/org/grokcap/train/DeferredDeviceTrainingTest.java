@@ -8,6 +8,7 @@ import org.grokcap.data.TokenizedDataset;
 import org.grokcap.run.ConfigLoader;
 import org.junit.jupiter.api.Test;
 
+import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
@@ -44,6 +45,9 @@ class DeferredDeviceTrainingTest {
          */
         final Map<LossTotals, Boolean> finite = new java.util.IdentityHashMap<>();
         int runs;
+        /** The operations of the calls each {@link Device#interleave} was given, in order. */
+        final List<List<String>> interleaved = new ArrayList<>();
+        private List<String> group;
         final Device device;
 
         /** Calls that answer at once: memory handles and the description. */
@@ -55,6 +59,16 @@ class DeferredDeviceTrainingTest {
                     (proxy, m, args) -> {
                         if (IMMEDIATE.contains(m.getName())) {
                             return call(m, args);
+                        }
+                        if (m.getName().equals("interleave")) { // its calls go through this device, one by one
+                            group = new ArrayList<>();
+                            InvocationHandler.invokeDefault(proxy, m, args);
+                            interleaved.add(group);
+                            group = null;
+                            return null;
+                        }
+                        if (group != null) {
+                            group.add(m.getName());
                         }
                         if (m.getName().equals("toDevice")) {
                             upload(args[0]);

@@ -120,6 +120,20 @@ class LockstepTrainingTest {
             perStep.add(after.get(i) - after.get(i - 1));
         }
         assertEquals(List.of(1, 1, 1, 1, 2, 1, 1, 1, 2), perStep, "runs of the shared device per step, from step 1 on");
+        // the same call of the three models reaches the device together, so it may record them side by
+        // side: the matmuls and updates, though the three optimizers make different calls before the updates
+        long together3 = 0;
+        long all = 0;
+        for (List<String> group : deferred.interleaved) {
+            for (String op : group) {
+                if (op.equals("linearForward") || op.equals("linearBackward") || op.equals("adamW")) {
+                    all++;
+                    together3 += group.equals(java.util.Collections.nCopies(SPECS.size(), op)) ? 1 : 0;
+                }
+            }
+        }
+        assertTrue(all >= 9 * 3 * 5, all + " matmuls and updates"); // 9 steps of 3 models, 5 forward matmuls each at least
+        assertEquals(all, together3, "matmuls and updates given to one interleave with the same call of the other models");
     }
 
     @Test

@@ -25,7 +25,9 @@ import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * A {@link Device} that records the model's kernel calls into TornadoVM task graphs once and replays
@@ -47,6 +49,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * goes in, through a small staging array per graph, and only what {@link #toHost} asks for, the
  * loss totals and the sums of {@link #dot} come out. Values that change every step without changing
  * its shape (learning rate, bias corrections) travel in a small per-graph array of hyper-parameters.
+ *
+ * <p><b>Shared tasks.</b> When a segment runs, a matmul and the matmuls right after it that do the same
+ * product on the same sizes, touching nothing another writes, become one task, as do AdamW updates of
+ * the same size ({@link #joined}); a forward matmul also writes the activation or residual add right
+ * after it as its epilogue. For one model that fuses the epilogues; for the K models of a lockstep,
+ * whose calls {@link #interleave} records side by side, it runs each matmul and update of all K as one
+ * task.
  *
  * <p>A new key (the first step, the first evaluation batch, a last short minibatch) costs a
  * rebuild: both arenas come back to the host, and the new plan, with all graphs, sends them back.
@@ -72,7 +81,6 @@ public final class TornadoDevice implements Device {
 
     // the segment being recorded
     private final List<Call> pending = new ArrayList<>();
-    private final StringBuilder key = new StringBuilder();
     private int inFloats;
     private int inInts;
     private int outFloats;
@@ -131,26 +139,31 @@ public final class TornadoDevice implements Device {
      * the loop's size x: TornadoVM then takes the loop's bound from the grid. The work-group is the
      * largest divisor of x up to 64 work-items, since OpenCL 1.2 wants whole work-groups. The tiled
      * matmul ({@link TornadoKernels#gemm}, a KernelContext kernel that names its dimensions itself) runs
-     * TILE × TILE work-groups, one per 32 × 32 block of C (x rows, y columns), columns along the first
-     * dimension.
+     * TILE × TILE work-groups, one per 32 × 32 block of each model's C (x rows, y columns), columns along
+     * the first dimension, the models' row blocks one after another along the second.
      */
-    record Grid(int x, int y, boolean tiles) {
+    record Grid(int x, int y, int models) {
         private static final int LOCAL_1D = 64;
 
         static Grid of(int x) {
-            return new Grid(Math.max(1, x), 0, false);
+            return new Grid(Math.max(1, x), 0, 0);
         }
 
-        /** The grid of {@link TornadoKernels#gemm} for C (M,N). */
+        /** The grid of {@link TornadoKernels#gemm} for one C (M,N). */
         static Grid gemm(int M, int N) {
-            return new Grid(Math.max(1, M), Math.max(1, N), true);
+            return gemm(M, N, 1);
+        }
+
+        /** The grid of {@link TornadoKernels#gemm} for the C (M,N) of each of several models: their row blocks one after another. */
+        static Grid gemm(int M, int N, int models) {
+            return new Grid(Math.max(1, M), Math.max(1, N), models);
         }
 
         WorkerGrid worker() {
-            if (tiles) {
+            if (models > 0) {
                 int t = TornadoKernels.TILE;
                 int out = t * TornadoKernels.BLOCK;
-                WorkerGrid g = new WorkerGrid2D((y + out - 1) / out * t, (x + out - 1) / out * t);
+                WorkerGrid g = new WorkerGrid2D((y + out - 1) / out * t, Math.multiplyExact(models, (x + out - 1) / out * t));
                 g.setLocalWork(t, t, 1);
                 return g;
             }
@@ -170,12 +183,15 @@ public final class TornadoDevice implements Device {
         }
     }
 
-    /** A recorded call with its task name (operation and layer) and its grid. */
-    private record Call(String name, Grid grid, Op op) {}
+    /**
+     * A recorded call with its task name (operation and layer), its grid, its signature in the segment key,
+     * and, for a call that may share one task with the calls like it next to it (a matmul, the epilogue
+     * after one, an AdamW update), what it does as a {@link Part}; {@link #joined} turns those into tasks.
+     */
+    private record Call(String name, Grid grid, String key, Op op, Part part) {}
 
     private void record(String name, Grid grid, String k, Op op) {
-        key.append(k).append(';');
-        pending.add(new Call(name, grid, op));
+        pending.add(new Call(name, grid, k, op, null));
     }
 
     /**
@@ -307,6 +323,46 @@ public final class TornadoDevice implements Device {
         flush();
     }
 
+    private long flushes;
+
+    /**
+     * Records the calls, each of a different model, with the tasks they record interleaved: the first
+     * task of every model, then the second of every model, and so on, so that the same operation of the
+     * K models comes out side by side and {@link #joined} can run it as one task (the matmuls of a
+     * layer's backward pass, say, which one call records with other tasks between). Each model gets its
+     * own scratch tensors. Left in call order when one of them ran the segment (a guard decided on the
+     * host, once per run).
+     */
+    @Override
+    public void interleave(List<Consumer<Device>> calls) {
+        int start = pending.size();
+        long flushesBefore = flushes;
+        int[] ends = new int[calls.size()];
+        try {
+            for (int k = 0; k < calls.size(); k++) {
+                model = k;
+                calls.get(k).accept(this);
+                ends[k] = pending.size();
+            }
+        } finally {
+            model = 0;
+        }
+        if (flushes != flushesBefore || calls.size() < 2) {
+            return;
+        }
+        List<Call> recorded = new ArrayList<>(pending.subList(start, pending.size()));
+        List<Call> interleaved = new ArrayList<>(recorded.size());
+        for (int i = 0; interleaved.size() < recorded.size(); i++) {
+            for (int k = 0, from = 0; k < ends.length; from = ends[k] - start, k++) {
+                if (from + i < ends[k] - start) {
+                    interleaved.add(recorded.get(from + i));
+                }
+            }
+        }
+        pending.subList(start, pending.size()).clear();
+        pending.addAll(interleaved);
+    }
+
     @Override
     public void toHost(Buf buf) {
         if (buf.size() == 0) {
@@ -373,46 +429,66 @@ public final class TornadoDevice implements Device {
         int d0 = at(dout);
         int V = dwte.size() / C;
         int bt = B * T;
-        int slot = inverseIndex(tokens, bt, V);
-        record("embedding.backward.tokens", Grid.of(V * C), key("embBT", e, d0, slot, V, bt, C), (g, id, d, s) ->
-                g.task(id, TornadoKernels::gatherRowsBackward, d.arena, s.inI, slot, e, d0, V, C));
+        int[] inverse = TornadoKernels.invertIndex(tokens.host(), tokens.offset(), bt, V);
+        int slot = stageInts(inverse.length);
+        record("embedding.backward.tokens", Grid.of(V * C), key("embBT", e, d0, slot, V, bt, C),
+                withInts(slot, inverse, (g, id, d, s) ->
+                        g.task(id, TornadoKernels::gatherRowsBackward, d.arena, s.inI, slot, e, d0, V, C)));
         record("embedding.backward.positions", Grid.of(T * C), key("embBP", p, d0, B, T, C), (g, id, d, s) ->
                 g.task(id, TornadoKernels::embeddingBackwardPositions, d.arena, p, d0, B, T, C));
     }
 
-    /**
-     * Reserves staging ints for the inverse of rows[0, R) (destinations 0..D−1) and returns their slot.
-     * The index is built on the host from the rows' host copy now, when the call is made (the model
-     * writes every int buffer on the host before {@link #toDevice}), O(R + D), and goes in with the
-     * segment; not when the segment runs, since the host may have loaded another batch by then.
-     */
-    private int inverseIndex(IntBuf rows, int R, int D) {
+    /** Reserves n staging ints of the segment being recorded and returns the first one's slot. */
+    private int stageInts(int n) {
         int slot = inInts;
-        int[] idx = TornadoKernels.invertIndex(rows.host(), rows.offset(), R, D);
-        inInts += idx.length;
-        record("", null, key("inv", slot, R, D), new Op() {
-            @Override
-            public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {}
-
-            @Override
-            public void before(Segment s) {
-                for (int i = 0; i < idx.length; i++) {
-                    s.inI.set(slot + i, idx[i]);
-                }
-            }
-        });
+        inInts = Math.addExact(inInts, n);
         return slot;
     }
 
-    /** Scratch for two-stage reductions' parts, grown as needed. */
-    private Buf reduceScratch;
+    /**
+     * task, with values put into the staging ints at slot before each run. A scatter's inverse index
+     * (TornadoKernels.invertIndex) goes in so: it is built on the host from the rows' host copy when the
+     * call is made (the model writes every int buffer on the host before {@link #toDevice}), O(R + D),
+     * not when the segment runs, since the host may have loaded another batch by then.
+     */
+    private static Op withInts(int slot, int[] values, Op task) {
+        return new Op() {
+            @Override
+            public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {
+                task.emit(g, id, d, s);
+            }
 
-    /** The arena offset of a reduction scratch of at least need floats. */
-    private int reduceParts(int need) {
-        if (reduceScratch == null || reduceScratch.size() < need) {
-            reduceScratch = floats("tornado.reduce.parts", need);
+            @Override
+            public void before(Segment s) {
+                for (int i = 0; i < values.length; i++) {
+                    s.inI.set(slot + i, values[i]);
+                }
+            }
+        };
+    }
+
+    /**
+     * The device's own scratch tensors by name, grown as needed. Each model of an {@link #interleave} has
+     * its own (name.k for the k-th), since its calls run between those of the others.
+     */
+    private final Map<String, Buf> scratch = new HashMap<>();
+    /** Which model of an interleave is recording (0 outside one). */
+    private int model;
+
+    /** The scratch tensor name of at least need floats, of the model recording. */
+    private Buf scratch(String name, int need) {
+        String n = model == 0 ? name : name + "." + model;
+        Buf b = scratch.get(n);
+        if (b == null || b.size() < need) {
+            b = floats(n, need);
+            scratch.put(n, b);
         }
-        return at(reduceScratch);
+        return b;
+    }
+
+    /** The arena offset of a reduction scratch of at least need floats (two-stage reductions' parts). */
+    private int reduceParts(int need) {
+        return at(scratch("tornado.reduce.parts", need));
     }
 
     /** Parts of a two-stage column sum over N rows: up to 64, so a part has at least one row. */
@@ -422,72 +498,21 @@ public final class TornadoDevice implements Device {
 
     @Override
     public void linearForward(Buf out, Buf inp, Buf w, Buf bias, int N, int C, int OC) {
-        int o = at(out);
-        int i = at(inp);
-        int wo = at(w);
-        int hasBias = bias == null ? 0 : 1;
-        int bo = bias == null ? 0 : at(bias);
-        // out (N,OC) = inp (N,C) · w (OC,C)ᵀ + bias
         int flags = TornadoKernels.B_T | (bias == null ? 0 : TornadoKernels.BIAS);
-        int keyStart = key.length();
-        String name = base(w) + ".forward";
-        record(name, Grid.gemm(N, OC), key("linF", o, i, wo, bo, flags, N, C, OC),
-                (g, id, d, s) -> g.task(id, TornadoKernels::gemm, d.context, d.arena, o, i, wo, bo, N, OC, C, flags, 0, 0));
-        lastForward = new LinearForward(pending.get(pending.size() - 1), keyStart, name, o, i, wo, bo, flags, N, C, OC);
-    }
-
-    /** The last linear forward pass recorded, which the call right after it may fuse into its epilogue. */
-    private record LinearForward(Call call, int keyStart, String name, int o, int i, int wo, int bo, int flags, int N,
-                                 int C, int OC) {}
-
-    private LinearForward lastForward;
-    private long fused;
-
-    /** Calls recorded as a matmul's epilogue instead of a task of their own, so far. */
-    long fusedEpilogues() {
-        return fused;
-    }
-
-    /**
-     * Replaces the linear forward pass recorded just before, if its output is inp of n elements, by one
-     * that also writes the epilogue (an activation of its output, or a residual add) at epiOff; true if
-     * it did. One pass over the output fewer; the output itself is still written.
-     */
-    private boolean fuseIntoLastForward(int inp, int n, int epilogue, String what, int epiOff, int resOff) {
-        LinearForward f = lastForward;
-        if (f == null || pending.isEmpty() || pending.get(pending.size() - 1) != f.call() || f.o() != inp
-                || n != f.N() * f.OC()) {
-            return false;
-        }
-        pending.remove(pending.size() - 1);
-        key.setLength(f.keyStart());
-        lastForward = null;
-        fused++;
-        int flags = f.flags() | epilogue;
-        record(f.name() + "." + what, Grid.gemm(f.N(), f.OC()),
-                key("linF", f.o(), f.i(), f.wo(), f.bo(), flags, f.N(), f.C(), f.OC(), epiOff, resOff),
-                (g, id, d, s) -> g.task(id, TornadoKernels::gemm, d.context, d.arena, f.o(), f.i(), f.wo(), f.bo(),
-                        f.N(), f.OC(), f.C(), flags, epiOff, resOff));
-        return true;
+        // out (N,OC) = inp (N,C) · w (OC,C)ᵀ + bias
+        gemm(base(w) + ".forward", new Product(flags, N, OC, C, at(out), at(inp), at(w), bias == null ? 0 : at(bias)));
     }
 
     @Override
     public void linearBackward(Buf dinp, Buf dw, Buf dbias, Buf dout, Buf inp, Buf w, int N, int C, int OC) {
-        int dwo = at(dw);
         int d0 = at(dout);
-        int i = at(inp);
-        int wo = at(w);
         if (dinp != null) {
-            int di = at(dinp);
             // dinp (N,C) += dout (N,OC) · w (OC,C)
-            record(base(w) + ".backward.input", Grid.gemm(N, C), key("linBI", di, d0, wo, N, C, OC), (g, id, d, s) ->
-                    g.task(id, TornadoKernels::gemm, d.context, d.arena, di, d0, wo, 0, N, C, OC,
-                            TornadoKernels.ACCUMULATE, 0, 0));
+            gemm(base(w) + ".backward.input", new Product(TornadoKernels.ACCUMULATE, N, C, OC, at(dinp), d0, at(w), 0));
         }
         // dw (OC,C) += dout (N,OC)ᵀ · inp (N,C)
-        record(base(w) + ".backward.weight", Grid.gemm(OC, C), key("linBW", dwo, d0, i, N, C, OC), (g, id, d, s) ->
-                g.task(id, TornadoKernels::gemm, d.context, d.arena, dwo, d0, i, 0, OC, C, N,
-                        TornadoKernels.A_T | TornadoKernels.ACCUMULATE, 0, 0));
+        gemm(base(w) + ".backward.weight",
+                new Product(TornadoKernels.A_T | TornadoKernels.ACCUMULATE, OC, C, N, at(dw), d0, at(inp), 0));
         if (dbias != null) {
             int db = at(dbias);
             // dbias (OC) += column sums of dout (N,OC), in two stages
@@ -498,6 +523,11 @@ public final class TornadoDevice implements Device {
             record(base(w) + ".backward.bias", Grid.of(OC), key("linBB", db, parts, OC, P), (g, id, d, s) ->
                     g.task(id, TornadoKernels::addColumnParts, d.arena, db, parts, OC, P));
         }
+    }
+
+    /** A matmul, recorded as its {@link Product}: {@link #joined} makes it a task, with its neighbours like it. */
+    private void gemm(String name, Product p) {
+        pending.add(new Call(name, Grid.gemm(p.M(), p.N()), null, null, p));
     }
 
     @Override
@@ -511,18 +541,12 @@ public final class TornadoDevice implements Device {
                         C, H, scale));
     }
 
-    /** Scratch for attention backward's pre-softmax gradients, grown as needed. */
-    private Buf attentionScratch;
-
     @Override
     public void attentionBackward(Buf dqkv, Buf dout, Buf qkv, Buf att, IntBuf qRows, int NQ, int T, int C, int H,
                                   float scale) {
-        int need = NQ * H * T;
-        if (attentionScratch == null || attentionScratch.size() < need) {
-            attentionScratch = floats("tornado.attention.dpre", need);
-        }
         int dq = at(dqkv);
-        int dp = at(attentionScratch);
+        // the pre-softmax gradients
+        int dp = at(scratch("tornado.attention.dpre", NQ * H * T));
         int d0 = at(dout);
         int q = at(qkv);
         int a = at(att);
@@ -642,14 +666,12 @@ public final class TornadoDevice implements Device {
         int o = at(out);
         int i = at(inp);
         int epilogue = kind == Activation.RELU ? TornadoKernels.EPILOGUE_RELU : TornadoKernels.EPILOGUE_GELU;
-        if (fuseIntoLastForward(i, n, epilogue, kind.name().toLowerCase(java.util.Locale.ROOT), o, 0)) {
-            return;
-        }
+        Epilogue part = new Epilogue(kind.name().toLowerCase(java.util.Locale.ROOT), epilogue, i, n, o, 0);
         switch (kind) {
-            case RELU -> record(layer(out) + "mlp.relu.forward", Grid.of(n), key("reluF", o, i, n), (g, id, d, s) ->
-                    g.task(id, TornadoKernels::reluForward, d.arena, o, i, n));
-            case GELU -> record(layer(out) + "mlp.gelu.forward", Grid.of(n), key("geluF", o, i, n), (g, id, d, s) ->
-                    g.task(id, TornadoKernels::geluForward, d.arena, o, i, n));
+            case RELU -> pending.add(new Call(layer(out) + "mlp.relu.forward", Grid.of(n), key("reluF", o, i, n),
+                    (g, id, d, s) -> g.task(id, TornadoKernels::reluForward, d.arena, o, i, n), part));
+            case GELU -> pending.add(new Call(layer(out) + "mlp.gelu.forward", Grid.of(n), key("geluF", o, i, n),
+                    (g, id, d, s) -> g.task(id, TornadoKernels::geluForward, d.arena, o, i, n), part));
         }
     }
 
@@ -671,11 +693,10 @@ public final class TornadoDevice implements Device {
         int o = at(out);
         int ao = at(a);
         int bo = at(b);
-        if (fuseIntoLastForward(bo, n, TornadoKernels.EPILOGUE_RESIDUAL, "residual", o, ao)) {
-            return;
-        }
-        record(label("", out) + ".add", Grid.of(n), key("resF", o, ao, bo, n), (g, id, d, s) ->
-                g.task(id, TornadoKernels::residualForward, d.arena, o, ao, bo, n));
+        // out = a + b: as a matmul's epilogue when b is the output of the matmul just before
+        pending.add(new Call(label("", out) + ".add", Grid.of(n), key("resF", o, ao, bo, n), (g, id, d, s) ->
+                g.task(id, TornadoKernels::residualForward, d.arena, o, ao, bo, n),
+                new Epilogue("residual", TornadoKernels.EPILOGUE_RESIDUAL, bo, n, o, ao)));
     }
 
     @Override
@@ -701,9 +722,11 @@ public final class TornadoDevice implements Device {
         int di = at(dinp);
         int d0 = at(dout);
         int D = dinp.size() / C;
-        int slot = inverseIndex(rows, R, D);
-        record(label("", dout) + ".gather.backward", Grid.of(D * C), key("gatB", di, d0, slot, D, C), (g, id, d, s) ->
-                g.task(id, TornadoKernels::gatherRowsBackward, d.arena, s.inI, slot, di, d0, D, C));
+        int[] inverse = TornadoKernels.invertIndex(rows.host(), rows.offset(), R, D);
+        int slot = stageInts(inverse.length);
+        record(label("", dout) + ".gather.backward", Grid.of(D * C), key("gatB", di, d0, slot, R, D, C),
+                withInts(slot, inverse, (g, id, d, s) ->
+                        g.task(id, TornadoKernels::gatherRowsBackward, d.arena, s.inI, slot, di, d0, D, C)));
     }
 
     @Override
@@ -830,8 +853,6 @@ public final class TornadoDevice implements Device {
 
     // ---- a training step without a host round trip ----------------------------------------------
 
-    /** Scalars computed on the device: [0] clipping factor, [1] ⊥Grad's −w·g/(w·w+ε), [2] ‖g‖, [3] its rescaling. */
-    private Buf scalars;
     /** A skip flag that is always 0 (for updates without a guard). */
     private Buf neverSkip;
     /**
@@ -840,11 +861,9 @@ public final class TornadoDevice implements Device {
      */
     private final IdentityHashMap<LossTotals, Buf> skipFlags = new IdentityHashMap<>();
 
+    /** Scalars computed on the device: [0] clipping factor, [1] ⊥Grad's −w·g/(w·w+ε), [2] ‖g‖, [3] its rescaling. */
     private int scalars() {
-        if (scalars == null) {
-            scalars = floats("tornado.scalars", 4);
-        }
-        return at(scalars);
+        return at(scratch("tornado.scalars", 4));
     }
 
     private Buf neverSkip() {
@@ -959,60 +978,276 @@ public final class TornadoDevice implements Device {
         if (params.size() == 0) {
             return;
         }
-        int n = params.size();
         float correction1 = 1f - (float) Math.pow(beta1, step);
         float correction2 = 1f - (float) Math.pow(beta2, step);
         float decay = 1f - lr * weightDecay;
-        AdamWModel model = new AdamWModel(new int[] {at(params), at(grads), at(m), at(v), at(skipFlag)},
-                new float[] {lr, correction1, correction2, decay, beta1, beta2, eps});
-        LastAdamW last = lastAdamW;
-        if (last != null && !pending.isEmpty() && pending.get(pending.size() - 1) == last.call() && last.n() == n
-                && last.models().stream().noneMatch(o -> o.overlaps(model, n))) {
-            // the next model's update of the same parameter group (a lockstep replays them one after another):
-            // one task over all of them instead, its slots in place of the last call's
-            pending.remove(pending.size() - 1);
-            key.setLength(last.keyStart());
-            hyper = last.hyperSlot();
-            inInts = last.intSlot();
-            joinedAdamW++;
-            List<AdamWModel> models = new ArrayList<>(last.models());
-            models.add(model);
-            recordAdamW(models, n);
-            return;
-        }
-        recordAdamW(List.of(model), n);
+        pending.add(new Call("adamw", Grid.of(params.size()), null, null, new Update(params.size(),
+                new int[] {at(params), at(grads), at(m), at(v), at(skipFlag)},
+                new float[] {lr, correction1, correction2, decay, beta1, beta2, eps})));
+    }
+
+    // ---- calls that share a task: the same matmul or update of several models -------------------
+
+    /** What a call that may share one task with the calls like it next to it does. */
+    private sealed interface Part permits Joinable, Epilogue {}
+
+    /** A part that runs in one task with the parts of the same operation next to it. */
+    private sealed interface Joinable extends Part permits Product, Update {
+        /** Whether o is the same operation on the same sizes. */
+        boolean sameOperation(Joinable o);
+
+        /** Adds the arena ranges it reads and writes to f. */
+        void touch(Footprint f);
     }
 
     /**
-     * One model's AdamW call: its arena offsets (params, grads, m, v, skip flag) and its scalars, as
-     * {@link TornadoKernels#adamW} reads them.
+     * One matmul, C (M,N) = [C +] A (M,K) · B (K,N) [+ bias] at arena offsets c, a, b, bias, as
+     * {@link TornadoKernels#gemm} computes it (flags: A_T, B_T, ACCUMULATE, BIAS).
      */
-    private record AdamWModel(int[] offsets, float[] hyper) {
-        /** Whether any of the n-element tensors of the two calls share an element (then they run apart, in order). */
-        boolean overlaps(AdamWModel o, int n) {
+    private record Product(int flags, int M, int N, int K, int c, int a, int b, int bias) implements Joinable {
+        @Override
+        public boolean sameOperation(Joinable o) {
+            return o instanceof Product q && flags == q.flags && M == q.M && N == q.N && K == q.K;
+        }
+
+        @Override
+        public void touch(Footprint f) {
+            f.read(a, (long) M * K);
+            f.read(b, (long) K * N);
+            f.read(bias, (flags & TornadoKernels.BIAS) != 0 ? N : 0);
+            f.read(c, (flags & TornadoKernels.ACCUMULATE) != 0 ? (long) M * N : 0);
+            f.write(c, (long) M * N);
+        }
+    }
+
+    /**
+     * An elementwise pass a forward matmul can write as its epilogue (what: its name in the task's): out
+     * = f(inp) for an activation, out = res + inp for a residual add, over n elements.
+     */
+    private record Epilogue(String what, int kind, int inp, int n, int out, int res) implements Part {}
+
+    /** One AdamW update of n parameters: arena offsets and scalars as {@link TornadoKernels#adamW} reads them. */
+    private record Update(int n, int[] offsets, float[] hyper) implements Joinable {
+        @Override
+        public boolean sameOperation(Joinable o) {
+            return o instanceof Update u && n == u.n;
+        }
+
+        @Override
+        public void touch(Footprint f) {
             for (int i = 0; i < 4; i++) {
-                for (int j = 0; j < 4; j++) {
-                    if (Math.abs((long) offsets[i] - o.offsets[j]) < n) {
-                        return true;
-                    }
+                f.read(offsets[i], n);
+            }
+            f.read(offsets[4], 1);
+            f.write(offsets[0], n);
+            f.write(offsets[2], n);
+            f.write(offsets[3], n);
+        }
+    }
+
+    /**
+     * The arena ranges the calls of one task read and write, to tell whether another call can run in the
+     * same task: only if it writes nothing they touch and reads nothing they write (calls of one task run
+     * at the same time, in no order).
+     */
+    static final class Footprint {
+        private final Ranges reads = new Ranges();
+        private final Ranges writes = new Ranges();
+
+        void read(long start, long n) {
+            reads.add(start, n);
+        }
+
+        void write(long start, long n) {
+            writes.add(start, n);
+        }
+
+        /** Whether the calls of next can run at the same time as this one's. */
+        boolean independentOf(Footprint next) {
+            return !writes.intersects(next.reads) && !writes.intersects(next.writes) && !reads.intersects(next.writes);
+        }
+
+        /** Adds next's ranges to this footprint. */
+        void add(Footprint next) {
+            reads.addAll(next.reads);
+            writes.addAll(next.writes);
+        }
+    }
+
+    /** Disjoint [start, end) ranges, merged as they are added. */
+    static final class Ranges {
+        private final TreeMap<Long, Long> ends = new TreeMap<>();
+
+        void add(long start, long n) {
+            if (n <= 0) {
+                return;
+            }
+            long end = start + n;
+            Map.Entry<Long, Long> before = ends.floorEntry(start);
+            if (before != null && before.getValue() >= start) {
+                start = before.getKey();
+                end = Math.max(end, before.getValue());
+                ends.remove(before.getKey());
+            }
+            for (Map.Entry<Long, Long> e = ends.ceilingEntry(start); e != null && e.getKey() <= end;
+                 e = ends.ceilingEntry(start)) {
+                end = Math.max(end, e.getValue());
+                ends.remove(e.getKey());
+            }
+            ends.put(start, end);
+        }
+
+        void addAll(Ranges o) {
+            o.ends.forEach((start, end) -> add(start, end - start));
+        }
+
+        /** Whether [start, start + n) shares an element with a range here. */
+        boolean intersects(long start, long n) {
+            if (n <= 0) {
+                return false;
+            }
+            // the ranges are disjoint and sorted: the last one starting before the end reaches furthest
+            Map.Entry<Long, Long> last = ends.lowerEntry(start + n);
+            return last != null && last.getValue() > start;
+        }
+
+        boolean intersects(Ranges o) {
+            for (Map.Entry<Long, Long> e : o.ends.entrySet()) {
+                if (intersects(e.getKey(), e.getValue() - e.getKey())) {
+                    return true;
                 }
             }
             return false;
         }
     }
 
-    /**
-     * The AdamW task recorded last, with the models it updates, which the next AdamW call of the same size
-     * joins when it is recorded right after it.
-     */
-    private record LastAdamW(Call call, int keyStart, int hyperSlot, int intSlot, int n, List<AdamWModel> models) {}
-
-    private LastAdamW lastAdamW;
+    private long joinedProducts;
     private long joinedAdamW;
+    private long fused;
 
-    /** AdamW calls recorded into the task of the AdamW call before them (one task for K models), so far. */
+    /** Matmuls run in the task of the matmul before them (one task for several models), so far. */
+    long joinedProducts() {
+        return joinedProducts;
+    }
+
+    /** AdamW calls run in the task of the AdamW call before them (one task for K models), so far. */
     long joinedAdamW() {
         return joinedAdamW;
+    }
+
+    /** Calls run as a matmul's epilogue instead of a task of their own, so far. */
+    long fusedEpilogues() {
+        return fused;
+    }
+
+    /**
+     * The recorded calls as tasks. Each matmul or AdamW update becomes a task together with the calls
+     * right after it that do the same operation on the same sizes, as long as they touch nothing another
+     * writes (the same call of K models, which a lockstep records side by side: one task for all K), and
+     * a forward matmul also writes the activations or residual adds that come right after it and read one
+     * of its outputs, as their epilogues. Their offsets go in as staging ints, reserved here.
+     */
+    private List<Call> joined(List<Call> calls) {
+        List<Call> tasks = new ArrayList<>(calls.size());
+        for (int i = 0; i < calls.size(); ) {
+            Call c = calls.get(i);
+            Footprint f = new Footprint();
+            if (c.part() instanceof Product p) {
+                List<Product> models = sameTask(calls, i, Product.class, f);
+                i += models.size();
+                Epilogue[] epilogues = new Epilogue[models.size()];
+                boolean forward = p.flags() == TornadoKernels.B_T || p.flags() == (TornadoKernels.B_T | TornadoKernels.BIAS);
+                for (; forward && i < calls.size() && calls.get(i).part() instanceof Epilogue e; i++) {
+                    int k = epilogueOf(models, epilogues, e, f);
+                    if (k < 0) {
+                        break;
+                    }
+                    epilogues[k] = e;
+                }
+                tasks.add(products(c.name(), models, epilogues));
+            } else if (c.part() instanceof Update) {
+                List<Update> models = sameTask(calls, i, Update.class, f);
+                i += models.size();
+                tasks.add(updates(models));
+            } else {
+                tasks.add(c);
+                i++;
+            }
+        }
+        return tasks;
+    }
+
+    /**
+     * The parts of calls[i] and of the calls right after it of the same name and operation on the same
+     * sizes, as long as each touches nothing the ones before it write and writes nothing they read; f
+     * gets their ranges.
+     */
+    private static <P extends Joinable> List<P> sameTask(List<Call> calls, int i, Class<P> kind, Footprint f) {
+        P first = kind.cast(calls.get(i).part());
+        List<P> parts = new ArrayList<>(List.of(first));
+        first.touch(f);
+        for (int j = i + 1; j < calls.size() && kind.isInstance(calls.get(j).part())
+                && calls.get(j).name().equals(calls.get(i).name()); j++) {
+            P next = kind.cast(calls.get(j).part());
+            Footprint touched = new Footprint();
+            next.touch(touched);
+            if (!first.sameOperation(next) || !f.independentOf(touched)) {
+                break;
+            }
+            f.add(touched);
+            parts.add(next);
+        }
+        return parts;
+    }
+
+    /**
+     * The model among the matmuls whose output e reads as a whole and that has no epilogue yet, if e can
+     * run as its epilogue beside all of them (its output touched by none, its residual written by none);
+     * else −1. Adds e's ranges to f when it can.
+     */
+    private static int epilogueOf(List<Product> models, Epilogue[] epilogues, Epilogue e, Footprint f) {
+        for (int k = 0; k < models.size(); k++) {
+            Product p = models.get(k);
+            if (epilogues[k] == null && p.c() == e.inp() && (long) p.M() * p.N() == e.n()) {
+                Footprint next = new Footprint();
+                next.write(e.out(), e.n());
+                next.read(e.res(), e.kind() == TornadoKernels.EPILOGUE_RESIDUAL ? e.n() : 0);
+                if (!f.independentOf(next)) {
+                    return -1;
+                }
+                f.add(next);
+                return k;
+            }
+        }
+        return -1;
+    }
+
+    /** One task for the matmuls of several models (one model: one matmul), each with its epilogue, if any. */
+    private Call products(String name, List<Product> models, Epilogue[] epilogues) {
+        Product p = models.get(0);
+        int K = models.size();
+        int slot = stageInts(TornadoKernels.GEMM_OFFSETS * K);
+        int[] offsets = new int[TornadoKernels.GEMM_OFFSETS * K];
+        StringBuilder k = new StringBuilder(key("gemm", p.flags(), p.M(), p.N(), p.K(), slot));
+        for (int m = 0; m < K; m++) {
+            Product q = models.get(m);
+            Epilogue e = epilogues[m];
+            int[] o = {q.c(), q.a(), q.b(), q.bias(), e == null ? 0 : e.kind(), e == null ? 0 : e.out(),
+                    e == null ? 0 : e.res()};
+            System.arraycopy(o, 0, offsets, TornadoKernels.GEMM_OFFSETS * m, o.length);
+            for (int v : o) {
+                k.append(',').append(v);
+            }
+            fused += e == null ? 0 : 1;
+        }
+        joinedProducts += K - 1;
+        String task = name + (epilogues[0] == null ? "" : "." + epilogues[0].what()) + (K == 1 ? "" : "." + K + ".models");
+        int M = p.M();
+        int N = p.N();
+        int inner = p.K();
+        int flags = p.flags();
+        return new Call(task, Grid.gemm(M, N, K), k.toString(), withInts(slot, offsets, (g, id, d, s) ->
+                g.task(id, TornadoKernels::gemm, d.context, d.arena, s.inI, slot, M, N, inner, flags)), null);
     }
 
     /**
@@ -1020,39 +1255,39 @@ public final class TornadoDevice implements Device {
      * arena offsets go in as staging ints (exact, unlike floats past 2²⁴), their scalars as
      * hyper-parameters, K·n work-items ({@link TornadoKernels#adamW}).
      */
-    private void recordAdamW(List<AdamWModel> models, int n) {
+    private Call updates(List<Update> models) {
         int K = models.size();
-        int keyStart = key.length();
-        int intSlot = inInts;
-        inInts += TornadoKernels.ADAMW_OFFSETS * K;
+        int n = models.get(0).n();
+        int intSlot = stageInts(TornadoKernels.ADAMW_OFFSETS * K);
         int slot = hyper;
-        hyper += TornadoKernels.ADAMW_HYPER * K;
+        hyper = Math.addExact(hyper, TornadoKernels.ADAMW_HYPER * K);
+        int[] offsets = new int[TornadoKernels.ADAMW_OFFSETS * K];
+        float[] values = new float[TornadoKernels.ADAMW_HYPER * K];
         StringBuilder k = new StringBuilder(key("adamw", K, n, slot, intSlot));
-        for (AdamWModel o : models) {
-            for (int off : o.offsets()) {
+        for (int m = 0; m < K; m++) {
+            Update u = models.get(m);
+            System.arraycopy(u.offsets(), 0, offsets, TornadoKernels.ADAMW_OFFSETS * m, TornadoKernels.ADAMW_OFFSETS);
+            System.arraycopy(u.hyper(), 0, values, TornadoKernels.ADAMW_HYPER * m, TornadoKernels.ADAMW_HYPER);
+            for (int off : u.offsets()) {
                 k.append(',').append(off);
             }
         }
-        record(K == 1 ? "adamw" : "adamw." + K + ".models", Grid.of(Math.multiplyExact(K, n)), k.toString(), new Op() {
+        joinedAdamW += K - 1;
+        Op task = withInts(intSlot, offsets, (g, id, d, s) -> g.task(id, TornadoKernels::adamW, d.arena, s.inI, intSlot, s.hp, slot, n, K));
+        return new Call(K == 1 ? "adamw" : "adamw." + K + ".models", Grid.of(Math.multiplyExact(K, n)), k.toString(), new Op() {
             @Override
             public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {
-                g.task(id, TornadoKernels::adamW, d.arena, s.inI, intSlot, s.hp, slot, n, K);
+                task.emit(g, id, d, s);
             }
 
             @Override
             public void before(Segment s) {
-                for (int i = 0; i < K; i++) {
-                    AdamWModel o = models.get(i);
-                    for (int j = 0; j < TornadoKernels.ADAMW_OFFSETS; j++) {
-                        s.inI.set(intSlot + TornadoKernels.ADAMW_OFFSETS * i + j, o.offsets()[j]);
-                    }
-                    for (int j = 0; j < TornadoKernels.ADAMW_HYPER; j++) {
-                        s.hp.set(slot + TornadoKernels.ADAMW_HYPER * i + j, o.hyper()[j]);
-                    }
+                task.before(s);
+                for (int i = 0; i < values.length; i++) {
+                    s.hp.set(slot + i, values[i]);
                 }
             }
-        });
-        lastAdamW = new LastAdamW(pending.get(pending.size() - 1), keyStart, slot, intSlot, n, List.copyOf(models));
+        }, null);
     }
 
     // ---- segments, graphs, the plan -----------------------------------------------------------
@@ -1095,18 +1330,19 @@ public final class TornadoDevice implements Device {
         if (pending.isEmpty()) {
             return;
         }
+        flushes++;
+        List<Call> tasks = joined(pending);
+        StringBuilder key = new StringBuilder();
+        for (Call c : tasks) {
+            key.append(c.key()).append(';');
+        }
         String k = key.toString();
         List<Segment> graphs = segments.get(k);
         if (graphs == null) {
             graphs = new ArrayList<>();
-            for (int from = 0, to; from < pending.size(); from = to) {
-                to = Math.min(pending.size(), from + MAX_TASKS);
-                // A host-only call (an inverse index) fills its graph's staging ints for the task right
-                // after it, so the two must share a graph: such a call never ends one.
-                while (to < pending.size() && to - 1 > from && pending.get(to - 1).grid() == null) {
-                    to--;
-                }
-                List<Call> calls = List.copyOf(pending.subList(from, to));
+            for (int from = 0, to; from < tasks.size(); from = to) {
+                to = Math.min(tasks.size(), from + MAX_TASKS);
+                List<Call> calls = List.copyOf(tasks.subList(from, to));
                 Segment s = new Segment(order.size() + 1, from, calls, inFloats, inInts, outFloats, hyper);
                 graphs.add(s);
                 order.add(s);
@@ -1117,18 +1353,15 @@ public final class TornadoDevice implements Device {
         for (Segment s : graphs) {
             int to = s.first + s.calls.size();
             for (int i = s.first; i < to; i++) {
-                pending.get(i).op().before(s);
+                tasks.get(i).op().before(s);
             }
             plan.withGraph(s.graph).execute();
             executions++;
             for (int i = s.first; i < to; i++) {
-                pending.get(i).op().after(s);
+                tasks.get(i).op().after(s);
             }
         }
         pending.clear();
-        lastForward = null;
-        lastAdamW = null;
-        key.setLength(0);
         inFloats = 0;
         inInts = 0;
         outFloats = 0;
@@ -1188,10 +1421,6 @@ public final class TornadoDevice implements Device {
             grids.addWorkerGrid(graphName + ".touch", Grid.of(1).worker());
             Map<String, Integer> used = new HashMap<>();
             for (Call c : s.calls) {
-                if (c.grid() == null) {
-                    c.op().emit(g, null, this, s); // host-side work only (an inverse index), no task
-                    continue;
-                }
                 // a name seen before in this graph (a second AdamW group, a second zeroing) gets _2, _3, ...;
                 // no dots in a task id: TornadoVM's code cache splits ids at dots, and tasks whose ids
                 // agreed up to the second dot would share one kernel compiled for the first one's sizes

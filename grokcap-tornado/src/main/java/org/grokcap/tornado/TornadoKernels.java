@@ -226,34 +226,53 @@ public final class TornadoKernels {
     public static final int ACCUMULATE = 4;
     /** + bias (N) on every row. */
     public static final int BIAS = 8;
-    /** Epilogues, in the flags' bits 4–5: also E[i] = relu(C[i]), gelu(C[i]), or R[i] + C[i] (a residual add). */
+    /** A model's epilogue (0: none): also E[i] = relu(C[i]), gelu(C[i]), or R[i] + C[i] (a residual add). */
     public static final int EPILOGUE_RELU = 16;
     public static final int EPILOGUE_GELU = 32;
     public static final int EPILOGUE_RESIDUAL = 48;
 
+    /** Ints per model in {@link #gemm}'s offsets: C, A, B, bias, epilogue, epilogue output, residual. */
+    public static final int GEMM_OFFSETS = 7;
+
     /**
-     * C (M,N) = [C +] A (M,K) · B (K,N) [+ bias (N)], every matrix an offset into the arena; A is read
-     * transposed (stored (K,M)) with flag A_T, B with B_T (stored (N,K)), C accumulated with ACCUMULATE,
-     * the bias added with BIAS. The three products of a linear layer: forward out = inp · wᵀ + bias
-     * (B_T), input gradient dinp += dout · w, weight gradient dw += doutᵀ · inp (A_T). A forward product
-     * may also write its epilogue (M,N) at epiOff, from the finished C: the activation that follows it
-     * (EPILOGUE_RELU, EPILOGUE_GELU) or the residual add out = res + C (EPILOGUE_RESIDUAL, res at resOff),
-     * the same values as the separate kernels, one pass over C fewer.
+     * For each of several models, C (M,N) = [C +] A (M,K) · B (K,N) [+ bias (N)], every matrix an offset into
+     * the arena; A is read transposed (stored (K,M)) with flag A_T, B with B_T (stored (N,K)), C
+     * accumulated with ACCUMULATE, the bias added with BIAS. The three products of a linear layer: forward
+     * out = inp · wᵀ + bias (B_T), input gradient dinp += dout · w, weight gradient dw += doutᵀ · inp (A_T).
+     * Model k's offsets are idx[idxOff + 7k ..]: C, A, B, bias, its epilogue, the epilogue's output and
+     * the residual (ints, exact where an arena holds more floats than a float counts). A forward product
+     * may also write its epilogue (M,N) from the finished C: the activation that follows it
+     * (EPILOGUE_RELU, EPILOGUE_GELU) or the residual add out = res + C (EPILOGUE_RESIDUAL), the same
+     * values as the separate kernels, one pass over C fewer; each model has its own (0: none). One model
+     * for a product of its own; the models of a lockstep whose same product arrives side by side share
+     * one task.
+     * One kernel for any K, so a model's bits do not depend on how many share its task.
      *
      * <p>A work-group of TILE × TILE work-items computes a 32 × 32 block of C, each work-item a 2 × 2
      * register block (rows ty, ty+16; columns tx, tx+16: neighbouring work-items touch neighbouring
      * columns). K goes by in steps of TILE: each step loads a 32 × 16 slice of A and a 16 × 32 slice of
      * B into local memory (two elements per work-item each, zero past the matrix's edge) and adds its
      * products in k order, so every output is a sum in a fixed order. The grid is ceil(N/32)·16 by
-     * ceil(M/32)·16 work-items; outputs past M or N are not written.
+     * models·ceil(M/32)·16 work-items, model k's row blocks after model k−1's; outputs past M or N are not
+     * written.
      */
-    public static void gemm(KernelContext ctx, FloatArray a, int cOff, int aOff, int bOff, int biasOff, int M, int N,
-                            int K, int flags, int epiOff, int resOff) {
+    public static void gemm(KernelContext ctx, FloatArray a, IntArray idx, int idxOff, int M, int N, int K,
+                            int flags) {
         int aT = flags & A_T;
         int bT = (flags & B_T) / B_T;
         int tx = ctx.localIdx;
         int ty = ctx.localIdy;
-        int rowBase = ctx.groupIdy * 32;
+        int rowBlocks = (M + 31) / 32;
+        int model = ctx.groupIdy / rowBlocks;
+        int o = idxOff + GEMM_OFFSETS * model;
+        int cOff = idx.get(o);
+        int aOff = idx.get(o + 1);
+        int bOff = idx.get(o + 2);
+        int biasOff = idx.get(o + 3);
+        int epilogue = idx.get(o + 4);
+        int epiOff = idx.get(o + 5);
+        int resOff = idx.get(o + 6);
+        int rowBase = (ctx.groupIdy - model * rowBlocks) * 32;
         int colBase = ctx.groupIdx * 32;
         float[] as = ctx.allocateFloatLocalArray(512); // 32 rows × 16 k
         float[] bs = ctx.allocateFloatLocalArray(512); // 16 k × 32 columns
@@ -303,22 +322,22 @@ public final class TornadoKernels {
         int n0 = colBase + tx;
         int n1 = n0 + 16;
         if (m0 < M && n0 < N) {
-            gemmStore(a, cOff, m0 * N + n0, c00, biasOff + n0, flags, epiOff, resOff);
+            gemmStore(a, cOff, m0 * N + n0, c00, biasOff + n0, flags, epilogue, epiOff, resOff);
         }
         if (m0 < M && n1 < N) {
-            gemmStore(a, cOff, m0 * N + n1, c01, biasOff + n1, flags, epiOff, resOff);
+            gemmStore(a, cOff, m0 * N + n1, c01, biasOff + n1, flags, epilogue, epiOff, resOff);
         }
         if (m1 < M && n0 < N) {
-            gemmStore(a, cOff, m1 * N + n0, c10, biasOff + n0, flags, epiOff, resOff);
+            gemmStore(a, cOff, m1 * N + n0, c10, biasOff + n0, flags, epilogue, epiOff, resOff);
         }
         if (m1 < M && n1 < N) {
-            gemmStore(a, cOff, m1 * N + n1, c11, biasOff + n1, flags, epiOff, resOff);
+            gemmStore(a, cOff, m1 * N + n1, c11, biasOff + n1, flags, epilogue, epiOff, resOff);
         }
     }
 
     /** C[i] from its sum (bias, accumulation), then the epilogue's element i. */
-    private static void gemmStore(FloatArray a, int cOff, int i, float sum, int biasAt, int flags, int epiOff,
-                                  int resOff) {
+    private static void gemmStore(FloatArray a, int cOff, int i, float sum, int biasAt, int flags, int epilogue,
+                                  int epiOff, int resOff) {
         float v = sum;
         if ((flags & BIAS) != 0) {
             v += a.get(biasAt);
@@ -327,7 +346,6 @@ public final class TornadoKernels {
             v += a.get(cOff + i);
         }
         a.set(cOff + i, v);
-        int epilogue = flags & EPILOGUE_RESIDUAL;
         if (epilogue == EPILOGUE_RELU) {
             a.set(epiOff + i, relu(v));
         } else if (epilogue == EPILOGUE_GELU) {

@@ -766,7 +766,7 @@ class TornadoDeviceTest {
 
     /**
      * A linear forward pass followed by its activation, and one followed by a residual add of its
-     * output, are recorded as one tiled matmul with an epilogue: the same outputs as the reference's
+     * output, run as one tiled matmul with an epilogue: the same outputs as the reference's
      * separate kernels, and the matmul's own output still written.
      */
     @Test
@@ -793,6 +793,7 @@ class TornadoDeviceTest {
                 d.linearForward(pre2[k], act[k], w2[k], null, N, OC, OC);
                 d.residualForward(sum[k], res[k], pre2[k], N * OC);
             }
+            tornado.sync(); // calls are fused when their segment runs
             assertEquals(2, tornado.fusedEpilogues() - fusedBefore, "both calls fused into the matmul before them");
             Pair.same(pre, 1e-4f);
             Pair.same(act, 1e-4f);

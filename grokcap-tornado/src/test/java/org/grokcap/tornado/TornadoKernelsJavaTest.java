@@ -196,13 +196,72 @@ class TornadoKernelsJavaTest {
         }
     }
 
-    /** C (M,N) by {@link TornadoKernels#gemm} on the work-groups a device would run. */
+    /**
+     * C (M,N) by {@link TornadoKernels#gemm} on the work-groups a device would run; flags may hold an
+     * epilogue too (written at epiOff, residual at resOff).
+     */
     private static void gemm(FloatArray a, int cOff, int aOff, int bOff, int biasOff, int M, int N, int K, int flags,
                              int epiOff, int resOff) {
+        gemms(a, new int[] {cOff, aOff, bOff, biasOff, flags & TornadoKernels.EPILOGUE_RESIDUAL, epiOff, resOff}, M, N, K,
+                flags & ~TornadoKernels.EPILOGUE_RESIDUAL);
+    }
+
+    /** The products of offsets.length / 7 models in one {@link TornadoKernels#gemm}, offsets as it reads them. */
+    private static void gemms(FloatArray a, int[] offsets, int M, int N, int K, int flags) {
         int t = TornadoKernels.TILE;
         int out = t * TornadoKernels.BLOCK;
-        WorkGroups.run((N + out - 1) / out * t, (M + out - 1) / out * t, t, t, ctx ->
-                TornadoKernels.gemm(ctx, a, cOff, aOff, bOff, biasOff, M, N, K, flags, epiOff, resOff));
+        int models = offsets.length / TornadoKernels.GEMM_OFFSETS;
+        IntArray idx = new IntArray(offsets.length + 3);
+        for (int i = 0; i < offsets.length; i++) {
+            idx.set(3 + i, offsets[i]);
+        }
+        WorkGroups.run((N + out - 1) / out * t, models * ((M + out - 1) / out * t), t, t, ctx ->
+                TornadoKernels.gemm(ctx, a, idx, 3, M, N, K, flags));
+    }
+
+    /**
+     * Three models' products in one task, each with its own epilogue (or none), give the bits of each
+     * product alone, in every layout (forward, input and weight gradients).
+     */
+    @Test
+    void tiledMatmulsOfSeveralModelsInOneTaskGiveTheBitsOfEachAlone() {
+        int M = 45;
+        int N = 37;
+        int K = 19;
+        int[] epilogues = {TornadoKernels.EPILOGUE_GELU, 0, TornadoKernels.EPILOGUE_RESIDUAL};
+        for (int flags : new int[] {TornadoKernels.B_T | TornadoKernels.BIAS, TornadoKernels.ACCUMULATE,
+                TornadoKernels.A_T | TornadoKernels.ACCUMULATE}) {
+            boolean forward = (flags & TornadoKernels.B_T) != 0;
+            float[][] tensors = new float[3 * 6][];
+            for (int m = 0; m < 3; m++) {
+                tensors[6 * m] = gaussian(M * K);
+                tensors[6 * m + 1] = gaussian(K * N);
+                tensors[6 * m + 2] = gaussian(N);
+                tensors[6 * m + 3] = gaussian(M * N);
+                tensors[6 * m + 4] = new float[M * N];
+                tensors[6 * m + 5] = gaussian(M * N);
+            }
+            int[] at = new int[tensors.length];
+            FloatArray together = arena(at, tensors);
+            FloatArray alone = arena(new int[tensors.length], tensors);
+            int[] offsets = new int[3 * TornadoKernels.GEMM_OFFSETS];
+            for (int m = 0; m < 3; m++) {
+                int e = forward ? epilogues[m] : 0;
+                int[] o = {at[6 * m + 3], at[6 * m], at[6 * m + 1], at[6 * m + 2], e, at[6 * m + 4], at[6 * m + 5]};
+                System.arraycopy(o, 0, offsets, TornadoKernels.GEMM_OFFSETS * m, o.length);
+                gemm(alone, o[0], o[1], o[2], o[3], M, N, K, flags | e, o[5], o[6]);
+            }
+            gemms(together, offsets, M, N, K, flags);
+            for (int i = 0; i < together.getSize(); i++) {
+                assertEquals(Float.floatToRawIntBits(alone.get(i)), Float.floatToRawIntBits(together.get(i)),
+                        "flags " + flags + ", element " + i);
+            }
+            boolean wrote = false;
+            for (int i = 0; i < M * N; i++) {
+                wrote |= together.get(at[3] + i) != tensors[3][i];
+            }
+            assertTrue(wrote, "flags " + flags + ": the first model's C was written");
+        }
     }
 
     /** The forward product's epilogues against the separate kernels they replace: ReLU, GELU, a residual add. */

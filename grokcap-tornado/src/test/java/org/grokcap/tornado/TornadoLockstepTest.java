@@ -24,8 +24,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Models trained together in {@link Lockstep} on one TornadoVM device: each gives the bits of the
- * same model trained alone on a TornadoVM device of its own, and the step of all of them runs as the
- * same number of task-graph executions as the step of one.
+ * same model trained alone on a TornadoVM device of its own, the step of all of them runs as the
+ * same number of task-graph executions as the step of one, and the same matmul of every model as one
+ * task.
  */
 class TornadoLockstepTest {
 
@@ -77,6 +78,7 @@ class TornadoLockstepTest {
     void eachModelInLockstepIsTheModelAloneAndAStepOfAllIsAsManyExecutionsAsOne() throws Exception {
         List<List<Map<String, Double>>> alone = new ArrayList<>();
         List<Long> aloneExecutions = new ArrayList<>();
+        long aloneFused = 0;
         for (ExperimentSpec s : SPECS) {
             try (TornadoDevice device = (TornadoDevice) new TornadoBackend().create(0)) {
                 List<Long> after = new ArrayList<>();
@@ -84,6 +86,8 @@ class TornadoLockstepTest {
                 if (aloneExecutions.isEmpty()) {
                     aloneExecutions.addAll(after);
                 }
+                aloneFused += device.fusedEpilogues();
+                assertEquals(0, device.joinedProducts(), "alone, no matmul shares a task");
             }
         }
         TornadoDevice shared = (TornadoDevice) new TornadoBackend().create(0);
@@ -96,6 +100,9 @@ class TornadoLockstepTest {
         assertNotEquals(together.get(0), together.get(1));
         assertEquals(perStep(aloneExecutions), perStep(togetherExecutions),
                 "task-graph executions per step, steps 2 to 11: both models' step in the executions of one model's");
+        // a training step has 15 matmuls (5 forward, 10 backward), each of both models in one task
+        assertTrue(shared.joinedProducts() >= 12 * 15, shared.joinedProducts() + " matmuls joined the task of the one before them");
+        assertEquals(aloneFused, shared.fusedEpilogues(), "every activation and residual add fused alone is fused together");
     }
 
     /**

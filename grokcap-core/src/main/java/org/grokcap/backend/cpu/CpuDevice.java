@@ -114,7 +114,7 @@ public final class CpuDevice extends ReferenceDevice {
     public Map<String, String> accelerated() {
         String compute = vector ? "parallel+vector" : "parallel";
         Map<String, String> m = new LinkedHashMap<>();
-        for (String op : new String[]{"describe", "floats", "ints", "toDevice", "toHost", "toHostAtNextSync", "sync"}) {
+        for (String op : new String[]{"describe", "floats", "ints", "toDevice", "toHost", "toHostAtNextSync", "interleave", "sync"}) {
             m.put(op, "host");
         }
         m.put("zero", "parallel");
