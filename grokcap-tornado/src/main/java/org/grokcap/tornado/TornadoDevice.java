@@ -52,8 +52,8 @@ import java.util.function.Consumer;
  *
  * <p><b>Shared tasks.</b> When a segment runs, a matmul and the matmuls right after it that do the same
  * product on the same sizes, touching nothing another writes, become one task, as do AdamW updates of
- * the same size ({@link #joined}); a forward matmul also writes the activation or residual add right
- * after it as its epilogue. For one model that fuses the epilogues; for the K models of a lockstep,
+ * the same size and consecutive uploads, downloads or zeroings ({@link #joined}); a forward matmul also
+ * writes the activation or residual add right after it as its epilogue. For one model that fuses the epilogues; for the K models of a lockstep,
  * whose calls {@link #interleave} records side by side, it runs each matmul and update of all K as one
  * task.
  *
@@ -92,6 +92,7 @@ public final class TornadoDevice implements Device {
     private TornadoExecutionPlan plan;
     private int downloadGraph;
     private long executions;
+    private long tasksRun;
     private int rebuilds;
     /** The result of the last {@link #dot} (or sumOfSquares), read back by its op. */
     private double lastSum;
@@ -115,6 +116,16 @@ public final class TornadoDevice implements Device {
     /** Graph executions so far (replays included). */
     public long executions() {
         return executions;
+    }
+
+    /** Runs of recorded calls so far (a segment: one graph execution or several, one after another). */
+    public long segmentsRun() {
+        return flushes;
+    }
+
+    /** Tasks run so far, in all graph executions. */
+    public long tasksRun() {
+        return tasksRun;
     }
 
     /** Times the execution plan was rebuilt for a new segment. */
@@ -192,6 +203,11 @@ public final class TornadoDevice implements Device {
 
     private void record(String name, Grid grid, String k, Op op) {
         pending.add(new Call(name, grid, k, op, null));
+    }
+
+    /** A copy or zeroing, which may share a task with the moves of its kind next to it. */
+    private void record(String name, String k, Op op, Move move) {
+        pending.add(new Call(name, Grid.of(move.n()), k, op, move));
     }
 
     /**
@@ -278,7 +294,7 @@ public final class TornadoDevice implements Device {
         int slot = inFloats;
         inFloats += n;
         float[] values = Arrays.copyOfRange(buf.host(), buf.offset(), buf.offset() + n);
-        record(label("in.", buf), Grid.of(n), key("in", off, n, slot), new Op() {
+        record(label("in.", buf), key("in", off, n, slot), new Op() {
             @Override
             public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {
                 g.task(id, TornadoKernels::copyIn, d.arena, off, s.inF, slot, n);
@@ -290,7 +306,7 @@ public final class TornadoDevice implements Device {
                     s.inF.set(slot + i, values[i]);
                 }
             }
-        });
+        }, new Move(MoveKind.IN, off, slot, n));
     }
 
     @Override
@@ -303,7 +319,7 @@ public final class TornadoDevice implements Device {
         int slot = inInts;
         inInts += n;
         int[] values = Arrays.copyOfRange(buf.host(), buf.offset(), buf.offset() + n);
-        record(label("in.", buf), Grid.of(n), key("inI", off, n, slot), new Op() {
+        record(label("in.", buf), key("inI", off, n, slot), new Op() {
             @Override
             public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {
                 g.task(id, TornadoKernels::copyInInts, d.intArena, off, s.inI, slot, n);
@@ -315,7 +331,7 @@ public final class TornadoDevice implements Device {
                     s.inI.set(slot + i, values[i]);
                 }
             }
-        });
+        }, new Move(MoveKind.IN_INTS, off, slot, n));
     }
 
     @Override
@@ -382,7 +398,7 @@ public final class TornadoDevice implements Device {
         int n = buf.size();
         int slot = outFloats;
         outFloats += n;
-        record(label("out.", buf), Grid.of(n), key("out", off, n, slot), new Op() {
+        record(label("out.", buf), key("out", off, n, slot), new Op() {
             @Override
             public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {
                 g.task(id, TornadoKernels::copyOut, s.out, slot, d.arena, off, n);
@@ -396,7 +412,7 @@ public final class TornadoDevice implements Device {
                     dst[to + i] = s.out.get(slot + i);
                 }
             }
-        });
+        }, new Move(MoveKind.OUT, off, slot, n));
     }
 
     @Override
@@ -406,7 +422,8 @@ public final class TornadoDevice implements Device {
         }
         int off = at(b);
         int n = b.size();
-        record(b.name().replace(':', '.') + ".zero", Grid.of(n), key("zero", off, n), (g, id, d, s) -> g.task(id, TornadoKernels::zero, d.arena, off, n));
+        record(b.name().replace(':', '.') + ".zero", key("zero", off, n), (g, id, d, s) -> g.task(id, TornadoKernels::zero, d.arena, off, n),
+                new Move(MoveKind.ZERO, off, 0, n));
     }
 
     // ---- kernels ------------------------------------------------------------------------------
@@ -500,7 +517,7 @@ public final class TornadoDevice implements Device {
     public void linearForward(Buf out, Buf inp, Buf w, Buf bias, int N, int C, int OC) {
         int flags = TornadoKernels.B_T | (bias == null ? 0 : TornadoKernels.BIAS);
         // out (N,OC) = inp (N,C) · w (OC,C)ᵀ + bias
-        gemm(base(w) + ".forward", new Product(flags, N, OC, C, at(out), at(inp), at(w), bias == null ? 0 : at(bias)));
+        gemm(new Product(base(w) + ".forward", flags, N, OC, C, at(out), at(inp), at(w), bias == null ? 0 : at(bias)));
     }
 
     @Override
@@ -508,11 +525,10 @@ public final class TornadoDevice implements Device {
         int d0 = at(dout);
         if (dinp != null) {
             // dinp (N,C) += dout (N,OC) · w (OC,C)
-            gemm(base(w) + ".backward.input", new Product(TornadoKernels.ACCUMULATE, N, C, OC, at(dinp), d0, at(w), 0));
+            gemm(new Product(base(w) + ".backward.input", TornadoKernels.ACCUMULATE, N, C, OC, at(dinp), d0, at(w), 0));
         }
         // dw (OC,C) += dout (N,OC)ᵀ · inp (N,C)
-        gemm(base(w) + ".backward.weight",
-                new Product(TornadoKernels.A_T | TornadoKernels.ACCUMULATE, OC, C, N, at(dw), d0, at(inp), 0));
+        gemm(new Product(base(w) + ".backward.weight", TornadoKernels.A_T | TornadoKernels.ACCUMULATE, OC, C, N, at(dw), d0, at(inp), 0));
         if (dbias != null) {
             int db = at(dbias);
             // dbias (OC) += column sums of dout (N,OC), in two stages
@@ -526,8 +542,8 @@ public final class TornadoDevice implements Device {
     }
 
     /** A matmul, recorded as its {@link Product}: {@link #joined} makes it a task, with its neighbours like it. */
-    private void gemm(String name, Product p) {
-        pending.add(new Call(name, Grid.gemm(p.M(), p.N()), null, null, p));
+    private void gemm(Product p) {
+        pending.add(new Call(p.name(), Grid.gemm(p.M(), p.N()), null, null, p));
     }
 
     @Override
@@ -992,7 +1008,7 @@ public final class TornadoDevice implements Device {
     private sealed interface Part permits Joinable, Epilogue {}
 
     /** A part that runs in one task with the parts of the same operation next to it. */
-    private sealed interface Joinable extends Part permits Product, Update {
+    private sealed interface Joinable extends Part permits Product, Update, Move {
         /** Whether o is the same operation on the same sizes. */
         boolean sameOperation(Joinable o);
 
@@ -1001,13 +1017,14 @@ public final class TornadoDevice implements Device {
     }
 
     /**
-     * One matmul, C (M,N) = [C +] A (M,K) · B (K,N) [+ bias] at arena offsets c, a, b, bias, as
-     * {@link TornadoKernels#gemm} computes it (flags: A_T, B_T, ACCUMULATE, BIAS).
+     * One matmul (name: its task's), C (M,N) = [C +] A (M,K) · B (K,N) [+ bias] at arena offsets c, a, b,
+     * bias, as {@link TornadoKernels#gemm} computes it (flags: A_T, B_T, ACCUMULATE, BIAS).
      */
-    private record Product(int flags, int M, int N, int K, int c, int a, int b, int bias) implements Joinable {
+    private record Product(String name, int flags, int M, int N, int K, int c, int a, int b, int bias) implements Joinable {
+        /** The same product of another model: the same layer's, on the same sizes. */
         @Override
         public boolean sameOperation(Joinable o) {
-            return o instanceof Product q && flags == q.flags && M == q.M && N == q.N && K == q.K;
+            return o instanceof Product q && name.equals(q.name) && flags == q.flags && M == q.M && N == q.N && K == q.K;
         }
 
         @Override
@@ -1042,6 +1059,33 @@ public final class TornadoDevice implements Device {
             f.write(offsets[0], n);
             f.write(offsets[2], n);
             f.write(offsets[3], n);
+        }
+    }
+
+    /** What a {@link Move} does: zero an arena range, fill one from the staged uploads, or read one out. */
+    private enum MoveKind { ZERO, IN, IN_INTS, OUT }
+
+    /**
+     * A copy of n elements between the arena (at arena) and the graph's staging arrays (at staging), or a
+     * zeroing. Consecutive moves of one kind run as one task ({@link TornadoKernels#zeroRanges} and the
+     * copies beside it): the uploads of a batch, the zeroing of the gradients, K models' downloads.
+     */
+    private record Move(MoveKind kind, int arena, int staging, int n) implements Joinable {
+        /** Where the int arena's ranges go in a {@link Footprint}: past any float arena offset. */
+        private static final long INTS = 1L << 40;
+
+        @Override
+        public boolean sameOperation(Joinable o) {
+            return o instanceof Move m && kind == m.kind;
+        }
+
+        @Override
+        public void touch(Footprint f) {
+            switch (kind) {
+                case ZERO, IN -> f.write(arena, n);
+                case IN_INTS -> f.write(INTS + arena, n);
+                case OUT -> f.read(arena, n);
+            }
         }
     }
 
@@ -1145,7 +1189,8 @@ public final class TornadoDevice implements Device {
      * right after it that do the same operation on the same sizes, as long as they touch nothing another
      * writes (the same call of K models, which a lockstep records side by side: one task for all K), and
      * a forward matmul also writes the activations or residual adds that come right after it and read one
-     * of its outputs, as their epilogues. Their offsets go in as staging ints, reserved here.
+     * of its outputs, as their epilogues. Consecutive uploads, downloads or zeroings of one kind become one
+     * task too. Their offsets go in as staging ints, reserved here.
      */
     private List<Call> joined(List<Call> calls) {
         List<Call> tasks = new ArrayList<>(calls.size());
@@ -1169,6 +1214,10 @@ public final class TornadoDevice implements Device {
                 List<Update> models = sameTask(calls, i, Update.class, f);
                 i += models.size();
                 tasks.add(updates(models));
+            } else if (c.part() instanceof Move) {
+                int n = sameTask(calls, i, Move.class, f).size();
+                tasks.add(n == 1 ? c : moves(List.copyOf(calls.subList(i, i + n))));
+                i += n;
             } else {
                 tasks.add(c);
                 i++;
@@ -1178,16 +1227,15 @@ public final class TornadoDevice implements Device {
     }
 
     /**
-     * The parts of calls[i] and of the calls right after it of the same name and operation on the same
-     * sizes, as long as each touches nothing the ones before it write and writes nothing they read; f
+     * The parts of calls[i] and of the calls right after it of the same operation on the same sizes, as
+     * long as each touches nothing the ones before it write and writes nothing they read; f
      * gets their ranges.
      */
     private static <P extends Joinable> List<P> sameTask(List<Call> calls, int i, Class<P> kind, Footprint f) {
         P first = kind.cast(calls.get(i).part());
         List<P> parts = new ArrayList<>(List.of(first));
         first.touch(f);
-        for (int j = i + 1; j < calls.size() && kind.isInstance(calls.get(j).part())
-                && calls.get(j).name().equals(calls.get(i).name()); j++) {
+        for (int j = i + 1; j < calls.size() && kind.isInstance(calls.get(j).part()); j++) {
             P next = kind.cast(calls.get(j).part());
             Footprint touched = new Footprint();
             next.touch(touched);
@@ -1290,6 +1338,65 @@ public final class TornadoDevice implements Device {
         }, null);
     }
 
+    /**
+     * One task for consecutive moves of one kind (each call's own staging work, before and after, still
+     * runs): their ranges go in as staging ints, one work-item per element of all of them.
+     */
+    private Call moves(List<Call> calls) {
+        int count = calls.size();
+        Move first = (Move) calls.get(0).part();
+        int slot = stageInts(3 * count);
+        int[] ranges = new int[3 * count];
+        StringBuilder k = new StringBuilder(key("moves", first.kind(), count, slot));
+        int total = 0;
+        for (int r = 0; r < count; r++) {
+            Move m = (Move) calls.get(r).part();
+            ranges[3 * r] = m.arena();
+            ranges[3 * r + 1] = m.staging();
+            ranges[3 * r + 2] = total;
+            total = Math.addExact(total, m.n());
+            k.append(',').append(m.arena()).append(',').append(m.staging()).append(',').append(m.n());
+        }
+        joinedMoves += count - 1;
+        int n = total;
+        Op task = withInts(slot, ranges, switch (first.kind()) {
+            case ZERO -> (g, id, d, s) -> g.task(id, TornadoKernels::zeroRanges, d.arena, s.inI, slot, count, n);
+            case IN -> (g, id, d, s) -> g.task(id, TornadoKernels::copyInRanges, d.arena, s.inF, s.inI, slot, count, n);
+            case IN_INTS -> (g, id, d, s) -> g.task(id, TornadoKernels::copyInIntsRanges, d.intArena, s.inI, slot, count, n);
+            case OUT -> (g, id, d, s) -> g.task(id, TornadoKernels::copyOutRanges, s.out, d.arena, s.inI, slot, count, n);
+        });
+        String name = switch (first.kind()) {
+            case ZERO -> "zero";
+            case IN -> "in";
+            case IN_INTS -> "in.ints";
+            case OUT -> "out";
+        } + "." + count + ".tensors";
+        return new Call(name, Grid.of(n), k.toString(), new Op() {
+            @Override
+            public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {
+                task.emit(g, id, d, s);
+            }
+
+            @Override
+            public void before(Segment s) {
+                task.before(s);
+                calls.forEach(c -> c.op().before(s));
+            }
+
+            @Override
+            public void after(Segment s) {
+                calls.forEach(c -> c.op().after(s));
+            }
+        }, null);
+    }
+
+    private long joinedMoves;
+
+    /** Copies and zeroings run in the task of the one before them, so far. */
+    long joinedMoves() {
+        return joinedMoves;
+    }
+
     // ---- segments, graphs, the plan -----------------------------------------------------------
 
     /**
@@ -1357,6 +1464,7 @@ public final class TornadoDevice implements Device {
             }
             plan.withGraph(s.graph).execute();
             executions++;
+            tasksRun += s.calls.size();
             for (int i = s.first; i < to; i++) {
                 tasks.get(i).op().after(s);
             }

@@ -82,6 +82,64 @@ public final class TornadoKernels {
         }
     }
 
+    /**
+     * Several copies or zeroings in one task ({@link #zeroRanges} and the copies below): range r of count
+     * is idx[idxOff + 3r ..] = its arena offset, its staging offset and its first element in the task
+     * (the ranges' sizes summed before it); total is all ranges' elements, one work-item each, which
+     * finds its range by bisection.
+     */
+    private static int rangeOf(IntArray idx, int idxOff, int count, int i) {
+        int lo = 0;
+        int hi = count - 1;
+        while (lo < hi) {
+            int mid = (lo + hi + 1) / 2;
+            if (idx.get(idxOff + 3 * mid + 2) <= i) {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return idxOff + 3 * lo;
+    }
+
+    /** Each range's a[off, off+n) = 0 (see {@link #rangeOf}). */
+    public static void zeroRanges(FloatArray a, IntArray idx, int idxOff, int count, int total) {
+        for (@Parallel int i = 0; i < total; i++) {
+            int r = rangeOf(idx, idxOff, count, i);
+            a.set(idx.get(r) + i - idx.get(r + 2), 0f);
+        }
+    }
+
+    /** Each range's a[off, off+n) = src[srcOff, srcOff+n) (see {@link #rangeOf}). */
+    public static void copyInRanges(FloatArray a, FloatArray src, IntArray idx, int idxOff, int count, int total) {
+        for (@Parallel int i = 0; i < total; i++) {
+            int r = rangeOf(idx, idxOff, count, i);
+            int j = i - idx.get(r + 2);
+            a.set(idx.get(r) + j, src.get(idx.get(r + 1) + j));
+        }
+    }
+
+    /**
+     * Each range's ia[off, off+n) = staged[srcOff, srcOff+n) (see {@link #rangeOf}); the ranges are in
+     * staged too (one array, not the same array passed twice).
+     */
+    public static void copyInIntsRanges(IntArray ia, IntArray staged, int idxOff, int count, int total) {
+        for (@Parallel int i = 0; i < total; i++) {
+            int r = rangeOf(staged, idxOff, count, i);
+            int j = i - staged.get(r + 2);
+            ia.set(staged.get(r) + j, staged.get(staged.get(r + 1) + j));
+        }
+    }
+
+    /** Each range's dst[dstOff, dstOff+n) = a[off, off+n) (see {@link #rangeOf}). */
+    public static void copyOutRanges(FloatArray dst, FloatArray a, IntArray idx, int idxOff, int count, int total) {
+        for (@Parallel int i = 0; i < total; i++) {
+            int r = rangeOf(idx, idxOff, count, i);
+            int j = i - idx.get(r + 2);
+            dst.set(idx.get(r + 1) + j, a.get(idx.get(r) + j));
+        }
+    }
+
     // ---- embedding ----------------------------------------------------------------------------
 
     /** out (B,T,C) = wte[tokens] + wpe; n = B·T·C. */

@@ -801,4 +801,69 @@ class TornadoDeviceTest {
             Pair.same(sum, 1e-4f);
         }
     }
+
+    /**
+     * Consecutive uploads, downloads and zeroings of several tensors (sizes 5, 97, 1) run as one task
+     * of each kind, with the values of one task per tensor: what went up comes back, zeroes are zero,
+     * and two int uploads in one task each reach the gather that reads them.
+     */
+    @Test
+    void consecutiveCopiesAndZeroingsOfSeveralTensorsRunAsOneTaskEach() {
+        int[] sizes = {5, 97, 1};
+        Buf[] f = new Buf[sizes.length];
+        float[][] want = new float[sizes.length][];
+        for (int k = 0; k < sizes.length; k++) {
+            f[k] = tornado.floats("moves" + k, sizes[k]);
+            for (int i = 0; i < sizes[k]; i++) {
+                f[k].host()[i] = 10 * k + i + 0.5f;
+            }
+            want[k] = f[k].host().clone();
+        }
+        long before = tornado.joinedMoves();
+        for (Buf b : f) {
+            tornado.toDevice(b);
+        }
+        for (Buf b : f) {
+            Arrays.fill(b.host(), -1f); // what comes back must be the device's copy
+            tornado.toHostAtNextSync(b);
+        }
+        tornado.sync();
+        assertEquals(2 + 2, tornado.joinedMoves() - before, "three uploads in one task, three downloads in one");
+        for (int k = 0; k < sizes.length; k++) {
+            assertArrayEquals(want[k], f[k].host(), "tensor " + k + " up and back");
+        }
+        for (Buf b : f) {
+            tornado.zero(b);
+        }
+        for (Buf b : f) {
+            tornado.toHostAtNextSync(b);
+        }
+        tornado.sync();
+        assertEquals(2 + 2 + 2 + 2, tornado.joinedMoves() - before, "three zeroings in one task");
+        for (int k = 0; k < sizes.length; k++) {
+            assertArrayEquals(new float[sizes[k]], f[k].host(), "tensor " + k + " zeroed");
+        }
+        // two int uploads in one task, each read by its own gather of rows of f[1] (97 rows of 1)
+        IntBuf[] rows = {tornado.ints("moves.rows0", 3), tornado.ints("moves.rows1", 2)};
+        int[][] picks = {{4, 0, 96}, {7, 7}};
+        for (int k = 0; k < 2; k++) {
+            System.arraycopy(picks[k], 0, rows[k].host(), 0, picks[k].length);
+        }
+        for (int i = 0; i < 97; i++) {
+            f[1].host()[i] = i * 2f;
+        }
+        tornado.toDevice(f[1]);
+        tornado.toDevice(rows[0]);
+        tornado.toDevice(rows[1]);
+        Buf[] out = {tornado.floats("moves.out0", 3), tornado.floats("moves.out1", 2)};
+        for (int k = 0; k < 2; k++) {
+            tornado.gatherRowsForward(out[k], f[1], rows[k], picks[k].length, 1);
+        }
+        tornado.toHostAtNextSync(out[0]);
+        tornado.toHostAtNextSync(out[1]);
+        tornado.sync();
+        assertEquals(2 + 2 + 2 + 2 + 1 + 1, tornado.joinedMoves() - before, "two int uploads in one task, two downloads in one");
+        assertArrayEquals(new float[] {8f, 0f, 192f}, out[0].host());
+        assertArrayEquals(new float[] {14f, 14f}, out[1].host());
+    }
 }

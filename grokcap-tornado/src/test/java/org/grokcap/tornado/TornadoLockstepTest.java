@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * Models trained together in {@link Lockstep} on one TornadoVM device: each gives the bits of the
  * same model trained alone on a TornadoVM device of its own, the step of all of them runs as the
- * same number of task-graph executions as the step of one, and the same matmul of every model as one
+ * same number of runs of recorded calls as the step of one, and the same matmul of every model as one
  * task.
  */
 class TornadoLockstepTest {
@@ -50,7 +50,7 @@ class TornadoLockstepTest {
             spec(6, "{\"lr\":0.001,\"weightDecay\":1.0,\"orthogonalGradient\":true}"));
 
     /** A run's metrics rows and, last, the hash of its final parameters' bits. */
-    private static List<Map<String, Double>> train(ExperimentSpec spec, Device device, Trainer.Listener after,
+    private static List<Map<String, Double>> train(ExperimentSpec spec, Device device, Runnable after,
                                                    List<Map<String, Double>> rows) {
         TokenizedDataset data = spec.task().generate(spec.train().seed());
         Trainer trainer = new Trainer(spec, data, device);
@@ -63,7 +63,7 @@ class TornadoLockstepTest {
             @Override
             public void afterUpdate(int updates, int totalSteps) {
                 if (after != null) {
-                    after.afterUpdate(updates, totalSteps);
+                    after.run();
                 }
             }
         });
@@ -75,34 +75,57 @@ class TornadoLockstepTest {
     }
 
     @Test
-    void eachModelInLockstepIsTheModelAloneAndAStepOfAllIsAsManyExecutionsAsOne() throws Exception {
+    void eachModelInLockstepIsTheModelAloneAndAStepOfAllIsAsManyRunsAsOne() throws Exception {
         List<List<Map<String, Double>>> alone = new ArrayList<>();
-        List<Long> aloneExecutions = new ArrayList<>();
+        List<Long> aloneRuns = new ArrayList<>();
+        List<Long> aloneTasks = new ArrayList<>(); // per step, both models' tasks alone
         long aloneFused = 0;
         for (ExperimentSpec s : SPECS) {
             try (TornadoDevice device = (TornadoDevice) new TornadoBackend().create(0)) {
                 List<Long> after = new ArrayList<>();
-                alone.add(train(s, device, (u, t) -> after.add(device.executions()), new ArrayList<>()));
-                if (aloneExecutions.isEmpty()) {
-                    aloneExecutions.addAll(after);
+                List<Long> tasks = new ArrayList<>();
+                alone.add(train(s, device, () -> {
+                    after.add(device.segmentsRun());
+                    tasks.add(device.tasksRun());
+                }, new ArrayList<>()));
+                if (aloneRuns.isEmpty()) {
+                    aloneRuns.addAll(after);
+                }
+                List<Long> perStep = perStep(tasks);
+                for (int step = 0; step < perStep.size(); step++) {
+                    if (aloneTasks.size() <= step) {
+                        aloneTasks.add(0L);
+                    }
+                    aloneTasks.set(step, aloneTasks.get(step) + perStep.get(step));
                 }
                 aloneFused += device.fusedEpilogues();
                 assertEquals(0, device.joinedProducts(), "alone, no matmul shares a task");
             }
         }
         TornadoDevice shared = (TornadoDevice) new TornadoBackend().create(0);
-        List<Long> togetherExecutions = Collections.synchronizedList(new ArrayList<>());
-        List<List<Map<String, Double>>> together = inLockstep(SPECS, shared,
-                (u, t) -> togetherExecutions.add(shared.executions()));
+        List<Long> togetherRuns = Collections.synchronizedList(new ArrayList<>());
+        List<Long> togetherTasks = Collections.synchronizedList(new ArrayList<>());
+        List<List<Map<String, Double>>> together = inLockstep(SPECS, shared, () -> {
+            togetherRuns.add(shared.segmentsRun());
+            togetherTasks.add(shared.tasksRun());
+        });
         for (int k = 0; k < SPECS.size(); k++) {
             assertEquals(alone.get(k), together.get(k), "model " + k + ": every metric and the parameters, bit for bit");
         }
         assertNotEquals(together.get(0), together.get(1));
-        assertEquals(perStep(aloneExecutions), perStep(togetherExecutions),
-                "task-graph executions per step, steps 2 to 11: both models' step in the executions of one model's");
+        assertEquals(10, perStep(aloneRuns).size(), "runs heard after steps 2 to 11");
+        assertEquals(perStep(aloneRuns), perStep(togetherRuns),
+                "runs of recorded calls per step, steps 2 to 11: both models' step in the runs of one model's");
         // a training step has 15 matmuls (5 forward, 10 backward), each of both models in one task
         assertTrue(shared.joinedProducts() >= 12 * 15, shared.joinedProducts() + " matmuls joined the task of the one before them");
         assertEquals(aloneFused, shared.fusedEpilogues(), "every activation and residual add fused alone is fused together");
+        // the matmuls, updates and copies of both models in one task each: at least the 15 matmuls fewer per step
+        List<Long> two = perStep(togetherTasks);
+        for (int step = 0; step < aloneTasks.size(); step++) {
+            assertTrue(two.get(step) <= aloneTasks.get(step) - 15, "step " + (step + 2) + ": " + two.get(step)
+                    + " tasks for both models together, " + aloneTasks.get(step) + " for the two alone");
+        }
+        System.out.println("tasks per step, the two models alone: " + aloneTasks + "; together: " + two);
     }
 
     /**
@@ -110,7 +133,7 @@ class TornadoLockstepTest {
      * model's metrics rows and parameters' hash. afterFirst hears model 0's updates.
      */
     private static List<List<Map<String, Double>>> inLockstep(List<ExperimentSpec> specs, TornadoDevice shared,
-                                                              Trainer.Listener afterFirst) throws InterruptedException {
+                                                              Runnable afterFirst) throws InterruptedException {
         List<List<Map<String, Double>>> together = new ArrayList<>(Collections.nCopies(specs.size(), null));
         List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
         try (Lockstep lockstep = new Lockstep(shared, specs.size())) {
@@ -162,7 +185,7 @@ class TornadoLockstepTest {
                 shared.joinedAdamW() + " AdamW calls joined the task of the one before them");
     }
 
-    /** Executions per step from step 2 on (step 0 records the graphs, step 1 decides the skip flag once). */
+    /** Counts per step from step 2 on (step 0 records the graphs, step 1 decides the skip flag once). */
     private static List<Long> perStep(List<Long> executionsAfter) {
         List<Long> d = new ArrayList<>();
         for (int step = 2; step < executionsAfter.size(); step++) {
