@@ -162,9 +162,11 @@ public final class Lockstep implements AutoCloseable {
             reference = m.kept.size() > reference.kept.size() ? m : reference;
         }
         int R = reference.kept.size();
+        List<String> referenceOperations = operations(reference);
         int[][] match = new int[K][];
         for (int k = 0; k < K; k++) {
-            match[k] = alignTo(reference.kept, here.get(k).kept);
+            List<String> ops = operations(here.get(k));
+            match[k] = alignments.computeIfAbsent(List.of(referenceOperations, ops), key -> alignTo(referenceOperations, ops));
         }
         int[] next = new int[K];
         int[] at = new int[K];
@@ -198,19 +200,34 @@ public final class Lockstep implements AutoCloseable {
         }
     }
 
+    private static List<String> operations(Member m) {
+        List<String> ops = new ArrayList<>(m.kept.size());
+        for (Kept k : m.kept) {
+            ops.add(k.operation());
+        }
+        return ops;
+    }
+
+    /**
+     * The alignments of the last rounds by (the reference's operations, a model's operations): a round's
+     * calls repeat every step, so each pair is aligned once, not every step.
+     */
+    private final Map<List<List<String>>, int[]> alignments = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<List<List<String>>, int[]> eldest) {
+            return size() > 256;
+        }
+    };
+
     /**
      * For each of calls, the index of the reference call it is matched to in a longest common subsequence
      * of their operations, or −1.
      */
-    private static int[] alignTo(List<Kept> reference, List<Kept> calls) {
+    private static int[] alignTo(List<String> reference, List<String> calls) {
         int n = calls.size();
         int R = reference.size();
         int[] match = new int[n];
-        boolean same = n == R;
-        for (int i = 0; same && i < n; i++) {
-            same = calls.get(i).operation().equals(reference.get(i).operation());
-        }
-        if (same) {
+        if (calls.equals(reference)) {
             for (int i = 0; i < n; i++) {
                 match[i] = i;
             }
@@ -219,13 +236,13 @@ public final class Lockstep implements AutoCloseable {
         int[][] common = new int[n + 1][R + 1]; // common[i][j]: the longest common subsequence of calls[i..], reference[j..]
         for (int i = n - 1; i >= 0; i--) {
             for (int j = R - 1; j >= 0; j--) {
-                common[i][j] = calls.get(i).operation().equals(reference.get(j).operation())
+                common[i][j] = calls.get(i).equals(reference.get(j))
                         ? common[i + 1][j + 1] + 1 : Math.max(common[i + 1][j], common[i][j + 1]);
             }
         }
         java.util.Arrays.fill(match, -1);
         for (int i = 0, j = 0; i < n && j < R; ) {
-            if (calls.get(i).operation().equals(reference.get(j).operation()) && common[i][j] == common[i + 1][j + 1] + 1) {
+            if (calls.get(i).equals(reference.get(j)) && common[i][j] == common[i + 1][j + 1] + 1) {
                 match[i++] = j++;
             } else if (common[i + 1][j] >= common[i][j + 1]) {
                 i++;

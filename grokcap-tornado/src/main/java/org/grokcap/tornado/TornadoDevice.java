@@ -1002,7 +1002,7 @@ public final class TornadoDevice implements Device {
                 new float[] {lr, correction1, correction2, decay, beta1, beta2, eps})));
     }
 
-    // ---- calls that share a task: the same matmul or update of several models -------------------
+    // ---- calls that share a task: the same matmul, update or copy of several models -------------
 
     /** What a call that may share one task with the calls like it next to it does. */
     private sealed interface Part permits Joinable, Epilogue {}
