@@ -435,8 +435,11 @@ public final class TornadoDevice implements Device {
         int e = at(wte);
         int p = at(wpe);
         int n = B * T * C;
-        record("embedding.forward", Grid.of(n), key("embF", o, tk, e, p, n, T, C), (g, id, d, s) ->
-                g.task(id, TornadoKernels::embeddingForward, d.arena, d.intArena, o, tk, e, p, n, T, C));
+        // out (B,T,C) = wte[tokens] + wpe
+        batch("embedding.forward", key("embF", n, T, C), n, new int[] {o, tk, e, p},
+                new long[] {e, wte.size(), p, wpe.size(), Footprint.INTS + tk, B * T}, new long[] {o, n},
+                (g, id, d, s, slot, models) -> g.task(id, TornadoKernels::embeddingForward, d.arena, d.intArena, s.inI,
+                        slot, n, T, C, models));
     }
 
     @Override
@@ -446,13 +449,26 @@ public final class TornadoDevice implements Device {
         int d0 = at(dout);
         int V = dwte.size() / C;
         int bt = B * T;
-        int[] inverse = TornadoKernels.invertIndex(tokens.host(), tokens.offset(), bt, V);
-        int slot = stageInts(inverse.length);
-        record("embedding.backward.tokens", Grid.of(V * C), key("embBT", e, d0, slot, V, bt, C),
-                withInts(slot, inverse, (g, id, d, s) ->
-                        g.task(id, TornadoKernels::gatherRowsBackward, d.arena, s.inI, slot, e, d0, V, C)));
-        record("embedding.backward.positions", Grid.of(T * C), key("embBP", p, d0, B, T, C), (g, id, d, s) ->
-                g.task(id, TornadoKernels::embeddingBackwardPositions, d.arena, p, d0, B, T, C));
+        // dwte (V,C) [tokens] += dout (B·T,C), as a gather's backward pass
+        scatterRows("embedding.backward.tokens", e, d0, tokens, bt, V, C);
+        // dwpe (T,C) += Σ_b dout (B,T,C)
+        batch("embedding.backward.positions", key("embBP", B, T, C), T * C, new int[] {p, d0},
+                new long[] {p, T * C, d0, (long) bt * C}, new long[] {p, T * C},
+                (g, id, d, s, slot, models) -> g.task(id, TornadoKernels::embeddingBackwardPositions, d.arena, s.inI, slot,
+                        B, T, C, models));
+    }
+
+    /**
+     * dinp (D,C) [rows] += dout (R,C) ({@link TornadoKernels#gatherRowsBackward}): the inverse index of rows
+     * goes in with the call's staging ints.
+     */
+    private void scatterRows(String name, int dinp, int dout, IntBuf rows, int R, int D, int C) {
+        int[] inverse = TornadoKernels.invertIndex(rows.host(), rows.offset(), R, D);
+        int at = stageInts(inverse.length);
+        batch(name, key("gatB", R, D, C), D * C, new int[] {dinp, dout, at},
+                new long[] {dinp, (long) D * C, dout, (long) R * C}, new long[] {dinp, (long) D * C},
+                (g, id, d, s, slot, models) -> g.task(id, TornadoKernels::gatherRowsBackward, d.arena, s.inI, slot, D, C, models),
+                withInts(at, inverse, (g, id, d, s) -> {}));
     }
 
     /** Reserves n staging ints of the segment being recorded and returns the first one's slot. */
@@ -508,6 +524,20 @@ public final class TornadoDevice implements Device {
         return at(scratch("tornado.reduce.parts", need));
     }
 
+    /** parts (P,C) = Σ dout (N,C) over each part's rows: stage one of a column sum ({@link TornadoKernels#columnSumParts}). */
+    private void columnSumParts(String name, int parts, int dout, int N, int C, int P) {
+        batch(name, key("colP", N, C, P), P * C, new int[] {parts, dout}, new long[] {dout, (long) N * C},
+                new long[] {parts, (long) P * C},
+                (g, id, d, s, slot, models) -> g.task(id, TornadoKernels::columnSumParts, d.arena, s.inI, slot, N, C, P, models));
+    }
+
+    /** dst (C) += Σ_p parts (P,C), in order: stage two ({@link TornadoKernels#addColumnParts}). */
+    private void addColumnParts(String name, int dst, int parts, int C, int P) {
+        batch(name, key("colS", C, P), C, new int[] {dst, parts}, new long[] {dst, C, parts, (long) P * C},
+                new long[] {dst, C},
+                (g, id, d, s, slot, models) -> g.task(id, TornadoKernels::addColumnParts, d.arena, s.inI, slot, C, P, models));
+    }
+
     /** Parts of a two-stage column sum over N rows: up to 64, so a part has at least one row. */
     static int columnParts(int N) {
         return Math.max(1, Math.min(64, N));
@@ -534,10 +564,8 @@ public final class TornadoDevice implements Device {
             // dbias (OC) += column sums of dout (N,OC), in two stages
             int P = columnParts(N);
             int parts = reduceParts(P * OC);
-            record(base(w) + ".backward.bias.parts", Grid.of(P * OC), key("linBBP", parts, d0, N, OC, P),
-                    (g, id, d, s) -> g.task(id, TornadoKernels::columnSumParts, d.arena, parts, d0, N, OC, P));
-            record(base(w) + ".backward.bias", Grid.of(OC), key("linBB", db, parts, OC, P), (g, id, d, s) ->
-                    g.task(id, TornadoKernels::addColumnParts, d.arena, db, parts, OC, P));
+            columnSumParts(base(w) + ".backward.bias.parts", parts, d0, N, OC, P);
+            addColumnParts(base(w) + ".backward.bias", db, parts, OC, P);
         }
     }
 
@@ -599,8 +627,7 @@ public final class TornadoDevice implements Device {
         int parts = reduceParts(P * C);
         record(base(weight) + ".backward.weight.parts", Grid.of(P * C), key("rmsBWP", parts, d0, i, rs, N, C, P),
                 (g, id, d, s) -> g.task(id, TornadoKernels::rmsNormWeightParts, d.arena, parts, d0, i, rs, N, C, P));
-        record(base(weight) + ".backward.weight", Grid.of(C), key("rmsBW", dw, parts, C, P), (g, id, d, s) ->
-                g.task(id, TornadoKernels::addColumnParts, d.arena, dw, parts, C, P));
+        addColumnParts(base(weight) + ".backward.weight", dw, parts, C, P);
     }
 
     @Override
@@ -671,10 +698,8 @@ public final class TornadoDevice implements Device {
         record(base(weight) + ".backward.params.parts", Grid.of(P * C), key("lnBPP", parts, d0, i, m, rs, N, C, P),
                 (g, id, d, s) -> g.task(id, TornadoKernels::layerNormParamParts, d.arena, parts, dbParts, d0, i, m, rs,
                         N, C, P));
-        record(base(weight) + ".backward.weight", Grid.of(C), key("lnBW", dw, parts, C, P), (g, id, d, s) ->
-                g.task(id, TornadoKernels::addColumnParts, d.arena, dw, parts, C, P));
-        record(base(weight) + ".backward.bias", Grid.of(C), key("lnBB", db, dbParts, C, P), (g, id, d, s) ->
-                g.task(id, TornadoKernels::addColumnParts, d.arena, db, dbParts, C, P));
+        addColumnParts(base(weight) + ".backward.weight", dw, parts, C, P);
+        addColumnParts(base(weight) + ".backward.bias", db, dbParts, C, P);
     }
 
     @Override
@@ -696,11 +721,14 @@ public final class TornadoDevice implements Device {
         int di = at(dinp);
         int i = at(inp);
         int d0 = at(dout);
+        // dinp += f'(inp)·dout
+        long[] reads = {di, n, i, n, d0, n};
+        long[] writes = {di, n};
         switch (kind) {
-            case RELU -> record(layer(dinp) + "mlp.relu.backward", Grid.of(n), key("reluB", di, i, d0, n), (g, id, d, s) ->
-                    g.task(id, TornadoKernels::reluBackward, d.arena, di, i, d0, n));
-            case GELU -> record(layer(dinp) + "mlp.gelu.backward", Grid.of(n), key("geluB", di, i, d0, n), (g, id, d, s) ->
-                    g.task(id, TornadoKernels::geluBackward, d.arena, di, i, d0, n));
+            case RELU -> batch(layer(dinp) + "mlp.relu.backward", key("reluB", n), n, new int[] {di, i, d0}, reads, writes,
+                    (g, id, d, s, slot, models) -> g.task(id, TornadoKernels::reluBackward, d.arena, s.inI, slot, n, models));
+            case GELU -> batch(layer(dinp) + "mlp.gelu.backward", key("geluB", n), n, new int[] {di, i, d0}, reads, writes,
+                    (g, id, d, s, slot, models) -> g.task(id, TornadoKernels::geluBackward, d.arena, s.inI, slot, n, models));
         }
     }
 
@@ -720,8 +748,10 @@ public final class TornadoDevice implements Device {
         int ao = at(da);
         int bo = at(db);
         int d0 = at(dout);
-        record(label("", dout) + ".add.backward", Grid.of(n), key("resB", ao, bo, d0, n), (g, id, d, s) ->
-                g.task(id, TornadoKernels::residualBackward, d.arena, ao, bo, d0, n));
+        // da += dout, db += dout
+        batch(label("", dout) + ".add.backward", key("resB", n), n, new int[] {ao, bo, d0},
+                new long[] {ao, n, bo, n, d0, n}, new long[] {ao, n, bo, n},
+                (g, id, d, s, slot, models) -> g.task(id, TornadoKernels::residualBackward, d.arena, s.inI, slot, n, models));
     }
 
     @Override
@@ -729,20 +759,18 @@ public final class TornadoDevice implements Device {
         int o = at(out);
         int i = at(inp);
         int r = at(rows);
-        record(label("", out) + ".gather", Grid.of(R * C), key("gatF", o, i, r, R, C), (g, id, d, s) ->
-                g.task(id, TornadoKernels::gatherRowsForward, d.arena, d.intArena, o, i, r, R, C));
+        // out (R,C) = inp[rows]
+        batch(label("", out) + ".gather", key("gatF", R, C), R * C, new int[] {o, i, r},
+                new long[] {i, inp.size(), Footprint.INTS + r, R}, new long[] {o, (long) R * C},
+                (g, id, d, s, slot, models) -> g.task(id, TornadoKernels::gatherRowsForward, d.arena, d.intArena, s.inI,
+                        slot, R, C, models));
     }
 
     @Override
     public void gatherRowsBackward(Buf dinp, Buf dout, IntBuf rows, int R, int C) {
         int di = at(dinp);
         int d0 = at(dout);
-        int D = dinp.size() / C;
-        int[] inverse = TornadoKernels.invertIndex(rows.host(), rows.offset(), R, D);
-        int slot = stageInts(inverse.length);
-        record(label("", dout) + ".gather.backward", Grid.of(D * C), key("gatB", di, d0, slot, R, D, C),
-                withInts(slot, inverse, (g, id, d, s) ->
-                        g.task(id, TornadoKernels::gatherRowsBackward, d.arena, s.inI, slot, di, d0, D, C)));
+        scatterRows(label("", dout) + ".gather.backward", di, d0, rows, R, dinp.size() / C, C);
     }
 
     @Override
@@ -1008,7 +1036,7 @@ public final class TornadoDevice implements Device {
     private sealed interface Part permits Joinable, Epilogue {}
 
     /** A part that runs in one task with the parts of the same operation next to it. */
-    private sealed interface Joinable extends Part permits Product, Update, Move {
+    private sealed interface Joinable extends Part permits Product, Update, Move, Batch {
         /** Whether o is the same operation on the same sizes. */
         boolean sameOperation(Joinable o);
 
@@ -1071,9 +1099,6 @@ public final class TornadoDevice implements Device {
      * copies beside it): the uploads of a batch, the zeroing of the gradients, K models' downloads.
      */
     private record Move(MoveKind kind, int arena, int staging, int n) implements Joinable {
-        /** Where the int arena's ranges go in a {@link Footprint}: past any float arena offset. */
-        private static final long INTS = 1L << 40;
-
         @Override
         public boolean sameOperation(Joinable o) {
             return o instanceof Move m && kind == m.kind;
@@ -1083,10 +1108,54 @@ public final class TornadoDevice implements Device {
         public void touch(Footprint f) {
             switch (kind) {
                 case ZERO, IN -> f.write(arena, n);
-                case IN_INTS -> f.write(INTS + arena, n);
+                case IN_INTS -> f.write(Footprint.INTS + arena, n);
                 case OUT -> f.read(arena, n);
             }
         }
+    }
+
+    /** How a {@link Batch}'s kernel becomes a task, for its models' offsets at slot of the staging ints. */
+    @FunctionalInterface
+    private interface BatchTask {
+        void emit(TaskGraph g, String id, TornadoDevice d, Segment s, int slot, int models);
+    }
+
+    /**
+     * A call of a kernel that takes each model's arena offsets from the staging ints (op: the kernel with
+     * every size it was given, the same for all calls that share its task), work work-items per model, the
+     * ranges it touches, and what it stages besides its offsets (an inverse index; null if nothing):
+     * consecutive calls of one op run as one task over all their models.
+     */
+    private record Batch(String op, int work, int[] offsets, Footprint touched, BatchTask task, Op stage) implements Joinable {
+        @Override
+        public boolean sameOperation(Joinable o) {
+            return o instanceof Batch b && op.equals(b.op);
+        }
+
+        @Override
+        public void touch(Footprint f) {
+            f.add(touched);
+        }
+    }
+
+    /**
+     * Records a call of a kernel with a model dimension (see {@link Batch}): its offsets, and the ranges
+     * (offset, length) it reads and writes.
+     */
+    private void batch(String name, String op, int work, int[] offsets, long[] reads, long[] writes, BatchTask task) {
+        batch(name, op, work, offsets, reads, writes, task, null);
+    }
+
+    private void batch(String name, String op, int work, int[] offsets, long[] reads, long[] writes, BatchTask task,
+                       Op stage) {
+        Footprint f = new Footprint();
+        for (int i = 0; i < reads.length; i += 2) {
+            f.read(reads[i], reads[i + 1]);
+        }
+        for (int i = 0; i < writes.length; i += 2) {
+            f.write(writes[i], writes[i + 1]);
+        }
+        pending.add(new Call(name, Grid.of(work), null, null, new Batch(op, work, offsets, f, task, stage)));
     }
 
     /**
@@ -1095,6 +1164,9 @@ public final class TornadoDevice implements Device {
      * at the same time, in no order).
      */
     static final class Footprint {
+        /** Where the int arena's ranges go: past any float arena offset. */
+        static final long INTS = 1L << 40;
+
         private final Ranges reads = new Ranges();
         private final Ranges writes = new Ranges();
 
@@ -1214,6 +1286,10 @@ public final class TornadoDevice implements Device {
                 List<Update> models = sameTask(calls, i, Update.class, f);
                 i += models.size();
                 tasks.add(updates(models));
+            } else if (c.part() instanceof Batch) {
+                List<Batch> models = sameTask(calls, i, Batch.class, f);
+                i += models.size();
+                tasks.add(batches(c.name(), models));
             } else if (c.part() instanceof Move) {
                 int n = sameTask(calls, i, Move.class, f).size();
                 tasks.add(n == 1 ? c : moves(List.copyOf(calls.subList(i, i + n))));
@@ -1388,6 +1464,49 @@ public final class TornadoDevice implements Device {
                 calls.forEach(c -> c.op().after(s));
             }
         }, null);
+    }
+
+    /** One task for the calls of a kernel with a model dimension, one model each, their offsets staged. */
+    private Call batches(String name, List<Batch> models) {
+        Batch first = models.get(0);
+        int K = models.size();
+        int per = first.offsets().length;
+        int slot = stageInts(per * K);
+        int[] offsets = new int[per * K];
+        StringBuilder k = new StringBuilder(key(first.op(), K, slot));
+        for (int m = 0; m < K; m++) {
+            System.arraycopy(models.get(m).offsets(), 0, offsets, per * m, per);
+            for (int o : models.get(m).offsets()) {
+                k.append(',').append(o);
+            }
+        }
+        joinedBatches += K - 1;
+        BatchTask task = first.task();
+        Op staged = withInts(slot, offsets, (g, id, d, s) -> task.emit(g, id, d, s, slot, K));
+        return new Call(K == 1 ? name : name + "." + K + ".models", Grid.of(Math.multiplyExact(K, first.work())), k.toString(),
+                new Op() {
+                    @Override
+                    public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {
+                        staged.emit(g, id, d, s);
+                    }
+
+                    @Override
+                    public void before(Segment s) {
+                        staged.before(s);
+                        for (Batch b : models) {
+                            if (b.stage() != null) {
+                                b.stage().before(s);
+                            }
+                        }
+                    }
+                }, null);
+    }
+
+    private long joinedBatches;
+
+    /** Calls of other kernels with a model dimension run in the task of the one before them, so far. */
+    long joinedBatches() {
+        return joinedBatches;
     }
 
     private long joinedMoves;

@@ -142,10 +142,21 @@ public final class TornadoKernels {
 
     // ---- embedding ----------------------------------------------------------------------------
 
-    /** out (B,T,C) = wte[tokens] + wpe; n = B·T·C. */
-    public static void embeddingForward(FloatArray a, IntArray ia, int outOff, int tokOff, int wteOff, int wpeOff,
-                                        int n, int T, int C) {
-        for (@Parallel int i = 0; i < n; i++) {
+    /**
+     * For each of several models (the same call of a lockstep's models in one task; one model: one call),
+     * out (B,T,C) = wte[tokens] + wpe; n = B·T·C; model k's offsets idx[idxOff + 4k ..]: out, tokens (in
+     * ia), wte, wpe.
+     */
+    public static void embeddingForward(FloatArray a, IntArray ia, IntArray idx, int idxOff, int n, int T, int C,
+                                        int models) {
+        for (@Parallel int ki = 0; ki < models * n; ki++) {
+            int k = ki / n;
+            int i = ki - k * n;
+            int o = idxOff + 4 * k;
+            int outOff = idx.get(o);
+            int tokOff = idx.get(o + 1);
+            int wteOff = idx.get(o + 2);
+            int wpeOff = idx.get(o + 3);
             int bt = i / C;
             int c = i - bt * C;
             int t = bt - (bt / T) * T;
@@ -154,9 +165,17 @@ public final class TornadoKernels {
         }
     }
 
-    /** dwpe (T,C) += Σ_b dout (B,T,C): one work-item per (position, channel), sequences in order. */
-    public static void embeddingBackwardPositions(FloatArray a, int dwpeOff, int doutOff, int B, int T, int C) {
-        for (@Parallel int tc = 0; tc < T * C; tc++) { // one loop: see the class comment
+    /**
+     * For each of several models, dwpe (T,C) += Σ_b dout (B,T,C): one work-item per (position, channel),
+     * sequences in order; offsets idx[idxOff + 2k ..]: dwpe, dout.
+     */
+    public static void embeddingBackwardPositions(FloatArray a, IntArray idx, int idxOff, int B, int T, int C,
+                                                  int models) {
+        for (@Parallel int ktc = 0; ktc < models * T * C; ktc++) { // one loop: see the class comment
+            int k = ktc / (T * C);
+            int tc = ktc - k * T * C;
+            int dwpeOff = idx.get(idxOff + 2 * k);
+            int doutOff = idx.get(idxOff + 2 * k + 1);
             int t = tc / C;
             int c = tc - t * C;
             int p = dwpeOff + t * C + c;
@@ -206,11 +225,19 @@ public final class TornadoKernels {
         return (N + P - 1) / P;
     }
 
-    /** parts (P,C) = Σ dout (N,C) over each part's rows. */
-    public static void columnSumParts(FloatArray a, int partsOff, int doutOff, int N, int C, int P) {
-        for (@Parallel int pc = 0; pc < P * C; pc++) { // one loop: see the class comment
+    /**
+     * For each of several models (the same call of a lockstep's models in one task; one model: one call),
+     * parts (P,C) = Σ dout (N,C) over each part's rows; model k's offsets are idx[idxOff + 2k ..]: parts,
+     * dout.
+     */
+    public static void columnSumParts(FloatArray a, IntArray idx, int idxOff, int N, int C, int P, int models) {
+        for (@Parallel int kpc = 0; kpc < models * P * C; kpc++) { // one loop: see the class comment
+            int k = kpc / (P * C);
+            int pc = kpc - k * P * C;
             int p = pc / C;
             int c = pc - p * C;
+            int partsOff = idx.get(idxOff + 2 * k);
+            int doutOff = idx.get(idxOff + 2 * k + 1);
             int from = p * chunk(N, P);
             int to = TornadoMath.min(N, from + chunk(N, P));
             float acc = 0f;
@@ -221,9 +248,13 @@ public final class TornadoKernels {
         }
     }
 
-    /** dst (C) += Σ_p parts (P,C), parts in order. */
-    public static void addColumnParts(FloatArray a, int dstOff, int partsOff, int C, int P) {
-        for (@Parallel int c = 0; c < C; c++) {
+    /** For each of several models, dst (C) += Σ_p parts (P,C), parts in order; offsets idx[idxOff + 2k ..]: dst, parts. */
+    public static void addColumnParts(FloatArray a, IntArray idx, int idxOff, int C, int P, int models) {
+        for (@Parallel int kc = 0; kc < models * C; kc++) {
+            int k = kc / C;
+            int c = kc - k * C;
+            int dstOff = idx.get(idxOff + 2 * k);
+            int partsOff = idx.get(idxOff + 2 * k + 1);
             float acc = 0f;
             for (int p = 0; p < P; p++) {
                 acc += a.get(partsOff + p * C + c);
@@ -739,10 +770,18 @@ public final class TornadoKernels {
         return 0.5f * x * (1f + TornadoMath.tanh(0.7978845608f * (x + cube)));
     }
 
-    public static void reluBackward(FloatArray a, int dinpOff, int inpOff, int doutOff, int n) {
-        for (@Parallel int i = 0; i < n; i++) {
-            if (a.get(inpOff + i) > 0f) {
-                a.set(dinpOff + i, a.get(dinpOff + i) + a.get(doutOff + i));
+    /**
+     * For each of several models (see {@link #columnSumParts}), dinp (n) += relu'(inp)·dout; offsets
+     * idx[idxOff + 3k ..]: dinp, inp, dout.
+     */
+    public static void reluBackward(FloatArray a, IntArray idx, int idxOff, int n, int models) {
+        for (@Parallel int ki = 0; ki < models * n; ki++) {
+            int k = ki / n;
+            int i = ki - k * n;
+            int o = idxOff + 3 * k;
+            int dinpOff = idx.get(o);
+            if (a.get(idx.get(o + 1) + i) > 0f) {
+                a.set(dinpOff + i, a.get(dinpOff + i) + a.get(idx.get(o + 2) + i));
             }
         }
     }
@@ -754,9 +793,15 @@ public final class TornadoKernels {
         }
     }
 
-    public static void geluBackward(FloatArray a, int dinpOff, int inpOff, int doutOff, int n) {
-        for (@Parallel int i = 0; i < n; i++) {
-            float x = a.get(inpOff + i);
+    /** For each of several models, dinp (n) += gelu'(inp)·dout; offsets idx[idxOff + 3k ..]: dinp, inp, dout. */
+    public static void geluBackward(FloatArray a, IntArray idx, int idxOff, int n, int models) {
+        for (@Parallel int ki = 0; ki < models * n; ki++) {
+            int k = ki / n;
+            int i = ki - k * n;
+            int o = idxOff + 3 * k;
+            int dinpOff = idx.get(o);
+            int doutOff = idx.get(o + 2);
+            float x = a.get(idx.get(o + 1) + i);
             float cube = 0.044715f * x * x * x;
             float th = TornadoMath.tanh(0.7978845608f * (x + cube));
             float sech2 = 1f - th * th;
@@ -771,17 +816,28 @@ public final class TornadoKernels {
         }
     }
 
-    public static void residualBackward(FloatArray a, int daOff, int dbOff, int doutOff, int n) {
-        for (@Parallel int i = 0; i < n; i++) {
-            float d = a.get(doutOff + i);
+    /** For each of several models, da (n) += dout, db (n) += dout; offsets idx[idxOff + 3k ..]: da, db, dout. */
+    public static void residualBackward(FloatArray a, IntArray idx, int idxOff, int n, int models) {
+        for (@Parallel int ki = 0; ki < models * n; ki++) {
+            int k = ki / n;
+            int i = ki - k * n;
+            int o = idxOff + 3 * k;
+            int daOff = idx.get(o);
+            int dbOff = idx.get(o + 1);
+            float d = a.get(idx.get(o + 2) + i);
             a.set(daOff + i, a.get(daOff + i) + d);
             a.set(dbOff + i, a.get(dbOff + i) + d);
         }
     }
 
-    /** out (R,C) = inp[rows]. */
-    public static void gatherRowsForward(FloatArray a, IntArray ia, int outOff, int inpOff, int rowsOff, int R, int C) {
-        for (@Parallel int rc = 0; rc < R * C; rc++) { // one loop: see the class comment
+    /** For each of several models, out (R,C) = inp[rows]; offsets idx[idxOff + 3k ..]: out, inp, rows (in ia). */
+    public static void gatherRowsForward(FloatArray a, IntArray ia, IntArray idx, int idxOff, int R, int C, int models) {
+        for (@Parallel int krc = 0; krc < models * R * C; krc++) { // one loop: see the class comment
+            int k = krc / (R * C);
+            int rc = krc - k * R * C;
+            int outOff = idx.get(idxOff + 3 * k);
+            int inpOff = idx.get(idxOff + 3 * k + 1);
+            int rowsOff = idx.get(idxOff + 3 * k + 2);
             int r = rc / C;
             int c = rc - r * C;
             a.set(outOff + r * C + c, a.get(inpOff + ia.get(rowsOff + r) * C + c));
@@ -789,21 +845,26 @@ public final class TornadoKernels {
     }
 
     /**
-     * dinp (D,C) [rows] += dout (R,C): rows may repeat, so one work-item per (destination row, channel)
-     * adds its sources in ascending order from the inverse index idx ({@link #invertIndex}). Also the
-     * embedding's token gradient: dwte (V,C) [tokens] += dout (B·T,C).
+     * For each of several models, dinp (D,C) [rows] += dout (R,C): rows may repeat, so one work-item per
+     * (destination row, channel) adds its sources in ascending order from the inverse index
+     * ({@link #invertIndex}, in idx). Also the embedding's token gradient: dwte (V,C) [tokens] += dout
+     * (B·T,C). Model k's offsets idx[idxOff + 3k ..]: dinp, dout, and where its inverse index starts in idx.
      */
-    public static void gatherRowsBackward(FloatArray a, IntArray idx, int idxOff, int dinpOff, int doutOff, int D,
-                                          int C) {
-        for (@Parallel int dc = 0; dc < D * C; dc++) { // one loop: see the class comment
+    public static void gatherRowsBackward(FloatArray a, IntArray idx, int idxOff, int D, int C, int models) {
+        for (@Parallel int kdc = 0; kdc < models * D * C; kdc++) { // one loop: see the class comment
+            int m = kdc / (D * C);
+            int dc = kdc - m * D * C;
+            int dinpOff = idx.get(idxOff + 3 * m);
+            int doutOff = idx.get(idxOff + 3 * m + 1);
+            int inverse = idx.get(idxOff + 3 * m + 2);
             int d = dc / C;
             int c = dc - d * C;
-            int from = idx.get(idxOff + d);
-            int to = idx.get(idxOff + d + 1);
+            int from = idx.get(inverse + d);
+            int to = idx.get(inverse + d + 1);
             int e = dinpOff + d * C + c;
             float acc = a.get(e);
             for (int k = from; k < to; k++) {
-                acc += a.get(doutOff + idx.get(idxOff + D + 1 + k) * C + c);
+                acc += a.get(doutOff + idx.get(inverse + D + 1 + k) * C + c);
             }
             a.set(e, acc);
         }

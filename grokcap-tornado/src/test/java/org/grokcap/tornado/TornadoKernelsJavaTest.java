@@ -94,8 +94,8 @@ class TornadoKernelsJavaTest {
             float[] dout = gaussian(R * C);
             int[] at = new int[2];
             FloatArray a = arena(at, dinp, dout);
-            IntArray idx = IntArray.fromArray(TornadoKernels.invertIndex(rows, 0, R, D));
-            TornadoKernels.gatherRowsBackward(a, idx, 0, at[0], at[1], D, C);
+            IntArray idx = withInverse(TornadoKernels.invertIndex(rows, 0, R, D), at[0], at[1]);
+            TornadoKernels.gatherRowsBackward(a, idx, 0, D, C, 1);
             GatherRows.backward(dinp, 0, dout, 0, rows, 0, R, C);
             exact(dinp, a, at[0]);
         }
@@ -113,9 +113,9 @@ class TornadoKernelsJavaTest {
         float[] dout = gaussian(B * T * C);
         int[] at = new int[3];
         FloatArray a = arena(at, dwte, dwpe, dout);
-        IntArray idx = IntArray.fromArray(TornadoKernels.invertIndex(tokens, 0, B * T, V));
-        TornadoKernels.gatherRowsBackward(a, idx, 0, at[0], at[2], V, C);
-        TornadoKernels.embeddingBackwardPositions(a, at[1], at[2], B, T, C);
+        IntArray idx = withInverse(TornadoKernels.invertIndex(tokens, 0, B * T, V), at[0], at[2]);
+        TornadoKernels.gatherRowsBackward(a, idx, 0, V, C, 1);
+        TornadoKernels.embeddingBackwardPositions(a, offsets(at[1], at[2]), 0, B, T, C, 1);
         Embedding.backward(dwte, 0, dwpe, 0, dout, 0, tokens, 0, B, T, C);
         exact(dwte, a, at[0]);
         exact(dwpe, a, at[1]);
@@ -128,15 +128,18 @@ class TornadoKernelsJavaTest {
             int OC = k[1];
             int C = 3;
             int P = TornadoDevice.columnParts(N);
-            float[] dout = gaussian(N * OC);
-            float[] dbias = gaussian(OC);
-            int[] at = new int[3];
-            FloatArray a = arena(at, dout, dbias, new float[P * OC]);
-            TornadoKernels.columnSumParts(a, at[2], at[0], N, OC, P);
-            TornadoKernels.addColumnParts(a, at[1], at[2], OC, P);
-            Linear.backward(null, 0, new float[OC * C], 0, dbias, 0, dout, 0, new float[N * C], 0,
-                    new float[OC * C], 0, N, C, OC);
-            close(dbias, a, at[1], 1e-4f);
+            // two models in one task each stage: (dout, dbias, parts) twice
+            float[][] dout = {gaussian(N * OC), gaussian(N * OC)};
+            float[][] dbias = {gaussian(OC), gaussian(OC)};
+            int[] at = new int[6];
+            FloatArray a = arena(at, dout[0], dbias[0], new float[P * OC], dout[1], dbias[1], new float[P * OC]);
+            TornadoKernels.columnSumParts(a, offsets(at[2], at[0], at[5], at[3]), 0, N, OC, P, 2);
+            TornadoKernels.addColumnParts(a, offsets(at[1], at[2], at[4], at[5]), 0, OC, P, 2);
+            for (int m = 0; m < 2; m++) {
+                Linear.backward(null, 0, new float[OC * C], 0, dbias[m], 0, dout[m], 0, new float[N * C], 0,
+                        new float[OC * C], 0, N, C, OC);
+                close(dbias[m], a, at[3 * m + 1], 1e-4f);
+            }
         }
     }
 
@@ -157,8 +160,8 @@ class TornadoKernelsJavaTest {
         int[] at = new int[7];
         FloatArray a = arena(at, dw, db, dout, inp, mean, rstd, new float[2 * P * C]);
         TornadoKernels.layerNormParamParts(a, at[6], at[6] + P * C, at[2], at[3], at[4], at[5], N, C, P);
-        TornadoKernels.addColumnParts(a, at[0], at[6], C, P);
-        TornadoKernels.addColumnParts(a, at[1], at[6] + P * C, C, P);
+        TornadoKernels.addColumnParts(a, offsets(at[0], at[6]), 0, C, P, 1);
+        TornadoKernels.addColumnParts(a, offsets(at[1], at[6] + P * C), 0, C, P, 1);
         LayerNorm.backward(new float[N * C], 0, dw, 0, db, 0, dout, 0, inp, 0, w, 0, mean, 0, rstd, 0, N, C);
         close(dw, a, at[0], 1e-4f);
         close(db, a, at[1], 1e-4f);
@@ -169,7 +172,7 @@ class TornadoKernelsJavaTest {
         int[] rat = new int[5];
         FloatArray r = arena(rat, dg, dout, inp, rrstd, new float[P * C]);
         TornadoKernels.rmsNormWeightParts(r, rat[4], rat[1], rat[2], rat[3], N, C, P);
-        TornadoKernels.addColumnParts(r, rat[0], rat[4], C, P);
+        TornadoKernels.addColumnParts(r, offsets(rat[0], rat[4]), 0, C, P, 1);
         RmsNorm.backward(new float[N * C], 0, dg, 0, dout, 0, inp, 0, w, 0, rrstd, 0, N, C);
         close(dg, r, rat[0], 1e-4f);
     }
@@ -194,6 +197,27 @@ class TornadoKernelsJavaTest {
             }
             assertEquals(dot, out.get(0), 1e-5 * Math.sqrt(squares * GradClip.sumOfSquares(y, 0, n)), "Σ x·y, n = " + n);
         }
+    }
+
+    /** One model's offsets for {@link TornadoKernels#gatherRowsBackward} (dinp, dout, where inverse starts), then inverse. */
+    private static IntArray withInverse(int[] inverse, int dinp, int dout) {
+        IntArray idx = new IntArray(3 + inverse.length);
+        idx.set(0, dinp);
+        idx.set(1, dout);
+        idx.set(2, 3);
+        for (int i = 0; i < inverse.length; i++) {
+            idx.set(3 + i, inverse[i]);
+        }
+        return idx;
+    }
+
+    /** The arena offsets a kernel with a model dimension reads, model after model. */
+    private static IntArray offsets(int... values) {
+        IntArray idx = new IntArray(values.length);
+        for (int i = 0; i < values.length; i++) {
+            idx.set(i, values[i]);
+        }
+        return idx;
     }
 
     /**
