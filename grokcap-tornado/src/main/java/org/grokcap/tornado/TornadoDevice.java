@@ -538,6 +538,19 @@ public final class TornadoDevice implements Device {
                 (g, id, d, s, slot, models) -> g.task(id, TornadoKernels::addColumnParts, d.arena, s.inI, slot, C, P, models));
     }
 
+    /** parts (SUM_PARTS) = the sums of x·y over fixed chunks ({@link TornadoKernels#dotParts}). */
+    private void dotParts(String name, int parts, int x, int y, int n) {
+        batch(name, key("dotP", n), TornadoKernels.SUM_PARTS, new int[] {parts, x, y}, new long[] {x, n, y, n},
+                new long[] {parts, TornadoKernels.SUM_PARTS},
+                (g, id, d, s, slot, models) -> g.task(id, TornadoKernels::dotParts, d.arena, s.inI, slot, n, models));
+    }
+
+    /** x (n) *= a[factor] ({@link TornadoKernels#scaleByFactor}). */
+    private void scaleByFactor(String name, int x, int n, int factor) {
+        batch(name, key("scaleF", n), n, new int[] {x, factor}, new long[] {x, n, factor, 1}, new long[] {x, n},
+                (g, id, d, s, slot, models) -> g.task(id, TornadoKernels::scaleByFactor, d.arena, s.inI, slot, n, models));
+    }
+
     /** Parts of a two-stage column sum over N rows: up to 64, so a part has at least one row. */
     static int columnParts(int N) {
         return Math.max(1, Math.min(64, N));
@@ -580,9 +593,10 @@ public final class TornadoDevice implements Device {
         int a = at(att);
         int q = at(qkv);
         int r = at(qRows);
-        record(layer(out) + "attn.forward", Grid.of(NQ * H), key("attF", o, a, q, r, NQ, T, C, H, scale),
-                (g, id, d, s) -> g.task(id, TornadoKernels::attentionForward, d.arena, d.intArena, o, a, q, r, NQ, T,
-                        C, H, scale));
+        batch(layer(out) + "attn.forward", key("attF", NQ, T, C, H, scale), NQ * H, new int[] {o, a, q, r},
+                new long[] {q, qkv.size(), Footprint.INTS + r, NQ}, new long[] {o, (long) NQ * C, a, (long) NQ * H * T},
+                (g, id, d, s, slot, models) -> g.task(id, TornadoKernels::attentionForward, d.arena, d.intArena, s.inI,
+                        slot, NQ, T, C, H, scale, models));
     }
 
     @Override
@@ -596,11 +610,21 @@ public final class TornadoDevice implements Device {
         int a = at(att);
         int r = at(qRows);
         int rows = qkv.size() / (3 * C);
-        String args = dq + "," + dp + "," + d0 + "," + q + "," + a + "," + r + "," + NQ + "," + T + "," + C + "," + H;
-        record(layer(dout) + "attn.backward.query", Grid.of(NQ * H), key("attBQ", args, scale), (g, id, d, s) -> g.task(id, TornadoKernels::attentionBackwardQuery,
-                d.arena, d.intArena, dq, dp, d0, q, a, r, NQ, T, C, H, scale));
-        record(layer(dout) + "attn.backward.keyvalue", Grid.of(rows * H), key("attBKV", args, rows), (g, id, d, s) -> g.task(id, TornadoKernels::attentionBackwardKeyValue,
-                d.arena, d.intArena, dq, dp, d0, q, a, r, rows, NQ, T, C, H));
+        int[] offsets = {dq, dp, d0, q, a, r};
+        long[] reads = {d0, (long) NQ * C, q, qkv.size(), a, (long) NQ * H * T, Footprint.INTS + r, NQ};
+        long pre = (long) NQ * H * T;
+        // the queries' gradients and the pre-softmax gradients, then the keys' and values'
+        batch(layer(dout) + "attn.backward.query", key("attBQ", NQ, T, C, H, scale), NQ * H, offsets, reads,
+                new long[] {dq, dqkv.size(), dp, pre},
+                (g, id, d, s, slot, models) -> g.task(id, TornadoKernels::attentionBackwardQuery, d.arena, d.intArena,
+                        s.inI, slot, NQ, T, C, H, scale, models));
+        long[] keyValueReads = Arrays.copyOf(reads, reads.length + 2);
+        keyValueReads[reads.length] = dp;
+        keyValueReads[reads.length + 1] = pre;
+        batch(layer(dout) + "attn.backward.keyvalue", key("attBKV", rows, NQ, T, C, H), rows * H, offsets, keyValueReads,
+                new long[] {dq, dqkv.size()},
+                (g, id, d, s, slot, models) -> g.task(id, TornadoKernels::attentionBackwardKeyValue, d.arena, d.intArena,
+                        s.inI, slot, rows, NQ, T, C, H, models));
     }
 
     @Override
@@ -784,9 +808,10 @@ public final class TornadoDevice implements Device {
         float eps = (float) loss.labelSmoothing();
         int f64 = loss.float64() ? 1 : 0;
         // the loss kind and ε are in the key too, so a different loss never reuses a compiled task
-        record("loss.forward", Grid.of(N), key("ceF", lo, h, lg, t, N, V, sm, eps, f64), (g, id, d, s) ->
-                g.task(id, TornadoKernels::crossEntropyForward, d.arena, d.intArena, lo, h, lg, t, N, V, sm, eps,
-                        f64));
+        batch("loss.forward", key("ceF", N, V, sm, eps, f64), N, new int[] {lo, h, lg, t},
+                new long[] {lg, (long) N * V, Footprint.INTS + t, N}, new long[] {lo, N, h, N},
+                (g, id, d, s, slot, models) -> g.task(id, TornadoKernels::crossEntropyForward, d.arena, d.intArena, s.inI,
+                        slot, N, V, sm, eps, f64, models));
     }
 
     @Override
@@ -798,9 +823,10 @@ public final class TornadoDevice implements Device {
         int sm = loss.stablemax() ? 1 : 0;
         float eps = (float) loss.labelSmoothing();
         int f64 = loss.float64() ? 1 : 0;
-        record("loss.backward", Grid.of(N), key("ceB", dl, lg, t, N, V, dlossScale, sm, eps, f64), (g, id, d, s) ->
-                g.task(id, TornadoKernels::crossEntropyBackward, d.arena, d.intArena, dl, lg, t, N, V, dlossScale,
-                        sm, eps, f64));
+        batch("loss.backward", key("ceB", N, V, dlossScale, sm, eps, f64), N, new int[] {dl, lg, t},
+                new long[] {lg, (long) N * V, Footprint.INTS + t, N}, new long[] {dl, (long) N * V},
+                (g, id, d, s, slot, models) -> g.task(id, TornadoKernels::crossEntropyBackward, d.arena, d.intArena, s.inI,
+                        slot, N, V, dlossScale, sm, eps, f64, models));
     }
 
     // ---- optimizer ----------------------------------------------------------------------------
@@ -854,8 +880,7 @@ public final class TornadoDevice implements Device {
         int parts = reduceParts(TornadoKernels.SUM_PARTS);
         int slot = outFloats;
         outFloats += 1;
-        record(name + ".parts", Grid.of(TornadoKernels.SUM_PARTS), key("dotP", parts, ao, bo, n),
-                (g, id, d, s) -> g.task(id, TornadoKernels::dotParts, d.arena, parts, ao, bo, n));
+        dotParts(name + ".parts", parts, ao, bo, n);
         record(name + ".sum", Grid.of(1), key("dotS", slot, parts), new Op() {
             @Override
             public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {
@@ -954,12 +979,12 @@ public final class TornadoDevice implements Device {
         int sc = scalars();
         int p = reduceParts(TornadoKernels.SUM_PARTS);
         float max = (float) maxNorm;
-        record("gradnorm.parts", Grid.of(TornadoKernels.SUM_PARTS), key("clipP", off, n, p),
-                (g, id, d, s) -> g.task(id, TornadoKernels::dotParts, d.arena, p, off, off, n));
-        record("grads.clip.factor", Grid.of(1), key("clipF", p, max, sc),
-                (g, id, d, s) -> g.task(id, TornadoKernels::clipFactor, d.arena, p, max, sc));
-        record("grads.clip", Grid.of(n), key("clipS", off, n, sc),
-                (g, id, d, s) -> g.task(id, TornadoKernels::scaleByFactor, d.arena, off, n, sc));
+        dotParts("gradnorm.parts", p, off, off, n);
+        // the factor: max / ‖g‖ when ‖g‖ > max, else 1
+        batch("grads.clip.factor", key("clipF", max), 1, new int[] {p, sc},
+                new long[] {p, TornadoKernels.SUM_PARTS}, new long[] {sc, 1},
+                (g, id, d, s, slot, models) -> g.task(id, TornadoKernels::clipFactor, d.arena, s.inI, slot, max, models));
+        scaleByFactor("grads.clip", off, n, sc);
     }
 
     @Override
@@ -975,24 +1000,24 @@ public final class TornadoDevice implements Device {
         int parts = TornadoKernels.SUM_PARTS;
         int p = reduceParts(3 * parts);
         float e = (float) eps;
-        String args = wo + "," + go + "," + n + "," + p + "," + sc + "," + e;
-        Grid partsGrid = Grid.of(parts);
-        record("orthograd.wg", partsGrid, key("orthWG", args),
-                (gr, id, d, s) -> gr.task(id, TornadoKernels::dotParts, d.arena, p, wo, go, n));
-        record("orthograd.ww", partsGrid, key("orthWW", args),
-                (gr, id, d, s) -> gr.task(id, TornadoKernels::dotParts, d.arena, p + parts, wo, wo, n));
-        record("orthograd.gg", partsGrid, key("orthGG", args),
-                (gr, id, d, s) -> gr.task(id, TornadoKernels::dotParts, d.arena, p + 2 * parts, go, go, n));
-        record("orthograd.factors", Grid.of(1), key("orthF", args), (gr, id, d, s) -> gr.task(id,
-                TornadoKernels::orthogonalFactors, d.arena, p, p + parts, p + 2 * parts, e, sc + 1, sc + 2));
-        record("orthograd.project", Grid.of(n), key("orthA", args),
-                (gr, id, d, s) -> gr.task(id, TornadoKernels::axpyByFactor, d.arena, go, wo, n, sc + 1));
-        record("orthograd.norm", partsGrid, key("orthOO", args),
-                (gr, id, d, s) -> gr.task(id, TornadoKernels::dotParts, d.arena, p, go, go, n));
-        record("orthograd.rescale.factor", Grid.of(1), key("orthR", args),
-                (gr, id, d, s) -> gr.task(id, TornadoKernels::orthogonalRescale, d.arena, p, sc + 2, e, sc + 3));
-        record("orthograd.rescale", Grid.of(n), key("orthS", args),
-                (gr, id, d, s) -> gr.task(id, TornadoKernels::scaleByFactor, d.arena, go, n, sc + 3));
+        // w·g, w·w, g·g (three independent sums: one task)
+        dotParts("orthograd.wg", p, wo, go, n);
+        dotParts("orthograd.ww", p + parts, wo, wo, n);
+        dotParts("orthograd.gg", p + 2 * parts, go, go, n);
+        // scalars [1] = −w·g/(w·w+ε), [2] = ‖g‖
+        batch("orthograd.factors", key("orthF", e), 1, new int[] {p, p + parts, p + 2 * parts, sc + 1, sc + 2},
+                new long[] {p, 3L * parts}, new long[] {sc + 1, 2},
+                (gr, id, d, s, slot, models) -> gr.task(id, TornadoKernels::orthogonalFactors, d.arena, s.inI, slot, e, models));
+        // g += [1]·w
+        batch("orthograd.project", key("axpyF", n), n, new int[] {go, wo, sc + 1},
+                new long[] {go, n, wo, n, sc + 1, 1}, new long[] {go, n},
+                (gr, id, d, s, slot, models) -> gr.task(id, TornadoKernels::axpyByFactor, d.arena, s.inI, slot, n, models));
+        dotParts("orthograd.norm", p, go, go, n);
+        // scalars [3] = ‖g‖ / (‖g⊥‖ + ε), then g *= [3]
+        batch("orthograd.rescale.factor", key("orthR", e), 1, new int[] {p, sc + 2, sc + 3},
+                new long[] {p, parts, sc + 2, 1}, new long[] {sc + 3, 1},
+                (gr, id, d, s, slot, models) -> gr.task(id, TornadoKernels::orthogonalRescale, d.arena, s.inI, slot, e, models));
+        scaleByFactor("orthograd.rescale", go, n, sc + 3);
     }
 
     @Override
@@ -1483,7 +1508,7 @@ public final class TornadoDevice implements Device {
         joinedBatches += K - 1;
         BatchTask task = first.task();
         Op staged = withInts(slot, offsets, (g, id, d, s) -> task.emit(g, id, d, s, slot, K));
-        return new Call(K == 1 ? name : name + "." + K + ".models", Grid.of(Math.multiplyExact(K, first.work())), k.toString(),
+        return new Call(K == 1 ? name : name + "." + K + ".calls", Grid.of(Math.multiplyExact(K, first.work())), k.toString(),
                 new Op() {
                     @Override
                     public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {

@@ -320,6 +320,9 @@ public final class TornadoKernels {
     public static final int EPILOGUE_GELU = 32;
     public static final int EPILOGUE_RESIDUAL = 48;
 
+    /** Ints per model in the attention backward kernels' offsets: dqkv, dpre, dout, qkv, att, query rows. */
+    public static final int ATTENTION_OFFSETS = 6;
+
     /** Ints per model in {@link #gemm}'s offsets: C, A, B, bias, epilogue, epilogue output, residual. */
     public static final int GEMM_OFFSETS = 7;
 
@@ -450,9 +453,15 @@ public final class TornadoKernels {
      * Causal attention at the query rows qRows (NQ) of qkv (B,T,3C): att (NQ,H,T) the probabilities
      * (zero past the query's position), out (NQ,C). One work-item per (query, head).
      */
-    public static void attentionForward(FloatArray a, IntArray ia, int outOff, int attOff, int qkvOff, int qRowsOff,
-                                        int NQ, int T, int C, int H, float scale) {
-        for (@Parallel int qh = 0; qh < NQ * H; qh++) { // one loop: see the class comment
+    public static void attentionForward(FloatArray a, IntArray ia, IntArray idx, int idxOff, int NQ, int T, int C, int H,
+                                        float scale, int models) {
+        for (@Parallel int kqh = 0; kqh < models * NQ * H; kqh++) { // one loop: see the class comment
+            int k = kqh / (NQ * H);
+            int qh = kqh - k * NQ * H;
+            int outOff = idx.get(idxOff + 4 * k);
+            int attOff = idx.get(idxOff + 4 * k + 1);
+            int qkvOff = idx.get(idxOff + 4 * k + 2);
+            int qRowsOff = idx.get(idxOff + 4 * k + 3);
             int q = qh / H;
             int h = qh - q * H;
             int hs = C / H;
@@ -507,10 +516,18 @@ public final class TornadoKernels {
      * Attention backward, part 1, one work-item per (query, head): the gradient of the pre-softmax
      * scores into dpre (NQ,H,T) and the query's own gradient into dqkv.
      */
-    public static void attentionBackwardQuery(FloatArray a, IntArray ia, int dqkvOff, int dpreOff, int doutOff,
-                                              int qkvOff, int attOff, int qRowsOff, int NQ, int T, int C, int H,
-                                              float scale) {
-        for (@Parallel int qh = 0; qh < NQ * H; qh++) { // one loop: see the class comment
+    public static void attentionBackwardQuery(FloatArray a, IntArray ia, IntArray idx, int idxOff, int NQ, int T, int C,
+                                              int H, float scale, int models) {
+        for (@Parallel int kqh = 0; kqh < models * NQ * H; kqh++) { // one loop: see the class comment
+            int k = kqh / (NQ * H);
+            int qh = kqh - k * NQ * H;
+            int o = idxOff + ATTENTION_OFFSETS * k;
+            int dqkvOff = idx.get(o);
+            int dpreOff = idx.get(o + 1);
+            int doutOff = idx.get(o + 2);
+            int qkvOff = idx.get(o + 3);
+            int attOff = idx.get(o + 4);
+            int qRowsOff = idx.get(o + 5);
             int q = qh / H;
             int h = qh - q * H;
             int hs = C / H;
@@ -555,10 +572,18 @@ public final class TornadoKernels {
      * order. qRows must be ascending (the model's row lists are), so the queries of a sequence are
      * found by binary search.
      */
-    public static void attentionBackwardKeyValue(FloatArray a, IntArray ia, int dqkvOff, int dpreOff, int doutOff,
-                                                 int qkvOff, int attOff, int qRowsOff, int R, int NQ, int T, int C,
-                                                 int H) {
-        for (@Parallel int krh = 0; krh < R * H; krh++) { // one loop: see the class comment
+    public static void attentionBackwardKeyValue(FloatArray a, IntArray ia, IntArray idx, int idxOff, int R, int NQ,
+                                                 int T, int C, int H, int models) {
+        for (@Parallel int mkrh = 0; mkrh < models * R * H; mkrh++) { // one loop: see the class comment
+            int m = mkrh / (R * H);
+            int krh = mkrh - m * R * H;
+            int o = idxOff + ATTENTION_OFFSETS * m;
+            int dqkvOff = idx.get(o);
+            int dpreOff = idx.get(o + 1);
+            int doutOff = idx.get(o + 2);
+            int qkvOff = idx.get(o + 3);
+            int attOff = idx.get(o + 4);
+            int qRowsOff = idx.get(o + 5);
             int kr = krh / H;
             int h = krh - kr * H;
             int hs = C / H;
@@ -878,9 +903,15 @@ public final class TornadoKernels {
      * eps &gt; 0 adds label smoothing's ε·(log s_target − mean_v log s_v), log s = x for softmax; float64 1
      * computes in double.
      */
-    public static void crossEntropyForward(FloatArray a, IntArray ia, int lossesOff, int hitsOff, int logitsOff,
-                                           int targetsOff, int N, int V, int stablemax, float eps, int float64) {
-        for (@Parallel int n = 0; n < N; n++) {
+    public static void crossEntropyForward(FloatArray a, IntArray ia, IntArray idx, int idxOff, int N, int V,
+                                           int stablemax, float eps, int float64, int models) {
+        for (@Parallel int kn = 0; kn < models * N; kn++) {
+            int k = kn / N;
+            int n = kn - k * N;
+            int lossesOff = idx.get(idxOff + 4 * k);
+            int hitsOff = idx.get(idxOff + 4 * k + 1);
+            int logitsOff = idx.get(idxOff + 4 * k + 2);
+            int targetsOff = idx.get(idxOff + 4 * k + 3);
             int l = logitsOff + n * V;
             int target = ia.get(targetsOff + n);
             float max = Float.NEGATIVE_INFINITY;
@@ -982,9 +1013,14 @@ public final class TornadoKernels {
      * target and ε/V elsewhere: softmax p − q; stablemax s'(x_v)·(1/S − q_v/s(x_v)), which is
      * 1/S − q_v/(x + 1) for x ≥ 0 and, with u = 1 − x, (1/(u·S) − q_v)/u below.
      */
-    public static void crossEntropyBackward(FloatArray a, IntArray ia, int dlogitsOff, int logitsOff, int targetsOff,
-                                            int N, int V, float scale, int stablemax, float eps, int float64) {
-        for (@Parallel int n = 0; n < N; n++) {
+    public static void crossEntropyBackward(FloatArray a, IntArray ia, IntArray idx, int idxOff, int N, int V,
+                                            float scale, int stablemax, float eps, int float64, int models) {
+        for (@Parallel int kn = 0; kn < models * N; kn++) {
+            int k = kn / N;
+            int n = kn - k * N;
+            int dlogitsOff = idx.get(idxOff + 3 * k);
+            int logitsOff = idx.get(idxOff + 3 * k + 1);
+            int targetsOff = idx.get(idxOff + 3 * k + 2);
             int l = logitsOff + n * V;
             int d = dlogitsOff + n * V;
             int target = ia.get(targetsOff + n);
@@ -1077,10 +1113,17 @@ public final class TornadoKernels {
     /**
      * a[partsOff + p] = Σ x·y over part p of SUM_PARTS contiguous chunks of x (n, at xOff) and y (n, at
      * yOff); with xOff = yOff, Σ g² (the gradient norm). One arena for all: TornadoVM cannot schedule a
-     * task given the same array twice.
+     * task given the same array twice. For each of several models (the same call of a lockstep's models,
+     * or consecutive independent sums of one model, in one task); model k's offsets idx[idxOff + 3k ..]:
+     * parts, x, y.
      */
-    public static void dotParts(FloatArray a, int partsOff, int xOff, int yOff, int n) {
-        for (@Parallel int p = 0; p < SUM_PARTS; p++) {
+    public static void dotParts(FloatArray a, IntArray idx, int idxOff, int n, int models) {
+        for (@Parallel int kp = 0; kp < models * SUM_PARTS; kp++) {
+            int k = kp / SUM_PARTS;
+            int p = kp - k * SUM_PARTS;
+            int partsOff = idx.get(idxOff + 3 * k);
+            int xOff = idx.get(idxOff + 3 * k + 1);
+            int yOff = idx.get(idxOff + 3 * k + 2);
             int chunk = (n + SUM_PARTS - 1) / SUM_PARTS;
             int from = p * chunk;
             int to = TornadoMath.min(n, from + chunk);
@@ -1238,18 +1281,24 @@ public final class TornadoKernels {
     }
 
     /**
-     * One work-item: ‖x‖ from the parts of {@link #dotParts} (x with itself) summed in order in double, and
-     * a[factorOff] = maxNorm / (‖x‖ + 1e-6) when ‖x‖ > maxNorm, else 1 (multiplying by 1 changes nothing).
+     * One work-item per model: ‖x‖ from the parts of {@link #dotParts} (x with itself) summed in order in
+     * double, and a[factorOff] = maxNorm / (‖x‖ + 1e-6) when ‖x‖ > maxNorm, else 1 (multiplying by 1
+     * changes nothing); offsets idx[idxOff + 2k ..]: parts, factor.
      */
-    public static void clipFactor(FloatArray a, int partsOff, float maxNorm, int factorOff) {
-        double norm = TornadoMath.sqrt(partsTotal(a, partsOff));
-        a.set(factorOff, norm > maxNorm ? (float) (maxNorm / (norm + 1e-6)) : 1f);
+    public static void clipFactor(FloatArray a, IntArray idx, int idxOff, float maxNorm, int models) {
+        for (@Parallel int k = 0; k < models; k++) {
+            double norm = TornadoMath.sqrt(partsTotal(a, idx.get(idxOff + 2 * k)));
+            a.set(idx.get(idxOff + 2 * k + 1), norm > maxNorm ? (float) (maxNorm / (norm + 1e-6)) : 1f);
+        }
     }
 
-    /** a[off, off+n) *= a[factorOff]. */
-    public static void scaleByFactor(FloatArray a, int off, int n, int factorOff) {
-        for (@Parallel int i = 0; i < n; i++) {
-            a.set(off + i, a.get(off + i) * a.get(factorOff));
+    /** For each of several models, x (n) *= a[factor]; offsets idx[idxOff + 2k ..]: x, factor. */
+    public static void scaleByFactor(FloatArray a, IntArray idx, int idxOff, int n, int models) {
+        for (@Parallel int ki = 0; ki < models * n; ki++) {
+            int k = ki / n;
+            int i = ki - k * n;
+            int off = idx.get(idxOff + 2 * k);
+            a.set(off + i, a.get(off + i) * a.get(idx.get(idxOff + 2 * k + 1)));
         }
     }
 
@@ -1263,28 +1312,44 @@ public final class TornadoKernels {
     }
 
     /**
-     * ⊥Grad's first factors, one work-item, from the parts of w·g, w·w and g·g:
-     * a[alphaOff] = −(w·g / (w·w + ε)) and a[normOff] = ‖g‖.
+     * ⊥Grad's first factors, one work-item per model, from the parts of w·g, w·w and g·g:
+     * a[alpha] = −(w·g / (w·w + ε)) and a[norm] = ‖g‖; offsets idx[idxOff + 5k ..]: the three parts, alpha,
+     * norm.
      */
-    public static void orthogonalFactors(FloatArray a, int wgParts, int wwParts, int ggParts, float eps, int alphaOff,
-                                         int normOff) {
-        double wg = partsTotal(a, wgParts);
-        double ww = partsTotal(a, wwParts);
-        double gg = partsTotal(a, ggParts);
-        a.set(alphaOff, (float) -(wg / (ww + eps)));
-        a.set(normOff, (float) TornadoMath.sqrt(gg));
+    public static void orthogonalFactors(FloatArray a, IntArray idx, int idxOff, float eps, int models) {
+        for (@Parallel int k = 0; k < models; k++) {
+            int o = idxOff + 5 * k;
+            double wg = partsTotal(a, idx.get(o));
+            double ww = partsTotal(a, idx.get(o + 1));
+            double gg = partsTotal(a, idx.get(o + 2));
+            a.set(idx.get(o + 3), (float) -(wg / (ww + eps)));
+            a.set(idx.get(o + 4), (float) TornadoMath.sqrt(gg));
+        }
     }
 
-    /** ⊥Grad's rescaling factor, one work-item: a[factorOff] = ‖g‖ / (‖g⊥‖ + ε), ‖g⊥‖ from the parts of g⊥·g⊥. */
-    public static void orthogonalRescale(FloatArray a, int parts, int normOff, float eps, int factorOff) {
-        double orthNorm = TornadoMath.sqrt(partsTotal(a, parts));
-        a.set(factorOff, (float) (a.get(normOff) / (orthNorm + eps)));
+    /**
+     * ⊥Grad's rescaling factor, one work-item per model: a[factor] = ‖g‖ / (‖g⊥‖ + ε), ‖g⊥‖ from the parts
+     * of g⊥·g⊥; offsets idx[idxOff + 3k ..]: parts, norm, factor.
+     */
+    public static void orthogonalRescale(FloatArray a, IntArray idx, int idxOff, float eps, int models) {
+        for (@Parallel int k = 0; k < models; k++) {
+            int o = idxOff + 3 * k;
+            double orthNorm = TornadoMath.sqrt(partsTotal(a, idx.get(o)));
+            a.set(idx.get(o + 2), (float) (a.get(idx.get(o + 1)) / (orthNorm + eps)));
+        }
     }
 
-    /** y (n, at yOff) += a[factorOff] · x (n, at xOff), the product rounded to float before the sum. */
-    public static void axpyByFactor(FloatArray a, int yOff, int xOff, int n, int factorOff) {
-        for (@Parallel int i = 0; i < n; i++) {
-            float ax = a.get(factorOff) * a.get(xOff + i);
+    /**
+     * For each of several models, y (n) += a[factor] · x (n), the product rounded to float before the sum;
+     * offsets idx[idxOff + 3k ..]: y, x, factor.
+     */
+    public static void axpyByFactor(FloatArray a, IntArray idx, int idxOff, int n, int models) {
+        for (@Parallel int ki = 0; ki < models * n; ki++) {
+            int k = ki / n;
+            int i = ki - k * n;
+            int o = idxOff + 3 * k;
+            int yOff = idx.get(o);
+            float ax = a.get(idx.get(o + 2)) * a.get(idx.get(o + 1) + i);
             a.set(yOff + i, a.get(yOff + i) + ax);
         }
     }

@@ -185,11 +185,11 @@ class TornadoKernelsJavaTest {
             int[] at = new int[3];
             FloatArray a = arena(at, x, y, new float[TornadoKernels.SUM_PARTS]);
             FloatArray out = new FloatArray(1);
-            TornadoKernels.dotParts(a, at[2], at[0], at[0], n);
+            TornadoKernels.dotParts(a, offsets(at[2], at[0], at[0]), 0, n, 1);
             TornadoKernels.sumParts(out, 0, a, at[2]);
             double squares = GradClip.sumOfSquares(x, 0, n);
             assertEquals(squares, out.get(0), 1e-5 * squares, "Σ x², n = " + n);
-            TornadoKernels.dotParts(a, at[2], at[0], at[1], n);
+            TornadoKernels.dotParts(a, offsets(at[2], at[0], at[1]), 0, n, 1);
             TornadoKernels.sumParts(out, 0, a, at[2]);
             double dot = 0;
             for (int i = 0; i < n; i++) {
