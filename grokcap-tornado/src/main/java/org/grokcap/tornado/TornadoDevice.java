@@ -953,20 +953,24 @@ public final class TornadoDevice implements Device {
         int slot = outFloats;
         outFloats += 4;
         into.expect(this);
-        record("loss.totals.parts", Grid.of(TornadoKernels.SUM_PARTS), key("totP", lo, h, r, rows, T, p),
-                (g, id, d, s) -> g.task(id, TornadoKernels::lossTotalsParts, d.arena, d.intArena, lo, h, r, rows, T, p));
-        record("loss.totals.sum", Grid.of(1), key("totS", slot, p, skip), new Op() {
-            @Override
-            public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {
-                g.task(id, TornadoKernels::lossTotalsSum, s.out, slot, d.arena, p, skip);
-            }
+        batch("loss.totals.parts", key("totP", rows, T), TornadoKernels.SUM_PARTS, new int[] {lo, h, r, p},
+                new long[] {lo, rows, h, rows, Footprint.INTS + r, rows}, new long[] {p, 4L * TornadoKernels.SUM_PARTS},
+                (g, id, d, s, at, models) -> g.task(id, TornadoKernels::lossTotalsParts, d.arena, d.intArena, s.inI, at,
+                        rows, T, models));
+        // the totals go out at slot of the staging floats, and to into when the segment has run
+        batch("loss.totals.sum", key("totS"), 1, new int[] {slot, p, skip}, new long[] {p, 4L * TornadoKernels.SUM_PARTS},
+                new long[] {skip, skip < 0 ? 0 : 1},
+                (g, id, d, s, at, models) -> g.task(id, TornadoKernels::lossTotalsSum, s.out, d.arena, s.inI, at, models),
+                new Op() {
+                    @Override
+                    public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {}
 
-            @Override
-            public void after(Segment s) {
-                double sum = (double) s.out.get(slot) + (double) s.out.get(slot + 1);
-                into.set(sum, (long) s.out.get(slot + 2), (long) s.out.get(slot + 3));
-            }
-        });
+                    @Override
+                    public void after(Segment s) {
+                        double sum = (double) s.out.get(slot) + (double) s.out.get(slot + 1);
+                        into.set(sum, (long) s.out.get(slot + 2), (long) s.out.get(slot + 3));
+                    }
+                });
     }
 
     @Override
@@ -1148,7 +1152,8 @@ public final class TornadoDevice implements Device {
     /**
      * A call of a kernel that takes each model's arena offsets from the staging ints (op: the kernel with
      * every size it was given, the same for all calls that share its task), work work-items per model, the
-     * ranges it touches, and what it stages besides its offsets (an inverse index; null if nothing):
+     * ranges it touches, and what it stages besides its offsets, before and after the task (an inverse
+     * index in, loss totals out; null if nothing):
      * consecutive calls of one op run as one task over all their models.
      */
     private record Batch(String op, int work, int[] offsets, Footprint touched, BatchTask task, Op stage) implements Joinable {
@@ -1521,6 +1526,15 @@ public final class TornadoDevice implements Device {
                         for (Batch b : models) {
                             if (b.stage() != null) {
                                 b.stage().before(s);
+                            }
+                        }
+                    }
+
+                    @Override
+                    public void after(Segment s) {
+                        for (Batch b : models) {
+                            if (b.stage() != null) {
+                                b.stage().after(s);
                             }
                         }
                     }

@@ -1210,10 +1210,17 @@ public final class TornadoKernels {
      * Part p of SUM_PARTS contiguous chunks of a forward pass's rows: a[partsOff + 4p ..] = the chunk's
      * loss sum (summed in double, kept as two floats hi + lo), its hits, and the sequences whose first
      * row lies in the chunk and whose every row hit (a sequence's rows are adjacent: targetRows[i] / T).
+     * For each of several models; model k's offsets idx[idxOff + 4k ..]: losses, hits, target rows (in ia),
+     * parts.
      */
-    public static void lossTotalsParts(FloatArray a, IntArray ia, int lossOff, int hitOff, int rowOff, int rows, int T,
-                                       int partsOff) {
-        for (@Parallel int p = 0; p < SUM_PARTS; p++) {
+    public static void lossTotalsParts(FloatArray a, IntArray ia, IntArray idx, int idxOff, int rows, int T, int models) {
+        for (@Parallel int kp = 0; kp < models * SUM_PARTS; kp++) {
+            int k = kp / SUM_PARTS;
+            int p = kp - k * SUM_PARTS;
+            int lossOff = idx.get(idxOff + 4 * k);
+            int hitOff = idx.get(idxOff + 4 * k + 1);
+            int rowOff = idx.get(idxOff + 4 * k + 2);
+            int partsOff = idx.get(idxOff + 4 * k + 3);
             int chunk = (rows + SUM_PARTS - 1) / SUM_PARTS;
             int from = p * chunk;
             int to = TornadoMath.min(rows, from + chunk);
@@ -1252,12 +1259,23 @@ public final class TornadoKernels {
     }
 
     /**
-     * One work-item: the parts of {@link #lossTotalsParts} summed in their order (the loss in double);
-     * out[slot .. slot+3] = loss sum hi, lo, hits, sequence hits; when skipOff ≥ 0, a[skipOff] = 1 if the
-     * loss sum is not finite, else 0 (the guard of {@link #adamW}). That needs IEEE arithmetic, so the
-     * backend compiles without -cl-fast-relaxed-math.
+     * One work-item per model: the parts of {@link #lossTotalsParts} summed in their order (the loss in
+     * double); out[slot .. slot+3] = loss sum hi, lo, hits, sequence hits; when skipOff ≥ 0, a[skipOff] = 1
+     * if the loss sum is not finite, else 0 (the guard of {@link #adamW}). That needs IEEE arithmetic, so
+     * the backend compiles without -cl-fast-relaxed-math. Model k's idx[idxOff + 3k ..]: slot, parts,
+     * skipOff.
      */
-    public static void lossTotalsSum(FloatArray out, int slot, FloatArray a, int partsOff, int skipOff) {
+    public static void lossTotalsSum(FloatArray out, FloatArray a, IntArray idx, int idxOff, int models) {
+        for (@Parallel int k = 0; k < models; k++) {
+            int slot = idx.get(idxOff + 3 * k);
+            int partsOff = idx.get(idxOff + 3 * k + 1);
+            int skipOff = idx.get(idxOff + 3 * k + 2);
+            lossTotalsSum(out, slot, a, partsOff, skipOff);
+        }
+    }
+
+    /** One model's {@link #lossTotalsSum} (inlined into its kernel). */
+    private static void lossTotalsSum(FloatArray out, int slot, FloatArray a, int partsOff, int skipOff) {
         double sum = 0.0;
         double hits = 0.0;
         double sequenceHits = 0.0;
