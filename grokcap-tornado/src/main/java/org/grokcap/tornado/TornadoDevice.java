@@ -471,6 +471,26 @@ public final class TornadoDevice implements Device {
                 withInts(at, inverse, (g, id, d, s) -> {}));
     }
 
+    /** Reserves a hyper-parameter of the segment being recorded and returns its slot. */
+    private int stageHyper() {
+        int slot = hyper;
+        hyper += 1;
+        return slot;
+    }
+
+    /** Puts value into the hyper-parameters at slot before each run. */
+    private static Op hyperValue(int slot, float value) {
+        return new Op() {
+            @Override
+            public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {}
+
+            @Override
+            public void before(Segment s) {
+                s.hp.set(slot, value);
+            }
+        };
+    }
+
     /** Reserves n staging ints of the segment being recorded and returns the first one's slot. */
     private int stageInts(int n) {
         int slot = inInts;
@@ -844,19 +864,10 @@ public final class TornadoDevice implements Device {
         }
         int off = at(grads);
         int n = grads.size();
-        int slot = hyper;
-        hyper += 1;
-        record("grads.clip", Grid.of(n), key("scale", off, n, slot), new Op() {
-            @Override
-            public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {
-                g.task(id, TornadoKernels::scale, d.arena, off, n, s.hp, slot);
-            }
-
-            @Override
-            public void before(Segment s) {
-                s.hp.set(slot, factor);
-            }
-        });
+        int factorSlot = stageHyper();
+        batch("scale", key("scale", n), n, new int[] {off, factorSlot}, new long[] {off, n}, new long[] {off, n},
+                (g, id, d, s, slot, models) -> g.task(id, TornadoKernels::scale, d.arena, s.inI, slot, s.hp, n, models),
+                hyperValue(factorSlot, factor));
     }
 
     @Override
@@ -905,19 +916,11 @@ public final class TornadoDevice implements Device {
         int yo = at(y);
         int xo = at(x);
         int n = y.size();
-        int slot = hyper;
-        hyper += 1;
-        record("axpy", Grid.of(n), key("axpy", yo, xo, n, slot), new Op() {
-            @Override
-            public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {
-                g.task(id, TornadoKernels::axpy, d.arena, yo, xo, n, s.hp, slot);
-            }
-
-            @Override
-            public void before(Segment s) {
-                s.hp.set(slot, alpha);
-            }
-        });
+        int alphaSlot = stageHyper();
+        // y += alpha·x
+        batch("axpy", key("axpy", n), n, new int[] {yo, xo, alphaSlot}, new long[] {yo, n, xo, n}, new long[] {yo, n},
+                (g, id, d, s, slot, models) -> g.task(id, TornadoKernels::axpy, d.arena, s.inI, slot, s.hp, n, models),
+                hyperValue(alphaSlot, alpha));
     }
 
     // ---- a training step without a host round trip ----------------------------------------------

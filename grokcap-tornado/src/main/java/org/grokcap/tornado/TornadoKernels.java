@@ -1143,17 +1143,27 @@ public final class TornadoKernels {
         out.set(outOff, (float) partsTotal(parts, partsOff));
     }
 
-    /** g (n) *= hp[slot]. */
-    public static void scale(FloatArray a, int off, int n, FloatArray hp, int slot) {
-        for (@Parallel int i = 0; i < n; i++) {
-            a.set(off + i, a.get(off + i) * hp.get(slot));
+    /** For each of several models, g (n) *= hp[slot]; model k's idx[idxOff + 2k ..]: g, the factor's slot. */
+    public static void scale(FloatArray a, IntArray idx, int idxOff, FloatArray hp, int n, int models) {
+        for (@Parallel int ki = 0; ki < models * n; ki++) {
+            int k = ki / n;
+            int i = ki - k * n;
+            int off = idx.get(idxOff + 2 * k);
+            a.set(off + i, a.get(off + i) * hp.get(idx.get(idxOff + 2 * k + 1)));
         }
     }
 
-    /** y (n, at yOff) += hp[slot] · x (n, at xOff). */
-    public static void axpy(FloatArray a, int yOff, int xOff, int n, FloatArray hp, int slot) {
-        for (@Parallel int i = 0; i < n; i++) {
-            float ax = hp.get(slot) * a.get(xOff + i);
+    /**
+     * For each of several models, y (n) += hp[slot] · x (n); model k's idx[idxOff + 3k ..]: y, x, and the
+     * slot of its factor among the hyper-parameters.
+     */
+    public static void axpy(FloatArray a, IntArray idx, int idxOff, FloatArray hp, int n, int models) {
+        for (@Parallel int ki = 0; ki < models * n; ki++) {
+            int k = ki / n;
+            int i = ki - k * n;
+            int o = idxOff + 3 * k;
+            int yOff = idx.get(o);
+            float ax = hp.get(idx.get(o + 2)) * a.get(idx.get(o + 1) + i);
             a.set(yOff + i, a.get(yOff + i) + ax);
         }
     }

@@ -10,7 +10,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import java.util.function.Consumer;
 
@@ -865,5 +867,47 @@ class TornadoDeviceTest {
         assertEquals(2 + 2 + 2 + 2 + 1 + 1, tornado.joinedMoves() - before, "two int uploads in one task, two downloads in one");
         assertArrayEquals(new float[] {8f, 0f, 192f}, out[0].host());
         assertArrayEquals(new float[] {14f, 14f}, out[1].host());
+    }
+
+    /**
+     * The same call of two models given to interleave (a lockstep's round) runs as one task: two scalings
+     * and two axpys, each model with its own factor, give each model's values.
+     */
+    @Test
+    void theSameCallOfTwoModelsRunsAsOneTaskWithEachModelsFactor() {
+        int n = 97;
+        Buf[] y = {tornado.floats("interleave.y0", n), tornado.floats("interleave.y1", n)};
+        Buf[] x = {tornado.floats("interleave.x0", n), tornado.floats("interleave.x1", n)};
+        float[][] want = new float[2][n];
+        float[] factor = {0.5f, -3f};
+        float[] alpha = {0.25f, 2f};
+        for (int k = 0; k < 2; k++) {
+            for (int i = 0; i < n; i++) {
+                y[k].host()[i] = i + k;
+                x[k].host()[i] = 1f / (i + 1);
+                want[k][i] = (i + k) * factor[k] + alpha[k] * (1f / (i + 1));
+            }
+            tornado.toDevice(y[k]);
+            tornado.toDevice(x[k]);
+        }
+        tornado.sync();
+        long before = tornado.joinedBatches();
+        List<Consumer<Device>> scales = new ArrayList<>();
+        List<Consumer<Device>> axpys = new ArrayList<>();
+        for (int k = 0; k < 2; k++) {
+            int model = k;
+            scales.add(d -> d.scale(y[model], factor[model]));
+            axpys.add(d -> d.axpy(y[model], alpha[model], x[model]));
+        }
+        tornado.interleave(scales);
+        tornado.interleave(axpys);
+        tornado.toHost(y[0]);
+        tornado.toHost(y[1]);
+        assertEquals(2, tornado.joinedBatches() - before, "the two scalings in one task, the two axpys in one");
+        for (int k = 0; k < 2; k++) {
+            for (int i = 0; i < n; i++) {
+                assertEquals(want[k][i], y[k].host()[i], 1e-6f * Math.abs(want[k][i]) + 1e-7f, "model " + k + ", " + i);
+            }
+        }
     }
 }
