@@ -471,22 +471,46 @@ public final class TornadoDevice implements Device {
                 withInts(at, inverse, (g, id, d, s) -> {}));
     }
 
-    /** Reserves a hyper-parameter of the segment being recorded and returns its slot. */
-    private int stageHyper() {
+    /** Reserves n hyper-parameters of the segment being recorded and returns the first one's slot. */
+    private int stageHyper(int n) {
         int slot = hyper;
-        hyper += 1;
+        hyper = Math.addExact(hyper, n);
         return slot;
     }
 
-    /** Puts value into the hyper-parameters at slot before each run. */
-    private static Op hyperValue(int slot, float value) {
+    /** Puts values into the hyper-parameters at slot before each run. */
+    private static Op hyperValues(int slot, float... values) {
         return new Op() {
             @Override
             public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {}
 
             @Override
             public void before(Segment s) {
-                s.hp.set(slot, value);
+                for (int i = 0; i < values.length; i++) {
+                    s.hp.set(slot + i, values[i]);
+                }
+            }
+        };
+    }
+
+    /** task, with also's staging work (before and after each run) beside its own. */
+    private static Op alongside(Op task, List<Op> also) {
+        return new Op() {
+            @Override
+            public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {
+                task.emit(g, id, d, s);
+            }
+
+            @Override
+            public void before(Segment s) {
+                task.before(s);
+                also.forEach(o -> o.before(s));
+            }
+
+            @Override
+            public void after(Segment s) {
+                task.after(s);
+                also.forEach(o -> o.after(s));
             }
         };
     }
@@ -505,11 +529,9 @@ public final class TornadoDevice implements Device {
      * not when the segment runs, since the host may have loaded another batch by then.
      */
     private static Op withInts(int slot, int[] values, Op task) {
-        return new Op() {
+        return alongside(task, List.of(new Op() {
             @Override
-            public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {
-                task.emit(g, id, d, s);
-            }
+            public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {}
 
             @Override
             public void before(Segment s) {
@@ -517,7 +539,7 @@ public final class TornadoDevice implements Device {
                     s.inI.set(slot + i, values[i]);
                 }
             }
-        };
+        }));
     }
 
     /**
@@ -864,10 +886,10 @@ public final class TornadoDevice implements Device {
         }
         int off = at(grads);
         int n = grads.size();
-        int factorSlot = stageHyper();
+        int factorSlot = stageHyper(1);
         batch("scale", key("scale", n), n, new int[] {off, factorSlot}, new long[] {off, n}, new long[] {off, n},
                 (g, id, d, s, slot, models) -> g.task(id, TornadoKernels::scale, d.arena, s.inI, slot, s.hp, n, models),
-                hyperValue(factorSlot, factor));
+                hyperValues(factorSlot, factor));
     }
 
     @Override
@@ -916,11 +938,11 @@ public final class TornadoDevice implements Device {
         int yo = at(y);
         int xo = at(x);
         int n = y.size();
-        int alphaSlot = stageHyper();
+        int alphaSlot = stageHyper(1);
         // y += alpha·x
         batch("axpy", key("axpy", n), n, new int[] {yo, xo, alphaSlot}, new long[] {yo, n, xo, n}, new long[] {yo, n},
                 (g, id, d, s, slot, models) -> g.task(id, TornadoKernels::axpy, d.arena, s.inI, slot, s.hp, n, models),
-                hyperValue(alphaSlot, alpha));
+                hyperValues(alphaSlot, alpha));
     }
 
     // ---- a training step without a host round trip ----------------------------------------------
@@ -1155,11 +1177,12 @@ public final class TornadoDevice implements Device {
     /**
      * A call of a kernel that takes each model's arena offsets from the staging ints (op: the kernel with
      * every size it was given, the same for all calls that share its task), work work-items per model, the
-     * ranges it touches, and what it stages besides its offsets, before and after the task (an inverse
-     * index in, loss totals out; null if nothing):
-     * consecutive calls of one op run as one task over all their models.
+     * ranges (offset, length pairs) it reads and writes, and what it stages besides its offsets, before
+     * and after the task (an inverse index in, loss totals out; null if nothing): consecutive calls of
+     * one op run as one task over all their models.
      */
-    private record Batch(String op, int work, int[] offsets, Footprint touched, BatchTask task, Op stage) implements Joinable {
+    private record Batch(String op, int work, int[] offsets, long[] reads, long[] writes, BatchTask task, Op stage)
+            implements Joinable {
         @Override
         public boolean sameOperation(Joinable o) {
             return o instanceof Batch b && op.equals(b.op);
@@ -1167,7 +1190,12 @@ public final class TornadoDevice implements Device {
 
         @Override
         public void touch(Footprint f) {
-            f.add(touched);
+            for (int i = 0; i < reads.length; i += 2) {
+                f.read(reads[i], reads[i + 1]);
+            }
+            for (int i = 0; i < writes.length; i += 2) {
+                f.write(writes[i], writes[i + 1]);
+            }
         }
     }
 
@@ -1181,14 +1209,7 @@ public final class TornadoDevice implements Device {
 
     private void batch(String name, String op, int work, int[] offsets, long[] reads, long[] writes, BatchTask task,
                        Op stage) {
-        Footprint f = new Footprint();
-        for (int i = 0; i < reads.length; i += 2) {
-            f.read(reads[i], reads[i + 1]);
-        }
-        for (int i = 0; i < writes.length; i += 2) {
-            f.write(writes[i], writes[i + 1]);
-        }
-        pending.add(new Call(name, Grid.of(work), null, null, new Batch(op, work, offsets, f, task, stage)));
+        pending.add(new Call(name, Grid.of(work), null, null, new Batch(op, work, offsets, reads, writes, task, stage)));
     }
 
     /**
@@ -1301,8 +1322,8 @@ public final class TornadoDevice implements Device {
         List<Call> tasks = new ArrayList<>(calls.size());
         for (int i = 0; i < calls.size(); ) {
             Call c = calls.get(i);
-            Footprint f = new Footprint();
             if (c.part() instanceof Product p) {
+                Footprint f = new Footprint();
                 List<Product> models = sameTask(calls, i, Product.class, f);
                 i += models.size();
                 Epilogue[] epilogues = new Epilogue[models.size()];
@@ -1316,15 +1337,15 @@ public final class TornadoDevice implements Device {
                 }
                 tasks.add(products(c.name(), models, epilogues));
             } else if (c.part() instanceof Update) {
-                List<Update> models = sameTask(calls, i, Update.class, f);
+                List<Update> models = sameTask(calls, i, Update.class, new Footprint());
                 i += models.size();
                 tasks.add(updates(models));
             } else if (c.part() instanceof Batch) {
-                List<Batch> models = sameTask(calls, i, Batch.class, f);
+                List<Batch> models = sameTask(calls, i, Batch.class, new Footprint());
                 i += models.size();
                 tasks.add(batches(c.name(), models));
             } else if (c.part() instanceof Move) {
-                int n = sameTask(calls, i, Move.class, f).size();
+                int n = sameTask(calls, i, Move.class, new Footprint()).size();
                 tasks.add(n == 1 ? c : moves(List.copyOf(calls.subList(i, i + n))));
                 i += n;
             } else {
@@ -1416,8 +1437,7 @@ public final class TornadoDevice implements Device {
         int K = models.size();
         int n = models.get(0).n();
         int intSlot = stageInts(TornadoKernels.ADAMW_OFFSETS * K);
-        int slot = hyper;
-        hyper = Math.addExact(hyper, TornadoKernels.ADAMW_HYPER * K);
+        int slot = stageHyper(TornadoKernels.ADAMW_HYPER * K);
         int[] offsets = new int[TornadoKernels.ADAMW_OFFSETS * K];
         float[] values = new float[TornadoKernels.ADAMW_HYPER * K];
         StringBuilder k = new StringBuilder(key("adamw", K, n, slot, intSlot));
@@ -1431,20 +1451,8 @@ public final class TornadoDevice implements Device {
         }
         joinedAdamW += K - 1;
         Op task = withInts(intSlot, offsets, (g, id, d, s) -> g.task(id, TornadoKernels::adamW, d.arena, s.inI, intSlot, s.hp, slot, n, K));
-        return new Call(K == 1 ? "adamw" : "adamw." + K + ".models", Grid.of(Math.multiplyExact(K, n)), k.toString(), new Op() {
-            @Override
-            public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {
-                task.emit(g, id, d, s);
-            }
-
-            @Override
-            public void before(Segment s) {
-                task.before(s);
-                for (int i = 0; i < values.length; i++) {
-                    s.hp.set(slot + i, values[i]);
-                }
-            }
-        }, null);
+        return new Call(K == 1 ? "adamw" : "adamw." + K + ".models", Grid.of(Math.multiplyExact(K, n)), k.toString(),
+                alongside(task, List.of(hyperValues(slot, values))), null);
     }
 
     /**
@@ -1480,23 +1488,7 @@ public final class TornadoDevice implements Device {
             case IN_INTS -> "in.ints";
             case OUT -> "out";
         } + "." + count + ".tensors";
-        return new Call(name, Grid.of(n), k.toString(), new Op() {
-            @Override
-            public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {
-                task.emit(g, id, d, s);
-            }
-
-            @Override
-            public void before(Segment s) {
-                task.before(s);
-                calls.forEach(c -> c.op().before(s));
-            }
-
-            @Override
-            public void after(Segment s) {
-                calls.forEach(c -> c.op().after(s));
-            }
-        }, null);
+        return new Call(name, Grid.of(n), k.toString(), alongside(task, calls.stream().map(Call::op).toList()), null);
     }
 
     /** One task for the calls of a kernel with a model dimension, one model each, their offsets staged. */
@@ -1516,32 +1508,9 @@ public final class TornadoDevice implements Device {
         joinedBatches += K - 1;
         BatchTask task = first.task();
         Op staged = withInts(slot, offsets, (g, id, d, s) -> task.emit(g, id, d, s, slot, K));
+        List<Op> stages = models.stream().map(Batch::stage).filter(java.util.Objects::nonNull).toList();
         return new Call(K == 1 ? name : name + "." + K + ".calls", Grid.of(Math.multiplyExact(K, first.work())), k.toString(),
-                new Op() {
-                    @Override
-                    public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {
-                        staged.emit(g, id, d, s);
-                    }
-
-                    @Override
-                    public void before(Segment s) {
-                        staged.before(s);
-                        for (Batch b : models) {
-                            if (b.stage() != null) {
-                                b.stage().before(s);
-                            }
-                        }
-                    }
-
-                    @Override
-                    public void after(Segment s) {
-                        for (Batch b : models) {
-                            if (b.stage() != null) {
-                                b.stage().after(s);
-                            }
-                        }
-                    }
-                }, null);
+                alongside(staged, stages), null);
     }
 
     private long joinedBatches;
