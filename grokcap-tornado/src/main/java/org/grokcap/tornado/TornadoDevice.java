@@ -675,8 +675,10 @@ public final class TornadoDevice implements Device {
         int rs = at(rstd);
         int i = at(inp);
         int w = at(weight);
-        record(base(weight) + ".forward", Grid.of(N), key("rmsF", o, rs, i, w, N, C), (g, id, d, s) ->
-                g.task(id, TornadoKernels::rmsNormForward, d.arena, o, rs, i, w, N, C));
+        long rows = (long) N * C;
+        batch(base(weight) + ".forward", key("rmsF", N, C), N, new int[] {o, rs, i, w},
+                new long[] {i, rows, w, C}, new long[] {o, rows, rs, N},
+                (g, id, d, s, slot, models) -> g.task(id, TornadoKernels::rmsNormForward, d.arena, s.inI, slot, N, C, models));
     }
 
     @Override
@@ -687,12 +689,17 @@ public final class TornadoDevice implements Device {
         int i = at(inp);
         int w = at(weight);
         int rs = at(rstd);
-        record(base(weight) + ".backward.input", Grid.of(N), key("rmsBI", di, d0, i, w, rs, N, C), (g, id, d, s) ->
-                g.task(id, TornadoKernels::rmsNormBackwardInput, d.arena, di, d0, i, w, rs, N, C));
+        long rows = (long) N * C;
+        // dinp (N,C) += the input gradient, one row per work-item
+        batch(base(weight) + ".backward.input", key("rmsBI", N, C), N, new int[] {di, d0, i, w, rs},
+                new long[] {di, rows, d0, rows, i, rows, w, C, rs, N}, new long[] {di, rows},
+                (g, id, d, s, slot, models) -> g.task(id, TornadoKernels::rmsNormBackwardInput, d.arena, s.inI, slot, N, C, models));
+        // dweight (C) += Σ x·rstd·dout over rows, in two stages
         int P = columnParts(N);
         int parts = reduceParts(P * C);
-        record(base(weight) + ".backward.weight.parts", Grid.of(P * C), key("rmsBWP", parts, d0, i, rs, N, C, P),
-                (g, id, d, s) -> g.task(id, TornadoKernels::rmsNormWeightParts, d.arena, parts, d0, i, rs, N, C, P));
+        batch(base(weight) + ".backward.weight.parts", key("rmsBWP", N, C, P), P * C, new int[] {parts, d0, i, rs},
+                new long[] {d0, rows, i, rows, rs, N}, new long[] {parts, (long) P * C},
+                (g, id, d, s, slot, models) -> g.task(id, TornadoKernels::rmsNormWeightParts, d.arena, s.inI, slot, N, C, P, models));
         addColumnParts(base(weight) + ".backward.weight", dw, parts, C, P);
     }
 
@@ -700,8 +707,10 @@ public final class TornadoDevice implements Device {
     public void swigluForward(Buf out, Buf inp, int N, int M) {
         int o = at(out);
         int i = at(inp);
-        record(layer(out) + "mlp.swiglu.forward", Grid.of(N * M), key("swiF", o, i, N, M), (g, id, d, s) ->
-                g.task(id, TornadoKernels::swigluForward, d.arena, o, i, N, M));
+        // out (N,M) = silu(gate)·up, from inp (N,2M)
+        batch(layer(out) + "mlp.swiglu.forward", key("swiF", N, M), N * M, new int[] {o, i},
+                new long[] {i, 2L * N * M}, new long[] {o, (long) N * M},
+                (g, id, d, s, slot, models) -> g.task(id, TornadoKernels::swigluForward, d.arena, s.inI, slot, N, M, models));
     }
 
     @Override
@@ -709,8 +718,10 @@ public final class TornadoDevice implements Device {
         int di = at(dinp);
         int i = at(inp);
         int d0 = at(dout);
-        record(layer(dinp) + "mlp.swiglu.backward", Grid.of(N * M), key("swiB", di, i, d0, N, M), (g, id, d, s) ->
-                g.task(id, TornadoKernels::swigluBackward, d.arena, di, i, d0, N, M));
+        // dinp (N,2M) += the gate's and up's gradients from dout (N,M)
+        batch(layer(dinp) + "mlp.swiglu.backward", key("swiB", N, M), N * M, new int[] {di, i, d0},
+                new long[] {di, 2L * N * M, i, 2L * N * M, d0, (long) N * M}, new long[] {di, 2L * N * M},
+                (g, id, d, s, slot, models) -> g.task(id, TornadoKernels::swigluBackward, d.arena, s.inI, slot, N, M, models));
     }
 
     @Override
@@ -729,8 +740,12 @@ public final class TornadoDevice implements Device {
         int i = at(inp);
         int co = at(cos);
         int si = at(sin);
-        record(layer(out) + (sign > 0 ? "attn.rotary.forward" : "attn.rotary.backward"), Grid.of(N), key("rope", sign, o, i, co, si, N, T, C, H),
-                (g, id, d, s) -> g.task(id, TornadoKernels::rotary, d.arena, o, i, co, si, N, T, C, H, sign));
+        long rows = 3L * N * C;
+        // out (N,3C) = [+=] q and k of inp (N,3C) turned, v as it is; backward accumulates
+        batch(layer(out) + (sign > 0 ? "attn.rotary.forward" : "attn.rotary.backward"), key("rope", sign, N, T, C, H), N,
+                new int[] {o, i, co, si}, new long[] {i, rows, co, cos.size(), si, sin.size(), o, sign > 0 ? 0 : rows},
+                new long[] {o, rows},
+                (g, id, d, s, slot, models) -> g.task(id, TornadoKernels::rotary, d.arena, s.inI, slot, N, T, C, H, sign, models));
     }
 
     @Override
@@ -741,8 +756,10 @@ public final class TornadoDevice implements Device {
         int i = at(inp);
         int w = at(weight);
         int b = at(bias);
-        record(base(weight) + ".forward", Grid.of(N), key("lnF", o, m, rs, i, w, b, N, C), (g, id, d, s) ->
-                g.task(id, TornadoKernels::layerNormForward, d.arena, o, m, rs, i, w, b, N, C));
+        long rows = (long) N * C;
+        batch(base(weight) + ".forward", key("lnF", N, C), N, new int[] {o, m, rs, i, w, b},
+                new long[] {i, rows, w, C, b, C}, new long[] {o, rows, m, N, rs, N},
+                (g, id, d, s, slot, models) -> g.task(id, TornadoKernels::layerNormForward, d.arena, s.inI, slot, N, C, models));
     }
 
     @Override
@@ -756,14 +773,18 @@ public final class TornadoDevice implements Device {
         int w = at(weight);
         int m = at(mean);
         int rs = at(rstd);
-        record(base(weight) + ".backward.input", Grid.of(N), key("lnBI", di, d0, i, w, m, rs, N, C), (g, id, d, s) ->
-                g.task(id, TornadoKernels::layerNormBackwardInput, d.arena, di, d0, i, w, m, rs, N, C));
+        long rows = (long) N * C;
+        // dinp (N,C) += the input gradient, one row per work-item
+        batch(base(weight) + ".backward.input", key("lnBI", N, C), N, new int[] {di, d0, i, w, m, rs},
+                new long[] {di, rows, d0, rows, i, rows, w, C, m, N, rs, N}, new long[] {di, rows},
+                (g, id, d, s, slot, models) -> g.task(id, TornadoKernels::layerNormBackwardInput, d.arena, s.inI, slot, N, C, models));
+        // dweight (C) += Σ norm·dout and dbias (C) += Σ dout over rows, in two stages
         int P = columnParts(N);
         int parts = reduceParts(2 * P * C);
         int dbParts = parts + P * C;
-        record(base(weight) + ".backward.params.parts", Grid.of(P * C), key("lnBPP", parts, d0, i, m, rs, N, C, P),
-                (g, id, d, s) -> g.task(id, TornadoKernels::layerNormParamParts, d.arena, parts, dbParts, d0, i, m, rs,
-                        N, C, P));
+        batch(base(weight) + ".backward.params.parts", key("lnBPP", N, C, P), P * C, new int[] {parts, dbParts, d0, i, m, rs},
+                new long[] {d0, rows, i, rows, m, N, rs, N}, new long[] {parts, 2L * P * C},
+                (g, id, d, s, slot, models) -> g.task(id, TornadoKernels::layerNormParamParts, d.arena, s.inI, slot, N, C, P, models));
         addColumnParts(base(weight) + ".backward.weight", dw, parts, C, P);
         addColumnParts(base(weight) + ".backward.bias", db, dbParts, C, P);
     }
@@ -773,13 +794,10 @@ public final class TornadoDevice implements Device {
         int o = at(out);
         int i = at(inp);
         int epilogue = kind == Activation.RELU ? TornadoKernels.EPILOGUE_RELU : TornadoKernels.EPILOGUE_GELU;
-        Epilogue part = new Epilogue(kind.name().toLowerCase(java.util.Locale.ROOT), epilogue, i, n, o, 0);
-        switch (kind) {
-            case RELU -> pending.add(new Call(layer(out) + "mlp.relu.forward", Grid.of(n), key("reluF", o, i, n),
-                    (g, id, d, s) -> g.task(id, TornadoKernels::reluForward, d.arena, o, i, n), part));
-            case GELU -> pending.add(new Call(layer(out) + "mlp.gelu.forward", Grid.of(n), key("geluF", o, i, n),
-                    (g, id, d, s) -> g.task(id, TornadoKernels::geluForward, d.arena, o, i, n), part));
-        }
+        String what = kind.name().toLowerCase(java.util.Locale.ROOT);
+        // out = f(inp): as a matmul's epilogue when inp is the output of the matmul just before
+        pending.add(new Call(layer(out) + "mlp." + what + ".forward", Grid.of(n), null, null,
+                new Epilogue(what, epilogue, i, n, o, 0)));
     }
 
     @Override
@@ -804,8 +822,7 @@ public final class TornadoDevice implements Device {
         int ao = at(a);
         int bo = at(b);
         // out = a + b: as a matmul's epilogue when b is the output of the matmul just before
-        pending.add(new Call(label("", out) + ".add", Grid.of(n), key("resF", o, ao, bo, n), (g, id, d, s) ->
-                g.task(id, TornadoKernels::residualForward, d.arena, o, ao, bo, n),
+        pending.add(new Call(label("", out) + ".add", Grid.of(n), null, null,
                 new Epilogue("residual", TornadoKernels.EPILOGUE_RESIDUAL, bo, n, o, ao)));
     }
 
@@ -1123,7 +1140,15 @@ public final class TornadoDevice implements Device {
      * An elementwise pass a forward matmul can write as its epilogue (what: its name in the task's): out
      * = f(inp) for an activation, out = res + inp for a residual add, over n elements.
      */
-    private record Epilogue(String what, int kind, int inp, int n, int out, int res) implements Part {}
+    private record Epilogue(String what, int kind, int inp, int n, int out, int res) implements Part {
+        /** The same pass run on its own ({@link TornadoKernels#elementwise}), when no matmul's task takes it. */
+        Batch alone() {
+            boolean residual = kind == TornadoKernels.EPILOGUE_RESIDUAL;
+            return new Batch(key("epi", kind, n), n, new int[] {out, inp, res}, new long[] {inp, n, res, residual ? n : 0},
+                    new long[] {out, n}, (g, id, d, s, slot, models) ->
+                    g.task(id, TornadoKernels::elementwise, d.arena, s.inI, slot, kind, n, models), null);
+        }
+    }
 
     /** One AdamW update of n parameters: arena offsets and scalars as {@link TornadoKernels#adamW} reads them. */
     private record Update(int n, int[] offsets, float[] hyper) implements Joinable {
@@ -1342,6 +1367,16 @@ public final class TornadoDevice implements Device {
                 tasks.add(updates(models));
             } else if (c.part() instanceof Batch) {
                 List<Batch> models = sameTask(calls, i, Batch.class, new Footprint());
+                i += models.size();
+                tasks.add(batches(c.name(), models));
+            } else if (c.part() instanceof Epilogue) {
+                // epilogues no matmul took: each a pass of its own, the same pass of K models one task
+                List<Call> alone = new ArrayList<>();
+                for (int j = i; j < calls.size() && calls.get(j).part() instanceof Epilogue e; j++) {
+                    Call u = calls.get(j);
+                    alone.add(new Call(u.name(), u.grid(), null, null, e.alone()));
+                }
+                List<Batch> models = sameTask(alone, 0, Batch.class, new Footprint());
                 i += models.size();
                 tasks.add(batches(c.name(), models));
             } else if (c.part() instanceof Move) {

@@ -263,12 +263,23 @@ public final class TornadoKernels {
         }
     }
 
-    /** Layer norm's weight and bias gradients, stage one: dwParts (P,C) = Σ norm·dout, dbParts (P,C) = Σ dout. */
-    public static void layerNormParamParts(FloatArray a, int dwPartsOff, int dbPartsOff, int doutOff, int inpOff,
-                                           int meanOff, int rstdOff, int N, int C, int P) {
-        for (@Parallel int pc = 0; pc < P * C; pc++) { // one loop: see the class comment
+    /**
+     * For each of several models, layer norm's weight and bias gradients, stage one: dwParts (P,C) = Σ
+     * norm·dout, dbParts (P,C) = Σ dout; offsets idx[idxOff + 6k ..]: dwParts, dbParts, dout, inp, mean, rstd.
+     */
+    public static void layerNormParamParts(FloatArray a, IntArray idx, int idxOff, int N, int C, int P, int models) {
+        for (@Parallel int kpc = 0; kpc < models * P * C; kpc++) { // one loop: see the class comment
+            int k = kpc / (P * C);
+            int pc = kpc - k * P * C;
             int p = pc / C;
             int c = pc - p * C;
+            int o = idxOff + 6 * k;
+            int dwPartsOff = idx.get(o);
+            int dbPartsOff = idx.get(o + 1);
+            int doutOff = idx.get(o + 2);
+            int inpOff = idx.get(o + 3);
+            int meanOff = idx.get(o + 4);
+            int rstdOff = idx.get(o + 5);
             int from = p * chunk(N, P);
             int to = TornadoMath.min(N, from + chunk(N, P));
             float dw = 0f;
@@ -284,12 +295,21 @@ public final class TornadoKernels {
         }
     }
 
-    /** RMSNorm's gain gradient, stage one: parts (P,C) = Σ x·rstd·dout. */
-    public static void rmsNormWeightParts(FloatArray a, int partsOff, int doutOff, int inpOff, int rstdOff, int N,
-                                          int C, int P) {
-        for (@Parallel int pc = 0; pc < P * C; pc++) { // one loop: see the class comment
+    /**
+     * For each of several models, RMSNorm's gain gradient, stage one: parts (P,C) = Σ x·rstd·dout; offsets
+     * idx[idxOff + 4k ..]: parts, dout, inp, rstd.
+     */
+    public static void rmsNormWeightParts(FloatArray a, IntArray idx, int idxOff, int N, int C, int P, int models) {
+        for (@Parallel int kpc = 0; kpc < models * P * C; kpc++) { // one loop: see the class comment
+            int k = kpc / (P * C);
+            int pc = kpc - k * P * C;
             int p = pc / C;
             int c = pc - p * C;
+            int o = idxOff + 4 * k;
+            int partsOff = idx.get(o);
+            int doutOff = idx.get(o + 1);
+            int inpOff = idx.get(o + 2);
+            int rstdOff = idx.get(o + 3);
             int from = p * chunk(N, P);
             int to = TornadoMath.min(N, from + chunk(N, P));
             float dw = 0f;
@@ -621,10 +641,21 @@ public final class TornadoKernels {
 
     // ---- layer norm ---------------------------------------------------------------------------
 
-    /** out (N,C) = (inp − mean)·rstd·weight + bias; mean (N), rstd (N) saved for backward. */
-    public static void layerNormForward(FloatArray a, int outOff, int meanOff, int rstdOff, int inpOff, int wOff,
-                                        int bOff, int N, int C) {
-        for (@Parallel int n = 0; n < N; n++) {
+    /**
+     * For each of several models, out (N,C) = (inp − mean)·rstd·weight + bias; mean (N), rstd (N) saved for
+     * backward; one work-item per row; offsets idx[idxOff + 6k ..]: out, mean, rstd, inp, weight, bias.
+     */
+    public static void layerNormForward(FloatArray a, IntArray idx, int idxOff, int N, int C, int models) {
+        for (@Parallel int kn = 0; kn < models * N; kn++) {
+            int k = kn / N;
+            int n = kn - k * N;
+            int at = idxOff + 6 * k;
+            int outOff = idx.get(at);
+            int meanOff = idx.get(at + 1);
+            int rstdOff = idx.get(at + 2);
+            int inpOff = idx.get(at + 3);
+            int wOff = idx.get(at + 4);
+            int bOff = idx.get(at + 5);
             int x = inpOff + n * C;
             float m = 0f;
             for (int c = 0; c < C; c++) {
@@ -647,10 +678,21 @@ public final class TornadoKernels {
         }
     }
 
-    /** dinp (N,C) += layer norm's input gradient, one work-item per row. */
-    public static void layerNormBackwardInput(FloatArray a, int dinpOff, int doutOff, int inpOff, int wOff,
-                                              int meanOff, int rstdOff, int N, int C) {
-        for (@Parallel int n = 0; n < N; n++) {
+    /**
+     * For each of several models, dinp (N,C) += layer norm's input gradient, one work-item per row; offsets
+     * idx[idxOff + 6k ..]: dinp, dout, inp, weight, mean, rstd.
+     */
+    public static void layerNormBackwardInput(FloatArray a, IntArray idx, int idxOff, int N, int C, int models) {
+        for (@Parallel int kn = 0; kn < models * N; kn++) {
+            int k = kn / N;
+            int n = kn - k * N;
+            int at = idxOff + 6 * k;
+            int dinpOff = idx.get(at);
+            int doutOff = idx.get(at + 1);
+            int inpOff = idx.get(at + 2);
+            int wOff = idx.get(at + 3);
+            int meanOff = idx.get(at + 4);
+            int rstdOff = idx.get(at + 5);
             int x = inpOff + n * C;
             int d = doutOff + n * C;
             float m = a.get(meanOff + n);
@@ -676,9 +718,19 @@ public final class TornadoKernels {
 
     // ---- activations, residual, gather --------------------------------------------------------
 
-    /** RMSNorm forward (kernels/RmsNorm): out (N,C) = x·rstd·w, rstd (N) saved; one work item per row. */
-    public static void rmsNormForward(FloatArray a, int outOff, int rstdOff, int inpOff, int wOff, int N, int C) {
-        for (@Parallel int n = 0; n < N; n++) {
+    /**
+     * For each of several models, RMSNorm forward (kernels/RmsNorm): out (N,C) = x·rstd·w, rstd (N) saved;
+     * one work item per row; offsets idx[idxOff + 4k ..]: out, rstd, inp, weight.
+     */
+    public static void rmsNormForward(FloatArray a, IntArray idx, int idxOff, int N, int C, int models) {
+        for (@Parallel int kn = 0; kn < models * N; kn++) {
+            int k = kn / N;
+            int n = kn - k * N;
+            int at = idxOff + 4 * k;
+            int outOff = idx.get(at);
+            int rstdOff = idx.get(at + 1);
+            int inpOff = idx.get(at + 2);
+            int wOff = idx.get(at + 3);
             int x = inpOff + n * C;
             float ms = 0f;
             for (int c = 0; c < C; c++) {
@@ -694,10 +746,20 @@ public final class TornadoKernels {
         }
     }
 
-    /** RMSNorm backward, input part: dinp (N,C) += s·(dnorm − norm·mean(dnorm·norm)); one work item per row. */
-    public static void rmsNormBackwardInput(FloatArray a, int dinpOff, int doutOff, int inpOff, int wOff,
-                                            int rstdOff, int N, int C) {
-        for (@Parallel int n = 0; n < N; n++) {
+    /**
+     * For each of several models, RMSNorm backward, input part: dinp (N,C) += s·(dnorm − norm·mean(dnorm·norm));
+     * one work item per row; offsets idx[idxOff + 5k ..]: dinp, dout, inp, weight, rstd.
+     */
+    public static void rmsNormBackwardInput(FloatArray a, IntArray idx, int idxOff, int N, int C, int models) {
+        for (@Parallel int kn = 0; kn < models * N; kn++) {
+            int k = kn / N;
+            int n = kn - k * N;
+            int at = idxOff + 5 * k;
+            int dinpOff = idx.get(at);
+            int doutOff = idx.get(at + 1);
+            int inpOff = idx.get(at + 2);
+            int wOff = idx.get(at + 3);
+            int rstdOff = idx.get(at + 4);
             int x = inpOff + n * C;
             int d = doutOff + n * C;
             float s = a.get(rstdOff + n);
@@ -715,22 +777,37 @@ public final class TornadoKernels {
         }
     }
 
-    /** SwiGLU forward (kernels/Swiglu): out (N,M) = silu(gate)·up from rows gate|up (N,2M); one item per output. */
-    public static void swigluForward(FloatArray a, int outOff, int inpOff, int N, int M) {
-        for (@Parallel int k = 0; k < N * M; k++) {
+    /**
+     * For each of several models, SwiGLU forward (kernels/Swiglu): out (N,M) = silu(gate)·up from rows
+     * gate|up (N,2M); one item per output; offsets idx[idxOff + 2k ..]: out, inp.
+     */
+    public static void swigluForward(FloatArray a, IntArray idx, int idxOff, int N, int M, int models) {
+        for (@Parallel int mk = 0; mk < models * N * M; mk++) {
+            int model = mk / (N * M);
+            int k = mk - model * N * M;
             int n = k / M;
             int i = k - n * M;
+            int outOff = idx.get(idxOff + 2 * model);
+            int inpOff = idx.get(idxOff + 2 * model + 1);
             float x = a.get(inpOff + n * 2 * M + i);
             float sig = 1f / (1f + TornadoMath.exp(-x));
             a.set(outOff + k, x * sig * a.get(inpOff + n * 2 * M + M + i));
         }
     }
 
-    /** SwiGLU backward: d gate += dout·up·σ(g)(1 + g(1 − σ(g))), d up += dout·silu(g); one item per output. */
-    public static void swigluBackward(FloatArray a, int dinpOff, int inpOff, int doutOff, int N, int M) {
-        for (@Parallel int k = 0; k < N * M; k++) {
+    /**
+     * For each of several models, SwiGLU backward: d gate += dout·up·σ(g)(1 + g(1 − σ(g))), d up +=
+     * dout·silu(g); one item per output; offsets idx[idxOff + 3k ..]: dinp, inp, dout.
+     */
+    public static void swigluBackward(FloatArray a, IntArray idx, int idxOff, int N, int M, int models) {
+        for (@Parallel int mk = 0; mk < models * N * M; mk++) {
+            int model = mk / (N * M);
+            int k = mk - model * N * M;
             int n = k / M;
             int i = k - n * M;
+            int dinpOff = idx.get(idxOff + 3 * model);
+            int inpOff = idx.get(idxOff + 3 * model + 1);
+            int doutOff = idx.get(idxOff + 3 * model + 2);
             int g = n * 2 * M + i;
             float x = a.get(inpOff + g);
             float up = a.get(inpOff + g + M);
@@ -743,11 +820,19 @@ public final class TornadoKernels {
 
     /**
      * Rotary positions (kernels/Rotary), forward when sign = 1 (out = rotated q|k, v copied) and
-     * backward when sign = −1 (dinp += the gradient turned back, v passed through); one work item per row.
+     * backward when sign = −1 (dinp += the gradient turned back, v passed through); one work item per row;
+     * for each of several models, offsets idx[idxOff + 4k ..]: out, inp, cos, sin.
      */
-    public static void rotary(FloatArray a, int outOff, int inpOff, int cosOff, int sinOff, int N, int T, int C,
-                              int H, int sign) {
-        for (@Parallel int n = 0; n < N; n++) {
+    public static void rotary(FloatArray a, IntArray idx, int idxOff, int N, int T, int C, int H, int sign,
+                              int models) {
+        for (@Parallel int kn = 0; kn < models * N; kn++) {
+            int k = kn / N;
+            int n = kn - k * N;
+            int at = idxOff + 4 * k;
+            int outOff = idx.get(at);
+            int inpOff = idx.get(at + 1);
+            int cosOff = idx.get(at + 2);
+            int sinOff = idx.get(at + 3);
             int hs = C / H;
             int half = hs / 2;
             int cs = (n % T) * half;
@@ -779,9 +864,26 @@ public final class TornadoKernels {
         }
     }
 
-    public static void reluForward(FloatArray a, int outOff, int inpOff, int n) {
-        for (@Parallel int i = 0; i < n; i++) {
-            a.set(outOff + i, relu(a.get(inpOff + i)));
+    /**
+     * For each of several models, a matmul's epilogue run as a pass of its own (when it could not run
+     * in the matmul's task): out (n) = relu(inp) or gelu(inp) (kind EPILOGUE_RELU, EPILOGUE_GELU), or out
+     * = res + inp (EPILOGUE_RESIDUAL), as {@link #gemm} writes it; offsets idx[idxOff + 3k ..]: out, inp,
+     * res (unused but for a residual add).
+     */
+    public static void elementwise(FloatArray a, IntArray idx, int idxOff, int kind, int n, int models) {
+        for (@Parallel int ki = 0; ki < models * n; ki++) {
+            int k = ki / n;
+            int i = ki - k * n;
+            int o = idxOff + 3 * k;
+            int outOff = idx.get(o);
+            float v = a.get(idx.get(o + 1) + i);
+            if (kind == EPILOGUE_RELU) {
+                a.set(outOff + i, relu(v));
+            } else if (kind == EPILOGUE_GELU) {
+                a.set(outOff + i, gelu(v));
+            } else {
+                a.set(outOff + i, a.get(idx.get(o + 2) + i) + v);
+            }
         }
     }
 
@@ -811,13 +913,6 @@ public final class TornadoKernels {
         }
     }
 
-    /** GELU, tanh approximation (constants as in {@code org.grokcap.kernels.Gelu}). */
-    public static void geluForward(FloatArray a, int outOff, int inpOff, int n) {
-        for (@Parallel int i = 0; i < n; i++) {
-            a.set(outOff + i, gelu(a.get(inpOff + i)));
-        }
-    }
-
     /** For each of several models, dinp (n) += gelu'(inp)·dout; offsets idx[idxOff + 3k ..]: dinp, inp, dout. */
     public static void geluBackward(FloatArray a, IntArray idx, int idxOff, int n, int models) {
         for (@Parallel int ki = 0; ki < models * n; ki++) {
@@ -832,12 +927,6 @@ public final class TornadoKernels {
             float sech2 = 1f - th * th;
             float grad = 0.5f * (1f + th) + x * 0.5f * sech2 * 0.7978845608f * (1f + 3f * 0.044715f * x * x);
             a.set(dinpOff + i, a.get(dinpOff + i) + grad * a.get(doutOff + i));
-        }
-    }
-
-    public static void residualForward(FloatArray a, int outOff, int aOff, int bOff, int n) {
-        for (@Parallel int i = 0; i < n; i++) {
-            a.set(outOff + i, a.get(aOff + i) + a.get(bOff + i));
         }
     }
 

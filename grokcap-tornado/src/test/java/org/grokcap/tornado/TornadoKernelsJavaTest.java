@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
+import java.util.Arrays;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -159,7 +160,7 @@ class TornadoKernelsJavaTest {
         float[] db = gaussian(C);
         int[] at = new int[7];
         FloatArray a = arena(at, dw, db, dout, inp, mean, rstd, new float[2 * P * C]);
-        TornadoKernels.layerNormParamParts(a, at[6], at[6] + P * C, at[2], at[3], at[4], at[5], N, C, P);
+        TornadoKernels.layerNormParamParts(a, offsets(at[6], at[6] + P * C, at[2], at[3], at[4], at[5]), 0, N, C, P, 1);
         TornadoKernels.addColumnParts(a, offsets(at[0], at[6]), 0, C, P, 1);
         TornadoKernels.addColumnParts(a, offsets(at[1], at[6] + P * C), 0, C, P, 1);
         LayerNorm.backward(new float[N * C], 0, dw, 0, db, 0, dout, 0, inp, 0, w, 0, mean, 0, rstd, 0, N, C);
@@ -171,10 +172,77 @@ class TornadoKernelsJavaTest {
         float[] dg = gaussian(C);
         int[] rat = new int[5];
         FloatArray r = arena(rat, dg, dout, inp, rrstd, new float[P * C]);
-        TornadoKernels.rmsNormWeightParts(r, rat[4], rat[1], rat[2], rat[3], N, C, P);
+        TornadoKernels.rmsNormWeightParts(r, offsets(rat[4], rat[1], rat[2], rat[3]), 0, N, C, P, 1);
         TornadoKernels.addColumnParts(r, offsets(rat[0], rat[4]), 0, C, P, 1);
         RmsNorm.backward(new float[N * C], 0, dg, 0, dout, 0, inp, 0, w, 0, rrstd, 0, N, C);
         close(dg, r, rat[0], 1e-4f);
+    }
+
+    /** A kernel with a model dimension, called for the models whose offsets idx holds from 0 on. */
+    private interface ModelKernel {
+        void run(FloatArray a, IntArray idx, int models);
+    }
+
+    /**
+     * Two models' tensors (sizes: one model's, in the order of the kernel's offsets) filled at random in one
+     * arena: the kernel called once for both leaves the arena, bit for bit, as two calls of one model each
+     * do, and changes it.
+     */
+    private void twoModelsAsEachAlone(String kernel, ModelKernel k, int... sizes) {
+        float[][] tensors = new float[2 * sizes.length][];
+        for (int i = 0; i < tensors.length; i++) {
+            tensors[i] = gaussian(sizes[i % sizes.length]);
+        }
+        int[] at = new int[tensors.length];
+        FloatArray together = arena(at, tensors);
+        FloatArray alone = arena(at, tensors);
+        FloatArray before = arena(at, tensors);
+        k.run(together, offsets(at), 2);
+        k.run(alone, offsets(Arrays.copyOfRange(at, 0, sizes.length)), 1);
+        k.run(alone, offsets(Arrays.copyOfRange(at, sizes.length, at.length)), 1);
+        boolean changed = false;
+        for (int i = 0; i < together.getSize(); i++) {
+            assertEquals(Float.floatToRawIntBits(alone.get(i)), Float.floatToRawIntBits(together.get(i)),
+                    kernel + ", arena element " + i);
+            changed |= together.get(i) != before.get(i);
+        }
+        assertTrue(changed, kernel + " wrote nothing");
+    }
+
+    @Test
+    void normsSwiGluRotaryAndLoneEpiloguesOfTwoModelsInOneCallGiveEachModelWhatItGetsAlone() {
+        int N = 35;
+        int C = 24;
+        int M = 19;
+        int T = 5;
+        int H = 4;
+        int P = TornadoDevice.columnParts(N);
+        int rows = N * C;
+        twoModelsAsEachAlone("layerNormForward", (a, idx, k) -> TornadoKernels.layerNormForward(a, idx, 0, N, C, k),
+                rows, N, N, rows, C, C);
+        twoModelsAsEachAlone("layerNormBackwardInput",
+                (a, idx, k) -> TornadoKernels.layerNormBackwardInput(a, idx, 0, N, C, k), rows, rows, rows, C, N, N);
+        twoModelsAsEachAlone("layerNormParamParts",
+                (a, idx, k) -> TornadoKernels.layerNormParamParts(a, idx, 0, N, C, P, k), P * C, P * C, rows, rows, N, N);
+        twoModelsAsEachAlone("rmsNormForward", (a, idx, k) -> TornadoKernels.rmsNormForward(a, idx, 0, N, C, k),
+                rows, N, rows, C);
+        twoModelsAsEachAlone("rmsNormBackwardInput",
+                (a, idx, k) -> TornadoKernels.rmsNormBackwardInput(a, idx, 0, N, C, k), rows, rows, rows, C, N);
+        twoModelsAsEachAlone("rmsNormWeightParts",
+                (a, idx, k) -> TornadoKernels.rmsNormWeightParts(a, idx, 0, N, C, P, k), P * C, rows, rows, N);
+        twoModelsAsEachAlone("swigluForward", (a, idx, k) -> TornadoKernels.swigluForward(a, idx, 0, N, M, k),
+                N * M, 2 * N * M);
+        twoModelsAsEachAlone("swigluBackward", (a, idx, k) -> TornadoKernels.swigluBackward(a, idx, 0, N, M, k),
+                2 * N * M, 2 * N * M, N * M);
+        for (int kind : new int[] {TornadoKernels.EPILOGUE_RELU, TornadoKernels.EPILOGUE_GELU, TornadoKernels.EPILOGUE_RESIDUAL}) {
+            twoModelsAsEachAlone("elementwise " + kind, (a, idx, k) -> TornadoKernels.elementwise(a, idx, 0, kind, rows, k),
+                    rows, rows, rows);
+        }
+        int half = C / H / 2;
+        for (int sign : new int[] {1, -1}) {
+            twoModelsAsEachAlone("rotary " + sign, (a, idx, k) -> TornadoKernels.rotary(a, idx, 0, N, T, C, H, sign, k),
+                    3 * rows, 3 * rows, T * half, T * half);
+        }
     }
 
     @Test

@@ -189,6 +189,52 @@ class TornadoLockstepTest {
                 shared.joinedAdamW() + " AdamW calls joined the task of the one before them");
     }
 
+    /** A model of the given architecture (its "model" object's fields) on a small modular task. */
+    private static ExperimentSpec spec(String model, int seed, double lr) {
+        return ConfigLoader.parse("""
+                {"name":"t","task":{"type":"modular","p":11,"trainFraction":0.6},
+                 "model":{%s,"layers":1,"dModel":16,"heads":2,"dMlp":32},
+                 "train":{"seed":%d,"steps":6,"batchSize":0,"evalEvery":4,
+                          "optimizer":{"lr":%s,"weightDecay":0.1,"gradClip":1.0}}}""".formatted(model, seed, lr),
+                false, "test");
+    }
+
+    /**
+     * GPT-2-style models (layer norm, GELU, biases) and Llama-style models (RMSNorm, SwiGLU, rotary
+     * positions), two of each in lockstep: each gives the bits of its run alone, and a step of both is
+     * as many tasks as a step of one alone, every kernel of the two models sharing one task.
+     */
+    @Test
+    void gpt2AndLlamaStyleModelsInLockstepRunAStepOfBothInTheTasksOfOne() throws Exception {
+        for (String model : List.of(
+                "\"activation\":\"gelu\",\"layerNorm\":true,\"attentionBias\":true,\"mlpBias\":true,\"unembedBias\":true",
+                "\"architecture\":\"llama\"")) {
+            List<ExperimentSpec> specs = List.of(spec(model, 3, 0.003), spec(model, 4, 0.001));
+            List<List<Map<String, Double>>> alone = new ArrayList<>();
+            List<Long> oneTasks = new ArrayList<>();
+            for (ExperimentSpec s : specs) {
+                try (TornadoDevice device = (TornadoDevice) new TornadoBackend().create(0)) {
+                    List<Long> tasks = new ArrayList<>();
+                    alone.add(train(s, device, () -> tasks.add(device.tasksRun()), new ArrayList<>()));
+                    if (oneTasks.isEmpty()) {
+                        oneTasks.addAll(perStep(tasks));
+                    }
+                }
+            }
+            TornadoDevice shared = (TornadoDevice) new TornadoBackend().create(0);
+            List<Long> togetherTasks = Collections.synchronizedList(new ArrayList<>());
+            List<List<Map<String, Double>>> together = inLockstep(specs, shared, () -> togetherTasks.add(shared.tasksRun()));
+            for (int k = 0; k < specs.size(); k++) {
+                assertEquals(alone.get(k), together.get(k), model + ", model " + k + ": every metric and the parameters, bit for bit");
+            }
+            assertNotEquals(together.get(0), together.get(1));
+            assertEquals(4, oneTasks.size(), "steps 2 to 5 heard");
+            System.out.println(model + ": tasks per step, one model alone: " + oneTasks + "; two together: "
+                    + perStep(togetherTasks));
+            assertEquals(oneTasks, perStep(togetherTasks), model + ": tasks per step, one model alone and two together");
+        }
+    }
+
     /** Counts per step from step 2 on (step 0 records the graphs, step 1 decides the skip flag once). */
     private static List<Long> perStep(List<Long> executionsAfter) {
         List<Long> d = new ArrayList<>();
