@@ -1340,8 +1340,10 @@ public final class TornadoDevice implements Device {
      * right after it that do the same operation on the same sizes, as long as they touch nothing another
      * writes (the same call of K models, which a lockstep records side by side: one task for all K), and
      * a forward matmul also writes the activations or residual adds that come right after it and read one
-     * of its outputs, as their epilogues. Consecutive uploads, downloads or zeroings of one kind become one
-     * task too. Their offsets go in as staging ints, reserved here.
+     * of its outputs, as their epilogues; one that no matmul takes is an elementwise pass of its own, which
+     * the same pass of the other models joins. Consecutive uploads, downloads or zeroings of one kind become
+     * one task too, and so do consecutive calls of one kernel with a model dimension ({@link Batch}). Their
+     * offsets go in as staging ints, reserved here.
      */
     private List<Call> joined(List<Call> calls) {
         List<Call> tasks = new ArrayList<>(calls.size());
