@@ -62,6 +62,19 @@ public final class PopulationSession {
         return !backend.name().equals("cpu") && !backend.name().equals("reference");
     }
 
+    /**
+     * Where a population trains with options, as the log says it: "in lockstep on one tornado device"
+     * or "on 2 threads".
+     */
+    public static String where(RunOptions options) {
+        Backend backend = Backends.choose(options.backend());
+        if (inLockstep(backend)) {
+            return "in lockstep on one " + backend.name() + " device";
+        }
+        int threads = threads(options);
+        return "on " + threads + " thread" + (threads == 1 ? "" : "s");
+    }
+
     /** The threads a population shares: options' threads, or all cores. */
     public static int threads(RunOptions options) {
         return options.threads() > 0 ? options.threads() : Runtime.getRuntime().availableProcessors();

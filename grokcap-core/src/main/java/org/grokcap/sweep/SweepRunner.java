@@ -134,7 +134,7 @@ public final class SweepRunner {
                               Supplier<Trainer.Listener> listeners, PrintStream log, int together) {
         long start = System.nanoTime();
         List<Planned> plan = plan(sweep, shard, out);
-        int threads = together >= 0 ? PopulationSession.threads(options) : 0;
+        String where = together >= 0 ? PopulationSession.where(options) : null;
         try {
             Files.createDirectories(out);
             // Shards on other processes or machines may be writing the list right now: only what an
@@ -178,8 +178,7 @@ public final class SweepRunner {
                 int size = together == 0 ? group.size() : together;
                 for (int from = 0; from < group.size(); from += size) {
                     List<Planned> pass = group.subList(from, Math.min(group.size(), from + size));
-                    log.printf("together: %d run%s on %d thread%s%n", pass.size(), pass.size() == 1 ? "" : "s", threads,
-                            threads == 1 ? "" : "s");
+                    log.printf("together: %d run%s %s%n", pass.size(), pass.size() == 1 ? "" : "s", where);
                     for (Planned p : pass) {
                         log.println(heads.get(p) + ": " + starting(p));
                     }
