@@ -16,7 +16,8 @@
 #   BENCH_QUICK=1    a smoke test: one or two epochs everywhere, few models (proves every command runs)
 #   BENCH_BUDGET_S   seconds for the whole script (default 540); a step gets at most what is left
 #   THREADS          CPU threads for grokcap and PyTorch (default: all cores)
-#   MODELS           K for the batched PyTorch epoch and bench modular-addition --models (default 40)
+#   MODELS           K for the batched PyTorch epoch, the cpu population bench and the tornado one timed
+#                    together only (default 40)
 #   TORNADO_MODELS   K for bench modular-addition --models on the tornado backend (default 8)
 #   PYTORCH_DEVICE   cuda (default) or cpu; the --cuda-graph steps need cuda
 #   PYTHON           the python with PyTorch (default python3)
@@ -25,7 +26,7 @@
 #                    /etc/OpenCL/vendors has no nvidia.icd and OCL_ICD_VENDORS is unset)
 #   SKIP_<STEP>=1    skip a step: SKIP_INFO, SKIP_TORNADO_MODADD, SKIP_MATMUL, SKIP_TORNADO_GPT2,
 #                    SKIP_TORCH_EAGER, SKIP_TORCH_GRAPH, SKIP_TORCH_CHECK, SKIP_TORCH_BATCHED_EAGER,
-#                    SKIP_TORCH_BATCHED_GRAPH, SKIP_CPU_MODELS
+#                    SKIP_TORCH_BATCHED_GRAPH, SKIP_TORNADO_MODELS_TOGETHER, SKIP_TORNADO_MODELS, SKIP_CPU_MODELS
 #   <STEP>_TIMEOUT   seconds for one step (defaults below)
 set -u
 ROOT="$(pwd)"
@@ -174,6 +175,8 @@ step TORCH_GRAPH 90 "${TORCH[@]}" --cuda-graph ${TORCH_EPOCHS[@]+"${TORCH_EPOCHS
 step TORCH_CHECK 90 "${TORCH[@]}" ${GRAPH[@]+"${GRAPH[@]}"} --check --models 2 ${CHECK_EPOCHS[@]+"${CHECK_EPOCHS[@]}"}
 step TORCH_BATCHED_EAGER 120 "${TORCH[@]}" --models "$MODELS" ${TORCH_EPOCHS[@]+"${TORCH_EPOCHS[@]}"}
 step TORCH_BATCHED_GRAPH 120 "${TORCH[@]}" --cuda-graph --models "$MODELS" ${TORCH_EPOCHS[@]+"${TORCH_EPOCHS[@]}"}
+# the target: MODELS (40) models in lockstep on one tornado device, beside PyTorch's batched pass above
+step TORNADO_MODELS_TOGETHER 120 "${GROKCAP_TORNADO[@]}" bench modular-addition --backend tornado --models "$MODELS" --together-only --threads "$THREADS" ${TORNADO_MODELS_EPOCHS[@]+"${TORNADO_MODELS_EPOCHS[@]}"}
 # K models in lockstep on one tornado device against the same K one after another
 step TORNADO_MODELS 150 "${GROKCAP_TORNADO[@]}" bench modular-addition --backend tornado --models "$TORNADO_MODELS" --threads "$THREADS" ${TORNADO_MODELS_EPOCHS[@]+"${TORNADO_MODELS_EPOCHS[@]}"}
 step CPU_MODELS 180 "${GROKCAP_CPU[@]}" bench modular-addition --backend cpu --models "$MODELS" --threads "$THREADS" ${CPU_MODELS_EPOCHS[@]+"${CPU_MODELS_EPOCHS[@]}"}

@@ -26,7 +26,8 @@ public final class PopulationBenchmark {
 
     /**
      * @param togetherMsPerEpoch wall time of one epoch of all K models trained together
-     * @param aloneMsPerEpoch    the sum over the K models, trained one after another, of each one's wall time per epoch
+     * @param aloneMsPerEpoch    the sum over the K models, trained one after another, of each one's wall time per
+     *                           epoch; NaN when they were not trained one after another
      */
     public record Result(int models, int threads, int epochs, double togetherMsPerEpoch, double aloneMsPerEpoch) {
         /** How many times the K models trained one after another take as long as together. */
@@ -38,14 +39,20 @@ public final class PopulationBenchmark {
     private PopulationBenchmark() {}
 
     public static Result run(ExperimentSpec spec, Backend backend, int models, int threads, int warmup, int epochs) {
+        return run(spec, backend, models, threads, warmup, epochs, true);
+    }
+
+    /** {@link #run(ExperimentSpec, Backend, int, int, int, int)}; alone false skips the K one after another. */
+    public static Result run(ExperimentSpec spec, Backend backend, int models, int threads, int warmup, int epochs,
+                             boolean alone) {
         List<ExperimentSpec> specs = new ArrayList<>();
         for (int i = 0; i < models; i++) {
             ExperimentSpec s = spec.withTrain(spec.train().withSeed(spec.train().seed() + i)
                     .withSteps(warmup + epochs).withEvalEvery(1));
             specs.add(s);
         }
-        double aloneNanos = 0;
-        for (ExperimentSpec s : specs) {
+        double aloneNanos = alone ? 0 : Double.NaN;
+        for (ExperimentSpec s : alone ? specs : List.<ExperimentSpec>of()) {
             try (Device device = backend.create(threads)) {
                 Trainer trainer = trainer(s, device);
                 long[] warm = {System.nanoTime()};

@@ -202,7 +202,7 @@ final class Commands {
                     "This machine as grokcap sees it: Java, CPU, backends, matrix products.",
                     List.of(), List.of()),
             new Cmd("bench", List.of("bench modular-addition|gpt2-small-cpu [--threads N] [--backend B] [--epochs N] [--warmup N]",
-                    "bench modular-addition --models K [--threads N] [--epochs N] [--warmup N]",
+                    "bench modular-addition --models K [--together-only] [--threads N] [--epochs N] [--warmup N]",
                     "bench matmul [--threads N] [--ms N] [--backend B] [--model M]"),
                     "Times full-batch epochs (modular-addition) or training steps (gpt2-small-cpu) against the "
                             + "measured matrix-product peak; bench matmul times every matrix product the cpu backend has.",
@@ -212,7 +212,9 @@ final class Commands {
                             opt("--epochs", "N", "timed epochs or steps (default 100)"),
                             opt("--warmup", "N", "untimed warm-up epochs or steps (default 30)"),
                             opt("--models", "K", "modular-addition: K seeds trained together, beside the same K "
-                                    + "trained one after another"))),
+                                    + "trained one after another"),
+                            flag("--together-only", "with --models: time only the K trained together (one after "
+                                    + "another, each model builds a device of its own)"))),
             new Cmd("bench matmul", List.of("bench matmul [--threads N] [--ms N] [--backend B] [--model M]"),
                     "Times every matrix product (GEMM) the cpu backend can run, on the shapes of the shipped models; "
                             + "with --backend, that backend's linear layer on the same shapes.",

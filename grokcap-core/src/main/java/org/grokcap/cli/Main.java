@@ -432,6 +432,9 @@ public final class Main {
             throw new BadInputException("unknown benchmark '" + name + "'; have " + names
                     + Commands.didYouMean(name, names, true));
         }
+        if (a.flag("--together-only") && !a.has("--models")) {
+            throw new BadInputException("--together-only goes with --models K");
+        }
         int threads = a.has("--threads") ? a.threads() : Runtime.getRuntime().availableProcessors();
         int epochs = a.has("--epochs") ? a.intValue("--epochs", 1) : 100;
         int warmup = a.has("--warmup") ? a.intValue("--warmup", 0) : 30;
@@ -443,7 +446,8 @@ public final class Main {
                 throw new BadInputException("--models: bench " + name + " times steps of one large model; give "
                         + String.join(" or ", EpochBenchmark.names()));
             }
-            return populationBench(name, spec, backend, a.intValue("--models", 1), threads, warmup, epochs, out, err);
+            return populationBench(name, spec, backend, a.intValue("--models", 1), !a.flag("--together-only"), threads,
+                    warmup, epochs, out, err);
         }
         String unit = steps ? "step" : "epoch";
         err.printf("bench %s: %d warm-up + %d timed %ss on %s, %d threads...%n", name, warmup, epochs, unit,
@@ -497,17 +501,26 @@ public final class Main {
         return 0;
     }
 
-    /** bench NAME --models K: K seeds trained together beside the same K one after another. */
-    private static int populationBench(String name, ExperimentSpec spec, Backend backend, int models, int threads,
-                                       int warmup, int epochs, PrintStream out, PrintStream err) throws Exception {
+    /**
+     * bench NAME --models K: K seeds trained together beside the same K one after another (alone false:
+     * together only).
+     */
+    private static int populationBench(String name, ExperimentSpec spec, Backend backend, int models, boolean alone,
+                                       int threads, int warmup, int epochs, PrintStream out, PrintStream err)
+            throws Exception {
         err.printf("bench %s --models %d: %d warm-up + %d timed epochs of each model on %s, %d threads, the %d models "
-                + "one after another, then together...%n", name, models, warmup, epochs, backend.name(), threads, models);
-        PopulationBenchmark.Result r = PopulationBenchmark.run(spec, backend, models, threads, warmup, epochs);
-        out.printf("one after another: %.2f ms per epoch of all %d models, %.2f ms per model-epoch%n",
-                r.aloneMsPerEpoch(), models, r.aloneMsPerEpoch() / models);
+                + "%s...%n", name, models, warmup, epochs, backend.name(), threads, models,
+                alone ? "one after another, then together" : "together");
+        PopulationBenchmark.Result r = PopulationBenchmark.run(spec, backend, models, threads, warmup, epochs, alone);
+        if (alone) {
+            out.printf("one after another: %.2f ms per epoch of all %d models, %.2f ms per model-epoch%n",
+                    r.aloneMsPerEpoch(), models, r.aloneMsPerEpoch() / models);
+        }
         out.printf("together:          %.2f ms per epoch of all %d models, %.2f ms per model-epoch%n",
                 r.togetherMsPerEpoch(), models, r.togetherMsPerEpoch() / models);
-        out.printf("together is %.2fx the throughput of one after another (%d threads)%n", r.speedup(), threads);
+        if (alone) {
+            out.printf("together is %.2fx the throughput of one after another (%d threads)%n", r.speedup(), threads);
+        }
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("bench", name);
         json.put("backend", backend.name());
@@ -516,9 +529,11 @@ public final class Main {
         json.put("epochs", epochs);
         json.put("together_ms_per_epoch", r.togetherMsPerEpoch());
         json.put("together_ms_per_model_epoch", r.togetherMsPerEpoch() / models);
-        json.put("one_after_another_ms_per_epoch", r.aloneMsPerEpoch());
-        json.put("one_after_another_ms_per_model_epoch", r.aloneMsPerEpoch() / models);
-        json.put("speedup", r.speedup());
+        if (alone) {
+            json.put("one_after_another_ms_per_epoch", r.aloneMsPerEpoch());
+            json.put("one_after_another_ms_per_model_epoch", r.aloneMsPerEpoch() / models);
+            json.put("speedup", r.speedup());
+        }
         out.println(Json.mapper().writeValueAsString(json));
         return 0;
     }

@@ -52,7 +52,7 @@ class CommandLineTest {
         OPTIONS.put("report", List.of("--out"));
         OPTIONS.put("jvm-flags", List.of());
         OPTIONS.put("info", List.of());
-        OPTIONS.put("bench", List.of("--threads", "--backend", "--epochs", "--warmup", "--models"));
+        OPTIONS.put("bench", List.of("--threads", "--backend", "--epochs", "--warmup", "--models", "--together-only"));
         OPTIONS.put("bench matmul", List.of("--threads", "--ms", "--backend", "--model"));
     }
 

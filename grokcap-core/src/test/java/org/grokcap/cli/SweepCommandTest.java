@@ -10,6 +10,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SweepCommandTest {
@@ -189,9 +190,17 @@ class SweepCommandTest {
     void benchModelsTimesTheModelsTogetherBesideOneAfterAnother() throws Exception {
         String home = System.getProperty("grokcap.home");
         System.setProperty("grokcap.home", ".."); // conf/ of the checkout, as the launcher names it
+        JsonNode r;
         try {
             assertEquals(0, cli.run("bench", "modular-addition", "--models", "2", "--epochs", "2", "--warmup", "1",
                     "--threads", "2"), cli.err());
+            r = cli.lastJsonLine();
+            assertEquals(0, cli.run("bench", "modular-addition", "--models", "2", "--together-only", "--epochs", "2",
+                    "--warmup", "1", "--threads", "2"), cli.err());
+            JsonNode together = cli.lastJsonLine();
+            assertTrue(together.get("together_ms_per_epoch").asDouble() > 0, together.toString());
+            assertFalse(together.has("one_after_another_ms_per_epoch") || together.has("speedup"), together.toString());
+            assertFalse(cli.out().contains("one after another"), cli.out());
         } finally {
             if (home == null) {
                 System.clearProperty("grokcap.home");
@@ -199,7 +208,6 @@ class SweepCommandTest {
                 System.setProperty("grokcap.home", home);
             }
         }
-        JsonNode r = cli.lastJsonLine();
         assertEquals(2, r.get("models").asInt());
         assertEquals(r.get("together_ms_per_epoch").asDouble() / 2, r.get("together_ms_per_model_epoch").asDouble(), 1e-9);
         assertEquals(r.get("one_after_another_ms_per_epoch").asDouble() / r.get("together_ms_per_epoch").asDouble(),
@@ -207,6 +215,8 @@ class SweepCommandTest {
         assertTrue(r.get("together_ms_per_epoch").asDouble() > 0, r.toString());
         assertEquals(2, cli.run("bench", "gpt2-small-cpu", "--models", "2"));
         assertTrue(cli.err().startsWith("error: --models: bench gpt2-small-cpu"), cli.err());
+        assertEquals(2, cli.run("bench", "modular-addition", "--together-only"));
+        assertTrue(cli.err().startsWith("error: --together-only goes with --models K"), cli.err());
     }
 
     private static void deleteTree(Path dir) throws java.io.IOException {
