@@ -38,11 +38,7 @@ public final class PopulationBenchmark {
 
     private PopulationBenchmark() {}
 
-    public static Result run(ExperimentSpec spec, Backend backend, int models, int threads, int warmup, int epochs) {
-        return run(spec, backend, models, threads, warmup, epochs, true);
-    }
-
-    /** {@link #run(ExperimentSpec, Backend, int, int, int, int)}; alone false skips the K one after another. */
+    /** K models of spec, together and (alone true) one after another; warmup untimed epochs first, then epochs. */
     public static Result run(ExperimentSpec spec, Backend backend, int models, int threads, int warmup, int epochs,
                              boolean alone) {
         List<ExperimentSpec> specs = new ArrayList<>();
@@ -52,12 +48,14 @@ public final class PopulationBenchmark {
             specs.add(s);
         }
         double aloneNanos = alone ? 0 : Double.NaN;
-        for (ExperimentSpec s : alone ? specs : List.<ExperimentSpec>of()) {
-            try (Device device = backend.create(threads)) {
-                Trainer trainer = trainer(s, device);
-                long[] warm = {System.nanoTime()};
-                trainer.run(listener(warmup, () -> warm[0] = System.nanoTime()));
-                aloneNanos += System.nanoTime() - warm[0];
+        if (alone) {
+            for (ExperimentSpec s : specs) {
+                try (Device device = backend.create(threads)) {
+                    Trainer trainer = trainer(s, device);
+                    long[] warm = {System.nanoTime()};
+                    trainer.run(listener(warmup, () -> warm[0] = System.nanoTime()));
+                    aloneNanos += System.nanoTime() - warm[0];
+                }
             }
         }
         // on a backend that trains a population in lockstep (a GPU), all K models share one device
