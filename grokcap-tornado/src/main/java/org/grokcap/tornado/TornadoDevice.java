@@ -480,15 +480,35 @@ public final class TornadoDevice implements Device {
 
     /** Puts values into the hyper-parameters at slot before each run. */
     private static Op hyperValues(int slot, float... values) {
+        return beforeRun(s -> {
+            for (int i = 0; i < values.length; i++) {
+                s.hp.set(slot + i, values[i]);
+            }
+        });
+    }
+
+    /** Staging work with no task of its own: action runs before each run of its segment. */
+    private static Op beforeRun(java.util.function.Consumer<Segment> action) {
         return new Op() {
             @Override
             public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {}
 
             @Override
             public void before(Segment s) {
-                for (int i = 0; i < values.length; i++) {
-                    s.hp.set(slot + i, values[i]);
-                }
+                action.accept(s);
+            }
+        };
+    }
+
+    /** Staging work with no task of its own: action runs after each run of its segment. */
+    private static Op afterRun(java.util.function.Consumer<Segment> action) {
+        return new Op() {
+            @Override
+            public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {}
+
+            @Override
+            public void after(Segment s) {
+                action.accept(s);
             }
         };
     }
@@ -529,17 +549,11 @@ public final class TornadoDevice implements Device {
      * not when the segment runs, since the host may have loaded another batch by then.
      */
     private static Op withInts(int slot, int[] values, Op task) {
-        return alongside(task, List.of(new Op() {
-            @Override
-            public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {}
-
-            @Override
-            public void before(Segment s) {
-                for (int i = 0; i < values.length; i++) {
-                    s.inI.set(slot + i, values[i]);
-                }
+        return alongside(task, List.of(beforeRun(s -> {
+            for (int i = 0; i < values.length; i++) {
+                s.inI.set(slot + i, values[i]);
             }
-        }));
+        })));
     }
 
     /**
@@ -1003,16 +1017,10 @@ public final class TornadoDevice implements Device {
         batch("loss.totals.sum", key("totS"), 1, new int[] {slot, p, skip}, new long[] {p, 4L * TornadoKernels.SUM_PARTS},
                 new long[] {skip, skip < 0 ? 0 : 1},
                 (g, id, d, s, at, models) -> g.task(id, TornadoKernels::lossTotalsSum, s.out, d.arena, s.inI, at, models),
-                new Op() {
-                    @Override
-                    public void emit(TaskGraph g, String id, TornadoDevice d, Segment s) {}
-
-                    @Override
-                    public void after(Segment s) {
-                        double sum = (double) s.out.get(slot) + (double) s.out.get(slot + 1);
-                        into.set(sum, (long) s.out.get(slot + 2), (long) s.out.get(slot + 3));
-                    }
-                });
+                afterRun(s -> {
+                    double sum = (double) s.out.get(slot) + (double) s.out.get(slot + 1);
+                    into.set(sum, (long) s.out.get(slot + 2), (long) s.out.get(slot + 3));
+                }));
     }
 
     @Override
